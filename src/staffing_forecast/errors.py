@@ -1,0 +1,112 @@
+"""The library's exceptions, in one tree.
+
+::
+
+    StaffingForecastError (ValueError)
+    ├── SchemaError           a frame or file does not have the expected shape, types or values
+    ├── ConfigError           a parameter, option or configuration is invalid or unknown
+    ├── NotFittedError        a model was used before ``fit``
+    └── InfeasibleQuotaError  the quota inputs admit no solution (capacity, yields, shares)
+
+Every exception is also a ``ValueError``, so code that already catches ``ValueError`` keeps working.
+Messages say what is wrong, where (file, sheet, row, column or series), what was expected and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "Place",
+    "raise_problems",
+    "ConfigError",
+    "InfeasibleQuotaError",
+    "NotFittedError",
+    "SchemaError",
+    "StaffingForecastError",
+    "closest",
+]
+
+
+class StaffingForecastError(ValueError):
+    """Base class of every error raised by staffing_forecast."""
+
+
+class SchemaError(StaffingForecastError):
+    """A frame or file does not have the expected columns, types or values."""
+
+
+class ConfigError(StaffingForecastError):
+    """A parameter, option or configuration value is invalid or unknown."""
+
+
+class NotFittedError(StaffingForecastError):
+    """A model was asked to predict before it was fitted."""
+
+
+class InfeasibleQuotaError(StaffingForecastError):
+    """The quota inputs admit no feasible allocation."""
+
+
+def closest(word: str, known: Iterable[str], n: int = 3) -> str:
+    """Return a ``"did you mean ...?"`` hint for ``word`` among ``known``, or an empty string.
+
+    Examples
+    --------
+    >>> closest("etss", ["ets", "arima", "theta"])
+    "; did you mean 'ets'?"
+    >>> closest("zzz", ["ets"])
+    ''
+    """
+    matches = difflib.get_close_matches(str(word), [str(k) for k in known], n=n, cutoff=0.6)
+    if not matches:
+        return ""
+    return "; did you mean " + " or ".join(repr(m) for m in matches) + "?"
+
+
+class Place:
+    """Where a value came from, so that error messages can point at it.
+
+    ``Place("survey.xlsx", sheet="2025")`` formats a file location; frames loaded from files keep the
+    source row numbers in their index, so ``row`` is the row a user sees in Excel or a text editor.
+    A frame passed in by a user is described by name, with its index labels.
+
+    Examples
+    --------
+    >>> Place("survey.xlsx", sheet="2025").at(row=14, column="headcount")
+    "survey.xlsx, sheet '2025', row 14, column 'headcount'"
+    >>> Place("panel", in_file=False).at(row=3)
+    'panel, index 3'
+    """
+
+    def __init__(self, name: str, *, sheet: str | None = None, in_file: bool = True) -> None:
+        self.name = str(name)
+        self.sheet = sheet
+        self.in_file = in_file
+
+    def at(self, row: object = None, column: str | None = None, series: str | None = None) -> str:
+        parts = [self.name]
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet!r}")
+        if series is not None:
+            parts.append(f"series {series!r}")
+        if row is not None:
+            parts.append(f"{'row' if self.in_file else 'index'} {row}")
+        if column is not None:
+            parts.append(f"column {column!r}")
+        return ", ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"Place({self.name!r}, sheet={self.sheet!r}, in_file={self.in_file})"
+
+
+def raise_problems(problems: list[str], error: type[StaffingForecastError] = SchemaError, limit: int = 20) -> None:
+    """Raise one error listing every problem found (at most ``limit`` shown), or do nothing if there are none."""
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise error(problems[0])
+    shown = problems[:limit]
+    more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ""
+    raise error(f"{len(problems)} problems found:\n  " + "\n  ".join(shown) + more)

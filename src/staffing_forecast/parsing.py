@@ -1,0 +1,200 @@
+"""Parse numbers and dates the way Russian spreadsheets write them, reporting every bad cell.
+
+Numbers: a decimal comma (``12,5``) and thousands separated by spaces (``1 234``, including the no-break
+spaces Excel inserts) are read by default; ``1.234,5`` and ``1,234.5`` are read by their last separator.
+A lone comma is a decimal comma (the Russian convention), so ``1,234`` is one and a quarter, not a thousand:
+pass ``decimal="."`` for files written with English conventions.
+
+Dates: years (``2025``), quarters (``2025Q1``, ``2025-Q1``, ``I кв. 2025``), months (``2025-03``) and full dates
+(``2025-03-31``, ``31.03.2025``). End-of-period dates are moved to the start of their period by
+:func:`staffing_forecast.schema.normalise_dates`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .errors import Place
+
+__all__ = ["parse_dates", "parse_numbers"]
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
+_QUARTER = re.compile(
+    r"^(?:(?P<y1>\d{4})\s*[-/ ]?\s*[QqКк]\s*(?P<q1>[1-4])|"
+    r"(?P<q2>[1-4]|I{1,3}|IV)\s*(?:кв\.?|квартал|[Qq])\s*(?P<y2>\d{4})\s*(?:г\.?|года)?)$"
+)
+_YEAR = re.compile(r"^(\d{4})(?:\.0+)?\s*(?:г\.?|год)?$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def _to_float(text: str, decimal: str) -> float | None:
+    """Convert one cell's text to a float, or ``None`` when it is not a number."""
+    s = _SPACES.sub("", text).replace("\u2212", "-")
+    if not s:
+        return None
+    if decimal == ",":
+        if "," in s and "." in s:
+            # The last separator is the decimal one: "1.234,5" or "1,234.5".
+            if s.rfind(",") > s.rfind("."):
+                s = s.replace(".", "").replace(",", ".")
+            else:
+                s = s.replace(",", "")
+        elif s.count(",") == 1:
+            s = s.replace(",", ".")
+    elif decimal == ".":
+        s = s.replace(",", "")
+    if not _NUMBER.match(s):
+        return None
+    return float(s)
+
+
+def parse_numbers(
+    values: pd.Series,
+    *,
+    place: Place,
+    column: str,
+    what: str = "value",
+    whole: bool = False,
+    nonnegative: bool = False,
+    share: bool = False,
+    allow_missing: bool = False,
+    decimal: str = ",",
+    problems: list[str],
+) -> pd.Series:
+    """Parse a column of cells into floats, appending one message per bad cell to ``problems``.
+
+    Parameters
+    ----------
+    values
+        Cells as read from a file (strings, numbers or empty). The index holds the row numbers used in messages.
+    place, column, what
+        Where the values come from and what they mean, for the messages ("headcount", "share", ...).
+    whole
+        Values must be whole numbers (counts of people).
+    nonnegative
+        Values must not be negative.
+    share
+        Values must lie in [0, 1].
+    allow_missing
+        Empty cells become NaN instead of a problem.
+    decimal
+        ``","`` (default) reads Russian decimal commas; ``"."`` treats commas as thousands separators.
+    problems
+        List to which messages are appended; the caller raises once for all of them.
+
+    Returns
+    -------
+    pandas.Series
+        Floats, NaN where a cell was empty (allowed) or bad (reported).
+
+    Examples
+    --------
+    >>> problems = []
+    >>> cells = pd.Series(["1 234", "12,5", "7"], index=[2, 3, 4])
+    >>> parse_numbers(cells, place=Place("a.csv"), column="y", problems=problems).tolist()
+    [1234.0, 12.5, 7.0]
+    >>> _ = parse_numbers(cells, place=Place("a.csv"), column="y", what="headcount", whole=True,
+    ...                   problems=problems)
+    >>> problems
+    ["a.csv, row 3, column 'y': headcount '12,5' is not a whole number of people."]
+    """
+    if decimal not in {",", "."}:
+        raise ValueError(f"decimal must be ',' or '.', got {decimal!r}")
+    out = np.full(len(values), np.nan)
+    for i, (row, cell) in enumerate(values.items()):
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA:
+            number = None
+            text = ""
+        elif isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, bool):
+            number = float(cell)
+            text = str(cell)
+        else:
+            text = str(cell).strip()
+            number = _to_float(text, decimal) if text else None
+        where = place.at(row=row, column=column)
+        if number is None:
+            if not text:
+                if not allow_missing:
+                    problems.append(f"{where}: {what} is empty; fill it in or remove the row.")
+            else:
+                problems.append(f"{where}: {what} {text!r} is not a number.")
+            continue
+        if not np.isfinite(number):
+            problems.append(f"{where}: {what} {text!r} is not a finite number.")
+            continue
+        if nonnegative and number < 0:
+            problems.append(f"{where}: {what} {text!r} is negative; expected 0 or more.")
+            continue
+        if whole and number != round(number):
+            problems.append(f"{where}: {what} {text!r} is not a whole number of people.")
+            continue
+        if share and not 0 <= number <= 1:
+            hint = " (write percentages as shares: 35 % is 0.35)" if 1 < number <= 100 else ""
+            problems.append(f"{where}: {what} {text!r} is outside 0–1{hint}.")
+            continue
+        out[i] = number
+    return pd.Series(out, index=values.index, name=values.name)
+
+
+def _parse_date_cell(cell: object) -> pd.Timestamp | None:
+    if isinstance(cell, pd.Timestamp):
+        return cell
+    if isinstance(cell, (int, np.integer)) and 1000 <= int(cell) <= 9999:
+        return pd.Timestamp(year=int(cell), month=1, day=1)
+    if isinstance(cell, (float, np.floating)) and float(cell).is_integer() and 1000 <= cell <= 9999:
+        return pd.Timestamp(year=int(cell), month=1, day=1)
+    if hasattr(cell, "year") and hasattr(cell, "month"):  # datetime.date / datetime
+        return pd.Timestamp(cell)  # type: ignore[arg-type]
+    text = str(cell).strip()
+    if not text:
+        return None
+    if m := _YEAR.match(text):
+        return pd.Timestamp(year=int(m.group(1)), month=1, day=1)
+    if m := _QUARTER.match(text):
+        year = int(m.group("y1") or m.group("y2"))
+        q_text = m.group("q1") or m.group("q2")
+        quarter = _ROMAN.get(q_text) or int(q_text)
+        return pd.Timestamp(year=year, month=3 * quarter - 2, day=1)
+    if m := _MONTH.match(text):
+        month = int(m.group(2))
+        return pd.Timestamp(year=int(m.group(1)), month=month, day=1) if 1 <= month <= 12 else None
+    dayfirst = bool(re.match(r"^\d{1,2}[./]\d{1,2}[./]\d{4}", text))
+    try:
+        return pd.Timestamp(pd.to_datetime(text, dayfirst=dayfirst))
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def parse_dates(values: pd.Series, *, place: Place, column: str, problems: list[str]) -> pd.Series:
+    """Parse a column of date cells into timestamps, appending one message per bad cell to ``problems``.
+
+    Examples
+    --------
+    >>> problems = []
+    >>> cells = pd.Series([2024, "2025Q2", "31.12.2025", "II кв. 2026"])
+    >>> parse_dates(cells, place=Place("a.csv"), column="ds", problems=problems).dt.date.astype(str).tolist()
+    ['2024-01-01', '2025-04-01', '2025-12-31', '2026-04-01']
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = pd.to_datetime(values)
+        for row in values.index[out.isna()]:
+            problems.append(f"{place.at(row=row, column=column)}: the date is empty.")
+        return out.astype("datetime64[ns]")
+    parsed = []
+    for row, cell in values.items():
+        ts = None if cell is None or cell is pd.NA else _parse_date_cell(cell)
+        if ts is None or pd.isna(ts):
+            shown = "" if cell is None or cell is pd.NA else str(cell)
+            problems.append(
+                f"{place.at(row=row, column=column)}: {shown!r} is not a date; "
+                "write a year (2025), a quarter (2025Q1) or a date (2025-03-31 or 31.03.2025)."
+            )
+            parsed.append(pd.NaT)
+        else:
+            parsed.append(ts.tz_localize(None) if ts.tzinfo is not None else ts)
+    return pd.Series(pd.to_datetime(parsed), index=values.index, name=values.name).astype("datetime64[ns]")

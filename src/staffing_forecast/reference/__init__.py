@@ -1,0 +1,276 @@
+"""Reference data shipped with the library: code lists, program durations, exit rates, the default crosswalk.
+
+Every table names its source and date in :func:`sources`. All are overridable: a bundle may carry its own
+crosswalk, durations or exit rates, and the quota calculator takes them as inputs.
+
+Examples
+--------
+>>> from staffing_forecast import reference
+>>> reference.occupations().set_index("occupation").loc["2512", "name_en"]
+'Software developers'
+>>> int(reference.durations().query("specialty == '09.02.07' and level == 'spo9' and form == 'full_time'").years.iloc[0])
+4
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Place, SchemaError, closest
+
+__all__ = [
+    "AGE_BANDS",
+    "FORMS",
+    "LEVELS",
+    "check_codes",
+    "check_specialty_levels",
+    "crosswalk",
+    "durations",
+    "exit_rates",
+    "occupation_groups",
+    "occupations",
+    "pension_ages",
+    "sectors",
+    "sources",
+    "specialties",
+]
+
+#: Education levels, as used in the quota: college after 9 or 11 grades, bachelor, specialist, master.
+LEVELS = ("spo9", "spo11", "bachelor", "specialist", "master")
+#: Forms of study.
+FORMS = ("full_time", "part_time")
+#: Age bands of the employer survey and of the exit rates.
+AGE_BANDS = ("15-29", "30-49", "50-59", "60+")
+#: Which levels each kind of specialty code trains at (the middle pair of digits of the ФГОС code).
+_EDUCATION_LEVELS = {"spo": ("spo9", "spo11"), "bachelor": ("bachelor",), "specialist": ("specialist",),
+                     "master": ("master",)}
+
+_SOURCES = [
+    ("occupations", "ОК 010-2014 (МСКЗ-08) Общероссийский классификатор занятий, ICT occupations",
+     "Приказ Росстандарта от 12.12.2014 № 2020-ст", "2014-12-12"),
+    ("occupation_groups", "ОК 010-2014, 3-digit groups of the ICT occupations",
+     "Приказ Росстандарта от 12.12.2014 № 2020-ст", "2014-12-12"),
+    ("sectors", "ОК 029-2014 (КДЕС Ред. 2) ОКВЭД2, section J codes of the IT industry",
+     "Приказ Росстандарта от 31.01.2014 № 14-ст", "2014-01-31"),
+    ("specialties", "Перечни специальностей СПО и ВО (ФГОС codes for IT and information security)",
+     "Приказ Минпросвещения № 17 от 17.05.2022 (СПО); Приказ Минобрнауки № 1061 от 12.09.2013 (ВО)",
+     "2022-05-17"),
+    ("durations", "Full-time program durations from the ФГОС of each specialty; part-time one year longer "
+     "(half a year for masters) as a default to check against each standard",
+     "ФГОС СПО (2022–2024 editions), ФГОС ВО 3++ (2017–2021 editions)", "2024-01-01"),
+    ("pension_ages", "Pension age by sex and year of birth during the 2019–2028 transition",
+     "Федеральный закон от 03.10.2018 № 350-ФЗ, приложения 5 и 6 к 400-ФЗ", "2018-10-03"),
+    ("exit_rates", "Yearly exit rates by age band computed from pension_ages with documented assumptions "
+     "(see exit_rates())", "staffing_forecast method; assumptions in docs/data.md", "2025-01-01"),
+    ("crosswalk", "Default occupation → specialty and level shares: an ASSUMPTION to be replaced by the "
+     "employer survey (graduates hired by specialty) or a regional study", "staffing_forecast default",
+     "2025-01-01"),
+]
+
+
+@functools.cache
+def _read(name: str) -> pd.DataFrame:
+    path = resources.files(__package__).joinpath("data", f"{name}.csv")
+    with path.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+def occupations() -> pd.DataFrame:
+    """ОКЗ codes of ICT occupations: ``occupation`` (4 digits), ``group`` (3 digits), ``name_ru``, ``name_en``."""
+    return _read("occupations").copy()
+
+
+def occupation_groups() -> pd.DataFrame:
+    """ОКЗ 3-digit groups of the ICT occupations: ``group``, ``name_ru``, ``name_en``."""
+    return _read("occupation_groups").copy()
+
+
+def sectors() -> pd.DataFrame:
+    """ОКВЭД2 codes of the IT industry: ``sector``, ``name_ru``, ``name_en``."""
+    return _read("sectors").copy()
+
+
+def specialties() -> pd.DataFrame:
+    """ФГОС specialty codes: ``specialty``, ``education`` (spo, bachelor, specialist, master), names."""
+    return _read("specialties").copy()
+
+
+def durations() -> pd.DataFrame:
+    """Program durations: ``specialty``, ``level``, ``form``, ``months`` and ``years`` (rounded up).
+
+    ``years`` is the lag from intake to graduation used by the quota: 3 years 10 months is 4.
+    """
+    out = _read("durations").copy()
+    out["months"] = out["months"].astype(int)
+    out["years"] = [math.ceil(m / 12) for m in out["months"]]
+    return out
+
+
+def crosswalk() -> pd.DataFrame:
+    """Default occupation → specialty and level shares (``occupation``, ``specialty``, ``level``, ``share``).
+
+    This is an assumption, documented as such: replace it with survey data where the cluster has it.
+    Each occupation's shares sum to 1.
+    """
+    out = _read("crosswalk").copy()
+    out["share"] = out["share"].astype(float)
+    return out
+
+
+def pension_ages() -> pd.DataFrame:
+    """Legal pension age by ``sex`` and year of birth (``birth_year_from``..``birth_year_to``)."""
+    out = _read("pension_age").copy()
+    for col in ("birth_year_from", "birth_year_to"):
+        out[col] = out[col].astype(int)
+    out["pension_age"] = out["pension_age"].astype(float)
+    return out
+
+
+@functools.cache
+def _pension_age(sex: str, birth_year: int) -> float:
+    table = pension_ages()
+    row = table[(table.sex == sex) & (table.birth_year_from <= birth_year) & (table.birth_year_to >= birth_year)]
+    return float(row.pension_age.iloc[0])
+
+
+#: Age ranges of the bands in years, [start, end); 60+ is taken to end at 70 for people still at work.
+_BAND_RANGES = {"15-29": (15, 30), "30-49": (30, 50), "50-59": (50, 60), "60+": (60, 70)}
+
+
+def exit_rates(
+    years: range = range(2010, 2041),
+    *,
+    female_share: float = 0.3,
+    base_rates: dict[str, float] | None = None,
+    take_up: float = 0.35,
+    past_pension_exit: float = 0.12,
+) -> pd.DataFrame:
+    """Yearly labour-force exit rates by age band that follow the legal pension-age schedule.
+
+    For band ``b`` and year ``t`` the rate is::
+
+        exit[b, t] = base[b] + Σ_sex share_sex · ( take_up · reaching[sex, t] · in_band / width[b]
+                                                  + past_pension_exit · past[b, sex, t] )
+
+    where ``reaching[sex, t]`` is how many one-year birth cohorts reach pension age during ``t`` (1 in an
+    ordinary year; 0.5 in 2019; 0 in 2023, 2025 and 2027, when the 350-ФЗ transition moved everyone's date
+    later), ``in_band`` says whether that pension age lies in the band, and ``past`` is the share of the band
+    already above pension age (people are spread evenly over the band's ages, 60+ taken as 60–69).
+
+    Parameters
+    ----------
+    years
+        Calendar years to tabulate.
+    female_share
+        Share of women among ICT workers (assumption; about 0.3 in Russian ICT occupations).
+    base_rates
+        Exits for reasons other than pension age (mortality, disability, care), per band. Default
+        ``{"15-29": 0.010, "30-49": 0.008, "50-59": 0.015, "60+": 0.040}`` (assumption).
+    take_up
+        Share of those reaching pension age who stop working that year (assumption: most Russian pensioners in
+        ICT keep working for a while).
+    past_pension_exit
+        Yearly exit rate of those already past pension age (assumption).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``age_band``, ``exit_rate`` (1/yr).
+
+    Examples
+    --------
+    >>> rates = exit_rates(range(2022, 2025)).pivot(index="year", columns="age_band", values="exit_rate")
+    >>> bool(rates.loc[2023, "60+"] < rates.loc[2022, "60+"])  # nobody reached pension age in 2023
+    True
+    """
+    base = {"15-29": 0.010, "30-49": 0.008, "50-59": 0.015, "60+": 0.040} | (base_rates or {})
+    for name, value in (("female_share", female_share), ("take_up", take_up), ("past_pension_exit",
+                                                                                 past_pension_exit)):
+        if not 0 <= value <= 1:
+            raise SchemaError(f"exit_rates: {name}={value} is outside 0–1.")
+    rows = []
+    for year in years:
+        rate = dict(base)
+        for sex, share in (("female", female_share), ("male", 1 - female_share)):
+            # Cohort c, born evenly through year c, reaches pension age over [c + P(c), c + P(c) + 1).
+            reaching: dict[float, float] = {}
+            for cohort in range(year - 70, year - 50):
+                start = cohort + _pension_age(sex, cohort)
+                overlap = max(0.0, min(start + 1, year + 1) - max(start, year))
+                if overlap > 0:
+                    age = _pension_age(sex, cohort)
+                    reaching[age] = reaching.get(age, 0.0) + overlap
+            current = _pension_age(sex, year - 60)  # the age in force for those around pension age now
+            for band, (a0, a1) in _BAND_RANGES.items():
+                width = a1 - a0
+                entering = sum(n for age, n in reaching.items() if a0 <= age < a1) / width
+                past = float(np.clip((a1 - max(current, a0)) / width, 0.0, 1.0))
+                rate[band] += share * (take_up * entering + past_pension_exit * past)
+        rows.extend({"year": year, "age_band": band, "exit_rate": round(rate[band], 6)} for band in AGE_BANDS)
+    return pd.DataFrame(rows)
+
+
+def sources() -> pd.DataFrame:
+    """Where each reference table comes from: ``table``, ``description``, ``source``, ``as_of``."""
+    return pd.DataFrame(_SOURCES, columns=["table", "description", "source", "as_of"])
+
+
+_CODE_TABLES = {
+    "occupation": ("occupations", "occupation", "ОКЗ occupation code", "sf.reference.occupations()"),
+    "sector": ("sectors", "sector", "ОКВЭД2 sector code", "sf.reference.sectors()"),
+    "specialty": ("specialties", "specialty", "ФГОС specialty code", "sf.reference.specialties()"),
+    "group": ("occupation_groups", "group", "ОКЗ occupation group", "sf.reference.occupation_groups()"),
+}
+
+
+def check_codes(values: pd.Series, kind: str, *, place: Place, column: str, problems: list[str]) -> None:
+    """Append one message per unknown code to ``problems``, suggesting the closest known codes.
+
+    ``kind`` is ``"occupation"``, ``"sector"``, ``"specialty"``, ``"group"`` or ``"level"``.
+    ``"*"`` (an aggregate over the key) is always accepted.
+
+    Examples
+    --------
+    >>> problems = []
+    >>> check_codes(pd.Series(["2512", "2515"], index=[2, 3]), "occupation", place=Place("a.csv"),
+    ...             column="occupation", problems=problems)
+    >>> print(problems[0])
+    a.csv, row 3, column 'occupation': unknown ОКЗ occupation code '2515'; did you mean '2512' or '2513' or '2514'? Known codes are listed by sf.reference.occupations(); add a code there only if it is a real ОКЗ code.
+    """
+    if kind == "level":
+        known = set(LEVELS)
+        label, listing = "level", f"one of {list(LEVELS)}"
+    else:
+        table, col, label, listing = _CODE_TABLES[kind]
+        known = set(_read(table)[col])
+        listing = f"listed by {listing}"
+    text = values.astype("string").str.strip()
+    for row, code in text.items():
+        if code is pd.NA or code in known or code == "*":
+            continue
+        hint = closest(str(code), sorted(known))
+        problems.append(
+            f"{place.at(row=row, column=column)}: unknown {label} {code!r}{hint} Known codes are {listing}"
+            + ("; add a code there only if it is a real ОКЗ code." if kind == "occupation" else ".")
+        )
+
+
+def check_specialty_levels(frame: pd.DataFrame, *, place: Place, problems: list[str]) -> None:
+    """Append a message for each row whose ``level`` cannot train for its ``specialty`` (e.g. a college code at
+    bachelor level)."""
+    education = _read("specialties").set_index("specialty")["education"]
+    for row, spec, level in zip(frame.index, frame["specialty"], frame["level"], strict=True):
+        kind = education.get(str(spec))
+        if kind is None or str(level) not in LEVELS:
+            continue  # reported by check_codes
+        allowed = _EDUCATION_LEVELS[kind]
+        if str(level) not in allowed:
+            problems.append(
+                f"{place.at(row=row, column='level')}: specialty {spec} is a {kind} program, so its level must be "
+                f"one of {list(allowed)}, not {level!r}."
+            )
