@@ -287,8 +287,9 @@ def check_panel(
     Examples
     --------
     >>> raw = pd.DataFrame({"unique_id": ["a", "a", "b", "b"], "ds": [2021, 2022, 2021, 2022], "y": [1, 2, 3, 4]})
-    >>> check_panel(raw).dtypes.astype(str).tolist()
-    ['str', 'datetime64[ns]', 'float64']
+    >>> clean = check_panel(raw)
+    >>> str(clean["ds"].dtype), clean["ds"].iloc[0].year, str(clean["y"].dtype)
+    ('datetime64[ns]', 2021, 'float64')
     """
     place = place or Place("panel", in_file=False)
     if not isinstance(panel, pd.DataFrame):

@@ -240,7 +240,7 @@ def check_codes(values: pd.Series, kind: str, *, place: Place, column: str, prob
     >>> check_codes(pd.Series(["2512", "2515"], index=[2, 3]), "occupation", place=Place("a.csv"),
     ...             column="occupation", problems=problems)
     >>> print(problems[0])
-    a.csv, row 3, column 'occupation': unknown ОКЗ occupation code '2515'; did you mean '2512' or '2513' or '2514'? Known codes are listed by sf.reference.occupations(); add a code there only if it is a real ОКЗ code.
+    a.csv, row 3, column 'occupation': unknown ОКЗ occupation code '2515'; did you mean ...? Known codes are listed by sf.reference.occupations(); ...
     """
     if kind == "level":
         known = set(LEVELS)

@@ -1,0 +1,244 @@
+"""Load a panel (``unique_id``, ``ds``, ``y``, keys, exogenous columns) from CSV, Excel, Parquet or SQL.
+
+Every loader takes the same options:
+
+- ``columns``: rename map from the source's headers to the canonical names, e.g.
+  ``{"Год": "ds", "Численность": "y", "ОКЗ": "occupation"}``; applied once, before anything else.
+- ``keys``: key columns that build ``unique_id`` (joined with ``/`` in this order). Without it, an existing
+  ``unique_id`` column is used, or else the known key names (``region``, ``sector``, ``employer``,
+  ``occupation``, ...) and every other text column, in file order.
+- Long input (one row per series and date) or wide input (dates as column headers, as spreadsheets have
+  them: ``employer, occupation, 2019, 2020, ...``) is recognised by the headers; blank wide cells are "no
+  observation".
+- ``whole`` (head counts must be whole numbers), ``nonnegative`` (default on: counts), ``decimal``
+  (``","`` reads Russian decimal commas), ``freq``, ``gaps`` and ``min_length`` as in
+  :func:`staffing_forecast.check_panel`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from ..errors import ConfigError, Place, SchemaError, closest, raise_problems
+from ..parsing import parse_dates, parse_numbers
+from ..reference import check_codes
+from ..schema import DS, KEY_ORDER, UNIQUE_ID, Y, check_panel, make_unique_id
+from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells, read_sql_cells
+
+__all__ = ["load_csv", "load_excel", "load_parquet", "load_sql", "to_panel"]
+
+_DATE_HEADER = re.compile(r"^\d{4}(\s*[-/ ]?\s*[QqКк]\s*[1-4]|-\d{2}(-\d{2})?)?(\.0)?$")
+_CODED_KEYS = {"occupation": "occupation", "sector": "sector", "specialty": "specialty", "level": "level"}
+
+
+def _rename(cells: pd.DataFrame, columns: Mapping[str, str] | None, place: Place) -> pd.DataFrame:
+    if not columns:
+        return cells
+    present = list(cells.columns)
+    missing = [src for src in columns if src not in present]
+    if missing:
+        hints = "".join(closest(m, present) for m in missing)
+        raise SchemaError(
+            f"{place.at()}: column(s) {missing} named in columns= are not in the file{hints} The file has {present}."
+        )
+    clash = [dst for src, dst in columns.items() if dst in present and dst not in columns]
+    if clash:
+        raise SchemaError(f"{place.at()}: renaming would create a second {clash[0]!r} column; the file has one already.")
+    return cells.rename(columns=dict(columns))
+
+
+def _melt_wide(cells: pd.DataFrame, place: Place, numbers: dict[str, object], problems: list[str]) -> pd.DataFrame:
+    date_cols = [c for c in cells.columns if _DATE_HEADER.match(c)]
+    id_cols = [c for c in cells.columns if c not in date_cols]
+    parts = []
+    for col in date_cols:
+        values = cells[col]
+        present = values.notna() & (values.astype(str).str.strip() != "")
+        parsed = parse_numbers(values[present], place=place, column=col, problems=problems, **numbers)  # type: ignore[arg-type]
+        part = cells.loc[present, id_cols].copy()
+        part[DS] = col.removesuffix(".0")
+        part[Y] = parsed
+        parts.append(part)
+    if not parts or all(p.empty for p in parts):
+        raise SchemaError(f"{place.at()}: the date columns {date_cols} hold no values.")
+    return pd.concat(parts)
+
+
+def to_panel(
+    cells: pd.DataFrame,
+    place: Place,
+    *,
+    columns: Mapping[str, str] | None = None,
+    keys: Sequence[str] | None = None,
+    freq: str | None = None,
+    whole: bool = False,
+    nonnegative: bool = True,
+    decimal: str = ",",
+    gaps: str = "error",
+    min_length: int = 2,
+    check_code_lists: bool = True,
+) -> pd.DataFrame:
+    """Turn raw cells (indexed by source row) into a validated panel; see the module docstring for options."""
+    cells = _rename(cells, columns, place)
+    problems: list[str] = []
+    numbers = {"what": "value", "whole": whole, "nonnegative": nonnegative, "decimal": decimal}
+    if DS not in cells.columns:
+        if not any(_DATE_HEADER.match(c) for c in cells.columns):
+            raise SchemaError(
+                f"{place.at()}: no date column 'ds' and no date headers (2024, 2024Q1, 2024-03); the file has "
+                f"{list(cells.columns)}{closest('ds', cells.columns)} Map the date column with columns={{'...': 'ds'}}."
+            )
+        frame = _melt_wide(cells, place, numbers, problems)
+    else:
+        if Y not in cells.columns:
+            raise SchemaError(
+                f"{place.at()}: no value column 'y'; the file has {list(cells.columns)}. Map it with "
+                "columns={'headcount': 'y'} (or the header that holds the values)."
+            )
+        frame = cells.copy()
+        frame[Y] = parse_numbers(frame[Y], place=place, column=Y, problems=problems, **numbers)  # type: ignore[arg-type]
+    frame[DS] = parse_dates(frame[DS], place=place, column=DS, problems=problems)
+    raise_problems(problems)
+
+    others = [c for c in frame.columns if c not in {UNIQUE_ID, DS, Y}]
+    if keys is None:
+        keys = [] if UNIQUE_ID in frame.columns else [
+            c for c in others if c in KEY_ORDER or not _all_numeric(frame[c], decimal)
+        ]
+    keys = list(keys)
+    missing = [k for k in keys if k not in frame.columns]
+    if missing:
+        raise SchemaError(f"{place.at()}: key column(s) {missing} are not in the file{closest(missing[0], others)}")
+    if not keys and UNIQUE_ID not in frame.columns:
+        raise ConfigError(f"{place.at()}: no unique_id column and no key columns; pass keys=['employer', ...].")
+    for key in keys:
+        frame[key] = frame[key].astype("string").str.strip().str.removesuffix(".0").astype(object)
+        if check_code_lists and key in _CODED_KEYS:
+            check_codes(frame[key], _CODED_KEYS[key], place=place, column=key, problems=problems)
+    for col in others:
+        if col in keys:
+            continue
+        if not _all_numeric(frame[col], decimal):
+            problems.append(
+                f"{place.at(column=col)}: column {col!r} is neither a key nor numeric; list it in keys=, "
+                "or remove it from the file."
+            )
+        else:
+            frame[col] = parse_numbers(frame[col], place=place, column=col, what="value", decimal=decimal,
+                                       problems=problems)
+    raise_problems(problems)
+    if keys:
+        frame[UNIQUE_ID] = make_unique_id(frame, keys, place=place)
+    frame = frame[[UNIQUE_ID, DS, Y, *keys, *[c for c in others if c not in keys]]]
+    return check_panel(frame, freq=freq, gaps=gaps, min_length=min_length, place=place)
+
+
+def _all_numeric(values: pd.Series, decimal: str) -> bool:
+    if pd.api.types.is_numeric_dtype(values):
+        return True
+    scratch: list[str] = []
+    parse_numbers(values, place=Place("-"), column="-", allow_missing=False, decimal=decimal, problems=scratch)
+    return not scratch
+
+
+def load_csv(
+    path: PathLike,
+    *,
+    columns: Mapping[str, str] | None = None,
+    keys: Sequence[str] | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
+    **options: object,
+) -> pd.DataFrame:
+    """Load a panel from a CSV file (long or wide; separator and UTF-8/cp1251 encoding detected).
+
+    Parameters
+    ----------
+    path
+        The file.
+    columns, keys
+        Rename map and key columns (see :mod:`staffing_forecast.loaders.panels`).
+    sep, encoding
+        Override the detected separator or encoding.
+    **options
+        ``freq``, ``whole``, ``nonnegative``, ``decimal``, ``gaps``, ``min_length``, ``check_code_lists``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A validated panel.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "staff.csv").write_text("ОКЗ;2024;2025\\n2512;10;12\\n2514;3;4\\n", encoding="utf-8")
+    >>> load_csv(folder / "staff.csv", columns={"ОКЗ": "occupation"})[["unique_id", "ds", "y"]].head(2)
+      unique_id         ds     y
+    0      2512 2024-01-01  10.0
+    1      2512 2025-01-01  12.0
+    """
+    cells = read_csv_cells(path, sep=sep, encoding=encoding)
+    return to_panel(cells, Place(str(getattr(path, "name", path)).split("/")[-1]), columns=columns, keys=keys,
+                    **options)  # type: ignore[arg-type]
+
+
+def load_excel(
+    path: PathLike,
+    *,
+    sheet: str | int | None = None,
+    columns: Mapping[str, str] | None = None,
+    keys: Sequence[str] | None = None,
+    **options: object,
+) -> pd.DataFrame:
+    """Load a panel from one sheet of an .xlsx workbook (long or wide); the first sheet by default.
+
+    Errors name the file, sheet, Excel row and column. Options as in :func:`load_csv`.
+    """
+    cells = read_excel_cells(path, sheet=sheet)
+    name = str(path).split("/")[-1]
+    sheet_name = sheet if isinstance(sheet, str) else None
+    return to_panel(cells, Place(name, sheet=sheet_name), columns=columns, keys=keys, **options)  # type: ignore[arg-type]
+
+
+def load_parquet(
+    path: PathLike, *, columns: Mapping[str, str] | None = None, keys: Sequence[str] | None = None, **options: object
+) -> pd.DataFrame:
+    """Load a panel from a Parquet file. Options as in :func:`load_csv`."""
+    cells = read_parquet_cells(path)
+    return to_panel(cells, Place(str(path).split("/")[-1]), columns=columns, keys=keys, **options)  # type: ignore[arg-type]
+
+
+def load_sql(
+    query_or_table: str,
+    url: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    keys: Sequence[str] | None = None,
+    **options: object,
+) -> pd.DataFrame:
+    """Load a panel from an SQL query or table through SQLAlchemy (SQLite, DuckDB, PostgreSQL, ...).
+
+    Parameters
+    ----------
+    query_or_table
+        A table name (``employment``) or a ``SELECT`` statement.
+    url
+        SQLAlchemy URL: ``sqlite:///cluster.db``, ``duckdb:///cluster.duckdb``,
+        ``postgresql+psycopg://user@host/db``.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile, os
+    >>> db = os.path.join(tempfile.mkdtemp(), "cluster.db")
+    >>> with sqlite3.connect(db) as con:
+    ...     _ = con.execute("create table staff (occupation text, year int, headcount int)")
+    ...     _ = con.executemany("insert into staff values (?, ?, ?)", [("2512", 2024, 10), ("2512", 2025, 12)])
+    >>> load_sql("staff", f"sqlite:///{db}", columns={"year": "ds", "headcount": "y"})["y"].tolist()
+    [10.0, 12.0]
+    """
+    cells, place = read_sql_cells(query_or_table, url)
+    return to_panel(cells, place, columns=columns, keys=keys, **options)  # type: ignore[arg-type]
