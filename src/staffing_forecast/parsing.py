@@ -32,27 +32,6 @@ _YEAR = re.compile(r"^(\d{4})(?:\.0+)?\s*(?:г\.?|год)?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
-def _to_float(text: str, decimal: str) -> float | None:
-    """Convert one cell's text to a float, or ``None`` when it is not a number."""
-    s = _SPACES.sub("", text).replace("\u2212", "-")
-    if not s:
-        return None
-    if decimal == ",":
-        if "," in s and "." in s:
-            # The last separator is the decimal one: "1.234,5" or "1,234.5".
-            if s.rfind(",") > s.rfind("."):
-                s = s.replace(".", "").replace(",", ".")
-            else:
-                s = s.replace(",", "")
-        elif s.count(",") == 1:
-            s = s.replace(",", ".")
-    elif decimal == ".":
-        s = s.replace(",", "")
-    if not _NUMBER.match(s):
-        return None
-    return float(s)
-
-
 def parse_numbers(
     values: pd.Series,
     *,
@@ -105,40 +84,62 @@ def parse_numbers(
     """
     if decimal not in {",", "."}:
         raise ValueError(f"decimal must be ',' or '.', got {decimal!r}")
-    out = np.full(len(values), np.nan)
-    for i, (row, cell) in enumerate(values.items()):
-        if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA:
-            number = None
-            text = ""
-        elif isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, bool):
-            number = float(cell)
-            text = str(cell)
-        else:
-            text = str(cell).strip()
-            number = _to_float(text, decimal) if text else None
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        number = values.astype(float)
+        text = values.astype(str)
+        empty = number.isna()
+    else:
+        raw = values.astype("string").str.strip()
+        empty = raw.isna() | (raw == "")
+        text = raw.fillna("")
+        number = pd.to_numeric(_clean(text, decimal), errors="coerce").astype(float)
+    not_number = ~empty & number.isna()
+    bad = not_number.copy()
+    checks = [(~np.isfinite(number.fillna(0.0)), "is not a finite number.")]
+    if nonnegative:
+        checks.append((number < 0, "is negative; expected 0 or more."))
+    if whole:
+        checks.append((number != number.round(), "is not a whole number of people."))
+    if share:
+        checks.append(((number < 0) | (number > 1), "is outside 0–1."))
+    reasons = pd.Series("", index=values.index, dtype=object)
+    for mask, reason in reversed(checks):
+        mask = mask.fillna(False) & ~not_number & ~empty
+        reasons[mask] = reason
+        bad |= mask
+    if not allow_missing:
+        for row in values.index[empty]:
+            problems.append(f"{place.at(row=row, column=column)}: {what} is empty; fill it in or remove the row.")
+    for row in values.index[bad]:
         where = place.at(row=row, column=column)
-        if number is None:
-            if not text:
-                if not allow_missing:
-                    problems.append(f"{where}: {what} is empty; fill it in or remove the row.")
-            else:
-                problems.append(f"{where}: {what} {text!r} is not a number.")
+        shown = text[row]
+        if not_number[row]:
+            problems.append(f"{where}: {what} {shown!r} is not a number.")
             continue
-        if not np.isfinite(number):
-            problems.append(f"{where}: {what} {text!r} is not a finite number.")
-            continue
-        if nonnegative and number < 0:
-            problems.append(f"{where}: {what} {text!r} is negative; expected 0 or more.")
-            continue
-        if whole and number != round(number):
-            problems.append(f"{where}: {what} {text!r} is not a whole number of people.")
-            continue
-        if share and not 0 <= number <= 1:
-            hint = " (write percentages as shares: 35 % is 0.35)" if 1 < number <= 100 else ""
-            problems.append(f"{where}: {what} {text!r} is outside 0–1{hint}.")
-            continue
-        out[i] = number
-    return pd.Series(out, index=values.index, name=values.name)
+        reason = reasons[row]
+        if reason == "is outside 0–1." and 1 < number[row] <= 100:
+            reason = "is outside 0–1 (write percentages as shares: 35 % is 0.35)."
+        problems.append(f"{where}: {what} {shown!r} {reason}")
+    out = number.where(~bad & ~empty)
+    return pd.Series(out.to_numpy(dtype=float), index=values.index, name=values.name)
+
+
+def _clean(text: pd.Series, decimal: str) -> pd.Series:
+    """Normalise number text for ``pd.to_numeric``: drop group separators, make the decimal mark a point."""
+    s = text.str.replace(_SPACES, "", regex=True).str.replace("\u2212", "-", regex=False)
+    if decimal == ".":
+        return s.str.replace(",", "", regex=False)
+    last_comma, last_point = s.str.rfind(","), s.str.rfind(".")
+    both = (last_comma >= 0) & (last_point >= 0)
+    comma_decimal = both & (last_comma > last_point)
+    point_decimal = both & (last_point > last_comma)
+    one_comma = ~both & (s.str.count(",") == 1)
+    out = s.copy()
+    out[comma_decimal] = s[comma_decimal].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    out[point_decimal] = s[point_decimal].str.replace(",", "", regex=False)
+    out[one_comma] = s[one_comma].str.replace(",", ".", regex=False)
+    # Anything pd.to_numeric would accept beyond plain decimals (e.g. "0x1A", "1_000", "inf") is refused here.
+    return out.where(out.str.fullmatch(_NUMBER.pattern.strip("^$")), "x")
 
 
 def _parse_date_cell(cell: object) -> pd.Timestamp | None:

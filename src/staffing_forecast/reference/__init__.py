@@ -250,9 +250,8 @@ def check_codes(values: pd.Series, kind: str, *, place: Place, column: str, prob
         known = set(_read(table)[col])
         listing = f"listed by {listing}"
     text = values.astype("string").str.strip()
-    for row, code in text.items():
-        if code is pd.NA or code in known or code == "*":
-            continue
+    unknown = text.notna() & ~text.isin(known) & (text != "*")
+    for row, code in text[unknown].items():
         hint = closest(str(code), sorted(known))
         problems.append(
             f"{place.at(row=row, column=column)}: unknown {label} {code!r}{hint} Known codes are {listing}"
@@ -264,13 +263,14 @@ def check_specialty_levels(frame: pd.DataFrame, *, place: Place, problems: list[
     """Append a message for each row whose ``level`` cannot train for its ``specialty`` (e.g. a college code at
     bachelor level)."""
     education = _read("specialties").set_index("specialty")["education"]
-    for row, spec, level in zip(frame.index, frame["specialty"], frame["level"], strict=True):
-        kind = education.get(str(spec))
-        if kind is None or str(level) not in LEVELS:
-            continue  # reported by check_codes
-        allowed = _EDUCATION_LEVELS[kind]
-        if str(level) not in allowed:
-            problems.append(
-                f"{place.at(row=row, column='level')}: specialty {spec} is a {kind} program, so its level must be "
-                f"one of {list(allowed)}, not {level!r}."
-            )
+    kinds = frame["specialty"].astype(str).map(education)
+    allowed_pairs = {(kind, level) for kind, levels in _EDUCATION_LEVELS.items() for level in levels}
+    pairs = pd.Series(list(zip(kinds, frame["level"].astype(str), strict=True)), index=frame.index)
+    checkable = kinds.notna() & frame["level"].astype(str).isin(LEVELS)  # the rest is reported by check_codes
+    wrong = checkable & ~pairs.isin(allowed_pairs)
+    for row in frame.index[wrong][:20]:
+        spec, level, kind = frame.at[row, "specialty"], frame.at[row, "level"], kinds[row]
+        problems.append(
+            f"{place.at(row=row, column='level')}: specialty {spec} is a {kind} program, so its level must be "
+            f"one of {list(_EDUCATION_LEVELS[kind])}, not {level!r}."
+        )

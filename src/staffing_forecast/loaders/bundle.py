@@ -1,0 +1,186 @@
+"""A data bundle: every table the library uses, read from a folder of files or made by ``sf.datasets``.
+
+Folder layout: one file per table, named after it (``employment.csv``, ``graduates.xlsx``,
+``plans.parquet`` ...), with the columns of :data:`staffing_forecast.loaders.tables.TABLES`.
+Only ``employment`` is required; other tables are ``None`` when absent.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ConfigError, Place, SchemaError, closest
+from ..schema import DS
+from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells
+from .tables import TABLES, validate_table
+
+__all__ = ["Bundle", "load_bundle", "write_bundle"]
+
+_READERS = {".csv": read_csv_cells, ".xlsx": read_excel_cells, ".parquet": read_parquet_cells}
+
+
+@dataclass(eq=False)
+class Bundle:
+    """Every table of a cluster's data, validated; see ``docs/data.md`` for each table's columns.
+
+    Attributes are pandas DataFrames (``None`` where the source has no such table); ``description`` says
+    where the data came from.
+    """
+
+    employment: pd.DataFrame
+    vacancies: pd.DataFrame | None = None
+    employment_quarterly: pd.DataFrame | None = None
+    vacancies_quarterly: pd.DataFrame | None = None
+    hires: pd.DataFrame | None = None
+    plans: pd.DataFrame | None = None
+    age: pd.DataFrame | None = None
+    graduates: pd.DataFrame | None = None
+    enrolment: pd.DataFrame | None = None
+    admissions: pd.DataFrame | None = None
+    institutions: pd.DataFrame | None = None
+    satisfaction: pd.DataFrame | None = None
+    crosswalk: pd.DataFrame | None = None
+    drivers: pd.DataFrame | None = None
+    description: str = field(default="", compare=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables that are present, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in TABLES and getattr(self, f.name)
+                is not None}
+
+    def summary(self) -> pd.DataFrame:
+        """One row per table: rows, series (for panels), first and last period, and the description.
+
+        Examples
+        --------
+        >>> import staffing_forecast as sf
+        >>> sf.datasets.load_demo().summary().loc["employment", "first"]
+        '2012'
+        """
+        rows = []
+        for name, frame in self.tables().items():
+            spec = TABLES[name]
+            period_col = DS if DS in frame.columns else "year" if "year" in frame.columns else None
+            first = last = ""
+            if period_col is not None:
+                values = frame[period_col]
+                fmt = (lambda v: str(v.year) if spec.panel_freq != "QS" else f"{v.year}Q{v.quarter}") \
+                    if period_col == DS else str
+                first, last = fmt(values.min()), fmt(values.max())
+            rows.append({"table": name, "rows": len(frame),
+                         "series": frame["unique_id"].nunique() if "unique_id" in frame.columns else None,
+                         "first": first, "last": last, "description": spec.description})
+        return pd.DataFrame(rows).set_index("table")
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every table has the same values and types (the description is ignored)."""
+        if not isinstance(other, Bundle):
+            return NotImplemented
+        return all(_same(getattr(self, name), getattr(other, name)) for name in TABLES)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        present = ", ".join(f"{k}[{len(v)}]" for k, v in self.tables().items())
+        return f"Bundle({present})"
+
+
+def load_bundle(folder: PathLike) -> Bundle:
+    """Read a folder of tables (CSV, Excel or Parquet, one file per table) into a validated :class:`Bundle`.
+
+    Every file is checked; all problems of all files are reported together. Files with a table extension
+    whose name is not a known table are an error (a misspelled ``employmnet.csv`` must not be skipped).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import staffing_forecast as sf
+    >>> folder = tempfile.mkdtemp()
+    >>> demo = sf.datasets.load_demo()
+    >>> sf.write_bundle(demo, folder)
+    >>> sf.load_bundle(folder) == demo
+    True
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SchemaError(f"{folder}: no such folder; a bundle is a folder with one file per table.")
+    found: dict[str, Path] = {}
+    problems: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in _READERS or path.name.startswith((".", "~$")):
+            continue
+        name = path.stem
+        if name not in TABLES:
+            problems.append(f"{path.name}: not a bundle table{closest(name, TABLES)} Tables are {list(TABLES)}.")
+        elif name in found:
+            problems.append(f"{path.name}: table {name!r} is also in {found[name].name}; keep one of them.")
+        else:
+            found[name] = path
+    if "employment" not in found and not problems:
+        problems.append(f"{folder}: no employment table (employment.csv, .xlsx or .parquet); it is required.")
+    tables: dict[str, pd.DataFrame] = {}
+    for name, path in found.items():
+        try:
+            cells = _READERS[path.suffix.lower()](path)
+            sheet = None if path.suffix.lower() != ".xlsx" else _first_sheet(path)
+            tables[name] = validate_table(cells, TABLES[name], Place(path.name, sheet=sheet))
+        except SchemaError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SchemaError(f"{folder}: {len(problems)} file(s) have problems:\n" + "\n".join(problems))
+    return Bundle(**tables, description=f"loaded from {folder}")  # type: ignore[arg-type]
+
+
+def _first_sheet(path: Path) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return str(book.sheetnames[0])
+    finally:
+        book.close()
+
+
+def write_bundle(bundle: Bundle, folder: PathLike, *, format: str = "csv") -> None:
+    """Write every table of a bundle to ``folder`` (``csv``, ``xlsx`` or ``parquet``), all or nothing.
+
+    Files are written to a temporary folder beside the target and moved in only when every table is written,
+    so a failure halfway leaves the target as it was.
+    """
+    if format not in {"csv", "xlsx", "parquet"}:
+        raise ConfigError(f"write_bundle: format={format!r}; use 'csv', 'xlsx' or 'parquet'.")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".bundle-", dir=folder))
+    try:
+        written = []
+        for name, frame in bundle.tables().items():
+            out = frame.copy()
+            for col in out.columns:
+                if pd.api.types.is_datetime64_any_dtype(out[col]):
+                    out[col] = out[col].dt.strftime("%Y-%m-%d")
+            target = staging / f"{name}.{format}"
+            if format == "csv":
+                out.to_csv(target, index=False, encoding="utf-8")
+            elif format == "xlsx":
+                out.to_excel(target, index=False, sheet_name=name[:31])
+            else:
+                out.to_parquet(target, index=False)
+            written.append(target)
+        for target in written:
+            os.replace(target, folder / target.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _same(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.reset_index(drop=True).equals(b.reset_index(drop=True))
+
