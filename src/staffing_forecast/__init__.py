@@ -1,0 +1,61 @@
+"""staffing_forecast: forecast a regional IT cluster's staffing demand and turn it into state training quotas.
+
+>>> import staffing_forecast as sf
+>>> demo = sf.datasets.load_demo()
+>>> sorted(demo.employment.columns)
+['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
+"""
+
+from . import datasets, reference
+from .errors import (
+    ConfigError,
+    InfeasibleQuotaError,
+    NotFittedError,
+    SchemaError,
+    StaffingForecastError,
+)
+from .loaders import (
+    Bundle,
+    load_bundle,
+    load_csv,
+    load_excel,
+    load_graduates,
+    load_parquet,
+    load_sql,
+
+    load_table,
+    write_bundle,
+
+)
+from .panel import aggregate, to_annual
+from .schema import check_forecast, check_panel, infer_freq, make_unique_id
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Bundle",
+    "ConfigError",
+    "InfeasibleQuotaError",
+    "NotFittedError",
+    "SchemaError",
+    "StaffingForecastError",
+    "__version__",
+    "aggregate",
+    "check_forecast",
+    "check_panel",
+    "datasets",
+    "infer_freq",
+    "load_bundle",
+    "load_csv",
+    "load_excel",
+    "load_graduates",
+    "load_parquet",
+    "load_sql",
+    "load_survey",
+    "load_table",
+    "make_unique_id",
+    "reference",
+    "to_annual",
+    "write_bundle",
+    "write_survey_template",
+]

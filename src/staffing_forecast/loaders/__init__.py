@@ -1,5 +1,22 @@
 """Loaders: read files and databases into validated frames with the library's fixed column names."""
 
+from .bundle import Bundle, load_admissions, load_bundle, load_enrolment, load_graduates, load_table, write_bundle
 from .panels import load_csv, load_excel, load_parquet, load_sql, to_panel
 
-__all__ = ["load_csv", "load_excel", "load_parquet", "load_sql", "to_panel"]
+
+__all__ = [
+    "Bundle",
+    "load_admissions",
+    "load_bundle",
+    "load_csv",
+    "load_enrolment",
+    "load_excel",
+    "load_graduates",
+    "load_parquet",
+    "load_sql",
+    "load_survey",
+    "load_table",
+    "to_panel",
+    "write_bundle",
+    "write_survey_template",
+]

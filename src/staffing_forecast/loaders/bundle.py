@@ -20,7 +20,7 @@ from ..schema import DS
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells
 from .tables import TABLES, validate_table
 
-__all__ = ["Bundle", "load_bundle", "write_bundle"]
+__all__ = ["Bundle", "load_admissions", "load_bundle", "load_enrolment", "load_graduates", "load_table", "write_bundle"]
 
 _READERS = {".csv": read_csv_cells, ".xlsx": read_excel_cells, ".parquet": read_parquet_cells}
 
@@ -184,3 +184,51 @@ def _same(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
         return a is b
     return a.reset_index(drop=True).equals(b.reset_index(drop=True))
 
+
+
+def load_table(
+    path: PathLike, table: str, *, sheet: str | int | None = None, columns: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Load one bundle table (``graduates``, ``enrolment``, ``admissions``, ``institutions`` ...) from a file.
+
+    The format follows the extension (.csv, .xlsx, .parquet); ``columns`` renames source headers first.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "grads.csv"
+    >>> _ = path.write_text("institution;specialty;level;year;graduates;employed;employed_in_field;"
+    ...                     "employed_in_field_in_region\\nC01;09.02.07;spo9;2024;50;40;30;20\\n", encoding="utf-8")
+    >>> load_table(path, "graduates")["employed"].tolist()
+    [40]
+    """
+    if table not in TABLES:
+        raise ConfigError(f"load_table: unknown table {table!r}{closest(table, TABLES)} Tables are {list(TABLES)}.")
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _READERS:
+        raise ConfigError(f"{path.name}: unknown extension {suffix!r}; use .csv, .xlsx or .parquet.")
+    cells = read_excel_cells(path, sheet=sheet) if suffix == ".xlsx" else _READERS[suffix](path)
+    if columns:
+        missing = [c for c in columns if c not in cells.columns]
+        if missing:
+            raise SchemaError(f"{path.name}: column(s) {missing} named in columns= are not in the file; it has "
+                              f"{list(cells.columns)}.")
+        cells = cells.rename(columns=columns)
+    sheet_name = sheet if isinstance(sheet, str) else _first_sheet(path) if suffix == ".xlsx" else None
+    return validate_table(cells, TABLES[table], Place(path.name, sheet=sheet_name))
+
+
+def load_graduates(path: PathLike, **options: object) -> pd.DataFrame:
+    """Load the graduate employment monitoring table (nested counts); see :func:`load_table`."""
+    return load_table(path, "graduates", **options)  # type: ignore[arg-type]
+
+
+def load_enrolment(path: PathLike, **options: object) -> pd.DataFrame:
+    """Load students by institution, specialty, level, form, course and year; see :func:`load_table`."""
+    return load_table(path, "enrolment", **options)  # type: ignore[arg-type]
+
+
+def load_admissions(path: PathLike, **options: object) -> pd.DataFrame:
+    """Load admissions (state-funded and fee-paying) by program and year; see :func:`load_table`."""
+    return load_table(path, "admissions", **options)  # type: ignore[arg-type]
