@@ -22,10 +22,10 @@ from .loaders import (
     load_graduates,
     load_parquet,
     load_sql,
-
+    load_survey,
     load_table,
     write_bundle,
-
+    write_survey_template,
 )
 from .panel import aggregate, to_annual
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id

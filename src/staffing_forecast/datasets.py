@@ -30,39 +30,106 @@ import pandas as pd
 
 from .errors import ConfigError, Place
 from .loaders.bundle import Bundle
-from .loaders.tables import PANEL_KEYS, TABLES, validate_table
+from .loaders.tables import TABLES, validate_table
 from .reference import crosswalk as reference_crosswalk
 from .reference import durations as reference_durations
 
 __all__ = ["load_demo", "make_cluster"]
 
-_SECTORS = {"62.01": 0.35, "62.02": 0.18, "63.11": 0.12, "62.09": 0.1, "61.10": 0.08, "58.29": 0.07,
-            "62.03": 0.05, "63.12": 0.05}
+_SECTORS = {
+    "62.01": 0.35,
+    "62.02": 0.18,
+    "63.11": 0.12,
+    "62.09": 0.1,
+    "61.10": 0.08,
+    "58.29": 0.07,
+    "62.03": 0.05,
+    "63.12": 0.05,
+}
 #: Occupation → (weight in the typical employer's mix, yearly log trend).
 _OCCUPATIONS = {
-    "2512": (0.24, 0.05), "2514": (0.14, 0.02), "2513": (0.08, 0.04), "2511": (0.07, 0.04),
-    "2519": (0.04, 0.03), "2521": (0.04, 0.02), "2522": (0.08, 0.0), "2523": (0.04, 0.01),
-    "2529": (0.04, 0.06), "3511": (0.04, -0.01), "3512": (0.08, -0.02), "3513": (0.03, -0.01),
-    "3514": (0.02, 0.0), "1330": (0.04, 0.02), "2166": (0.02, 0.01), "3522": (0.02, -0.02),
+    "2512": (0.24, 0.05),
+    "2514": (0.14, 0.02),
+    "2513": (0.08, 0.04),
+    "2511": (0.07, 0.04),
+    "2519": (0.04, 0.03),
+    "2521": (0.04, 0.02),
+    "2522": (0.08, 0.0),
+    "2523": (0.04, 0.01),
+    "2529": (0.04, 0.06),
+    "3511": (0.04, -0.01),
+    "3512": (0.08, -0.02),
+    "3513": (0.03, -0.01),
+    "3514": (0.02, 0.0),
+    "1330": (0.04, 0.02),
+    "2166": (0.02, 0.01),
+    "3522": (0.02, -0.02),
 }
 _TELECOM_BOOST = {"2523": 4.0, "3513": 4.0, "3522": 6.0, "2512": 0.4}
 #: Demo institutions: id, name, kind, quality of training (mean satisfaction), programs (specialty, level).
 _INSTITUTIONS = [
-    ("C01", "Колледж информационных технологий", "college", 4.1,
-     [("09.02.07", "spo9"), ("09.02.07", "spo11"), ("09.02.06", "spo9"), ("09.02.09", "spo9")]),
-    ("C02", "Политехнический колледж", "college", 3.7,
-     [("09.02.01", "spo9"), ("09.02.06", "spo9"), ("09.02.06", "spo11"), ("11.02.15", "spo9")]),
+    (
+        "C01",
+        "Колледж информационных технологий",
+        "college",
+        4.1,
+        [("09.02.07", "spo9"), ("09.02.07", "spo11"), ("09.02.06", "spo9"), ("09.02.09", "spo9")],
+    ),
+    (
+        "C02",
+        "Политехнический колледж",
+        "college",
+        3.7,
+        [("09.02.01", "spo9"), ("09.02.06", "spo9"), ("09.02.06", "spo11"), ("11.02.15", "spo9")],
+    ),
     ("C03", "Техникум отраслевых технологий", "college", 3.4, [("09.02.07", "spo9"), ("09.02.01", "spo11")]),
-    ("C04", "Колледж связи", "college", 3.8, [("11.02.15", "spo9"), ("11.02.15", "spo11"), ("10.02.04", "spo9")]),
-    ("C05", "Колледж цифровой экономики", "college", 3.9,
-     [("09.02.07", "spo9"), ("10.02.05", "spo9"), ("09.02.10", "spo9")]),
-    ("U01", "Государственный университет", "university", 4.0,
-     [("09.03.04", "bachelor"), ("09.03.03", "bachelor"), ("01.03.02", "bachelor"), ("09.04.04", "master")]),
-    ("U02", "Технический университет", "university", 4.2,
-     [("09.03.01", "bachelor"), ("09.03.02", "bachelor"), ("10.03.01", "bachelor"), ("11.03.02", "bachelor"),
-      ("10.05.03", "specialist"), ("09.04.01", "master")]),
-    ("U03", "Филиал энергетического университета", "university", 3.6,
-     [("09.03.01", "bachelor"), ("09.03.02", "bachelor"), ("09.03.03", "bachelor")]),
+    (
+        "C04",
+        "Колледж связи",
+        "college",
+        3.8,
+        [("11.02.15", "spo9"), ("11.02.15", "spo11"), ("10.02.04", "spo9")],
+    ),
+    (
+        "C05",
+        "Колледж цифровой экономики",
+        "college",
+        3.9,
+        [("09.02.07", "spo9"), ("10.02.05", "spo9"), ("09.02.10", "spo9")],
+    ),
+    (
+        "U01",
+        "Государственный университет",
+        "university",
+        4.0,
+        [
+            ("09.03.04", "bachelor"),
+            ("09.03.03", "bachelor"),
+            ("01.03.02", "bachelor"),
+            ("09.04.04", "master"),
+        ],
+    ),
+    (
+        "U02",
+        "Технический университет",
+        "university",
+        4.2,
+        [
+            ("09.03.01", "bachelor"),
+            ("09.03.02", "bachelor"),
+            ("10.03.01", "bachelor"),
+            ("11.03.02", "bachelor"),
+            ("10.05.03", "specialist"),
+            ("09.04.01", "master"),
+        ],
+    ),
+    (
+        "U03",
+        "Филиал энергетического университета",
+        "university",
+        3.6,
+        [("09.03.01", "bachelor"), ("09.03.02", "bachelor"), ("09.03.03", "bachelor")],
+    ),
 ]
 _SEASON_EMPLOYMENT = np.array([-0.01, -0.005, 0.015, 0.0])
 _SEASON_VACANCIES = np.array([1.1, 1.25, 0.8, 0.85])
@@ -112,14 +179,18 @@ def make_cluster(
     """
     first, last = years
     if n_employers < 1 or last - first < 5:
-        raise ConfigError(f"make_cluster: need n_employers ≥ 1 and at least 6 years; got {n_employers}, {years}.")
+        raise ConfigError(
+            f"make_cluster: need n_employers ≥ 1 and at least 6 years; got {n_employers}, {years}."
+        )
     rng = np.random.default_rng(seed)
     all_years = np.arange(first, last + 7)  # the unpublished future feeds the survey plans
     hist = all_years <= last
     n_years = all_years.size
 
     # Employers: sector, size, first year of activity.
-    emp_ids = np.array([f"E{i + 1:03d}" if n_employers < 1000 else f"E{i + 1:06d}" for i in range(n_employers)])
+    emp_ids = np.array(
+        [f"E{i + 1:03d}" if n_employers < 1000 else f"E{i + 1:06d}" for i in range(n_employers)]
+    )
     sectors = rng.choice(list(_SECTORS), size=n_employers, p=np.array(list(_SECTORS.values())))
     size = np.clip(np.exp(rng.normal(math.log(25), 1.1, n_employers)), 3, 2000)
     start = np.where(rng.random(n_employers) < 0.25, rng.integers(first + 1, last - 1, n_employers), first)
@@ -159,7 +230,9 @@ def make_cluster(
     q_pos = np.tile(np.arange(4), n_years)
     q_log = np.empty((n_series, quarters.size))
     for i in range(n_series):
-        q_log[i] = np.interp(all_years[0] + (np.arange(quarters.size) + 0.5) / 4 - 0.5, all_years, log_mean[i])
+        q_log[i] = np.interp(
+            all_years[0] + (np.arange(quarters.size) + 0.5) / 4 - 0.5, all_years, log_mean[i]
+        )
     q_mean = np.exp(q_log) * (1 + _SEASON_EMPLOYMENT[q_pos])[None, :]
     q_count = np.where(q_mean >= 5, np.round(q_mean), rng.poisson(q_mean)).astype(float)
     annual = np.round(q_count.reshape(n_series, n_years, 4).mean(axis=2))
@@ -168,13 +241,17 @@ def make_cluster(
     vac_rate = np.where(np.isin(s_occ, ["2512", "2529", "2513"]), 0.08, 0.04)
     boom = 1 + 4 * np.clip(np.diff(log_mean, axis=1, prepend=log_mean[:, :1]), -0.1, 0.2)
     vac_annual = rng.poisson(np.maximum(annual * vac_rate[:, None] * boom, 0)).astype(float)
-    vac_q = rng.poisson(np.maximum(q_count * vac_rate[:, None] * np.repeat(boom, 4, axis=1)
-                                   * _SEASON_VACANCIES[q_pos][None, :], 0)).astype(float)
+    vac_q = rng.poisson(
+        np.maximum(
+            q_count * vac_rate[:, None] * np.repeat(boom, 4, axis=1) * _SEASON_VACANCIES[q_pos][None, :], 0
+        )
+    ).astype(float)
     growth = np.maximum(np.diff(annual, axis=1, prepend=annual[:, :1]), 0)
     hires = rng.poisson(growth + 0.12 * annual).astype(float)
 
-    keys = pd.DataFrame({"region": region, "sector": sectors[s_emp], "employer": emp_ids[s_emp],
-                         "occupation": s_occ})
+    keys = pd.DataFrame(
+        {"region": region, "sector": sectors[s_emp], "employer": emp_ids[s_emp], "occupation": s_occ}
+    )
 
     def panel(values: np.ndarray, mask: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
         idx_s, idx_t = np.nonzero(mask)
@@ -201,14 +278,27 @@ def make_cluster(
     tables["satisfaction"] = _satisfaction(rng, emp_ids, size, start, first, last)
     tables["crosswalk"] = _crosswalk(tables["institutions"])
     tables["drivers"] = _drivers(rng, region, first, last)
-    validated = {name: validate_table(frame, TABLES[name], Place(f"make_cluster:{name}", in_file=False))
-                 for name, frame in tables.items()}
-    return Bundle(**validated, description=f"synthetic cluster: make_cluster(n_employers={n_employers}, "
-                                           f"years={years}, seed={seed}, region={region!r})")
+    validated = {
+        name: validate_table(frame, TABLES[name], Place(f"make_cluster:{name}", in_file=False))
+        for name, frame in tables.items()
+    }
+    return Bundle(
+        **validated,
+        description=f"synthetic cluster: make_cluster(n_employers={n_employers}, "
+        f"years={years}, seed={seed}, region={region!r})",
+    )
 
 
-def _plans(rng: np.random.Generator, keys: pd.DataFrame, annual: np.ndarray, alive: np.ndarray,
-           all_years: np.ndarray, last: int, optimism: np.ndarray, s_emp: np.ndarray) -> pd.DataFrame:
+def _plans(
+    rng: np.random.Generator,
+    keys: pd.DataFrame,
+    annual: np.ndarray,
+    alive: np.ndarray,
+    all_years: np.ndarray,
+    last: int,
+    optimism: np.ndarray,
+    s_emp: np.ndarray,
+) -> pd.DataFrame:
     parts = []
     first_vintage = int(all_years[0]) + 4
     for vintage in range(first_vintage, last + 1):
@@ -231,8 +321,9 @@ def _plans(rng: np.random.Generator, keys: pd.DataFrame, annual: np.ndarray, ali
     return pd.concat(parts, ignore_index=True)
 
 
-def _age(rng: np.random.Generator, keys: pd.DataFrame, headcount: np.ndarray, alive: np.ndarray,
-         year: int) -> pd.DataFrame:
+def _age(
+    rng: np.random.Generator, keys: pd.DataFrame, headcount: np.ndarray, alive: np.ndarray, year: int
+) -> pd.DataFrame:
     bands = TABLES["age"].columns[5].choices
     shares = rng.dirichlet(np.array([0.36, 0.46, 0.12, 0.06]) * 30, size=headcount.size)
     counts = np.array([rng.multinomial(int(n), p) for n, p in zip(headcount, shares, strict=True)])
@@ -249,15 +340,20 @@ def _education(rng: np.random.Generator, first: int, last: int) -> dict[str, pd.
     for inst, name, kind, _, programs in _INSTITUTIONS:
         college = kind == "college"
         for spec, lvl in programs:
-            capacity = int(rng.integers(25, 76) if college else rng.integers(15, 31) if lvl == "master"
-                           else rng.integers(25, 101))
+            capacity = int(
+                rng.integers(25, 76)
+                if college
+                else rng.integers(15, 31)
+                if lvl == "master"
+                else rng.integers(25, 101)
+            )
             inst_rows.append((inst, name, kind, spec, lvl, capacity))
             years_of_study = int(dur[(spec, lvl)])
             survival = 0.92 if college else 0.9
             admitted = {}
             for year in range(first - years_of_study, last + 1):
-                budget = int(round(capacity * rng.uniform(0.6, 1.0)))
-                paid = int(round(budget * (rng.uniform(0.05, 0.2) if college else rng.uniform(0.1, 0.5))))
+                budget = round(capacity * rng.uniform(0.6, 1.0))
+                paid = round(budget * (rng.uniform(0.05, 0.2) if college else rng.uniform(0.1, 0.5)))
                 admitted[year] = budget + paid
                 if year >= first:
                     adm_rows.append((inst, spec, lvl, "full_time", year, budget, paid))
@@ -265,12 +361,21 @@ def _education(rng: np.random.Generator, first: int, last: int) -> dict[str, pd.
                 for course in range(1, years_of_study + 1):
                     cohort = admitted.get(year - course + 1)
                     if cohort is not None:
-                        enr_rows.append((inst, spec, lvl, "full_time", course, year,
-                                         int(rng.binomial(cohort, survival ** (course - 1)))))
+                        enr_rows.append(
+                            (
+                                inst,
+                                spec,
+                                lvl,
+                                "full_time",
+                                course,
+                                year,
+                                int(rng.binomial(cohort, survival ** (course - 1))),
+                            )
+                        )
                 cohort = admitted.get(year - years_of_study)
                 if cohort is None:
                     continue
-                graduates = int(rng.binomial(cohort, survival ** years_of_study))
+                graduates = int(rng.binomial(cohort, survival**years_of_study))
                 p_emp = (0.72 if college else 0.84) - (0.08 if year == 2020 else 0.0)
                 employed = int(rng.binomial(graduates, p_emp))
                 in_field = int(rng.binomial(employed, 0.55 if college else 0.65))
@@ -285,9 +390,12 @@ def _education(rng: np.random.Generator, first: int, last: int) -> dict[str, pd.
     }
 
 
-def _satisfaction(rng: np.random.Generator, emp_ids: np.ndarray, size: np.ndarray, start: np.ndarray,
-                  first: int, last: int) -> pd.DataFrame:
-    programs = [(inst, spec, lvl, quality) for inst, _, _, quality, progs in _INSTITUTIONS for spec, lvl in progs]
+def _satisfaction(
+    rng: np.random.Generator, emp_ids: np.ndarray, size: np.ndarray, start: np.ndarray, first: int, last: int
+) -> pd.DataFrame:
+    programs = [
+        (inst, spec, lvl, quality) for inst, _, _, quality, progs in _INSTITUTIONS for spec, lvl in progs
+    ]
     rows = []
     for year in range(max(first, last - 5), last + 1):
         for e, emp in enumerate(emp_ids):
@@ -324,8 +432,16 @@ def _drivers(rng: np.random.Generator, region: str, first: int, last: int) -> pd
         grp *= 1 + 0.015 + shock + rng.normal(0, 0.005)
         it *= 1 + 0.09 + 3 * shock + rng.normal(0, 0.02)
         wage *= 1 + 0.085 + rng.normal(0, 0.01)
-        rows.append((region, pd.Timestamp(f"{year}-01-01"), round(grp, 2), round(it, 3), round(wage, 2),
-                     "actual" if year <= last else "base"))
+        rows.append(
+            (
+                region,
+                pd.Timestamp(f"{year}-01-01"),
+                round(grp, 2),
+                round(it, 3),
+                round(wage, 2),
+                "actual" if year <= last else "base",
+            )
+        )
     return pd.DataFrame(rows, columns=TABLES["drivers"].names)
 
 

@@ -18,14 +18,14 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
-    "Place",
-    "raise_problems",
     "ConfigError",
     "InfeasibleQuotaError",
     "NotFittedError",
+    "Place",
     "SchemaError",
     "StaffingForecastError",
     "closest",
+    "raise_problems",
 ]
 
 
@@ -101,7 +101,9 @@ class Place:
         return f"Place({self.name!r}, sheet={self.sheet!r}, in_file={self.in_file})"
 
 
-def raise_problems(problems: list[str], error: type[StaffingForecastError] = SchemaError, limit: int = 20) -> None:
+def raise_problems(
+    problems: list[str], error: type[StaffingForecastError] = SchemaError, limit: int = 20
+) -> None:
     """Raise one error listing every problem found (at most ``limit`` shown), or do nothing if there are none."""
     if not problems:
         return

@@ -7,7 +7,17 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from .errors import ConfigError, Place, SchemaError, closest
-from .schema import ALL, DS, FREQUENCIES, UNIQUE_ID, Y, exogenous_columns, infer_freq, key_columns, make_unique_id
+from .schema import (
+    ALL,
+    DS,
+    FREQUENCIES,
+    UNIQUE_ID,
+    Y,
+    exogenous_columns,
+    infer_freq,
+    key_columns,
+    make_unique_id,
+)
 
 __all__ = ["aggregate", "to_annual"]
 
@@ -49,7 +59,9 @@ def aggregate(
     by = list(by)
     for key in by:
         if key not in keys:
-            raise ConfigError(f"aggregate: {key!r} is not a key column of the panel{closest(key, keys)} Keys: {keys}.")
+            raise ConfigError(
+                f"aggregate: {key!r} is not a key column of the panel{closest(key, keys)} Keys: {keys}."
+            )
     exog = dict(exog or {})
     available = exogenous_columns(panel)
     for col, how in exog.items():

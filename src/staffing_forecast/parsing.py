@@ -109,7 +109,9 @@ def parse_numbers(
         bad |= mask
     if not allow_missing:
         for row in values.index[empty]:
-            problems.append(f"{place.at(row=row, column=column)}: {what} is empty; fill it in or remove the row.")
+            problems.append(
+                f"{place.at(row=row, column=column)}: {what} is empty; fill it in or remove the row."
+            )
     for row in values.index[bad]:
         where = place.at(row=row, column=column)
         shown = text[row]

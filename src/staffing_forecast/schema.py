@@ -13,6 +13,7 @@ numeric columns other than ``y``. ``unique_id`` joins the key values with ``/`` 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -110,9 +111,9 @@ def key_columns(frame: pd.DataFrame) -> list[str]:
         if col in _RESERVED:
             continue
         dtype = frame[col].dtype
-        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)):
-            if not pd.api.types.is_bool_dtype(dtype):
-                keys.append(str(col))
+        numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        if not (numeric or pd.api.types.is_datetime64_any_dtype(dtype)):
+            keys.append(str(col))
     return keys
 
 
@@ -138,7 +139,9 @@ def make_unique_id(frame: pd.DataFrame, keys: Sequence[str], *, place: Place | N
     """
     place = place or Place("frame", in_file=False)
     if not keys:
-        raise ConfigError("make_unique_id needs at least one key column, e.g. keys=['employer', 'occupation'].")
+        raise ConfigError(
+            "make_unique_id needs at least one key column, e.g. keys=['employer', 'occupation']."
+        )
     problems: list[str] = []
     parts = []
     for key in keys:
@@ -204,7 +207,8 @@ def infer_freq(panel: pd.DataFrame, *, place: Place | None = None) -> str:
         )
     if len(by_step) > 1:
         described = "; ".join(
-            f"{FREQUENCIES[_STEP_TO_FREQ[s]][2]}: {ids[0]!r}" + (f" and {len(ids) - 1} more" if len(ids) > 1 else "")
+            f"{FREQUENCIES[_STEP_TO_FREQ[s]][2]}: {ids[0]!r}"
+            + (f" and {len(ids) - 1} more" if len(ids) > 1 else "")
             for s, ids in sorted(by_step.items(), reverse=True)
         )
         raise SchemaError(
@@ -245,7 +249,9 @@ def normalise_dates(
 
 def _period_alias(freq: str) -> str:
     if freq not in FREQUENCIES:
-        raise ConfigError(f"freq {freq!r} is not supported; use one of {list(FREQUENCIES)} (year, quarter, month).")
+        raise ConfigError(
+            f"freq {freq!r} is not supported; use one of {list(FREQUENCIES)} (year, quarter, month)."
+        )
     return FREQUENCIES[freq][1]
 
 
@@ -427,7 +433,9 @@ def _check_length(out: pd.DataFrame, min_length: int, place: Place) -> None:
         )
 
 
-def check_forecast(forecast: pd.DataFrame, level: Iterable[int] = (), *, place: Place | None = None) -> pd.DataFrame:
+def check_forecast(
+    forecast: pd.DataFrame, level: Iterable[int] = (), *, place: Place | None = None
+) -> pd.DataFrame:
     """Validate a forecast frame: required columns, no missing means, nested non-crossing intervals.
 
     Returns the frame unchanged when it passes.
@@ -444,12 +452,18 @@ def check_forecast(forecast: pd.DataFrame, level: Iterable[int] = (), *, place: 
     required = [UNIQUE_ID, DS, MODEL, MEAN, FALLBACK] + [c for lv in levels for c in (lo(lv), hi(lv))]
     missing = [c for c in required if c not in forecast.columns]
     if missing:
-        raise SchemaError(f"{place.at()}: missing forecast column(s) {missing}; columns are {list(forecast.columns)}.")
+        raise SchemaError(
+            f"{place.at()}: missing forecast column(s) {missing}; columns are {list(forecast.columns)}."
+        )
     if forecast[MEAN].isna().any():
         row = forecast.index[forecast[MEAN].isna()][0]
-        raise SchemaError(f"{place.at(row=row, series=str(forecast.at[row, UNIQUE_ID]))}: the mean is missing.")
-    bounds = [forecast[lo(lv)] for lv in reversed(levels)] + [forecast[MEAN]] + [forecast[hi(lv)] for lv in levels]
-    for lower, upper in zip(bounds, bounds[1:], strict=False):
+        raise SchemaError(
+            f"{place.at(row=row, series=str(forecast.at[row, UNIQUE_ID]))}: the mean is missing."
+        )
+    bounds = (
+        [forecast[lo(lv)] for lv in reversed(levels)] + [forecast[MEAN]] + [forecast[hi(lv)] for lv in levels]
+    )
+    for lower, upper in itertools.pairwise(bounds):
         bad = (lower > upper + 1e-9 * (1 + upper.abs())).to_numpy()
         if bad.any():
             row = forecast.index[bad][0]

@@ -20,7 +20,15 @@ from ..schema import DS
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells
 from .tables import TABLES, validate_table
 
-__all__ = ["Bundle", "load_admissions", "load_bundle", "load_enrolment", "load_graduates", "load_table", "write_bundle"]
+__all__ = [
+    "Bundle",
+    "load_admissions",
+    "load_bundle",
+    "load_enrolment",
+    "load_graduates",
+    "load_table",
+    "write_bundle",
+]
 
 _READERS = {".csv": read_csv_cells, ".xlsx": read_excel_cells, ".parquet": read_parquet_cells}
 
@@ -51,8 +59,11 @@ class Bundle:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables that are present, by name."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in TABLES and getattr(self, f.name)
-                is not None}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name in TABLES and getattr(self, f.name) is not None
+        }
 
     def summary(self) -> pd.DataFrame:
         """One row per table: rows, series (for panels), first and last period, and the description.
@@ -70,12 +81,22 @@ class Bundle:
             first = last = ""
             if period_col is not None:
                 values = frame[period_col]
-                fmt = (lambda v: str(v.year) if spec.panel_freq != "QS" else f"{v.year}Q{v.quarter}") \
-                    if period_col == DS else str
-                first, last = fmt(values.min()), fmt(values.max())
-            rows.append({"table": name, "rows": len(frame),
-                         "series": frame["unique_id"].nunique() if "unique_id" in frame.columns else None,
-                         "first": first, "last": last, "description": spec.description})
+                if period_col != DS:
+                    first, last = str(values.min()), str(values.max())
+                elif spec.panel_freq == "QS":
+                    first, last = (f"{v.year}Q{v.quarter}" for v in (values.min(), values.max()))
+                else:
+                    first, last = str(values.min().year), str(values.max().year)
+            rows.append(
+                {
+                    "table": name,
+                    "rows": len(frame),
+                    "series": frame["unique_id"].nunique() if "unique_id" in frame.columns else None,
+                    "first": first,
+                    "last": last,
+                    "description": spec.description,
+                }
+            )
         return pd.DataFrame(rows).set_index("table")
 
     def __eq__(self, other: object) -> bool:
@@ -117,7 +138,9 @@ def load_bundle(folder: PathLike) -> Bundle:
             continue
         name = path.stem
         if name not in TABLES:
-            problems.append(f"{path.name}: not a bundle table{closest(name, TABLES)} Tables are {list(TABLES)}.")
+            problems.append(
+                f"{path.name}: not a bundle table{closest(name, TABLES)} Tables are {list(TABLES)}."
+            )
         elif name in found:
             problems.append(f"{path.name}: table {name!r} is also in {found[name].name}; keep one of them.")
         else:
@@ -185,7 +208,6 @@ def _same(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
     return a.reset_index(drop=True).equals(b.reset_index(drop=True))
 
 
-
 def load_table(
     path: PathLike, table: str, *, sheet: str | int | None = None, columns: dict[str, str] | None = None
 ) -> pd.DataFrame:
@@ -203,7 +225,9 @@ def load_table(
     [40]
     """
     if table not in TABLES:
-        raise ConfigError(f"load_table: unknown table {table!r}{closest(table, TABLES)} Tables are {list(TABLES)}.")
+        raise ConfigError(
+            f"load_table: unknown table {table!r}{closest(table, TABLES)} Tables are {list(TABLES)}."
+        )
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in _READERS:
@@ -212,8 +236,10 @@ def load_table(
     if columns:
         missing = [c for c in columns if c not in cells.columns]
         if missing:
-            raise SchemaError(f"{path.name}: column(s) {missing} named in columns= are not in the file; it has "
-                              f"{list(cells.columns)}.")
+            raise SchemaError(
+                f"{path.name}: column(s) {missing} named in columns= are not in the file; it has "
+                f"{list(cells.columns)}."
+            )
         cells = cells.rename(columns=columns)
     sheet_name = sheet if isinstance(sheet, str) else _first_sheet(path) if suffix == ".xlsx" else None
     return validate_table(cells, TABLES[table], Place(path.name, sheet=sheet_name))

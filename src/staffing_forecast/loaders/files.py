@@ -80,7 +80,9 @@ def _finish(frame: pd.DataFrame, place: Place, first_row: int) -> pd.DataFrame:
         raise SchemaError(f"{place.at()}: the table has a header but no data rows.")
     unnamed = [c for c in frame.columns if c.startswith("Unnamed:") or not c]
     if unnamed:
-        raise SchemaError(f"{place.at()}: {len(unnamed)} column(s) have no header; name every column in row 1.")
+        raise SchemaError(
+            f"{place.at()}: {len(unnamed)} column(s) have no header; name every column in row 1."
+        )
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
         raise SchemaError(f"{place.at()}: column header(s) {duplicated} appear more than once.")
@@ -108,14 +110,21 @@ def read_csv_cells(path: PathLike, *, sep: str | None = None, encoding: str | No
         except UnicodeDecodeError:
             continue
     else:
-        raise SchemaError(f"{place.at()}: the file is not text in {' or '.join(encodings)}; save it as UTF-8 CSV.")
+        raise SchemaError(
+            f"{place.at()}: the file is not text in {' or '.join(encodings)}; save it as UTF-8 CSV."
+        )
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise SchemaError(f"{place.at()}: the file has no header and no data.")
     sep = sep or _detect_separator(lines[0])
     try:
         frame = pd.read_csv(
-            path, sep=sep, dtype=str, keep_default_na=False, encoding=enc, skip_blank_lines=False,
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            encoding=enc,
+            skip_blank_lines=False,
             encoding_errors="strict",
         )
     except pd.errors.ParserError as exc:
@@ -132,7 +141,9 @@ def read_excel_cells(path: PathLike, *, sheet: str | int | None = None, header_r
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise SchemaError(f"{path.name}: the workbook cannot be opened ({exc}); re-save it in Excel as .xlsx.") from None
+        raise SchemaError(
+            f"{path.name}: the workbook cannot be opened ({exc}); re-save it in Excel as .xlsx."
+        ) from None
     names = [str(n) for n in book.sheet_names]
     if sheet is None:
         sheet = names[0]
@@ -141,7 +152,9 @@ def read_excel_cells(path: PathLike, *, sheet: str | int | None = None, header_r
             raise SchemaError(f"{path.name}: there is no sheet number {sheet}; the sheets are {names}.")
         sheet = names[sheet]
     elif sheet not in names:
-        raise SchemaError(f"{path.name}: there is no sheet {sheet!r}{closest(sheet, names)} The sheets are {names}.")
+        raise SchemaError(
+            f"{path.name}: there is no sheet {sheet!r}{closest(sheet, names)} The sheets are {names}."
+        )
     place = Place(path.name, sheet=str(sheet))
     frame = book.parse(sheet, dtype=object, header=header_row - 1)
     if frame.columns.empty:
@@ -155,7 +168,9 @@ def read_parquet_cells(path: PathLike) -> pd.DataFrame:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
-        raise SchemaError(f"{path.name}: the Parquet file cannot be read ({type(exc).__name__}: {exc}).") from None
+        raise SchemaError(
+            f"{path.name}: the Parquet file cannot be read ({type(exc).__name__}: {exc})."
+        ) from None
     if frame.empty:
         raise SchemaError(f"{Place(path.name).at()}: the table has no rows.")
     return _finish(frame.reset_index(drop=True), Place(path.name), first_row=1)
@@ -169,7 +184,7 @@ def read_sql_cells(query_or_table: str, url: str) -> tuple[pd.DataFrame, Place]:
     """
     import sqlalchemy as sa
 
-    if not isinstance(url, str) or "://" not in url and not url.startswith("sqlite:"):
+    if not isinstance(url, str) or ("://" not in url and not url.startswith("sqlite:")):
         raise ConfigError(
             f"load_sql: {url!r} is not a database URL; use e.g. 'sqlite:///cluster.db', "
             "'duckdb:///cluster.duckdb' or 'postgresql+psycopg://user@host/db'."
@@ -183,8 +198,9 @@ def read_sql_cells(query_or_table: str, url: str) -> tuple[pd.DataFrame, Place]:
         raise ConfigError(f"load_sql: cannot use database URL {url!r} ({exc}).") from None
     try:
         if is_table:
-            statement = sa.select(sa.text("*")).select_from(sa.table(text.split(".")[-1],
-                                                                     schema=text.rpartition(".")[0] or None))
+            statement = sa.select(sa.text("*")).select_from(
+                sa.table(text.split(".")[-1], schema=text.rpartition(".")[0] or None)
+            )
         else:
             statement = sa.text(text)
         with engine.connect() as connection:
@@ -198,7 +214,9 @@ def read_sql_cells(query_or_table: str, url: str) -> tuple[pd.DataFrame, Place]:
                 hint = f"{closest(text, tables)} Tables: {tables}."
             except sa.exc.SQLAlchemyError:
                 hint = ""
-        raise SchemaError(f"{place.at()} at {engine.url.render_as_string(hide_password=True)}: {detail}{hint}") from None
+        raise SchemaError(
+            f"{place.at()} at {engine.url.render_as_string(hide_password=True)}: {detail}{hint}"
+        ) from None
     finally:
         engine.dispose()
     if frame.empty:

@@ -46,11 +46,15 @@ def _rename(cells: pd.DataFrame, columns: Mapping[str, str] | None, place: Place
         )
     clash = [dst for src, dst in columns.items() if dst in present and dst not in columns]
     if clash:
-        raise SchemaError(f"{place.at()}: renaming would create a second {clash[0]!r} column; the file has one already.")
+        raise SchemaError(
+            f"{place.at()}: renaming would create a second {clash[0]!r} column; the file has one already."
+        )
     return cells.rename(columns=dict(columns))
 
 
-def _melt_wide(cells: pd.DataFrame, place: Place, numbers: dict[str, object], problems: list[str]) -> pd.DataFrame:
+def _melt_wide(
+    cells: pd.DataFrame, place: Place, numbers: dict[str, object], problems: list[str]
+) -> pd.DataFrame:
     date_cols = [c for c in cells.columns if _DATE_HEADER.match(c)]
     id_cols = [c for c in cells.columns if c not in date_cols]
     parts = []
@@ -105,15 +109,21 @@ def to_panel(
 
     others = [c for c in frame.columns if c not in {UNIQUE_ID, DS, Y}]
     if keys is None:
-        keys = [] if UNIQUE_ID in frame.columns else [
-            c for c in others if c in KEY_ORDER or not _all_numeric(frame[c], decimal)
-        ]
+        keys = (
+            []
+            if UNIQUE_ID in frame.columns
+            else [c for c in others if c in KEY_ORDER or not _all_numeric(frame[c], decimal)]
+        )
     keys = list(keys)
     missing = [k for k in keys if k not in frame.columns]
     if missing:
-        raise SchemaError(f"{place.at()}: key column(s) {missing} are not in the file{closest(missing[0], others)}")
+        raise SchemaError(
+            f"{place.at()}: key column(s) {missing} are not in the file{closest(missing[0], others)}"
+        )
     if not keys and UNIQUE_ID not in frame.columns:
-        raise ConfigError(f"{place.at()}: no unique_id column and no key columns; pass keys=['employer', ...].")
+        raise ConfigError(
+            f"{place.at()}: no unique_id column and no key columns; pass keys=['employer', ...]."
+        )
     for key in keys:
         frame[key] = frame[key].astype("string").str.strip().str.removesuffix(".0").astype(object)
         if check_code_lists and key in _CODED_KEYS:
@@ -127,8 +137,9 @@ def to_panel(
                 "or remove it from the file."
             )
         else:
-            frame[col] = parse_numbers(frame[col], place=place, column=col, what="value", decimal=decimal,
-                                       problems=problems)
+            frame[col] = parse_numbers(
+                frame[col], place=place, column=col, what="value", decimal=decimal, problems=problems
+            )
     raise_problems(problems)
     if keys:
         frame[UNIQUE_ID] = make_unique_id(frame, keys, place=place)
@@ -140,7 +151,9 @@ def _all_numeric(values: pd.Series, decimal: str) -> bool:
     if pd.api.types.is_numeric_dtype(values):
         return True
     scratch: list[str] = []
-    parse_numbers(values, place=Place("-"), column="-", allow_missing=False, decimal=decimal, problems=scratch)
+    parse_numbers(
+        values, place=Place("-"), column="-", allow_missing=False, decimal=decimal, problems=scratch
+    )
     return not scratch
 
 
@@ -182,8 +195,9 @@ def load_csv(
     1      2512 2025-01-01  12.0
     """
     cells = read_csv_cells(path, sep=sep, encoding=encoding)
-    return to_panel(cells, Place(str(getattr(path, "name", path)).split("/")[-1]), columns=columns, keys=keys,
-                    **options)  # type: ignore[arg-type]
+    return to_panel(
+        cells, Place(str(getattr(path, "name", path)).split("/")[-1]), columns=columns, keys=keys, **options
+    )  # type: ignore[arg-type]
 
 
 def load_excel(
@@ -205,7 +219,11 @@ def load_excel(
 
 
 def load_parquet(
-    path: PathLike, *, columns: Mapping[str, str] | None = None, keys: Sequence[str] | None = None, **options: object
+    path: PathLike,
+    *,
+    columns: Mapping[str, str] | None = None,
+    keys: Sequence[str] | None = None,
+    **options: object,
 ) -> pd.DataFrame:
     """Load a panel from a Parquet file. Options as in :func:`load_csv`."""
     cells = read_parquet_cells(path)

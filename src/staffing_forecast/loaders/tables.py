@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -69,7 +70,7 @@ def _panel_columns(what: str, unit: str) -> tuple[Column, ...]:
 
 def _check_nested(columns: tuple[str, ...]) -> Callable[[pd.DataFrame, Place, list[str]], None]:
     def check(frame: pd.DataFrame, place: Place, problems: list[str]) -> None:
-        for outer, inner in zip(columns, columns[1:], strict=False):
+        for outer, inner in itertools.pairwise(columns):
             bad = frame[inner] > frame[outer]
             for row in frame.index[bad][:20]:
                 problems.append(
@@ -104,16 +105,46 @@ _SPECIALTY = (
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in [
-        TableSpec("employment", "Annual-average headcount by employer and occupation (the main forecast target)",
-                  _panel_columns("Annual-average headcount", "persons"), (UNIQUE_ID, DS), "YS", "stock"),
-        TableSpec("vacancies", "Unfilled vacancies at the survey date, by employer and occupation",
-                  _panel_columns("Unfilled vacancies", "posts"), (UNIQUE_ID, DS), "YS", "stock"),
-        TableSpec("employment_quarterly", "Quarterly-average headcount by employer and occupation",
-                  _panel_columns("Quarterly-average headcount", "persons"), (UNIQUE_ID, DS), "QS", "stock"),
-        TableSpec("vacancies_quarterly", "Unfilled vacancies at the end of each quarter",
-                  _panel_columns("Unfilled vacancies", "posts"), (UNIQUE_ID, DS), "QS", "stock"),
-        TableSpec("hires", "People hired during the year, by employer and occupation",
-                  _panel_columns("Hires in the year", "persons"), (UNIQUE_ID, DS), "YS", "flow"),
+        TableSpec(
+            "employment",
+            "Annual-average headcount by employer and occupation (the main forecast target)",
+            _panel_columns("Annual-average headcount", "persons"),
+            (UNIQUE_ID, DS),
+            "YS",
+            "stock",
+        ),
+        TableSpec(
+            "vacancies",
+            "Unfilled vacancies at the survey date, by employer and occupation",
+            _panel_columns("Unfilled vacancies", "posts"),
+            (UNIQUE_ID, DS),
+            "YS",
+            "stock",
+        ),
+        TableSpec(
+            "employment_quarterly",
+            "Quarterly-average headcount by employer and occupation",
+            _panel_columns("Quarterly-average headcount", "persons"),
+            (UNIQUE_ID, DS),
+            "QS",
+            "stock",
+        ),
+        TableSpec(
+            "vacancies_quarterly",
+            "Unfilled vacancies at the end of each quarter",
+            _panel_columns("Unfilled vacancies", "posts"),
+            (UNIQUE_ID, DS),
+            "QS",
+            "stock",
+        ),
+        TableSpec(
+            "hires",
+            "People hired during the year, by employer and occupation",
+            _panel_columns("Hires in the year", "persons"),
+            (UNIQUE_ID, DS),
+            "YS",
+            "flow",
+        ),
         TableSpec(
             "plans",
             "Employers' survey answers on headcount by vintage: fact, estimate and plans",
@@ -121,8 +152,12 @@ TABLES: dict[str, TableSpec] = {
                 *_panel_columns("", "")[:4],
                 Column("vintage", "year", "Survey year (the plan was made in this year)"),
                 Column(DS, "date", "Year the value refers to"),
-                Column("kind", "choice", "fact (last year), estimate (survey year), plan (later years)",
-                       choices=("fact", "estimate", "plan")),
+                Column(
+                    "kind",
+                    "choice",
+                    "fact (last year), estimate (survey year), plan (later years)",
+                    choices=("fact", "estimate", "plan"),
+                ),
                 Column("value", "count", "Headcount: actual, estimated or planned", "persons"),
             ),
             ("employer", "occupation", "vintage", DS),
@@ -130,78 +165,120 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "age",
             "Employed by age band at the survey date, by employer and occupation",
-            (*_panel_columns("", "")[:4], Column("year", "year", "Survey year"),
-             Column("age_band", "choice", "Age band", choices=AGE_BANDS),
-             Column("persons", "count", "Employed in the band", "persons")),
+            (
+                *_panel_columns("", "")[:4],
+                Column("year", "year", "Survey year"),
+                Column("age_band", "choice", "Age band", choices=AGE_BANDS),
+                Column("persons", "count", "Employed in the band", "persons"),
+            ),
             ("employer", "occupation", "year", "age_band"),
         ),
         TableSpec(
             "graduates",
             "Graduate employment monitoring: nested counts by institution, specialty, level and year",
-            (*_SPECIALTY, Column("year", "year", "Graduation year"),
-             Column("graduates", "count", "Graduates", "persons"),
-             Column("employed", "count", "Graduates employed (any job)", "persons"),
-             Column("employed_in_field", "count", "Employed in an occupation of their specialty", "persons"),
-             Column("employed_in_field_in_region", "count", "Employed in field, in the region", "persons")),
+            (
+                *_SPECIALTY,
+                Column("year", "year", "Graduation year"),
+                Column("graduates", "count", "Graduates", "persons"),
+                Column("employed", "count", "Graduates employed (any job)", "persons"),
+                Column(
+                    "employed_in_field", "count", "Employed in an occupation of their specialty", "persons"
+                ),
+                Column("employed_in_field_in_region", "count", "Employed in field, in the region", "persons"),
+            ),
             ("institution", "specialty", "level", "year"),
-            checks=(_check_specialty_levels,
-                    _check_nested(("graduates", "employed", "employed_in_field", "employed_in_field_in_region"))),
+            checks=(
+                _check_specialty_levels,
+                _check_nested(("graduates", "employed", "employed_in_field", "employed_in_field_in_region")),
+            ),
         ),
         TableSpec(
             "enrolment",
             "Students by institution, specialty, level, form of study, course and year (at 1 October)",
-            (*_SPECIALTY, Column("form", "choice", "Form of study", choices=FORMS),
-             Column("course", "count", "Course (year of study), 1–6"), Column("year", "year", "Academic year start"),
-             Column("students", "count", "Students", "persons")),
+            (
+                *_SPECIALTY,
+                Column("form", "choice", "Form of study", choices=FORMS),
+                Column("course", "count", "Course (year of study), 1–6"),
+                Column("year", "year", "Academic year start"),
+                Column("students", "count", "Students", "persons"),
+            ),
             ("institution", "specialty", "level", "form", "course", "year"),
             checks=(_check_specialty_levels,),
         ),
         TableSpec(
             "admissions",
             "Admissions by institution, specialty, level, form and year: state-funded and fee-paying",
-            (*_SPECIALTY, Column("form", "choice", "Form of study", choices=FORMS),
-             Column("year", "year", "Intake year"), Column("budget", "count", "State-funded admissions", "persons"),
-             Column("paid", "count", "Fee-paying admissions", "persons")),
+            (
+                *_SPECIALTY,
+                Column("form", "choice", "Form of study", choices=FORMS),
+                Column("year", "year", "Intake year"),
+                Column("budget", "count", "State-funded admissions", "persons"),
+                Column("paid", "count", "Fee-paying admissions", "persons"),
+            ),
             ("institution", "specialty", "level", "form", "year"),
             checks=(_check_specialty_levels,),
         ),
         TableSpec(
             "institutions",
             "Institutions and the programs they run, with yearly admission capacity",
-            (Column("institution", "text", "Institution identifier"), Column("name", "text", "Institution name"),
-             Column("kind", "choice", "college or university", choices=("college", "university")),
-             *_SPECIALTY[1:], Column("capacity", "count", "Admission capacity per year", "places")),
+            (
+                Column("institution", "text", "Institution identifier"),
+                Column("name", "text", "Institution name"),
+                Column("kind", "choice", "college or university", choices=("college", "university")),
+                *_SPECIALTY[1:],
+                Column("capacity", "count", "Admission capacity per year", "places"),
+            ),
             ("institution", "specialty", "level"),
             checks=(_check_specialty_levels,),
         ),
         TableSpec(
             "satisfaction",
             "Employer satisfaction with graduates' training (survey sheet 2), by employer, institution, specialty",
-            (Column("employer", "text", "Employer identifier"), *_SPECIALTY, Column("year", "year", "Survey year"),
-             Column("graduates_hired", "count", "Graduates of this program hired last year", "persons"),
-             Column("rating", "rating", "Satisfaction with their training, 1 (poor) to 5 (excellent); empty = "
-                    "no answer", optional=True)),
+            (
+                Column("employer", "text", "Employer identifier"),
+                *_SPECIALTY,
+                Column("year", "year", "Survey year"),
+                Column("graduates_hired", "count", "Graduates of this program hired last year", "persons"),
+                Column(
+                    "rating",
+                    "rating",
+                    "Satisfaction with their training, 1 (poor) to 5 (excellent); empty = no answer",
+                    optional=True,
+                ),
+            ),
             ("employer", "institution", "specialty", "level", "year"),
             checks=(_check_specialty_levels,),
         ),
         TableSpec(
             "crosswalk",
             "Occupation → specialty and level shares of graduate hires (each occupation sums to 1)",
-            (Column("occupation", "code:occupation", "ОКЗ code"), Column("specialty", "code:specialty", "ФГОС code"),
-             Column("level", "code:level", "Education level"), Column("share", "share", "Share of the occupation's "
-                                                                       "graduate hires", "share")),
+            (
+                Column("occupation", "code:occupation", "ОКЗ code"),
+                Column("specialty", "code:specialty", "ФГОС code"),
+                Column("level", "code:level", "Education level"),
+                Column("share", "share", "Share of the occupation's graduate hires", "share"),
+            ),
             ("occupation", "specialty", "level"),
             checks=(_check_specialty_levels, _check_crosswalk_sums),
         ),
         TableSpec(
             "drivers",
             "Regional economic drivers, actual and scenario",
-            (Column("region", "text", "Region code"), Column(DS, "date", "Year"),
-             Column("grp", "number", "Gross regional product, constant prices", "bn RUB"),
-             Column("it_revenue", "number", "Revenue of the region's IT sector, constant prices", "bn RUB"),
-             Column("wage", "number", "Average monthly wage in the IT sector", "thousand RUB"),
-             Column("scenario", "choice", "actual, or the scenario of a future value",
-                    choices=("actual", "base", "low", "high"))),
+            (
+                Column("region", "text", "Region code"),
+                Column(DS, "date", "Year"),
+                Column("grp", "number", "Gross regional product, constant prices", "bn RUB"),
+                Column(
+                    "it_revenue", "number", "Revenue of the region's IT sector, constant prices", "bn RUB"
+                ),
+                Column("wage", "number", "Average monthly wage in the IT sector", "thousand RUB"),
+                Column(
+                    "scenario",
+                    "choice",
+                    "actual, or the scenario of a future value",
+                    choices=("actual", "base", "low", "high"),
+                ),
+            ),
             ("region", DS, "scenario"),
         ),
     ]
@@ -213,22 +290,34 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: Place, problems: list
     kind = col.kind
     what = col.name.replace("_", " ")
     if kind == "count":
-        return parse_numbers(values, place=place, column=col.name, what=what, whole=True, nonnegative=True,
-                             problems=problems)
+        return parse_numbers(
+            values, place=place, column=col.name, what=what, whole=True, nonnegative=True, problems=problems
+        )
     if kind == "number":
-        return parse_numbers(values, place=place, column=col.name, what=what, nonnegative=True, problems=problems)
+        return parse_numbers(
+            values, place=place, column=col.name, what=what, nonnegative=True, problems=problems
+        )
     if kind == "share":
         return parse_numbers(values, place=place, column=col.name, what=what, share=True, problems=problems)
     if kind == "rating":
-        out = parse_numbers(values, place=place, column=col.name, what="rating", whole=True, allow_missing=True,
-                            problems=problems)
+        out = parse_numbers(
+            values,
+            place=place,
+            column=col.name,
+            what="rating",
+            whole=True,
+            allow_missing=True,
+            problems=problems,
+        )
         for row in out.index[(out < 1) | (out > 5)]:
             problems.append(f"{place.at(row=row, column=col.name)}: rating {values[row]!r} is outside 1–5.")
         return out
     if kind == "year":
         out = parse_numbers(values, place=place, column=col.name, what="year", whole=True, problems=problems)
         for row in out.index[(out < 1900) | (out > 2100)]:
-            problems.append(f"{place.at(row=row, column=col.name)}: {values[row]!r} is not a year (1900–2100).")
+            problems.append(
+                f"{place.at(row=row, column=col.name)}: {values[row]!r} is not a year (1900–2100)."
+            )
         return out
     if kind == "date":
         return parse_dates(values, place=place, column=col.name, problems=problems)

@@ -47,29 +47,65 @@ FORMS = ("full_time", "part_time")
 #: Age bands of the employer survey and of the exit rates.
 AGE_BANDS = ("15-29", "30-49", "50-59", "60+")
 #: Which levels each kind of specialty code trains at (the middle pair of digits of the ФГОС code).
-_EDUCATION_LEVELS = {"spo": ("spo9", "spo11"), "bachelor": ("bachelor",), "specialist": ("specialist",),
-                     "master": ("master",)}
+_EDUCATION_LEVELS = {
+    "spo": ("spo9", "spo11"),
+    "bachelor": ("bachelor",),
+    "specialist": ("specialist",),
+    "master": ("master",),
+}
 
 _SOURCES = [
-    ("occupations", "ОК 010-2014 (МСКЗ-08) Общероссийский классификатор занятий, ICT occupations",
-     "Приказ Росстандарта от 12.12.2014 № 2020-ст", "2014-12-12"),
-    ("occupation_groups", "ОК 010-2014, 3-digit groups of the ICT occupations",
-     "Приказ Росстандарта от 12.12.2014 № 2020-ст", "2014-12-12"),
-    ("sectors", "ОК 029-2014 (КДЕС Ред. 2) ОКВЭД2, section J codes of the IT industry",
-     "Приказ Росстандарта от 31.01.2014 № 14-ст", "2014-01-31"),
-    ("specialties", "Перечни специальностей СПО и ВО (ФГОС codes for IT and information security)",
-     "Приказ Минпросвещения № 17 от 17.05.2022 (СПО); Приказ Минобрнауки № 1061 от 12.09.2013 (ВО)",
-     "2022-05-17"),
-    ("durations", "Full-time program durations from the ФГОС of each specialty; part-time one year longer "
-     "(half a year for masters) as a default to check against each standard",
-     "ФГОС СПО (2022–2024 editions), ФГОС ВО 3++ (2017–2021 editions)", "2024-01-01"),
-    ("pension_ages", "Pension age by sex and year of birth during the 2019–2028 transition",
-     "Федеральный закон от 03.10.2018 № 350-ФЗ, приложения 5 и 6 к 400-ФЗ", "2018-10-03"),
-    ("exit_rates", "Yearly exit rates by age band computed from pension_ages with documented assumptions "
-     "(see exit_rates())", "staffing_forecast method; assumptions in docs/data.md", "2025-01-01"),
-    ("crosswalk", "Default occupation → specialty and level shares: an ASSUMPTION to be replaced by the "
-     "employer survey (graduates hired by specialty) or a regional study", "staffing_forecast default",
-     "2025-01-01"),
+    (
+        "occupations",
+        "ОК 010-2014 (МСКЗ-08) Общероссийский классификатор занятий, ICT occupations",
+        "Приказ Росстандарта от 12.12.2014 № 2020-ст",
+        "2014-12-12",
+    ),
+    (
+        "occupation_groups",
+        "ОК 010-2014, 3-digit groups of the ICT occupations",
+        "Приказ Росстандарта от 12.12.2014 № 2020-ст",
+        "2014-12-12",
+    ),
+    (
+        "sectors",
+        "ОК 029-2014 (КДЕС Ред. 2) ОКВЭД2, section J codes of the IT industry",
+        "Приказ Росстандарта от 31.01.2014 № 14-ст",
+        "2014-01-31",
+    ),
+    (
+        "specialties",
+        "Перечни специальностей СПО и ВО (ФГОС codes for IT and information security)",
+        "Приказ Минпросвещения № 17 от 17.05.2022 (СПО); Приказ Минобрнауки № 1061 от 12.09.2013 (ВО)",
+        "2022-05-17",
+    ),
+    (
+        "durations",
+        "Full-time program durations from the ФГОС of each specialty; part-time one year longer "
+        "(half a year for masters) as a default to check against each standard",
+        "ФГОС СПО (2022–2024 editions), ФГОС ВО 3++ (2017–2021 editions)",
+        "2024-01-01",
+    ),
+    (
+        "pension_ages",
+        "Pension age by sex and year of birth during the 2019–2028 transition",
+        "Федеральный закон от 03.10.2018 № 350-ФЗ, приложения 5 и 6 к 400-ФЗ",
+        "2018-10-03",
+    ),
+    (
+        "exit_rates",
+        "Yearly exit rates by age band computed from pension_ages with documented assumptions "
+        "(see exit_rates())",
+        "staffing_forecast method; assumptions in docs/data.md",
+        "2025-01-01",
+    ),
+    (
+        "crosswalk",
+        "Default occupation → specialty and level shares: an ASSUMPTION to be replaced by the "
+        "employer survey (graduates hired by specialty) or a regional study",
+        "staffing_forecast default",
+        "2025-01-01",
+    ),
 ]
 
 
@@ -134,7 +170,9 @@ def pension_ages() -> pd.DataFrame:
 @functools.cache
 def _pension_age(sex: str, birth_year: int) -> float:
     table = pension_ages()
-    row = table[(table.sex == sex) & (table.birth_year_from <= birth_year) & (table.birth_year_to >= birth_year)]
+    row = table[
+        (table.sex == sex) & (table.birth_year_from <= birth_year) & (table.birth_year_to >= birth_year)
+    ]
     return float(row.pension_age.iloc[0])
 
 
@@ -189,8 +227,11 @@ def exit_rates(
     True
     """
     base = {"15-29": 0.010, "30-49": 0.008, "50-59": 0.015, "60+": 0.040} | (base_rates or {})
-    for name, value in (("female_share", female_share), ("take_up", take_up), ("past_pension_exit",
-                                                                                 past_pension_exit)):
+    for name, value in (
+        ("female_share", female_share),
+        ("take_up", take_up),
+        ("past_pension_exit", past_pension_exit),
+    ):
         if not 0 <= value <= 1:
             raise SchemaError(f"exit_rates: {name}={value} is outside 0–1.")
     rows = []
