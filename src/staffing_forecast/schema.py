@@ -85,7 +85,7 @@ def check_level(level: int | Iterable[int]) -> tuple[int, ...]:
     ...
     staffing_forecast.errors.ConfigError: level 100 is not an integer strictly between 0 and 100; use e.g. level=[80, 95].
     """
-    levels = [level] if isinstance(level, (int, np.integer)) else list(level)
+    levels = list(level) if isinstance(level, Iterable) and not isinstance(level, str) else [level]
     out = set()
     for lv in levels:
         if isinstance(lv, bool) or not isinstance(lv, (int, np.integer)) or not 0 < int(lv) < 100:
