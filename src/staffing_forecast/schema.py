@@ -58,7 +58,6 @@ ALL = "*"
 KEY_ORDER = ("region", "sector", "employer", "occupation", "institution", "specialty", "level")
 #: Supported frequencies: pandas alias → (months per step, pandas period alias, name).
 FREQUENCIES = {"YS": (12, "Y", "yearly"), "QS": (3, "Q", "quarterly"), "MS": (1, "M", "monthly")}
-_STEP_TO_FREQ = {months: alias for alias, (months, _, _) in FREQUENCIES.items()}
 _RESERVED = {UNIQUE_ID, DS, Y, MODEL, MEAN, FALLBACK, CUTOFF}
 _GAP_POLICIES = ("error", "keep", "zero", "interpolate", "ffill")
 
@@ -195,28 +194,21 @@ def infer_freq(panel: pd.DataFrame, *, place: Place | None = None) -> str:
         raise SchemaError(
             f"{place.at()}: every series has one observation, so the frequency cannot be inferred; pass freq=."
         )
-    by_step: dict[int, list[str]] = {}
+    # A gcd that is a multiple of 12 is yearly data with missing years, and so on; gaps are reported later.
+    by_freq: dict[str, list[str]] = {}
     for uid, step in steps.items():
-        by_step.setdefault(step, []).append(uid)
-    unknown = {s: ids for s, ids in by_step.items() if s not in _STEP_TO_FREQ}
-    if unknown:
-        step, ids = next(iter(unknown.items()))
-        raise SchemaError(
-            f"{place.at(series=ids[0])}: dates are {step} months apart, which is not yearly, quarterly or "
-            "monthly; supported frequencies are YS, QS and MS."
-        )
-    if len(by_step) > 1:
+        freq = "YS" if step % 12 == 0 else "QS" if step % 3 == 0 else "MS"
+        by_freq.setdefault(freq, []).append(uid)
+    if len(by_freq) > 1:
         described = "; ".join(
-            f"{FREQUENCIES[_STEP_TO_FREQ[s]][2]}: {ids[0]!r}"
-            + (f" and {len(ids) - 1} more" if len(ids) > 1 else "")
-            for s, ids in sorted(by_step.items(), reverse=True)
+            f"{FREQUENCIES[f][2]}: {ids[0]!r}" + (f" and {len(ids) - 1} more" if len(ids) > 1 else "")
+            for f, ids in by_freq.items()
         )
         raise SchemaError(
             f"{place.at()}: mixed frequencies ({described}); load each frequency separately, or convert with "
             "sf.to_annual."
         )
-    # A yearly step over dates that are not all in the same month is still yearly; a 12-month gcd is enough.
-    return _STEP_TO_FREQ[next(iter(by_step))]
+    return next(iter(by_freq))
 
 
 def normalise_dates(

@@ -140,10 +140,15 @@ def read_excel_cells(path: PathLike, *, sheet: str | int | None = None, header_r
     path = _open_checked(path, "xlsx")
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:  # damaged or encrypted workbooks
         raise SchemaError(
             f"{path.name}: the workbook cannot be opened ({exc}); re-save it in Excel as .xlsx."
         ) from None
+    with book:
+        return _parse_sheet(book, path, sheet, header_row)
+
+
+def _parse_sheet(book: pd.ExcelFile, path: Path, sheet: str | int | None, header_row: int) -> pd.DataFrame:
     names = [str(n) for n in book.sheet_names]
     if sheet is None:
         sheet = names[0]

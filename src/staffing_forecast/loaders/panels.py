@@ -96,6 +96,10 @@ def to_panel(
                 f"{list(cells.columns)}{closest('ds', cells.columns)} Map the date column with columns={{'...': 'ds'}}."
             )
         frame = _melt_wide(cells, place, numbers, problems)
+        raise_problems(problems)
+        # Melted rows share source row numbers, so later messages name the series and date instead.
+        frame = frame.reset_index(drop=True)
+        place = Place(f"{place.name} (dates as columns)", sheet=place.sheet, in_file=False)
     else:
         if Y not in cells.columns:
             raise SchemaError(
