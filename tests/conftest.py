@@ -20,6 +20,14 @@ def panel() -> pd.DataFrame:
     rows = []
     for employer, occupation, base in (("E1", "2512", 10), ("E2", "2514", 4)):
         for i, ds in enumerate(years):
-            rows.append({"unique_id": f"67/{employer}/{occupation}", "ds": ds, "y": float(base + i),
-                         "region": "67", "employer": employer, "occupation": occupation})
+            rows.append(
+                {
+                    "unique_id": f"67/{employer}/{occupation}",
+                    "ds": ds,
+                    "y": float(base + i),
+                    "region": "67",
+                    "employer": employer,
+                    "occupation": occupation,
+                }
+            )
     return pd.DataFrame(rows)

@@ -23,7 +23,9 @@ def test_demo_is_documented_size_and_reproducible(demo):
 
 def test_demo_tables_are_consistent(demo):
     g = demo.graduates
-    assert (g["graduates"] >= g["employed"]).all() and (g["employed_in_field"] >= g["employed_in_field_in_region"]).all()
+    assert (g["graduates"] >= g["employed"]).all() and (
+        g["employed_in_field"] >= g["employed_in_field_in_region"]
+    ).all()
     assert np.allclose(demo.crosswalk.groupby("occupation")["share"].sum(), 1.0)
     offered = set(zip(demo.institutions["specialty"], demo.institutions["level"], strict=True))
     assert set(zip(demo.crosswalk["specialty"], demo.crosswalk["level"], strict=True)) <= offered
@@ -64,8 +66,9 @@ def test_bundle_round_trip(tmp_path, demo, fmt):
 
 
 def test_load_bundle_problems(tmp_path, demo):
-    small = sf.Bundle(employment=demo.employment.head(20), graduates=demo.graduates.head(5),
-                      crosswalk=demo.crosswalk)
+    small = sf.Bundle(
+        employment=demo.employment.head(20), graduates=demo.graduates.head(5), crosswalk=demo.crosswalk
+    )
     sf.write_bundle(small, tmp_path)
     assert sf.load_bundle(tmp_path).vacancies is None
     (tmp_path / "employmnet.csv").write_text("x\n1\n")
@@ -94,27 +97,39 @@ def test_crosswalk_rows_must_sum_to_one(tmp_path):
     ("row", "message"),
     [
         ("C01,09.02.99,spo9,2024,5,4,3,2", r"unknown ФГОС specialty code '09.02.99'; did you mean"),
-        ("C01,09.03.04,spo9,2024,5,4,3,2", r"specialty 09.03.04 is a bachelor program, so its level must be one of "
-                                           r"\['bachelor'\], not 'spo9'"),
+        (
+            "C01,09.03.04,spo9,2024,5,4,3,2",
+            r"specialty 09.03.04 is a bachelor program, so its level must be one of "
+            r"\['bachelor'\], not 'spo9'",
+        ),
         ("C01,09.02.07,college,2024,5,4,3,2", "unknown level 'college'"),
-        ("C01,09.02.07,spo9,2024,5,4,3,4", r"employed_in_field_in_region \(4\) exceeds employed_in_field \(3\)"),
+        (
+            "C01,09.02.07,spo9,2024,5,4,3,4",
+            r"employed_in_field_in_region \(4\) exceeds employed_in_field \(3\)",
+        ),
     ],
 )
 def test_graduate_table_errors(tmp_path, row, message):
     path = tmp_path / "graduates.csv"
-    path.write_text("institution,specialty,level,year,graduates,employed,employed_in_field,"
-                    f"employed_in_field_in_region\n{row}\n")
+    path.write_text(
+        "institution,specialty,level,year,graduates,employed,employed_in_field,"
+        f"employed_in_field_in_region\n{row}\n"
+    )
     with pytest.raises(sf.SchemaError, match=rf"graduates.csv, row 2, column '\w+': .*{message}"):
         sf.load_graduates(path)
 
 
 def test_rating_outside_scale(tmp_path):
     path = tmp_path / "satisfaction.csv"
-    path.write_text("employer,institution,specialty,level,year,graduates_hired,rating\nE1,C01,09.02.07,spo9,2024,2,7\n"
-                    "E2,C01,09.02.07,spo9,2024,1,\n")
+    path.write_text(
+        "employer,institution,specialty,level,year,graduates_hired,rating\nE1,C01,09.02.07,spo9,2024,2,7\n"
+        "E2,C01,09.02.07,spo9,2024,1,\n"
+    )
     with pytest.raises(sf.SchemaError, match="row 2, column 'rating': rating '7' is outside 1–5"):
         sf.load_table(path, "satisfaction")
-    path.write_text("employer,institution,specialty,level,year,graduates_hired,rating\nE2,C01,09.02.07,spo9,2024,1,\n")
+    path.write_text(
+        "employer,institution,specialty,level,year,graduates_hired,rating\nE2,C01,09.02.07,spo9,2024,1,\n"
+    )
     assert sf.load_table(path, "satisfaction")["rating"].isna().all()
 
 
@@ -123,7 +138,9 @@ def test_unknown_table_and_missing_columns(tmp_path):
     path.write_text("institution,specialty,level,year,graduates,employed\nC01,09.02.07,spo9,2024,5,4\n")
     with pytest.raises(sf.ConfigError, match="unknown table 'graduate'; did you mean 'graduates'"):
         sf.load_table(path, "graduate")
-    with pytest.raises(sf.SchemaError, match=r"missing column\(s\) \['employed_in_field', 'employed_in_field_in_region'\]"):
+    with pytest.raises(
+        sf.SchemaError, match=r"missing column\(s\) \['employed_in_field', 'employed_in_field_in_region'\]"
+    ):
         sf.load_graduates(path)
 
 

@@ -46,8 +46,13 @@ def test_end_of_period_dates_are_normalised(dates, freq, expected):
 
 
 def test_mixed_frequencies_are_named():
-    raw = pd.DataFrame({"unique_id": ["a", "a", "b", "b"], "ds": ["2024-01-01", "2025-01-01", "2024-01-01",
-                                                                  "2024-04-01"], "y": 1.0})
+    raw = pd.DataFrame(
+        {
+            "unique_id": ["a", "a", "b", "b"],
+            "ds": ["2024-01-01", "2025-01-01", "2024-01-01", "2024-04-01"],
+            "y": 1.0,
+        }
+    )
     with pytest.raises(sf.SchemaError, match=r"mixed frequencies \(yearly: 'a'; quarterly: 'b'\)"):
         sf.check_panel(raw)
 
@@ -66,7 +71,9 @@ def test_unparseable_date_names_row():
 
 def test_duplicates_are_reported_with_rows(panel):
     doubled = pd.concat([panel, panel.iloc[[2]]], ignore_index=True)
-    with pytest.raises(sf.SchemaError, match=r"series '67/E1/2512'.*2022-01-01 appears 2 times \(rows \[2, 10\]\)"):
+    with pytest.raises(
+        sf.SchemaError, match=r"series '67/E1/2512'.*2022-01-01 appears 2 times \(rows \[2, 10\]\)"
+    ):
         sf.check_panel(doubled)
 
 
@@ -83,8 +90,11 @@ def test_missing_columns_suggest_rename():
 
 def test_gaps_are_errors_by_default_and_filled_by_policy(panel):
     holed = panel.drop(index=[2])
-    with pytest.raises(sf.SchemaError, match=r"missing periods inside 1 series: '67/E1/2512' between 2021-01-01 and "
-                                             r"2023-01-01.*gaps='zero'"):
+    with pytest.raises(
+        sf.SchemaError,
+        match=r"missing periods inside 1 series: '67/E1/2512' between 2021-01-01 and "
+        r"2023-01-01.*gaps='zero'",
+    ):
         sf.check_panel(holed)
     assert sf.check_panel(holed, gaps="zero").loc[2, "y"] == 0.0
     assert sf.check_panel(holed, gaps="interpolate").loc[2, "y"] == 12.0  # between 11 and 13
@@ -123,11 +133,24 @@ def test_check_level():
 
 
 def test_check_forecast_detects_crossing_intervals():
-    fc = pd.DataFrame({"unique_id": ["a"], "ds": pd.to_datetime(["2026-01-01"]), "model": ["m"], "mean": [5.0],
-                       "lo_80": [4.0], "hi_80": [6.0], "lo_95": [4.5], "hi_95": [7.0], "fallback": [""]})
+    fc = pd.DataFrame(
+        {
+            "unique_id": ["a"],
+            "ds": pd.to_datetime(["2026-01-01"]),
+            "model": ["m"],
+            "mean": [5.0],
+            "lo_80": [4.0],
+            "hi_80": [6.0],
+            "lo_95": [4.5],
+            "hi_95": [7.0],
+            "fallback": [""],
+        }
+    )
     with pytest.raises(sf.SchemaError, match=r"not nested \(lo_95=4.5 > lo_80=4\)"):
         sf.check_forecast(fc, level=[80, 95])
-    with pytest.raises(sf.SchemaError, match=r"missing forecast column\(s\) \['hi_90', 'lo_90'\]|missing forecast"):
+    with pytest.raises(
+        sf.SchemaError, match=r"missing forecast column\(s\) \['hi_90', 'lo_90'\]|missing forecast"
+    ):
         sf.check_forecast(fc, level=[90])
 
 
@@ -156,13 +179,20 @@ def test_aggregate_preserves_totals(frame):
     for by in ([], ["sector"], ["occupation"], ["sector", "occupation"]):
         out = sf.aggregate(clean, by=by)
         assert out["y"].sum() == pytest.approx(clean["y"].sum())
-        assert out.groupby("ds")["y"].sum().to_dict() == pytest.approx(clean.groupby("ds")["y"].sum().to_dict())
+        assert out.groupby("ds")["y"].sum().to_dict() == pytest.approx(
+            clean.groupby("ds")["y"].sum().to_dict()
+        )
         assert not out.duplicated(["unique_id", "ds"]).any()
 
 
 def test_to_annual_stock_and_flow():
-    q = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2023-01-01", periods=7, freq="QS"),
-                      "y": [1.0, 2.0, 3.0, 6.0, 4.0, 4.0, 4.0]})
+    q = pd.DataFrame(
+        {
+            "unique_id": "a",
+            "ds": pd.date_range("2023-01-01", periods=7, freq="QS"),
+            "y": [1.0, 2.0, 3.0, 6.0, 4.0, 4.0, 4.0],
+        }
+    )
     with pytest.raises(sf.SchemaError, match="2024 has 3 of 4 periods"):
         sf.to_annual(q, "stock")
     assert sf.to_annual(q, "stock", partial="drop")["y"].tolist() == [3.0]
@@ -171,7 +201,12 @@ def test_to_annual_stock_and_flow():
 
 @given(st.lists(st.integers(0, 1000), min_size=8, max_size=8))
 def test_to_annual_mean_of_quarters(values):
-    q = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2023-01-01", periods=8, freq="QS"),
-                      "y": [float(v) for v in values]})
+    q = pd.DataFrame(
+        {
+            "unique_id": "a",
+            "ds": pd.date_range("2023-01-01", periods=8, freq="QS"),
+            "y": [float(v) for v in values],
+        }
+    )
     annual = sf.to_annual(q, "stock")
     assert annual["y"].tolist() == pytest.approx([sum(values[:4]) / 4, sum(values[4:]) / 4])

@@ -28,20 +28,39 @@ from .loaders import Bundle, load_bundle, write_bundle, write_survey_template
 __all__ = ["main"]
 
 _SUMMARY_LABELS = {
-    "ru": {"table": "Таблица", "rows": "Строк", "series": "Рядов", "first": "С", "last": "По",
-           "description": "Описание", "occupation": "Код ОКЗ", "sector": "ОКВЭД2", "name": "Наименование",
-           "sheets": ("Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2")},
-    "en": {"table": "Table", "rows": "Rows", "series": "Series", "first": "From", "last": "To",
-           "description": "Description", "occupation": "ОКЗ code", "sector": "ОКВЭД2", "name": "Name",
-           "sheets": ("Summary", "Employment by occupation", "Employment by sector")},
+    "ru": {
+        "table": "Таблица",
+        "rows": "Строк",
+        "series": "Рядов",
+        "first": "С",
+        "last": "По",
+        "description": "Описание",
+        "occupation": "Код ОКЗ",
+        "sector": "ОКВЭД2",
+        "name": "Наименование",
+        "sheets": ("Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2"),
+    },
+    "en": {
+        "table": "Table",
+        "rows": "Rows",
+        "series": "Series",
+        "first": "From",
+        "last": "To",
+        "description": "Description",
+        "occupation": "ОКЗ code",
+        "sector": "ОКВЭД2",
+        "name": "Name",
+        "sheets": ("Summary", "Employment by occupation", "Employment by sector"),
+    },
 }
 
 
 def _employment_by(bundle: Bundle, key: str, lang: str) -> pd.DataFrame:
     from . import reference
 
-    table = bundle.employment.pivot_table(index=key, columns=bundle.employment["ds"].dt.year, values="y",
-                                          aggfunc="sum", fill_value=0)
+    table = bundle.employment.pivot_table(
+        index=key, columns=bundle.employment["ds"].dt.year, values="y", aggfunc="sum", fill_value=0
+    )
     names = (reference.occupations() if key == "occupation" else reference.sectors()).set_index(key)
     labels = _SUMMARY_LABELS[lang]
     table.insert(0, labels["name"], names.reindex(table.index)[f"name_{lang}"].fillna(""))
@@ -53,7 +72,9 @@ def _employment_by(bundle: Bundle, key: str, lang: str) -> pd.DataFrame:
 def write_summary(bundle: Bundle, path: Path, lang: str = "ru") -> Path:
     """Write a workbook summarising a bundle: tables, employment by occupation and by sector, by year."""
     labels = _SUMMARY_LABELS[lang]
-    summary = bundle.summary().reset_index().rename(columns={k: v for k, v in labels.items() if k != "sheets"})
+    summary = (
+        bundle.summary().reset_index().rename(columns={k: v for k, v in labels.items() if k != "sheets"})
+    )
     tmp = path.with_name(f".{path.name}.tmp")
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         summary.to_excel(writer, sheet_name=labels["sheets"][0], index=False)
@@ -79,11 +100,14 @@ def _demo(args: argparse.Namespace) -> int:
         return 1
     print(f"4/4 writing {out / 'summary.xlsx'} and the survey form ...", flush=True)
     write_summary(bundle, out / "summary.xlsx", lang=args.lang)
-    write_survey_template(out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1,
-                          lang=args.lang)
+    write_survey_template(
+        out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
+    )
     total = bundle.employment.groupby("ds")["y"].sum()
-    print(f"done: {bundle.employment['unique_id'].nunique()} series, employment {total.iloc[0]:.0f} "
-          f"({total.index[0].year}) → {total.iloc[-1]:.0f} ({total.index[-1].year}); outputs in {out}")
+    print(
+        f"done: {bundle.employment['unique_id'].nunique()} series, employment {total.iloc[0]:.0f} "
+        f"({total.index[0].year}) → {total.iloc[-1]:.0f} ({total.index[-1].year}); outputs in {out}"
+    )
     return 0
 
 
@@ -95,8 +119,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    path = write_survey_template(args.path, year=args.year, lang=args.lang, employer=args.employer or "",
-                                 region=args.region)
+    path = write_survey_template(
+        args.path, year=args.year, lang=args.lang, employer=args.employer or "", region=args.region
+    )
     print(f"wrote {path}")
     return 0
 

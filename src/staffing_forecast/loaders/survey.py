@@ -313,8 +313,8 @@ def _read_form(path: Path, problems: list[str]) -> dict[str, pd.DataFrame] | Non
     for value, label in ((employer, labels[0]), (region, labels[3])):
         if value is not None and "/" in str(value):
             problems.append(f"{path.name}, sheet {staff_name!r}: {label} {value!r} contains '/'; replace it.")
-    if len(problems) > before or year_cells is None:
-        return None
+    if year_cells is None or year_cells.isna().any():
+        return None  # the column headers name years, so the rows cannot be read without it
     year = int(year_cells.iloc[0])
 
     rows = []
@@ -494,7 +494,7 @@ def _read_graduates_sheet(
     )
     for row in rating.index[(rating < 1) | (rating > 5)]:
         problems.append(
-            f"{place.at(row=row, column='E')}: rating {cells.at[row, 'rating']!r} is outside 1–5."
+            f"{place.at(row=row, column='E')}: rating '{cells.at[row, 'rating']}' is outside 1–5."
         )
     return frame.assign(employer=employer, year=year, graduates_hired=hired, rating=rating)[columns]
 

@@ -310,7 +310,7 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: Place, problems: list
             problems=problems,
         )
         for row in out.index[(out < 1) | (out > 5)]:
-            problems.append(f"{place.at(row=row, column=col.name)}: rating {values[row]!r} is outside 1–5.")
+            problems.append(f"{place.at(row=row, column=col.name)}: rating '{values[row]}' is outside 1–5.")
         return out
     if kind == "year":
         out = parse_numbers(values, place=place, column=col.name, what="year", whole=True, problems=problems)

@@ -1,0 +1,37 @@
+"""The command line: the demo job writes real, re-readable outputs; bad input exits 2 with a message."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import staffing_forecast as sf
+from staffing_forecast.cli import main
+
+
+def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert sf.load_bundle(tmp_path / "data") == sf.datasets.load_demo()
+    sheets = pd.read_excel(tmp_path / "summary.xlsx", sheet_name=None)
+    assert list(sheets) == ["Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2"]
+    by_occupation = sheets["Занятость по ОКЗ"].set_index("Код ОКЗ")
+    demo = sf.datasets.load_demo().employment
+    assert (
+        by_occupation.loc[2512, "2025"]
+        == demo[(demo.occupation == "2512") & (demo.ds.dt.year == 2025)].y.sum()
+    )
+    assert (tmp_path / "survey_template.xlsx").exists()
+    assert "done: 249 series" in capsys.readouterr().out
+
+
+def test_validate_reports_problems_and_exits_2(tmp_path, capsys):
+    (tmp_path / "employment.csv").write_text(
+        "region,sector,employer,occupation,ds,y\n67,62.01,E1,2512,2024,-5\n"
+    )
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "employment.csv, row 2, column 'y': y '-5' is negative" in capsys.readouterr().err
+
+
+def test_template_command(tmp_path):
+    assert main(["template", str(tmp_path / "form.xlsx"), "--year", "2027", "--lang", "en"]) == 0
+    assert sf.load_survey  # the form is read back in test_survey
+    assert (tmp_path / "form.xlsx").stat().st_size > 0
