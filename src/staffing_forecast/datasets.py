@@ -201,7 +201,9 @@ def make_cluster(
     codes = np.array(list(_OCCUPATIONS))
     weights = np.array([w for w, _ in _OCCUPATIONS.values()])
     occ_trend = dict(zip(codes, [t for _, t in _OCCUPATIONS.values()], strict=True))
-    rows_e, rows_o, rows_level = [], [], []
+    rows_e: list[int] = []
+    rows_o: list[str] = []
+    rows_level: list[float] = []
     for e in range(n_employers):
         w = weights.copy()
         if sectors[e].startswith("61"):
@@ -464,4 +466,4 @@ def load_demo() -> Bundle:
     """
     demo = _demo()
     copies = {name: frame.copy() for name, frame in demo.tables().items()}
-    return Bundle(**copies, description=demo.description)  # type: ignore[arg-type]
+    return Bundle(**copies, description=demo.description)

@@ -152,7 +152,7 @@ def _parse_date_cell(cell: object) -> pd.Timestamp | None:
     if isinstance(cell, (float, np.floating)) and float(cell).is_integer() and 1000 <= cell <= 9999:
         return pd.Timestamp(year=int(cell), month=1, day=1)
     if hasattr(cell, "year") and hasattr(cell, "month"):  # datetime.date / datetime
-        return pd.Timestamp(cell)  # type: ignore[arg-type]
+        return pd.Timestamp(cell)
     text = str(cell).strip()
     if not text:
         return None

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -30,7 +32,11 @@ __all__ = [
     "write_bundle",
 ]
 
-_READERS = {".csv": read_csv_cells, ".xlsx": read_excel_cells, ".parquet": read_parquet_cells}
+_READERS: dict[str, Callable[..., pd.DataFrame]] = {
+    ".csv": read_csv_cells,
+    ".xlsx": read_excel_cells,
+    ".parquet": read_parquet_cells,
+}
 
 
 @dataclass(eq=False)
@@ -157,7 +163,7 @@ def load_bundle(folder: PathLike) -> Bundle:
             problems.append(str(exc))
     if problems:
         raise SchemaError(f"{folder}: {len(problems)} file(s) have problems:\n" + "\n".join(problems))
-    return Bundle(**tables, description=f"loaded from {folder}")  # type: ignore[arg-type]
+    return Bundle(**tables, description=f"loaded from {folder}")
 
 
 def _first_sheet(path: Path) -> str:
@@ -245,16 +251,16 @@ def load_table(
     return validate_table(cells, TABLES[table], Place(path.name, sheet=sheet_name))
 
 
-def load_graduates(path: PathLike, **options: object) -> pd.DataFrame:
+def load_graduates(path: PathLike, **options: Any) -> pd.DataFrame:
     """Load the graduate employment monitoring table (nested counts); see :func:`load_table`."""
-    return load_table(path, "graduates", **options)  # type: ignore[arg-type]
+    return load_table(path, "graduates", **options)
 
 
-def load_enrolment(path: PathLike, **options: object) -> pd.DataFrame:
+def load_enrolment(path: PathLike, **options: Any) -> pd.DataFrame:
     """Load students by institution, specialty, level, form, course and year; see :func:`load_table`."""
-    return load_table(path, "enrolment", **options)  # type: ignore[arg-type]
+    return load_table(path, "enrolment", **options)
 
 
-def load_admissions(path: PathLike, **options: object) -> pd.DataFrame:
+def load_admissions(path: PathLike, **options: Any) -> pd.DataFrame:
     """Load admissions (state-funded and fee-paying) by program and year; see :func:`load_table`."""
-    return load_table(path, "admissions", **options)  # type: ignore[arg-type]
+    return load_table(path, "admissions", **options)

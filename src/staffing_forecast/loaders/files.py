@@ -202,6 +202,7 @@ def read_sql_cells(query_or_table: str, url: str) -> tuple[pd.DataFrame, Place]:
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise ConfigError(f"load_sql: cannot use database URL {url!r} ({exc}).") from None
     try:
+        statement: sa.Executable
         if is_table:
             statement = sa.select(sa.text("*")).select_from(
                 sa.table(text.split(".")[-1], schema=text.rpartition(".")[0] or None)

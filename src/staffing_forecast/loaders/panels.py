@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -53,7 +54,7 @@ def _rename(cells: pd.DataFrame, columns: Mapping[str, str] | None, place: Place
 
 
 def _melt_wide(
-    cells: pd.DataFrame, place: Place, numbers: dict[str, object], problems: list[str]
+    cells: pd.DataFrame, place: Place, numbers: dict[str, Any], problems: list[str]
 ) -> pd.DataFrame:
     date_cols = [c for c in cells.columns if _DATE_HEADER.match(c)]
     id_cols = [c for c in cells.columns if c not in date_cols]
@@ -61,7 +62,7 @@ def _melt_wide(
     for col in date_cols:
         values = cells[col]
         present = values.notna() & (values.astype(str).str.strip() != "")
-        parsed = parse_numbers(values[present], place=place, column=col, problems=problems, **numbers)  # type: ignore[arg-type]
+        parsed = parse_numbers(values[present], place=place, column=col, problems=problems, **numbers)
         part = cells.loc[present, id_cols].copy()
         part[DS] = col.removesuffix(".0")
         part[Y] = parsed
@@ -88,7 +89,7 @@ def to_panel(
     """Turn raw cells (indexed by source row) into a validated panel; see the module docstring for options."""
     cells = _rename(cells, columns, place)
     problems: list[str] = []
-    numbers = {"what": "value", "whole": whole, "nonnegative": nonnegative, "decimal": decimal}
+    numbers: dict[str, Any] = {"what": "value", "whole": whole, "nonnegative": nonnegative, "decimal": decimal}
     if DS not in cells.columns:
         if not any(_DATE_HEADER.match(c) for c in cells.columns):
             raise SchemaError(
@@ -107,7 +108,7 @@ def to_panel(
                 "columns={'headcount': 'y'} (or the header that holds the values)."
             )
         frame = cells.copy()
-        frame[Y] = parse_numbers(frame[Y], place=place, column=Y, problems=problems, **numbers)  # type: ignore[arg-type]
+        frame[Y] = parse_numbers(frame[Y], place=place, column=Y, problems=problems, **numbers)
     frame[DS] = parse_dates(frame[DS], place=place, column=DS, problems=problems)
     raise_problems(problems)
 
@@ -168,7 +169,7 @@ def load_csv(
     keys: Sequence[str] | None = None,
     sep: str | None = None,
     encoding: str | None = None,
-    **options: object,
+    **options: Any,
 ) -> pd.DataFrame:
     """Load a panel from a CSV file (long or wide; separator and UTF-8/cp1251 encoding detected).
 
@@ -201,7 +202,7 @@ def load_csv(
     cells = read_csv_cells(path, sep=sep, encoding=encoding)
     return to_panel(
         cells, Place(str(getattr(path, "name", path)).split("/")[-1]), columns=columns, keys=keys, **options
-    )  # type: ignore[arg-type]
+    )
 
 
 def load_excel(
@@ -210,7 +211,7 @@ def load_excel(
     sheet: str | int | None = None,
     columns: Mapping[str, str] | None = None,
     keys: Sequence[str] | None = None,
-    **options: object,
+    **options: Any,
 ) -> pd.DataFrame:
     """Load a panel from one sheet of an .xlsx workbook (long or wide); the first sheet by default.
 
@@ -219,7 +220,7 @@ def load_excel(
     cells = read_excel_cells(path, sheet=sheet)
     name = str(path).split("/")[-1]
     sheet_name = sheet if isinstance(sheet, str) else None
-    return to_panel(cells, Place(name, sheet=sheet_name), columns=columns, keys=keys, **options)  # type: ignore[arg-type]
+    return to_panel(cells, Place(name, sheet=sheet_name), columns=columns, keys=keys, **options)
 
 
 def load_parquet(
@@ -227,11 +228,11 @@ def load_parquet(
     *,
     columns: Mapping[str, str] | None = None,
     keys: Sequence[str] | None = None,
-    **options: object,
+    **options: Any,
 ) -> pd.DataFrame:
     """Load a panel from a Parquet file. Options as in :func:`load_csv`."""
     cells = read_parquet_cells(path)
-    return to_panel(cells, Place(str(path).split("/")[-1]), columns=columns, keys=keys, **options)  # type: ignore[arg-type]
+    return to_panel(cells, Place(str(path).split("/")[-1]), columns=columns, keys=keys, **options)
 
 
 def load_sql(
@@ -240,7 +241,7 @@ def load_sql(
     *,
     columns: Mapping[str, str] | None = None,
     keys: Sequence[str] | None = None,
-    **options: object,
+    **options: Any,
 ) -> pd.DataFrame:
     """Load a panel from an SQL query or table through SQLAlchemy (SQLite, DuckDB, PostgreSQL, ...).
 
@@ -263,4 +264,4 @@ def load_sql(
     [10.0, 12.0]
     """
     cells, place = read_sql_cells(query_or_table, url)
-    return to_panel(cells, place, columns=columns, keys=keys, **options)  # type: ignore[arg-type]
+    return to_panel(cells, place, columns=columns, keys=keys, **options)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -40,7 +41,7 @@ _FIRST_ROW = 11  # first data row of the staff sheet
 _GRAD_FIRST_ROW = 4
 _N_ROWS = 60  # rows prepared with drop-downs
 _SHEETS = {"ru": ("Кадры", "Выпускники", "Справочник"), "en": ("Staff", "Graduates", "Reference")}
-_TEXT = {
+_TEXT: dict[str, dict[str, Any]] = {
     "ru": {
         "title": "Анкета работодателя: кадровая потребность в ИТ-специалистах",
         "identity": [

@@ -234,7 +234,7 @@ def exit_rates(
     ):
         if not 0 <= value <= 1:
             raise SchemaError(f"exit_rates: {name}={value} is outside 0–1.")
-    rows = []
+    rows: list[dict[str, object]] = []
     for year in years:
         rate = dict(base)
         for sex, share in (("female", female_share), ("male", 1 - female_share)):
