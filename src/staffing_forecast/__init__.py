@@ -6,7 +6,9 @@
 ['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
 """
 
-from . import datasets, reference
+from . import datasets, models, reference
+from .backtest import cross_validate
+from .engine import forecast
 from .errors import (
     ConfigError,
     InfeasibleQuotaError,
@@ -27,6 +29,7 @@ from .loaders import (
     write_bundle,
     write_survey_template,
 )
+from .metrics import evaluate
 from .panel import aggregate, to_annual
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
 
@@ -43,7 +46,10 @@ __all__ = [
     "aggregate",
     "check_forecast",
     "check_panel",
+    "cross_validate",
     "datasets",
+    "evaluate",
+    "forecast",
     "infer_freq",
     "load_bundle",
     "load_csv",
@@ -54,6 +60,7 @@ __all__ = [
     "load_survey",
     "load_table",
     "make_unique_id",
+    "models",
     "reference",
     "to_annual",
     "write_bundle",

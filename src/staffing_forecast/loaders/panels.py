@@ -89,7 +89,12 @@ def to_panel(
     """Turn raw cells (indexed by source row) into a validated panel; see the module docstring for options."""
     cells = _rename(cells, columns, place)
     problems: list[str] = []
-    numbers: dict[str, Any] = {"what": "value", "whole": whole, "nonnegative": nonnegative, "decimal": decimal}
+    numbers: dict[str, Any] = {
+        "what": "value",
+        "whole": whole,
+        "nonnegative": nonnegative,
+        "decimal": decimal,
+    }
     if DS not in cells.columns:
         if not any(_DATE_HEADER.match(c) for c in cells.columns):
             raise SchemaError(

@@ -1,0 +1,101 @@
+"""Rolling-origin evaluation: the window splitter and ``sf.cross_validate``.
+
+Cutoffs are calendar dates shared by all series: the last ``n_windows`` origins spaced ``step`` periods apart,
+ending ``h`` periods before the panel's last date. A model fitted at a cutoff sees only rows dated at or before
+it. Series with no data at or before a cutoff are reported in ``cv.attrs["skipped"]``, not silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from .engine import forecast
+from .errors import ConfigError
+from .schema import CUTOFF, DS, FREQUENCIES, MODEL, UNIQUE_ID, Y, check_panel, infer_freq
+
+__all__ = ["cross_validate", "windows"]
+
+
+def windows(
+    panel: pd.DataFrame, h: int, n_windows: int, *, step: int | None = None, freq: str | None = None
+) -> list[pd.Timestamp]:
+    """Cutoff dates of a rolling-origin evaluation, oldest first.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2015", periods=10, freq="YS"), "y": 1.0})
+    >>> [c.year for c in windows(panel, h=2, n_windows=3)]
+    [2018, 2020, 2022]
+    """
+    if n_windows < 1 or h < 1:
+        raise ConfigError(f"windows: need h ≥ 1 and n_windows ≥ 1; got h={h}, n_windows={n_windows}.")
+    step = h if step is None else step
+    if step < 1:
+        raise ConfigError(f"windows: step={step}; use 1 or more periods.")
+    freq = freq or infer_freq(panel)
+    months = FREQUENCIES[freq][0]
+    last = panel[DS].max()
+    first_cutoff_back = h + step * (n_windows - 1)
+    cutoffs = [last - pd.DateOffset(months=months * (first_cutoff_back - k * step)) for k in range(n_windows)]
+    if cutoffs[0] < panel[DS].min():
+        raise ConfigError(
+            f"windows: {n_windows} windows of h={h} (step {step}) start before the first date "
+            f"{panel[DS].min().date()}; use fewer windows or a smaller step."
+        )
+    return [pd.Timestamp(c) for c in cutoffs]
+
+
+def cross_validate(
+    panel: pd.DataFrame,
+    h: int,
+    n_windows: int,
+    *,
+    step: int | None = None,
+    models: Any = "auto",
+    level: Sequence[int] = (),
+    n_jobs: int = 1,
+    freq: str | None = None,
+) -> pd.DataFrame:
+    """Forecast from each of ``n_windows`` rolling origins and line the forecasts up with the actuals.
+
+    Returns the forecast frame plus ``cutoff`` and ``y`` (the actual value), one row per series, model, cutoff
+    and forecast date that has an actual. ``attrs["skipped"]`` maps ``(unique_id, cutoff)`` to why a series
+    had no forecast at that cutoff.
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    >>> cv = sf.cross_validate(panel, h=2, n_windows=2, models="naive")
+    >>> sorted(cv["cutoff"].dt.year.unique().tolist())
+    [2021, 2023]
+    """
+    clean = check_panel(panel, freq=freq)
+    freq = freq or infer_freq(clean)
+    parts = []
+    skipped: dict[tuple[str, pd.Timestamp], str] = {}
+    horizon_end = pd.DateOffset(months=FREQUENCIES[freq][0] * h)
+    for cutoff in windows(clean, h, n_windows, step=step, freq=freq):
+        train = clean[clean[DS] <= cutoff]
+        future = clean[(clean[DS] > cutoff) & (clean[DS] <= cutoff + horizon_end)]
+        for uid in set(clean[UNIQUE_ID]) - set(train[UNIQUE_ID]):
+            skipped[(uid, cutoff)] = "no data at or before the cutoff"
+        for uid in set(train[UNIQUE_ID]) - set(train.loc[train[DS] == cutoff, UNIQUE_ID]):
+            skipped[(uid, cutoff)] = "series ended before the cutoff"
+        train = train[~train[UNIQUE_ID].isin([u for (u, c) in skipped if c == cutoff])]
+        if train.empty:
+            continue
+        fc = forecast(train, h, freq=freq, models=models, level=level, n_jobs=n_jobs, progress=False)
+        fc = fc.merge(future[[UNIQUE_ID, DS, Y]], on=[UNIQUE_ID, DS], how="inner")
+        fc.insert(fc.columns.get_loc(DS), CUTOFF, cutoff)
+        parts.append(fc)
+    if not parts:
+        raise ConfigError("cross_validate: no series has data at any cutoff; use fewer windows.")
+    cv = (
+        pd.concat(parts, ignore_index=True).sort_values([UNIQUE_ID, MODEL, CUTOFF, DS]).reset_index(drop=True)
+    )
+    cv.attrs["skipped"] = skipped
+    return cv

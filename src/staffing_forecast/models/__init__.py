@@ -1,0 +1,43 @@
+"""Forecasting models, one contract (see :mod:`staffing_forecast.models.base`), and the registry.
+
+Adding a model: one class, one line in ``REGISTRY``, one case in ``tests/test_model_contract.py``.
+"""
+
+from __future__ import annotations
+
+from .auto import Auto
+from .base import LocalModel, Model, SeriesFailure, normal_bounds
+from .baselines import Drift, HistoricAverage, Naive, SeasonalNaive
+from .statistical import ARIMA, ETS, TSB, Croston, Theta
+
+__all__ = [
+    "ARIMA",
+    "ETS",
+    "REGISTRY",
+    "TSB",
+    "Auto",
+    "Croston",
+    "Drift",
+    "HistoricAverage",
+    "LocalModel",
+    "Model",
+    "Naive",
+    "SeasonalNaive",
+    "SeriesFailure",
+    "Theta",
+    "normal_bounds",
+]
+
+#: Registered models by name.
+REGISTRY: dict[str, type] = {
+    "auto": Auto,
+    "naive": Naive,
+    "seasonal_naive": SeasonalNaive,
+    "drift": Drift,
+    "historic_average": HistoricAverage,
+    "ets": ETS,
+    "arima": ARIMA,
+    "theta": Theta,
+    "croston": Croston,
+    "tsb": TSB,
+}

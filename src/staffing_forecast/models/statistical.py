@@ -1,0 +1,281 @@
+"""Statistical models on statsforecast's compiled engine: ETS, ARIMA, Theta, Croston and TSB.
+
+Each class keeps statsforecast's estimation (and its native intervals where it has them) and adds the library's
+contract: frames in and out, per-series failure isolation, non-negative counts, nested intervals.
+Croston and TSB have no interval of their own; theirs are conformal (:mod:`staffing_forecast.models.intervals`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..schema import hi, lo
+from .base import LocalModel
+
+__all__ = ["ARIMA", "ETS", "TSB", "Croston", "Theta"]
+
+
+def _fit_quietly(model: Any, y: np.ndarray) -> Any:
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # statsforecast divides by zero on near-constant series and recovers; the warning is its own.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model.fit(y.astype(np.float64))
+    return model
+
+
+@dataclass(kw_only=True, eq=False)
+class _Statsforecast(LocalModel):
+    """Adapter: subclasses build a statsforecast model in ``_make``."""
+
+    native_intervals: ClassVar[bool] = True
+
+    def _make(self) -> Any:
+        raise NotImplementedError
+
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        if np.ptp(y) == 0 and y.size > 1 and type(self).name in {"ets", "arima", "theta"}:
+            # statsforecast fits a constant series with a degenerate model; the answer is the constant.
+            return ("constant", float(y[0]))
+        return _fit_quietly(self._make(), y)
+
+    def _fitted_one(self, state: Any, y: np.ndarray) -> np.ndarray:
+        if isinstance(state, tuple):
+            return np.full(y.size, state[1])
+        try:
+            with warnings.catch_warnings():
+                # CrostonOptimized warns that in-sample values cost a refit per step; series here are short.
+                warnings.filterwarnings("ignore", message="Computing fitted values", category=UserWarning)
+                return np.asarray(state.predict_in_sample()["fitted"], dtype=float)
+        except Exception:  # some statsforecast models keep no in-sample values; NaN says "not available"
+            return np.full(y.size, np.nan)
+
+    def _predict_one(self, state: Any, h: int, level: Sequence[int]) -> dict[str, np.ndarray]:
+        if isinstance(state, tuple):
+            mean = np.full(h, state[1])
+            return {"mean": mean, **{c: mean.copy() for lv in level for c in (lo(lv), hi(lv))}}
+        if self.native_intervals and level:
+            raw = state.predict(h=h, level=list(level))
+            out = {"mean": np.asarray(raw["mean"], dtype=float)}
+            for lv in level:
+                out[lo(lv)] = np.asarray(raw[f"lo-{lv}"], dtype=float)
+                out[hi(lv)] = np.asarray(raw[f"hi-{lv}"], dtype=float)
+            return out
+        return {"mean": np.asarray(state.predict(h=h)["mean"], dtype=float)}
+
+
+@dataclass(kw_only=True, eq=False)
+class ETS(_Statsforecast):
+    """Exponential smoothing state-space model with automatic error, trend and season (AICc choice).
+
+    Parameters
+    ----------
+    season_length
+        Periods per cycle (4 for quarterly data, 12 for monthly, 1 for none).
+    model
+        Three letters for error, trend and season: ``Z`` chooses, ``A`` additive, ``M`` multiplicative,
+        ``N`` none (e.g. ``"ZZZ"``, ``"AAN"``).
+    damped
+        ``None`` lets the information criterion decide; ``True`` forces a damped trend.
+
+    Notes
+    -----
+    Hyndman, Koehler, Ord & Snyder (2008), *Forecasting with Exponential Smoothing: The State Space Approach*;
+    FPP3 §8. Estimated by statsforecast's ``AutoETS``.
+    """
+
+    name: ClassVar[str] = "ets"
+    min_length: ClassVar[int] = 3
+
+    season_length: int = 1
+    model: str = "ZZZ"
+    damped: bool | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.model) != 3 or any(c not in "ZANM" for c in self.model.upper()):
+            raise ConfigError(
+                f"ETS: model={self.model!r}; use three letters of Z, A, M, N (e.g. 'ZZZ', 'AAN')."
+            )
+
+    def _make(self) -> Any:
+        from statsforecast.models import AutoETS
+
+        return AutoETS(season_length=self.season_length, model=self.model.upper(), damped=self.damped)
+
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        if self.season_length > 1 and y.size < 2 * self.season_length:
+            # Too short for a seasonal fit: estimate without season rather than fail.
+            from statsforecast.models import AutoETS
+
+            if np.ptp(y) == 0:
+                return ("constant", float(y[0]))
+            return _fit_quietly(
+                AutoETS(season_length=1, model=self.model.upper()[:2] + "N", damped=self.damped), y
+            )
+        return super()._fit_one(y, X)
+
+
+@dataclass(kw_only=True, eq=False)
+class ARIMA(_Statsforecast):
+    """ARIMA with automatic order selection (Hyndman–Khandakar stepwise search).
+
+    Notes
+    -----
+    Hyndman & Khandakar (2008), "Automatic time series forecasting: the forecast package for R", JSS 27(3);
+    FPP3 §9.7. Estimated by statsforecast's ``AutoARIMA``.
+    """
+
+    name: ClassVar[str] = "arima"
+    min_length: ClassVar[int] = 3
+
+    season_length: int = 1
+
+    def _make(self) -> Any:
+        from statsforecast.models import AutoARIMA
+
+        return AutoARIMA(season_length=self.season_length)
+
+
+_THETA_VARIANTS = ("auto", "standard", "optimized", "dynamic", "dynamic_optimized")
+
+
+@dataclass(kw_only=True, eq=False)
+class Theta(_Statsforecast):
+    """The Theta method, winner of the M3 competition, in its standard, optimised and dynamic variants.
+
+    Parameters
+    ----------
+    season_length
+        Periods per cycle; seasonal series are deseasonalised by classical decomposition first.
+    variant
+        ``"auto"`` (the best of the four by in-sample fit), ``"standard"`` (θ = 2), ``"optimized"``,
+        ``"dynamic"`` or ``"dynamic_optimized"``.
+
+    Notes
+    -----
+    Assimakopoulos & Nikolopoulos (2000), "The theta model: a decomposition approach to forecasting", IJF 16(4);
+    Fiorucci et al. (2016), "Models for optimising the theta method and their relationship to state space
+    models", IJF 32(4). Estimated by statsforecast.
+    """
+
+    name: ClassVar[str] = "theta"
+    min_length: ClassVar[int] = 3
+
+    season_length: int = 1
+    variant: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.variant not in _THETA_VARIANTS:
+            raise ConfigError(f"Theta: variant={self.variant!r}; use one of {list(_THETA_VARIANTS)}.")
+
+    def _make(self) -> Any:
+        from statsforecast import models as sfm
+
+        cls = {
+            "auto": sfm.AutoTheta,
+            "standard": sfm.Theta,
+            "optimized": sfm.OptimizedTheta,
+            "dynamic": sfm.DynamicTheta,
+            "dynamic_optimized": sfm.DynamicOptimizedTheta,
+        }[self.variant]
+        # Multiplicative decomposition fails on zeros; additive is the safe choice for head counts.
+        return cls(season_length=self.season_length, decomposition_type="additive")
+
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        if self.season_length > 1 and y.size < 2 * self.season_length:
+            from statsforecast import models as sfm
+
+            if np.ptp(y) == 0:
+                return ("constant", float(y[0]))
+            model = (
+                sfm.AutoTheta(season_length=1)
+                if self.variant == "auto"
+                else type(self._make())(season_length=1)
+            )
+            return _fit_quietly(model, y)
+        return super()._fit_one(y, X)
+
+
+_CROSTON_VARIANTS = ("classic", "optimized", "sba")
+
+
+@dataclass(kw_only=True, eq=False)
+class Croston(_Statsforecast):
+    """Croston's method for intermittent demand: smoothed nonzero sizes over smoothed intervals.
+
+    Parameters
+    ----------
+    variant
+        ``"classic"`` (α = 0.1), ``"optimized"`` (α chosen per component) or ``"sba"`` (Syntetos–Boylan
+        bias correction).
+
+    Notes
+    -----
+    Croston (1972), ORQ 23(3); Syntetos & Boylan (2005), IJF 21(2). Intervals are conformal.
+    """
+
+    name: ClassVar[str] = "croston"
+    native_intervals: ClassVar[bool] = False
+    min_length: ClassVar[int] = 2
+
+    variant: str = "optimized"
+
+    def __post_init__(self) -> None:
+        if self.variant not in _CROSTON_VARIANTS:
+            raise ConfigError(f"Croston: variant={self.variant!r}; use one of {list(_CROSTON_VARIANTS)}.")
+
+    def _make(self) -> Any:
+        from statsforecast import models as sfm
+
+        return {"classic": sfm.CrostonClassic, "optimized": sfm.CrostonOptimized, "sba": sfm.CrostonSBA}[
+            self.variant
+        ]()
+
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        if not np.any(y > 0):
+            return ("constant", 0.0)  # nothing ever demanded: the forecast is zero
+        return super()._fit_one(y, X)
+
+
+@dataclass(kw_only=True, eq=False)
+class TSB(_Statsforecast):
+    """Teunter–Syntetos–Babai method: smooths the probability of demand, so obsolescence shows quickly.
+
+    Parameters
+    ----------
+    alpha_d, alpha_p
+        Smoothing of the demand size and of the demand probability, in (0, 1].
+
+    Notes
+    -----
+    Teunter, Syntetos & Babai (2011), "Intermittent demand: linking forecasting to inventory obsolescence",
+    EJOR 214(3). Intervals are conformal.
+    """
+
+    name: ClassVar[str] = "tsb"
+    native_intervals: ClassVar[bool] = False
+    min_length: ClassVar[int] = 2
+
+    alpha_d: float = 0.2
+    alpha_p: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name in ("alpha_d", "alpha_p"):
+            value = getattr(self, name)
+            if not 0 < value <= 1:
+                raise ConfigError(f"TSB: {name}={value}; use a value in (0, 1].")
+
+    def _make(self) -> Any:
+        from statsforecast.models import TSB as StatsforecastTSB
+
+        return StatsforecastTSB(alpha_d=self.alpha_d, alpha_p=self.alpha_p)
+
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        if not np.any(y > 0):
+            return ("constant", 0.0)
+        return super()._fit_one(y, X)

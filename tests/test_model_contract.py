@@ -1,0 +1,135 @@
+"""One contract, run over every registered model. A new model needs one entry in CASES (the guard test says so)."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import staffing_forecast as sf
+from staffing_forecast import models
+
+#: Cheap parameters per registered model, and the frequency of the test panel.
+CASES = {
+    "auto": (lambda: models.Auto(members=("ets", "theta")), "YS"),
+    "naive": (models.Naive, "YS"),
+    "seasonal_naive": (lambda: models.SeasonalNaive(season_length=4), "QS"),
+    "drift": (models.Drift, "YS"),
+    "historic_average": (lambda: models.HistoricAverage(window=5), "YS"),
+    "ets": (lambda: models.ETS(season_length=4), "QS"),
+    "arima": (models.ARIMA, "YS"),
+    "theta": (lambda: models.Theta(season_length=4), "QS"),
+    "croston": (models.Croston, "YS"),
+    "tsb": (models.TSB, "YS"),
+}
+
+
+def make_panel(freq: str, n: int = 24) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    t = np.arange(n)
+    rows = []
+    for i, (employer, occupation) in enumerate([("E1", "2512"), ("E2", "2514"), ("E3", "3512")]):
+        if occupation == "3512":  # intermittent
+            y = rng.poisson(0.6, n).astype(float)
+        else:
+            y = 50 + 10 * i + 0.8 * t + 3 * np.sin(2 * np.pi * t / 4) + rng.normal(0, 1, n)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "unique_id": f"67/{employer}/{occupation}",
+                    "region": "67",
+                    "employer": employer,
+                    "occupation": occupation,
+                    "ds": pd.date_range("2000-01-01", periods=n, freq=freq),
+                    "y": np.round(y),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+@pytest.fixture(params=sorted(CASES), name="case")
+def case_fixture(request):
+    make, freq = CASES[request.param]
+    return request.param, make, make_panel(freq)
+
+
+def test_every_registered_model_has_a_case():
+    assert set(CASES) == set(models.REGISTRY), "add a CASES entry for each model in REGISTRY"
+
+
+def test_fit_returns_self_and_does_not_mutate(case):
+    _, make, panel = case
+    before = panel.copy()
+    model = make()
+    assert model.fit(panel) is model
+    pd.testing.assert_frame_equal(panel, before)
+
+
+def test_not_fitted(case):
+    _, make, _ = case
+    with pytest.raises(sf.NotFittedError, match="not fitted yet"):
+        make().predict(3)
+
+
+def test_fitted_values(case):
+    _, make, panel = case
+    fitted = make().fit(panel).fitted_
+    assert list(fitted.columns) == ["unique_id", "ds", "y", "fitted"]
+    assert len(fitted) == len(panel)
+
+
+@pytest.mark.parametrize("level", [(), (80,), (50, 95)])
+def test_forecast_frame(case, level):
+    name, make, panel = case
+    fc = make().fit(panel).predict(5, level=level)
+    sf.check_forecast(fc, level=level)
+    n_series = panel["unique_id"].nunique()
+    assert len(fc) == 5 * n_series
+    assert list(fc.columns[:4]) == ["unique_id", "region", "employer", "occupation"]
+    assert [c for c in fc.columns if c.startswith(("lo_", "hi_"))] == [
+        f"{s}_{lv}" for lv in sorted(level) for s in ("lo", "hi")
+    ]
+    assert (fc["model"] == models.REGISTRY[name].name).all()
+    assert (fc["mean"] >= 0).all()
+    last = panel.groupby("unique_id")["ds"].max()
+    first_future = fc.groupby("unique_id")["ds"].min()
+    freq = sf.infer_freq(panel)
+    assert (first_future == last + pd.tseries.frequencies.to_offset(freq)).all()
+    assert not fc.drop(columns="fallback").isna().any().any()
+
+
+def test_deterministic_and_picklable(case):
+    _, make, panel = case
+    first = make().fit(panel)
+    again = make().fit(panel)
+    pd.testing.assert_frame_equal(first.predict(4, level=[80]), again.predict(4, level=[80]))
+    restored = pickle.loads(pickle.dumps(first))
+    pd.testing.assert_frame_equal(first.predict(4, level=[80]), restored.predict(4, level=[80]))
+
+
+def test_replace_gives_an_unfitted_copy(case):
+    _, make, panel = case
+    fitted = make().fit(panel)
+    copy = dataclasses.replace(fitted)
+    with pytest.raises(sf.NotFittedError):
+        copy.predict(2)
+
+
+def test_bad_panel_rejected(case):
+    _, make, panel = case
+    with pytest.raises(sf.SchemaError, match="unique_id, ds and y"):
+        make().fit(panel.rename(columns={"y": "value"}))
+    with pytest.raises(sf.ConfigError, match="horizon"):
+        make().fit(panel).predict(0)
+
+
+def test_exogenous_models_require_future_values(case):
+    name, make, panel = case
+    model = make()
+    if not model.supports_exog:
+        with pytest.raises(sf.ConfigError, match="does not use exogenous"):
+            model.fit(panel, X=panel[["unique_id", "ds"]].assign(wage=1.0))
