@@ -128,7 +128,7 @@ def test_bad_panel_rejected(case):
 
 
 def test_exogenous_models_require_future_values(case):
-    name, make, panel = case
+    _name, make, panel = case
     model = make()
     if not model.supports_exog:
         with pytest.raises(sf.ConfigError, match="does not use exogenous"):

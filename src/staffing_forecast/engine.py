@@ -9,6 +9,7 @@ as a ``dask.distributed.Client``. A series whose model fails falls back to the `
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -66,7 +67,7 @@ def _chunks(panel: pd.DataFrame, size: int) -> list[pd.DataFrame]:
     ids = panel[UNIQUE_ID].to_numpy()
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     bounds = [*starts[::size], ids.size]
-    return [panel.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [panel.iloc[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _forecast_chunk(
