@@ -82,7 +82,9 @@ def _forecast_chunk(
     """Fit and forecast every model on one chunk of whole series (runs in a worker)."""
     frames = []
     for name, template in models.items():
-        model = dataclasses.replace(template) if dataclasses.is_dataclass(template) else template
+        model: Any = template
+        if dataclasses.is_dataclass(template) and not isinstance(template, type):
+            model = dataclasses.replace(template)
         if isinstance(model, LocalModel):
             failures = model._fit_panel(chunk, None, errors="collect", freq=freq)
             fc, predict_failures = (

@@ -178,11 +178,12 @@ class LocalModel:
         levels = check_level(level)
         parts = []
         failures: dict[str, str] = {}
-        conformal = self._conformal(h, levels) if levels and self._conformal_intervals() else {}
+        use_conformal = bool(levels) and self._conformal_intervals()
+        conformal = self._conformal(h, levels) if use_conformal else {}
         for uid, state in self.states_.items():
             try:
-                out = self._predict_one(state, h, levels)
-                if levels and self._conformal_intervals():
+                out = self._predict_one(state, h, () if use_conformal else levels)
+                if use_conformal:
                     bounds = conformal[uid]
                     if isinstance(bounds, SeriesFailure):
                         raise bounds

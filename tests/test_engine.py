@@ -1,0 +1,163 @@
+"""The engine: model resolution, parallel execution, fallbacks, awkward series, cross-validation."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import staffing_forecast as sf
+from staffing_forecast import models
+
+
+def series(uid: str, values, start: str = "2010-01-01", freq: str = "YS") -> pd.DataFrame:
+    values = np.asarray(values, dtype=float)
+    return pd.DataFrame({"unique_id": uid, "ds": pd.date_range(start, periods=values.size, freq=freq), "y": values})
+
+
+@pytest.fixture(scope="module")
+def occupations():
+    return sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+
+
+def test_models_argument_forms(occupations):
+    fc = sf.forecast(occupations, h=2, models={"n": "naive", "d": models.Drift()})
+    assert sorted(fc["model"].unique()) == ["d", "n"]
+    assert set(sf.forecast(occupations, h=1, models=["naive", "drift"])["model"]) == {"naive", "drift"}
+    assert set(sf.forecast(occupations, h=1, models=models.Theta())["model"]) == {"theta"}
+    with pytest.raises(sf.ConfigError, match="unknown model 'etss'; did you mean 'ets'"):
+        sf.forecast(occupations, h=1, models="etss")
+    with pytest.raises(sf.ConfigError, match="horizon"):
+        sf.forecast(occupations, h=0)
+    with pytest.raises(sf.ConfigError, match="n_jobs"):
+        sf.forecast(occupations, h=1, n_jobs=0)
+
+
+def test_seasonal_models_get_the_frequency_season():
+    panel = series("q", 10 + np.tile([0, 5, 0, -5], 6), freq="QS")
+    fc = sf.forecast(panel, h=4, models="seasonal_naive")
+    assert fc["mean"].tolist() == [10.0, 15.0, 10.0, 5.0]
+
+
+def test_parallel_and_executor_match_sequential(occupations):
+    kwargs = {"h": 3, "models": ["naive", "theta"], "level": [80]}
+    sequential = sf.forecast(occupations, **kwargs)
+    pd.testing.assert_frame_equal(sf.forecast(occupations, n_jobs=2, **kwargs), sequential)
+    with ThreadPoolExecutor(2) as pool:
+        pd.testing.assert_frame_equal(sf.forecast(occupations, executor=pool, **kwargs), sequential)
+
+
+def test_key_columns_and_order(occupations):
+    fc = sf.forecast(occupations, h=2, models="naive")
+    assert list(fc.columns) == ["unique_id", "region", "sector", "employer", "occupation", "ds", "model", "mean",
+                                "fallback"]
+    assert fc["unique_id"].is_monotonic_increasing
+
+
+def test_failures_fall_back_with_a_reason():
+    panel = pd.concat([series("long", np.arange(20) + 10.0), series("short", [5.0, 6.0])])
+    fc = sf.forecast(panel, h=2, models="ets", level=[80])
+    short = fc[fc["unique_id"] == "short"]
+    assert (short["fallback"] == "ets failed (2 observations, ets needs 3); used naive").all()
+    assert (fc.loc[fc["unique_id"] == "long", "fallback"] == "").all()
+
+
+def test_one_observation_series_gets_pooled_interval():
+    rng = np.random.default_rng(1)
+    panel = pd.concat([series(f"s{i}", 100 + np.cumsum(rng.normal(1, 2, 12)) * (i + 1)) for i in range(3)]
+                      + [series("single", [50.0], start="2021-01-01")])
+    fc = sf.forecast(panel, h=2, models="naive", level=[80, 95])
+    single = fc[fc["unique_id"] == "single"]
+    assert (single["mean"] == 50.0).all()
+    assert (single["hi_95"] > single["hi_80"]).all()
+    assert single["fallback"].str.contains("used naive").all()
+
+
+def test_lone_single_observation_is_a_clear_error():
+    with pytest.raises(sf.SchemaError, match=r"series 'single'.*cannot be forecast.*level=\(\)"):
+        sf.forecast(series("single", [5.0]), h=2, models="naive", level=[80])
+    assert sf.forecast(series("single", [5.0]), h=2, models="naive")["mean"].tolist() == [5.0, 5.0]
+
+
+AWKWARD = {
+    "length 2": [3.0, 4.0],
+    "length 3": [3.0, 4.0, 6.0],
+    "constant": [7.0] * 12,
+    "all zeros": [0.0] * 12,
+    "one spike": [1.0] * 6 + [500.0] + [1.0] * 5,
+    "huge": list(1e9 + np.arange(12) * 1e7),
+    "intermittent": [0, 0, 3, 0, 0, 0, 1, 0, 0, 2, 0, 0],
+}
+
+
+@pytest.mark.parametrize("model", ["auto", "naive", "drift", "ets", "theta", "arima", "croston", "tsb"])
+def test_awkward_series_get_finite_forecasts(model):
+    peers = [series(f"peer{i}", 50 + np.arange(14) * (i + 1.0)) for i in range(3)]
+    panel = pd.concat([series(name, values) for name, values in AWKWARD.items()] + peers)
+    fc = sf.forecast(panel, h=3, models=model, level=[80, 95])
+    sf.check_forecast(fc, level=[80, 95])
+    values = fc[["mean", "lo_80", "hi_80", "lo_95", "hi_95"]].to_numpy()
+    assert np.isfinite(values).all()
+    assert (values >= 0).all()
+    assert len(fc) == panel["unique_id"].nunique() * 3
+    constant = fc[fc["unique_id"] == "constant"]
+    if model != "croston":
+        assert np.allclose(constant["mean"], 7.0)
+    assert np.allclose(fc.loc[fc["unique_id"] == "all zeros", "mean"], 0.0)
+
+
+def test_series_ending_at_different_dates():
+    panel = pd.concat([series("a", np.arange(10.0) + 1), series("b", np.arange(8.0) + 1)])
+    fc = sf.forecast(panel, h=2, models="drift")
+    assert fc.groupby("unique_id")["ds"].min().dt.year.to_dict() == {"a": 2020, "b": 2018}
+
+
+@given(st.lists(st.integers(0, 10_000), min_size=1, max_size=15))
+@settings(max_examples=40, deadline=None)
+def test_any_count_series_gets_a_forecast_or_a_clear_error(values):
+    peers = [series(f"peer{i}", 20 + np.arange(12) * (i + 1.0)) for i in range(2)]
+    panel = pd.concat([series("x", values), *peers])
+    fc = sf.forecast(panel, h=2, models="auto", level=[80])
+    x = fc[fc["unique_id"] == "x"]
+    assert len(x) == 2
+    assert np.isfinite(x[["mean", "lo_80", "hi_80"]].to_numpy()).all()
+    assert (x["lo_80"] <= x["mean"]).all()
+    assert (x["mean"] <= x["hi_80"]).all()
+
+
+def test_cross_validate_sees_no_future(occupations):
+    seen = []
+
+    class Spy(models.Naive):
+        def _fit_one(self, y, X):
+            seen.append(y.size)
+            return super()._fit_one(y, X)
+
+    cv = sf.cross_validate(occupations, h=2, n_windows=3, models={"spy": Spy()})
+    n_years = occupations["ds"].dt.year.nunique()
+    assert sorted(set(seen)) == [n_years - 6, n_years - 4, n_years - 2]
+    assert (cv["ds"] > cv["cutoff"]).all()
+    assert set(cv.groupby("cutoff").size()) == {occupations["unique_id"].nunique() * 2}
+
+
+def test_cross_validate_reports_skipped_series():
+    panel = pd.concat([series("old", np.arange(10.0), start="2000-01-01"), series("new", np.arange(12.0))])
+    cv = sf.cross_validate(panel, h=1, n_windows=2, models="naive")
+    assert ("old", pd.Timestamp("2020-01-01")) in cv.attrs["skipped"]
+    assert set(cv["unique_id"]) == {"new"}
+
+
+def test_evaluate_by_hand():
+    cv = pd.DataFrame({"unique_id": "a", "model": "m", "cutoff": pd.Timestamp("2020-01-01"),
+                       "ds": pd.to_datetime(["2021-01-01", "2022-01-01"]), "y": [10.0, 12.0], "mean": [11.0, 11.0],
+                       "lo_80": [9.0, 9.0], "hi_80": [11.5, 11.5]})
+    train = series("a", [2.0, 4.0, 8.0], start="2018-01-01")
+    scores = sf.evaluate(cv, ["mase", "smape", "coverage"], train=train)
+    # scale = mean(|4-2|, |8-4|) = 3; MAE = 1 → MASE 1/3
+    assert scores.loc[0, "mase"] == pytest.approx(1 / 3)
+    assert scores.loc[0, "smape"] == pytest.approx(100 * (1 / 21 + 1 / 23))
+    assert scores.loc[0, "coverage_80"] == 50.0
