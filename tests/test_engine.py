@@ -16,7 +16,9 @@ from staffing_forecast import models
 
 def series(uid: str, values, start: str = "2010-01-01", freq: str = "YS") -> pd.DataFrame:
     values = np.asarray(values, dtype=float)
-    return pd.DataFrame({"unique_id": uid, "ds": pd.date_range(start, periods=values.size, freq=freq), "y": values})
+    return pd.DataFrame(
+        {"unique_id": uid, "ds": pd.date_range(start, periods=values.size, freq=freq), "y": values}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +55,17 @@ def test_parallel_and_executor_match_sequential(occupations):
 
 def test_key_columns_and_order(occupations):
     fc = sf.forecast(occupations, h=2, models="naive")
-    assert list(fc.columns) == ["unique_id", "region", "sector", "employer", "occupation", "ds", "model", "mean",
-                                "fallback"]
+    assert list(fc.columns) == [
+        "unique_id",
+        "region",
+        "sector",
+        "employer",
+        "occupation",
+        "ds",
+        "model",
+        "mean",
+        "fallback",
+    ]
     assert fc["unique_id"].is_monotonic_increasing
 
 
@@ -68,8 +79,10 @@ def test_failures_fall_back_with_a_reason():
 
 def test_one_observation_series_gets_pooled_interval():
     rng = np.random.default_rng(1)
-    panel = pd.concat([series(f"s{i}", 100 + np.cumsum(rng.normal(1, 2, 12)) * (i + 1)) for i in range(3)]
-                      + [series("single", [50.0], start="2021-01-01")])
+    panel = pd.concat(
+        [series(f"s{i}", 100 + np.cumsum(rng.normal(1, 2, 12)) * (i + 1)) for i in range(3)]
+        + [series("single", [50.0], start="2021-01-01")]
+    )
     fc = sf.forecast(panel, h=2, models="naive", level=[80, 95])
     single = fc[fc["unique_id"] == "single"]
     assert (single["mean"] == 50.0).all()
@@ -152,9 +165,18 @@ def test_cross_validate_reports_skipped_series():
 
 
 def test_evaluate_by_hand():
-    cv = pd.DataFrame({"unique_id": "a", "model": "m", "cutoff": pd.Timestamp("2020-01-01"),
-                       "ds": pd.to_datetime(["2021-01-01", "2022-01-01"]), "y": [10.0, 12.0], "mean": [11.0, 11.0],
-                       "lo_80": [9.0, 9.0], "hi_80": [11.5, 11.5]})
+    cv = pd.DataFrame(
+        {
+            "unique_id": "a",
+            "model": "m",
+            "cutoff": pd.Timestamp("2020-01-01"),
+            "ds": pd.to_datetime(["2021-01-01", "2022-01-01"]),
+            "y": [10.0, 12.0],
+            "mean": [11.0, 11.0],
+            "lo_80": [9.0, 9.0],
+            "hi_80": [11.5, 11.5],
+        }
+    )
     train = series("a", [2.0, 4.0, 8.0], start="2018-01-01")
     scores = sf.evaluate(cv, ["mase", "smape", "coverage"], train=train)
     # scale = mean(|4-2|, |8-4|) = 3; MAE = 1 → MASE 1/3

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -26,7 +25,9 @@ __all__ = ["SEASON_LENGTH", "forecast", "resolve_models"]
 
 #: Periods per year for each frequency: the default season length of seasonal models.
 SEASON_LENGTH = {"YS": 1, "QS": 4, "MS": 12}
-_CHUNK_SERIES = 200  # series per task: large enough to amortise scheduling, small enough to balance cores
+# Series per task: large enough to amortise scheduling and to pool interval calibration across series, small
+# enough to balance cores. Fixed (not derived from n_jobs) so that results do not depend on the worker count.
+_CHUNK_SERIES = 100
 
 
 def resolve_models(models: Any, freq: str) -> dict[str, Any]:
@@ -94,7 +95,7 @@ def _forecast_chunk(
         else:
             model.fit(chunk, None if X_future is None else chunk)
             fc, failures = model.predict(h, X_future, level), {}
-        parts = [] if fc is None else [fc]
+        parts = [] if fc is None or fc.empty else [fc]
         if failures:
             parts.append(_fall_back(chunk, failures, fallback, h, level, freq))
         out = pd.concat(parts, ignore_index=True)
@@ -235,9 +236,7 @@ def forecast(
             raise ConfigError(f"model {name!r} needs X_future with the future values of its drivers.")
     fallback = fallback if fallback is not None else Naive(intervals="conformal")
     workers = _workers(n_jobs)
-    n_series = clean[UNIQUE_ID].nunique()
-    size = max(1, min(_CHUNK_SERIES, math.ceil(n_series / max(1, workers))))
-    chunks = _chunks(clean, size)
+    chunks = _chunks(clean, _CHUNK_SERIES)
     task = _ChunkTask(
         models=resolved, h=int(h), level=levels, freq=freq, fallback=fallback, X_future=X_future
     )

@@ -40,7 +40,10 @@ def rolling_errors(model: Any, y: np.ndarray, h: int, n_windows: int) -> np.ndar
     """Absolute errors of ``model`` refitted at the last ``n_windows`` cutoffs: shape (windows, h), NaN where the
     horizon runs past the data."""
     min_train = max(int(getattr(model, "min_length", 1)), 2)
-    cutoffs = list(range(y.size - 1, min_train - 1, -1))[:n_windows]
+    # Full windows (every step has an actual) first, newest first; then partial ones for short series.
+    full = list(range(y.size - h, min_train - 1, -1))
+    partial = list(range(y.size - 1, max(y.size - h, min_train - 1), -1))
+    cutoffs = (full + partial)[:n_windows]
     errors = np.full((len(cutoffs), h), np.nan)
     for k, cutoff in enumerate(cutoffs):
         try:
@@ -70,6 +73,7 @@ def conformal_bounds(
     h: int,
     levels: Sequence[int],
     n_windows: int = 20,
+    pooled_only: bool = False,
 ) -> dict[str, dict[str, np.ndarray] | SeriesFailure]:
     """Bounds ``{unique_id: {"lo_80": ..., "hi_80": ...}}`` per series (or the reason it has none), pooling
     scaled scores where a series has too few of its own."""
@@ -80,7 +84,8 @@ def conformal_bounds(
     out: dict[str, dict[str, np.ndarray] | SeriesFailure] = {}
     for uid, err in errors.items():
         try:
-            out[uid] = _bounds(err, pooled, scales[uid], means[uid], h, levels)
+            own = err[:0] if pooled_only else err
+            out[uid] = _bounds(own, pooled, scales[uid], means[uid], h, levels)
         except SeriesFailure as exc:
             out[uid] = exc
     return out

@@ -1,0 +1,93 @@
+"""Speed and memory of ``sf.forecast(models="auto")`` against statsforecast's AutoETS + AutoARIMA + AutoTheta.
+
+Both run on the same synthetic series (``sf.datasets.make_cluster``, employer × occupation head counts) in this
+process, one after the other, at each size; peak memory is the Python heap peak (tracemalloc) of the call.
+Prints series per second, the ratio of auto's time to the three peers' time (target ≤ 1.5), and the
+scaling from 1 to 2 cores.
+
+    python benchmarks/forecast_speed.py --sizes 1000 10000 --seed 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+
+import pandas as pd
+
+import staffing_forecast as sf
+
+
+def measure(fn: Callable[..., object], *args: object, **kwargs: object) -> tuple[float, float]:
+    """Seconds and peak traced memory (MiB) of one call."""
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    fn(*args, **kwargs)
+    seconds = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return seconds, peak / 2**20
+
+
+def panel_of(n_series: int, seed: int) -> pd.DataFrame:
+    employers = max(1, n_series // 6)
+    panel = sf.datasets.make_cluster(n_employers=employers, years=(2012, 2025), seed=seed).employment
+    ids = panel["unique_id"].drop_duplicates().iloc[:n_series]
+    return panel[panel["unique_id"].isin(ids)][["unique_id", "ds", "y"]].reset_index(drop=True)
+
+
+def peers(panel: pd.DataFrame, h: int, n_jobs: int) -> None:
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, Naive
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        StatsForecast(
+            models=[AutoETS(), AutoARIMA(), AutoTheta()], freq="YS", n_jobs=n_jobs, fallback_model=Naive()
+        ).forecast(df=panel, h=h, level=[80, 95])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--h", type=int, default=7)
+    parser.add_argument("--max-series", type=int, default=None, help="cap every size at this many series")
+    args = parser.parse_args()
+    rows = []
+    for size in args.sizes:
+        size = min(size, args.max_series) if args.max_series else size
+        panel = panel_of(size, args.seed)
+        n = panel["unique_id"].nunique()
+        for cores in (1, 2):
+            auto_s, auto_mb = measure(
+                sf.forecast, panel, h=args.h, models="auto", level=[80, 95], n_jobs=cores, progress=False
+            )
+            peer_s, peer_mb = measure(peers, panel, args.h, cores)
+            rows.append(
+                {
+                    "series": n,
+                    "cores": cores,
+                    "auto s": auto_s,
+                    "peers s": peer_s,
+                    "auto series/s": n / auto_s,
+                    "peers series/s": n / peer_s,
+                    "time ratio": auto_s / peer_s,
+                    "auto peak MiB": auto_mb,
+                    "peers peak MiB": peer_mb,
+                }
+            )
+            print(rows[-1], flush=True)
+    table = pd.DataFrame(rows)
+    one = table[table["cores"] == 1].set_index("series")["auto s"]
+    two = table[table["cores"] == 2].set_index("series")["auto s"]
+    table["auto speed-up 1→2 cores"] = table["series"].map(one / two)
+    pd.set_option("display.width", 160)
+    print(table.round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
