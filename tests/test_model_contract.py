@@ -24,6 +24,7 @@ CASES = {
     "theta": (lambda: models.Theta(season_length=4), "QS"),
     "croston": (models.Croston, "YS"),
     "tsb": (models.TSB, "YS"),
+    "ensemble": (lambda: models.Ensemble(members={"naive": models.Naive(), "drift": models.Drift()}), "YS"),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .auto import Auto
 from .base import LocalModel, Model, SeriesFailure, normal_bounds
 from .baselines import Drift, HistoricAverage, Naive, SeasonalNaive
+from .ensemble import Ensemble
 from .statistical import ARIMA, ETS, TSB, Croston, Theta
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Auto",
     "Croston",
     "Drift",
+    "Ensemble",
     "HistoricAverage",
     "LocalModel",
     "Model",
@@ -40,4 +42,5 @@ REGISTRY: dict[str, type] = {
     "theta": Theta,
     "croston": Croston,
     "tsb": TSB,
+    "ensemble": Ensemble,
 }

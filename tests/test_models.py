@@ -1,0 +1,115 @@
+"""Known values of individual models, computed by hand, and their parameter checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+import staffing_forecast as sf
+from staffing_forecast import models
+
+
+def one(values, freq="YS"):
+    values = np.asarray(values, dtype=float)
+    return pd.DataFrame(
+        {"unique_id": "a", "ds": pd.date_range("2010-01-01", periods=values.size, freq=freq), "y": values}
+    )
+
+
+Y = [10.0, 12.0, 11.0, 15.0, 16.0]
+
+
+def test_naive_interval_by_hand():
+    fc = models.Naive().fit(one(Y)).predict(3, level=[95])
+    sigma = np.sqrt(np.mean(np.diff(Y) ** 2))  # residuals are the one-step changes
+    z = norm.ppf(0.975)
+    assert fc["mean"].tolist() == [16.0] * 3
+    assert fc["hi_95"].to_numpy() == pytest.approx(16 + z * sigma * np.sqrt([1, 2, 3]))
+
+
+def test_drift_by_hand():
+    fc = models.Drift().fit(one(Y)).predict(2, level=[80])
+    slope = (16 - 10) / 4
+    assert fc["mean"].tolist() == pytest.approx([16 + slope, 16 + 2 * slope])
+    resid = np.diff(Y) - slope
+    sigma = np.sqrt(np.sum(resid**2) / (resid.size - 1))
+    se = sigma * np.sqrt(np.array([1, 2]) * (1 + np.array([1, 2]) / 4))
+    assert fc["hi_80"].to_numpy() == pytest.approx(fc["mean"].to_numpy() + norm.ppf(0.9) * se)
+
+
+def test_historic_average_by_hand():
+    fc = models.HistoricAverage().fit(one(Y)).predict(1, level=[95])
+    sd = np.std(Y, ddof=1)
+    assert fc["mean"].iloc[0] == pytest.approx(np.mean(Y))
+    assert fc["hi_95"].iloc[0] == pytest.approx(np.mean(Y) + norm.ppf(0.975) * sd * np.sqrt(1 + 1 / 5))
+
+
+def test_seasonal_naive_by_hand():
+    values = [1.0, 5.0, 3.0, 7.0, 2.0, 6.0, 4.0, 8.0]
+    fc = models.SeasonalNaive(season_length=4).fit(one(values, "QS")).predict(6, level=[80])
+    assert fc["mean"].tolist() == [2.0, 6.0, 4.0, 8.0, 2.0, 6.0]
+    sigma = np.sqrt(np.mean((np.array(values[4:]) - np.array(values[:4])) ** 2))
+    k = np.array([1, 1, 1, 1, 2, 2])
+    assert (fc["hi_80"] - fc["mean"]).to_numpy() == pytest.approx(norm.ppf(0.9) * sigma * np.sqrt(k))
+
+
+def test_nonnegative_clipping_is_an_option():
+    falling = one([10.0, 6.0, 2.0])
+    assert models.Drift().fit(falling).predict(2)["mean"].tolist() == [0.0, 0.0]
+    assert models.Drift(nonnegative=False).fit(falling).predict(2)["mean"].tolist() == [-2.0, -6.0]
+
+
+def test_ensemble_combinations():
+    panel = one(Y)
+    naive, drift = models.Naive(), models.Drift()
+    mean = models.Ensemble(members={"n": naive, "d": drift}).fit(panel).predict(1)["mean"].iloc[0]
+    assert mean == pytest.approx((16 + 17.5) / 2)
+    weighted = models.Ensemble(members={"n": naive, "d": drift}, combine="weighted", weights={"n": 3, "d": 1})
+    assert weighted.fit(panel).predict(1)["mean"].iloc[0] == pytest.approx(0.75 * 16 + 0.25 * 17.5)
+    three = models.Ensemble(members={"n": naive, "d": drift, "h": models.HistoricAverage()}, combine="median")
+    assert three.fit(panel).predict(1)["mean"].iloc[0] == pytest.approx(16.0)
+
+
+def test_ensemble_configuration_errors():
+    with pytest.raises(sf.ConfigError, match="needs members"):
+        models.Ensemble()
+    with pytest.raises(sf.ConfigError, match="weights must name every member"):
+        models.Ensemble(members={"n": models.Naive()}, combine="weighted")
+    with pytest.raises(
+        sf.ConfigError, match=r"\['c'\] have no intervals of their own.*intervals='conformal'"
+    ):
+        models.Ensemble(members={"c": models.Croston()})
+    models.Ensemble(members={"c": models.Croston()}, intervals="conformal")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: models.ETS(model="XYZ"), "three letters"),
+        (lambda: models.Theta(variant="best"), "variant='best'"),
+        (lambda: models.Croston(variant="x"), "variant='x'"),
+        (lambda: models.TSB(alpha_d=0), r"alpha_d=0; use a value in \(0, 1\]"),
+        (lambda: models.SeasonalNaive(season_length=0), "season_length=0"),
+        (lambda: models.HistoricAverage(window=0), "window=0"),
+        (lambda: models.Auto(members=("prophet",)), "choose among"),
+        (lambda: models.Naive(intervals="bootstrap"), "intervals='bootstrap'"),
+    ],
+)
+def test_bad_parameters_are_config_errors(make, message):
+    with pytest.raises(sf.ConfigError, match=message):
+        make()
+
+
+def test_conformal_intervals_cover_on_simulated_random_walks():
+    rng = np.random.default_rng(3)
+    panel = pd.concat(
+        [one(np.cumsum(rng.normal(0, 1, 40)) + 100).assign(unique_id=f"s{i}") for i in range(60)]
+    )
+    train = panel.groupby("unique_id").head(36)
+    test = panel.groupby("unique_id").tail(4)
+    fc = models.Croston(variant="classic").fit(train).predict(4, level=[80])  # not a random-walk model
+    joined = test.merge(fc, on=["unique_id", "ds"])
+    inside = ((joined["y"] >= joined["lo_80"]) & (joined["y"] <= joined["hi_80"])).mean()
+    assert 0.6 < inside <= 1.0
