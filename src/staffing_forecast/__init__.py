@@ -7,6 +7,7 @@
 """
 
 from . import datasets, models, reference
+from .adjust import adjust
 from .backtest import cross_validate
 from .engine import forecast
 from .errors import (
@@ -43,6 +44,7 @@ __all__ = [
     "SchemaError",
     "StaffingForecastError",
     "__version__",
+    "adjust",
     "aggregate",
     "check_forecast",
     "check_panel",

@@ -57,7 +57,9 @@ class Ensemble(LocalModel):
             raise ConfigError("Ensemble needs members, e.g. members={'ets': ETS(), 'theta': Theta()}.")
         for name, model in self.members.items():
             if not isinstance(model, LocalModel):
-                raise ConfigError(f"Ensemble member {name!r} is not a per-series model ({type(model).__name__}).")
+                raise ConfigError(
+                    f"Ensemble member {name!r} is not a per-series model ({type(model).__name__})."
+                )
         if self.combine not in {"mean", "median", "weighted"}:
             raise ConfigError(f"Ensemble: combine={self.combine!r}; use 'mean', 'median' or 'weighted'.")
         if self.intervals not in {"combine", "conformal"}:
@@ -65,8 +67,10 @@ class Ensemble(LocalModel):
         if self.intervals == "combine":
             borrowed = [n for n, m in self.members.items() if m._conformal_intervals()]
             if borrowed:
-                raise ConfigError(f"Ensemble: members {borrowed} have no intervals of their own to combine; "
-                                  "use intervals='conformal'.")
+                raise ConfigError(
+                    f"Ensemble: members {borrowed} have no intervals of their own to combine; "
+                    "use intervals='conformal'."
+                )
         self._weights = np.full(len(self.members), 1 / len(self.members))
         if self.combine == "weighted":
             if not self.weights or set(self.weights) != set(self.members):
@@ -84,8 +88,9 @@ class Ensemble(LocalModel):
         return [model._fit_one(y, None) for model in self.members.values()]
 
     def _fitted_one(self, state: Any, y: np.ndarray) -> np.ndarray:
-        return self._reduce(np.vstack([m._fitted_one(s, y) for m, s in zip(self.members.values(), state,
-                                                                           strict=True)]))
+        return self._reduce(
+            np.vstack([m._fitted_one(s, y) for m, s in zip(self.members.values(), state, strict=True)])
+        )
 
     def _reduce(self, values: np.ndarray) -> np.ndarray:
         if self.combine == "median":
