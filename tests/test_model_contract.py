@@ -25,6 +25,7 @@ CASES = {
     "croston": (models.Croston, "YS"),
     "tsb": (models.TSB, "YS"),
     "ensemble": (lambda: models.Ensemble(members={"naive": models.Naive(), "drift": models.Drift()}), "YS"),
+    "survey_plan": (lambda: models.SurveyPlan(plans=sf.datasets.load_demo().plans, min_errors=5), "YS"),
 }
 
 
@@ -52,10 +53,21 @@ def make_panel(freq: str, n: int = 24) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+def _demo_history() -> pd.DataFrame:
+    employment = sf.datasets.load_demo().employment
+    some = employment[employment["employer"].isin(["E001", "E002", "E003", "E010", "E020"])]
+    return some[some["ds"].dt.year <= 2022].reset_index(drop=True)
+
+
+#: Models that need a particular panel.
+PANELS = {"survey_plan": _demo_history}
+
+
 @pytest.fixture(params=sorted(CASES), name="case")
 def case_fixture(request):
     make, freq = CASES[request.param]
-    return request.param, make, make_panel(freq)
+    panel = PANELS[request.param]() if request.param in PANELS else make_panel(freq)
+    return request.param, make, panel
 
 
 def test_every_registered_model_has_a_case():
@@ -90,7 +102,8 @@ def test_forecast_frame(case, level):
     sf.check_forecast(fc, level=level)
     n_series = panel["unique_id"].nunique()
     assert len(fc) == 5 * n_series
-    assert list(fc.columns[:4]) == ["unique_id", "region", "employer", "occupation"]
+    keys = sf.schema.key_columns(panel)
+    assert list(fc.columns[: 1 + len(keys)]) == ["unique_id", *keys]
     assert [c for c in fc.columns if c.startswith(("lo_", "hi_"))] == [
         f"{s}_{lv}" for lv in sorted(level) for s in ("lo", "hi")
     ]

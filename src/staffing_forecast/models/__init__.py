@@ -10,6 +10,7 @@ from .base import LocalModel, Model, SeriesFailure, normal_bounds
 from .baselines import Drift, HistoricAverage, Naive, SeasonalNaive
 from .ensemble import Ensemble
 from .statistical import ARIMA, ETS, TSB, Croston, Theta
+from .survey_plan import SurveyPlan
 
 __all__ = [
     "ARIMA",
@@ -26,6 +27,7 @@ __all__ = [
     "Naive",
     "SeasonalNaive",
     "SeriesFailure",
+    "SurveyPlan",
     "Theta",
     "normal_bounds",
 ]
@@ -43,4 +45,5 @@ REGISTRY: dict[str, type] = {
     "croston": Croston,
     "tsb": TSB,
     "ensemble": Ensemble,
+    "survey_plan": SurveyPlan,
 }

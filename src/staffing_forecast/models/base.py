@@ -122,12 +122,7 @@ class LocalModel:
         self._fit_panel(y, X, errors="raise")
         return self
 
-    def _fit_panel(
-        self, y: pd.DataFrame, X: pd.DataFrame | None, errors: str, freq: str | None = None
-    ) -> dict[str, str]:
-        """Fit every series; with ``errors="collect"`` return ``{unique_id: reason}`` for those that failed."""
-        from ..schema import infer_freq
-
+    def _check_inputs(self, y: pd.DataFrame, X: pd.DataFrame | None) -> None:
         if not isinstance(y, pd.DataFrame) or not {UNIQUE_ID, DS, Y} <= set(y.columns):
             raise SchemaError(
                 f"{type(self).__name__}.fit: y must be a panel with unique_id, ds and y columns."
@@ -137,6 +132,14 @@ class LocalModel:
                 f"{type(self).__name__} does not use exogenous variables; drop X or choose a model "
                 "that supports them."
             )
+
+    def _fit_panel(
+        self, y: pd.DataFrame, X: pd.DataFrame | None, errors: str, freq: str | None = None
+    ) -> dict[str, str]:
+        """Fit every series; with ``errors="collect"`` return ``{unique_id: reason}`` for those that failed."""
+        from ..schema import infer_freq
+
+        self._check_inputs(y, X)
         panel = y.sort_values([UNIQUE_ID, DS], kind="stable")
         self.freq_ = freq or infer_freq(panel)
         keys = key_columns(panel)
