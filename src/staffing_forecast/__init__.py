@@ -6,7 +6,7 @@
 ['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
 """
 
-from . import datasets, models, reference
+from . import datasets, features, models, reference
 from .adjust import adjust
 from .backtest import cross_validate
 from .engine import forecast
@@ -51,6 +51,7 @@ __all__ = [
     "cross_validate",
     "datasets",
     "evaluate",
+    "features",
     "forecast",
     "infer_freq",
     "load_bundle",

@@ -1,0 +1,217 @@
+"""Features for models with drivers: calendar terms, regional drivers, survey plans by vintage, target transforms.
+
+:func:`make_features` builds the training rows and the future rows with the same code, so a model sees the same
+columns in fitting and forecasting (no train/serve skew). Future rows need known values for every driver over
+the whole horizon; a missing one is an error that lists what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from .errors import ConfigError, SchemaError
+from .schema import DS, FREQUENCIES, UNIQUE_ID, infer_freq, key_columns, make_unique_id
+
+__all__ = ["BoxCox", "Log1p", "calendar", "future_rows", "make_features", "plan_features"]
+
+
+def calendar(ds: pd.Series, freq: str) -> pd.DataFrame:
+    """Calendar terms: ``year`` and, for sub-annual data, ``quarter`` or ``month``.
+
+    Examples
+    --------
+    >>> calendar(pd.Series(pd.to_datetime(["2024-04-01"])), "QS").to_dict("records")
+    [{'year': 2024, 'quarter': 2}]
+    """
+    out = pd.DataFrame({"year": ds.dt.year.to_numpy()}, index=ds.index)
+    if freq == "QS":
+        out["quarter"] = ds.dt.quarter.to_numpy()
+    elif freq == "MS":
+        out["month"] = ds.dt.month.to_numpy()
+    return out
+
+
+def future_rows(panel: pd.DataFrame, h: int, freq: str | None = None) -> pd.DataFrame:
+    """The ``h`` future rows of every series (``unique_id``, key columns, ``ds``), after its last date."""
+    freq = freq or infer_freq(panel)
+    keys = key_columns(panel)
+    last = panel.groupby(UNIQUE_ID, sort=True).agg({DS: "max", **{k: "first" for k in keys}})
+    months = FREQUENCIES[freq][0]
+    parts = []
+    for step in range(1, h + 1):
+        part = last.copy()
+        part[DS] = part[DS] + pd.DateOffset(months=months * step)
+        parts.append(part)
+    out = pd.concat(parts).reset_index().sort_values([UNIQUE_ID, DS])
+    out[DS] = out[DS].astype("datetime64[ns]")
+    return out[[UNIQUE_ID, *keys, DS]].reset_index(drop=True)
+
+
+def _join_drivers(
+    rows: pd.DataFrame, drivers: pd.DataFrame, columns: Sequence[str], on: Sequence[str], what: str
+) -> pd.DataFrame:
+    missing_cols = [c for c in [*on, DS, *columns] if c not in drivers.columns]
+    if missing_cols:
+        raise SchemaError(f"drivers: missing column(s) {missing_cols}; it has {list(drivers.columns)}.")
+    table = drivers[[*on, DS, *columns]]
+    if table.duplicated([*on, DS]).any():
+        raise SchemaError(
+            f"drivers: more than one row per {[*on, DS]}; keep one scenario (e.g. filter scenario == 'base')."
+        )
+    joined = rows.merge(table, on=[*on, DS], how="left")
+    lacking = joined[joined[list(columns)].isna().any(axis=1)]
+    if len(lacking):
+        first = lacking.iloc[0]
+        dates = sorted(int(y) for y in lacking[DS].dt.year.unique())
+        raise SchemaError(
+            f"drivers: no {what} values for {len(lacking)} row(s), e.g. {first[UNIQUE_ID]!r} at {first[DS].date()}"
+            f" (years {dates[:8]}); add them (a scenario for future years) or drop the driver."
+        )
+    return joined
+
+
+def plan_features(rows: pd.DataFrame, plans: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
+    """The latest plan made by ``cutoff`` for each row's series and date (NaN where none covers it).
+
+    Only vintages dated at or before the cutoff year are used, so a model fitted at the cutoff never sees a plan
+    made later.
+    """
+    usable = plans[plans["vintage"] <= cutoff.year]
+    uid = make_unique_id(usable, ["region", "sector", "employer", "occupation"])
+    latest = (
+        usable.assign(**{UNIQUE_ID: uid}).sort_values("vintage").drop_duplicates([UNIQUE_ID, DS], keep="last")
+    )
+    joined = rows[[UNIQUE_ID, DS]].merge(latest[[UNIQUE_ID, DS, "value"]], on=[UNIQUE_ID, DS], how="left")
+    return pd.Series(joined["value"].to_numpy(), index=rows.index, name="plan")
+
+
+def make_features(
+    panel: pd.DataFrame,
+    h: int = 0,
+    *,
+    drivers: pd.DataFrame | None = None,
+    driver_columns: Sequence[str] = (),
+    on: Sequence[str] = ("region",),
+    plans: pd.DataFrame | None = None,
+    calendar_terms: bool = True,
+    freq: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training and future feature frames, built by one code path.
+
+    Parameters
+    ----------
+    panel
+        The history (``unique_id``, ``ds``, ``y``, keys).
+    h
+        Future periods to build (0: none).
+    drivers, driver_columns, on
+        A drivers table (e.g. ``bundle.drivers`` filtered to one scenario), the columns to use, and the keys to
+        join on besides ``ds``.
+    plans
+        Survey plans (``bundle.plans``); adds a ``plan`` column from the latest vintage made by the panel's last
+        date (NaN where no plan covers a row).
+    calendar_terms
+        Add ``year`` (and ``quarter`` or ``month``).
+
+    Returns
+    -------
+    (X, X_future)
+        ``unique_id``, ``ds`` and the feature columns for the training rows and the ``h`` future rows.
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> demo = sf.datasets.load_demo()
+    >>> drivers = demo.drivers[demo.drivers["scenario"].isin(["actual", "base"])]
+    >>> X, X_future = make_features(demo.employment, h=3, drivers=drivers, driver_columns=["grp", "wage"])
+    >>> list(X_future.columns), int(X_future["ds"].dt.year.max())
+    (['unique_id', 'ds', 'year', 'grp', 'wage'], 2028)
+    """
+    freq = freq or infer_freq(panel)
+    if drivers is None and driver_columns:
+        raise ConfigError("make_features: driver_columns given without drivers=.")
+    train = panel[[UNIQUE_ID, DS, *key_columns(panel)]].reset_index(drop=True)
+    future = future_rows(panel, h, freq) if h else train.iloc[:0]
+    cutoff = panel[DS].max()
+    out = []
+    for rows, what in ((train, "history"), (future, "future")):
+        X = rows[[UNIQUE_ID, DS]].copy()
+        if calendar_terms:
+            X = X.join(calendar(rows[DS], freq))
+        if drivers is not None and driver_columns:
+            joined = _join_drivers(rows, drivers, driver_columns, on, what)
+            for column in driver_columns:
+                X[column] = joined[column].to_numpy()
+        if plans is not None:
+            X["plan"] = plan_features(rows, plans, cutoff).to_numpy()
+        out.append(X.reset_index(drop=True))
+    return out[0], out[1]
+
+
+@dataclass
+class Log1p:
+    """``log(1 + y)`` and its exact inverse ``exp(z) − 1``; keeps zero head counts finite.
+
+    Examples
+    --------
+    >>> t = Log1p()
+    >>> t.inverse(t.transform(np.array([0.0, 9.0]))).tolist()
+    [0.0, 9.0]
+    """
+
+    def fit(self, y: np.ndarray) -> Log1p:
+        if np.any(y < 0):
+            raise SchemaError("Log1p: values must be 0 or more.")
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        return np.log1p(y)
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        return np.expm1(z)
+
+
+@dataclass
+class BoxCox:
+    """Box–Cox transform of ``y + shift`` with λ estimated by maximum likelihood in [-1, 2] (or given).
+
+    Notes
+    -----
+    Box & Cox (1964), JRSS B 26(2); estimation by ``scipy.stats.boxcox``, inverse by ``scipy.special.inv_boxcox``.
+
+    Examples
+    --------
+    >>> t = BoxCox(lmbda=0.5).fit(np.array([1.0, 4.0, 9.0]))
+    >>> np.round(t.inverse(t.transform(np.array([1.0, 4.0, 9.0]))), 10).tolist()
+    [1.0, 4.0, 9.0]
+    """
+
+    lmbda: float | None = None
+    shift: float = 1.0
+
+    def fit(self, y: np.ndarray) -> BoxCox:
+        shifted = np.asarray(y, dtype=float) + self.shift
+        if np.any(shifted <= 0):
+            raise SchemaError(f"BoxCox: values + shift must be positive; raise shift (now {self.shift}).")
+        if self.lmbda is None:
+            if np.ptp(shifted) == 0:
+                self.lmbda_ = 1.0
+            else:
+                _, lmbda = stats.boxcox(shifted)
+                # Outside [-1, 2] the transform loses precision and its back-transform becomes unstable; this
+                # is the range used by Guerrero's and the forecast package's searches.
+                self.lmbda_ = float(np.clip(lmbda, -1.0, 2.0))
+        else:
+            self.lmbda_ = float(self.lmbda)
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        return special.boxcox(np.asarray(y, dtype=float) + self.shift, self.lmbda_)
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        return special.inv_boxcox(np.asarray(z, dtype=float), self.lmbda_) - self.shift
