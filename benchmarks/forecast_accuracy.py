@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--subsets", nargs="*", default=[*M3_SUBSETS, "demo"])
+    parser.add_argument("--out", default="forecast_accuracy.csv", help="where to keep the full table")
     args = parser.parse_args()
     n_jobs = args.n_jobs
     rows = []
@@ -115,9 +116,11 @@ def main() -> None:
             freq = M3_SUBSETS[name][0]
         print(f"{name}: {train['unique_id'].nunique()} series, h={h} ...", file=sys.stderr, flush=True)
         rows.extend(run_subset(name, train, test, h, season, freq, n_jobs))
+        print(pd.DataFrame(rows[-4:]).round(3).to_string(index=False), file=sys.stderr, flush=True)
     table = pd.DataFrame(rows)
-    best = table[table["method"].isin(PEERS)].groupby("subset")[["mase", "smape"]].min()
+    table.to_csv(args.out, index=False)
     auto = table[table["method"] == "auto"].set_index("subset")
+    best = table[table["method"].isin(PEERS)].groupby("subset")[["mase", "smape"]].min().reindex(auto.index)
     summary = pd.DataFrame(
         {
             "auto MASE": auto["mase"],

@@ -26,6 +26,8 @@ CASES = {
     "tsb": (models.TSB, "YS"),
     "ensemble": (lambda: models.Ensemble(members={"naive": models.Naive(), "drift": models.Drift()}), "YS"),
     "survey_plan": (lambda: models.SurveyPlan(plans=sf.datasets.load_demo().plans, min_errors=5), "YS"),
+    "sarimax": (models.SARIMAX, "YS"),
+    "unobserved_components": (lambda: models.UnobservedComponents(level="local level"), "YS"),
 }
 
 
@@ -59,8 +61,25 @@ def _demo_history() -> pd.DataFrame:
     return some[some["ds"].dt.year <= 2022].reset_index(drop=True)
 
 
+def _with_driver() -> pd.DataFrame:
+    panel = make_panel("YS")
+    return panel.assign(wage=np.tile(np.linspace(30.0, 80.0, 24), 3))
+
+
 #: Models that need a particular panel.
-PANELS = {"survey_plan": _demo_history}
+PANELS = {"survey_plan": _demo_history, "sarimax": _with_driver, "unobserved_components": _with_driver}
+
+
+def future_x(model, panel: pd.DataFrame, h: int) -> pd.DataFrame | None:
+    """Future driver values for models that use them (the driver keeps growing linearly)."""
+    if not model.supports_exog:
+        return None
+    rows = sf.features.future_rows(panel, h)
+    return rows.assign(wage=80.0 + 2.0 * (rows.groupby("unique_id").cumcount() + 1))
+
+
+def forecast_with(model, panel: pd.DataFrame, h: int, level=()) -> pd.DataFrame:
+    return model.predict(h, X=future_x(model, panel, h), level=level)
 
 
 @pytest.fixture(params=sorted(CASES), name="case")
@@ -98,7 +117,8 @@ def test_fitted_values(case):
 @pytest.mark.parametrize("level", [(), (80,), (50, 95)])
 def test_forecast_frame(case, level):
     name, make, panel = case
-    fc = make().fit(panel).predict(5, level=level)
+    model = make().fit(panel)
+    fc = forecast_with(model, panel, 5, level)
     sf.check_forecast(fc, level=level)
     n_series = panel["unique_id"].nunique()
     assert len(fc) == 5 * n_series
@@ -120,9 +140,10 @@ def test_deterministic_and_picklable(case):
     _, make, panel = case
     first = make().fit(panel)
     again = make().fit(panel)
-    pd.testing.assert_frame_equal(first.predict(4, level=[80]), again.predict(4, level=[80]))
+    expected = forecast_with(first, panel, 4, [80])
+    pd.testing.assert_frame_equal(expected, forecast_with(again, panel, 4, [80]))
     restored = pickle.loads(pickle.dumps(first))
-    pd.testing.assert_frame_equal(first.predict(4, level=[80]), restored.predict(4, level=[80]))
+    pd.testing.assert_frame_equal(expected, forecast_with(restored, panel, 4, [80]))
 
 
 def test_replace_gives_an_unfitted_copy(case):
@@ -138,12 +159,19 @@ def test_bad_panel_rejected(case):
     with pytest.raises(sf.SchemaError, match="unique_id, ds and y"):
         make().fit(panel.rename(columns={"y": "value"}))
     with pytest.raises(sf.ConfigError, match="horizon"):
-        make().fit(panel).predict(0)
+        forecast_with(make().fit(panel), panel, 0)
 
 
 def test_exogenous_models_require_future_values(case):
-    _name, make, panel = case
+    _, make, panel = case
     model = make()
     if not model.supports_exog:
         with pytest.raises(sf.ConfigError, match="does not use exogenous"):
             model.fit(panel, X=panel[["unique_id", "ds"]].assign(wage=1.0))
+        return
+    model.fit(panel)
+    with pytest.raises(sf.ConfigError, match="needs X_future"):
+        model.predict(3)
+    short = future_x(model, panel, 3)
+    with pytest.raises(sf.SchemaError, match="future driver values are missing for 3 series"):
+        model.predict(3, X=short[short["ds"] < short["ds"].max()])

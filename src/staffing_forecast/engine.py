@@ -89,7 +89,7 @@ def _forecast_chunk(
         if isinstance(model, LocalModel):
             failures = model._fit_panel(chunk, None, errors="collect", freq=freq)
             fc, predict_failures = (
-                model._predict_panel(h, None, level, errors="collect") if model.states_ else (None, {})
+                model._predict_panel(h, X_future, level, errors="collect") if model.states_ else (None, {})
             )
             failures.update(predict_failures)
         else:
@@ -228,12 +228,11 @@ def forecast(
     freq = freq or infer_freq(clean)
     resolved = resolve_models(models, freq)
     for name, model in resolved.items():
-        if (
-            X_future is None
-            and getattr(model, "supports_exog", False)
-            and getattr(model, "requires_exog", False)
-        ):
-            raise ConfigError(f"model {name!r} needs X_future with the future values of its drivers.")
+        if X_future is None and getattr(model, "supports_exog", False):
+            raise ConfigError(
+                f"model {name!r} uses drivers: pass X_future with their values for the {h} future periods of "
+                "every series (see sf.features.make_features)."
+            )
     fallback = fallback if fallback is not None else Naive(intervals="conformal")
     workers = _workers(n_jobs)
     chunks = _chunks(clean, _CHUNK_SERIES)

@@ -38,6 +38,8 @@ def calendar(ds: pd.Series, freq: str) -> pd.DataFrame:
 
 def future_rows(panel: pd.DataFrame, h: int, freq: str | None = None) -> pd.DataFrame:
     """The ``h`` future rows of every series (``unique_id``, key columns, ``ds``), after its last date."""
+    if h < 1:
+        raise ConfigError(f"h={h!r}: the horizon must be a whole number of periods, 1 or more.")
     freq = freq or infer_freq(panel)
     keys = key_columns(panel)
     last = panel.groupby(UNIQUE_ID, sort=True).agg({DS: "max", **{k: "first" for k in keys}})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .auto import Auto
 from .base import LocalModel, Model, SeriesFailure, normal_bounds
 from .baselines import Drift, HistoricAverage, Naive, SeasonalNaive
+from .drivers import SARIMAX, UnobservedComponents
 from .ensemble import Ensemble
 from .statistical import ARIMA, ETS, TSB, Croston, Theta
 from .survey_plan import SurveyPlan
@@ -16,6 +17,7 @@ __all__ = [
     "ARIMA",
     "ETS",
     "REGISTRY",
+    "SARIMAX",
     "TSB",
     "Auto",
     "Croston",
@@ -29,6 +31,7 @@ __all__ = [
     "SeriesFailure",
     "SurveyPlan",
     "Theta",
+    "UnobservedComponents",
     "normal_bounds",
 ]
 
@@ -46,4 +49,6 @@ REGISTRY: dict[str, type] = {
     "tsb": TSB,
     "ensemble": Ensemble,
     "survey_plan": SurveyPlan,
+    "sarimax": SARIMAX,
+    "unobserved_components": UnobservedComponents,
 }

@@ -24,7 +24,19 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..errors import ConfigError, NotFittedError, SchemaError
-from ..schema import DS, FALLBACK, MEAN, MODEL, UNIQUE_ID, Y, check_level, hi, key_columns, lo
+from ..schema import (
+    DS,
+    FALLBACK,
+    MEAN,
+    MODEL,
+    UNIQUE_ID,
+    Y,
+    check_level,
+    exogenous_columns,
+    hi,
+    key_columns,
+    lo,
+)
 
 __all__ = ["LocalModel", "Model", "SeriesFailure", "future_dates", "normal_bounds"]
 
@@ -133,6 +145,64 @@ class LocalModel:
                 "that supports them."
             )
 
+    def _exog_arrays(
+        self, panel: pd.DataFrame, X: pd.DataFrame | None, ids: list[str]
+    ) -> dict[str, np.ndarray]:
+        """Per-series driver matrices, from ``X`` (joined on ``unique_id`` and ``ds``) or the panel's own columns."""
+        if X is not None:
+            columns = [c for c in exogenous_columns(X) if c not in (UNIQUE_ID, DS)]
+            joined = panel[[UNIQUE_ID, DS]].merge(
+                X[[UNIQUE_ID, DS, *columns]], on=[UNIQUE_ID, DS], how="left"
+            )
+        else:
+            columns = exogenous_columns(panel)
+            joined = panel
+        if not columns:
+            raise ConfigError(
+                f"{type(self).__name__} uses drivers: add numeric driver columns to the panel (see "
+                "sf.features.make_features) or pass X."
+            )
+        values = joined[columns].to_numpy(dtype=float)
+        if np.isnan(values).any():
+            row = int(np.flatnonzero(np.isnan(values).any(axis=1))[0])
+            raise SchemaError(
+                f"{type(self).__name__}: driver values missing for series "
+                f"{joined[UNIQUE_ID].iloc[row]!r} at {pd.Timestamp(joined[DS].iloc[row]).date()}."
+            )
+        self.exog_columns_ = columns
+        bounds = np.flatnonzero(
+            np.r_[True, panel[UNIQUE_ID].to_numpy()[1:] != panel[UNIQUE_ID].to_numpy()[:-1]]
+        )
+        ends = np.r_[bounds[1:], len(panel)]
+        return {uid: values[a:b] for uid, a, b in zip(ids, bounds, ends, strict=True)}
+
+    def _future_exog(self, X: pd.DataFrame | None, h: int) -> dict[str, np.ndarray]:
+        """Future driver matrices per series; every series needs all ``h`` future rows."""
+        name = type(self).__name__
+        if X is None:
+            raise ConfigError(
+                f"{name} needs X_future with the future values of {self.exog_columns_} for "
+                f"{h} periods after each series's last date (see sf.features.make_features)."
+            )
+        missing_cols = [c for c in [UNIQUE_ID, DS, *self.exog_columns_] if c not in X.columns]
+        if missing_cols:
+            raise SchemaError(f"X_future: missing column(s) {missing_cols}.")
+        out, lacking = {}, []
+        for uid in self.states_:
+            dates = future_dates(pd.Timestamp(self.last_ds_[uid]), h, self.freq_)
+            rows = X[X[UNIQUE_ID] == uid].set_index(DS).reindex(dates)[self.exog_columns_]
+            if rows.isna().any().any():
+                lacking.append(
+                    f"{uid!r} at {', '.join(str(d.date()) for d in rows.index[rows.isna().any(axis=1)][:3])}"
+                )
+            out[uid] = rows.to_numpy(dtype=float)
+        if lacking:
+            raise SchemaError(
+                f"X_future: future driver values are missing for {len(lacking)} series: "
+                f"{'; '.join(lacking[:5])}. Give every series all {h} future periods."
+            )
+        return out
+
     def _fit_panel(
         self, y: pd.DataFrame, X: pd.DataFrame | None, errors: str, freq: str | None = None
     ) -> dict[str, str]:
@@ -145,6 +215,7 @@ class LocalModel:
         keys = key_columns(panel)
         self.keys_ = panel.drop_duplicates(UNIQUE_ID).set_index(UNIQUE_ID)[keys] if keys else None
         ids, arrays, last = split_panel(panel)
+        exog = self._exog_arrays(panel, X, ids) if self.supports_exog else dict.fromkeys(ids)
         self.states_: dict[str, Any] = {}
         self.y_ = dict(zip(ids, arrays, strict=True))
         self.last_ds_ = dict(zip(ids, last, strict=True))
@@ -154,7 +225,7 @@ class LocalModel:
             try:
                 if values.size < self.min_length:
                     raise SeriesFailure(f"{values.size} observations, {self.name} needs {self.min_length}")
-                state = self._fit_one(values, None)
+                state = self._fit_one(values, exog[uid])
                 fitted.append(self._fitted_one(state, values))
             except Exception as exc:  # a model failing on one series must not stop the others; reported below
                 reason = exc.args[0] if isinstance(exc, SeriesFailure) else f"{type(exc).__name__}: {exc}"
@@ -183,9 +254,15 @@ class LocalModel:
         failures: dict[str, str] = {}
         use_conformal = bool(levels) and self._conformal_intervals()
         conformal = self._conformal(h, levels) if use_conformal else {}
+        future = self._future_exog(X, h) if self.supports_exog else {}
         for uid, state in self.states_.items():
             try:
-                out = self._predict_one(state, h, () if use_conformal else levels)
+                wanted = () if use_conformal else levels
+                out = (
+                    self._predict_one(state, h, wanted, X=future[uid])
+                    if self.supports_exog  # type: ignore[call-arg]
+                    else self._predict_one(state, h, wanted)
+                )
                 if use_conformal:
                     bounds = conformal[uid]
                     if isinstance(bounds, SeriesFailure):
