@@ -113,3 +113,24 @@ def test_conformal_intervals_cover_on_simulated_random_walks():
     joined = test.merge(fc, on=["unique_id", "ds"])
     inside = ((joined["y"] >= joined["lo_80"]) & (joined["y"] <= joined["hi_80"])).mean()
     assert 0.6 < inside <= 1.0
+
+
+def test_prophet_with_a_regressor_follows_the_driver():
+    years = 16
+    driver = np.linspace(10.0, 40.0, years)
+    panel = one(3.0 * driver + 5.0).assign(wage=driver)
+    model = models.Prophet(regressors=("wage",), samples=50).fit(panel)
+    future = sf.features.future_rows(panel, 2).assign(wage=[50.0, 60.0])
+    fc = model.predict(2, X=future, level=[80])
+    assert fc["mean"].to_numpy() == pytest.approx([155.0, 185.0], rel=0.05)
+    with pytest.raises(sf.ConfigError, match="needs X_future"):
+        model.predict(2)
+
+
+def test_sarimax_uses_the_driver():
+    rng = np.random.default_rng(0)
+    driver = np.cumsum(rng.normal(1.0, 1.0, 30)) + 20
+    panel = one(2.0 * driver + rng.normal(0, 0.1, 30)).assign(grp=driver)
+    model = models.SARIMAX(order=(0, 0, 0), trend="c").fit(panel)
+    future = sf.features.future_rows(panel, 1).assign(grp=[driver[-1] + 10])
+    assert model.predict(1, X=future)["mean"].iloc[0] == pytest.approx(2 * (driver[-1] + 10), rel=0.02)

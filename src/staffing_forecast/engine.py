@@ -228,7 +228,10 @@ def forecast(
     freq = freq or infer_freq(clean)
     resolved = resolve_models(models, freq)
     for name, model in resolved.items():
-        if X_future is None and getattr(model, "supports_exog", False):
+        needs = (
+            model._needs_exog() if hasattr(model, "_needs_exog") else getattr(model, "supports_exog", False)
+        )
+        if X_future is None and needs:
             raise ConfigError(
                 f"model {name!r} uses drivers: pass X_future with their values for the {h} future periods of "
                 "every series (see sf.features.make_features)."

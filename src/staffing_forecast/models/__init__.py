@@ -10,6 +10,7 @@ from .base import LocalModel, Model, SeriesFailure, normal_bounds
 from .baselines import Drift, HistoricAverage, Naive, SeasonalNaive
 from .drivers import SARIMAX, UnobservedComponents
 from .ensemble import Ensemble
+from .prophet import Prophet
 from .statistical import ARIMA, ETS, TSB, Croston, Theta
 from .survey_plan import SurveyPlan
 
@@ -27,6 +28,7 @@ __all__ = [
     "LocalModel",
     "Model",
     "Naive",
+    "Prophet",
     "SeasonalNaive",
     "SeriesFailure",
     "SurveyPlan",
@@ -51,4 +53,5 @@ REGISTRY: dict[str, type] = {
     "survey_plan": SurveyPlan,
     "sarimax": SARIMAX,
     "unobserved_components": UnobservedComponents,
+    "prophet": Prophet,
 }

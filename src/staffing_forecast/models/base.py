@@ -134,6 +134,10 @@ class LocalModel:
         self._fit_panel(y, X, errors="raise")
         return self
 
+    def _needs_exog(self) -> bool:
+        """Whether this instance uses drivers (and so needs their future values to forecast)."""
+        return self.supports_exog
+
     def _check_inputs(self, y: pd.DataFrame, X: pd.DataFrame | None) -> None:
         if not isinstance(y, pd.DataFrame) or not {UNIQUE_ID, DS, Y} <= set(y.columns):
             raise SchemaError(
@@ -215,7 +219,7 @@ class LocalModel:
         keys = key_columns(panel)
         self.keys_ = panel.drop_duplicates(UNIQUE_ID).set_index(UNIQUE_ID)[keys] if keys else None
         ids, arrays, last = split_panel(panel)
-        exog = self._exog_arrays(panel, X, ids) if self.supports_exog else dict.fromkeys(ids)
+        exog = self._exog_arrays(panel, X, ids) if self._needs_exog() else dict.fromkeys(ids)
         self.states_: dict[str, Any] = {}
         self.y_ = dict(zip(ids, arrays, strict=True))
         self.last_ds_ = dict(zip(ids, last, strict=True))
@@ -254,13 +258,13 @@ class LocalModel:
         failures: dict[str, str] = {}
         use_conformal = bool(levels) and self._conformal_intervals()
         conformal = self._conformal(h, levels) if use_conformal else {}
-        future = self._future_exog(X, h) if self.supports_exog else {}
+        future = self._future_exog(X, h) if self._needs_exog() else {}
         for uid, state in self.states_.items():
             try:
                 wanted = () if use_conformal else levels
                 out = (
-                    self._predict_one(state, h, wanted, X=future[uid])
-                    if self.supports_exog  # type: ignore[call-arg]
+                    self._predict_one(state, h, wanted, X=future[uid])  # type: ignore[call-arg]
+                    if self._needs_exog()
                     else self._predict_one(state, h, wanted)
                 )
                 if use_conformal:
