@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import Ridge
 
 import staffing_forecast as sf
 from staffing_forecast import models
@@ -29,6 +30,10 @@ CASES = {
     "sarimax": (models.SARIMAX, "YS"),
     "unobserved_components": (lambda: models.UnobservedComponents(level="local level"), "YS"),
     "prophet": (lambda: models.Prophet(samples=50), "YS"),
+    "lag_regression": (
+        lambda: models.LagRegression(max_horizon=5, calibration_origins=8, regressor=Ridge(alpha=1.0)),
+        "YS",
+    ),
 }
 
 

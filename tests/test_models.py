@@ -134,3 +134,16 @@ def test_sarimax_uses_the_driver():
     model = models.SARIMAX(order=(0, 0, 0), trend="c").fit(panel)
     future = sf.features.future_rows(panel, 1).assign(grp=[driver[-1] + 10])
     assert model.predict(1, X=future)["mean"].iloc[0] == pytest.approx(2 * (driver[-1] + 10), rel=0.02)
+
+
+def test_lag_regression_learns_a_pattern_shared_across_series():
+    from sklearn.linear_model import LinearRegression
+
+    panel = pd.concat([one(10.0 * (i + 1) * 1.1 ** np.arange(15)).assign(unique_id=f"s{i}") for i in range(12)])
+    model = models.LagRegression(n_lags=3, max_horizon=2, regressor=LinearRegression())
+    fc = sf.forecast(panel, h=2, models={"lag": model})
+    last = panel.groupby("unique_id")["y"].last()
+    expected = np.concatenate([[v * 1.1, v * 1.21] for v in last.sort_index()])
+    assert fc["mean"].to_numpy() == pytest.approx(expected, rel=0.02)
+    with pytest.raises(sf.ConfigError, match="trained for 2 steps; h=3"):
+        model.fit(panel).predict(3)

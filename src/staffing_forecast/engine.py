@@ -18,7 +18,6 @@ import pandas as pd
 
 from .errors import ConfigError, Place, SchemaError, closest
 from .models import REGISTRY, Naive
-from .models.base import LocalModel
 from .schema import DS, FALLBACK, MODEL, UNIQUE_ID, check_level, check_panel, infer_freq
 
 __all__ = ["SEASON_LENGTH", "forecast", "resolve_models"]
@@ -86,7 +85,7 @@ def _forecast_chunk(
         model: Any = template
         if dataclasses.is_dataclass(template) and not isinstance(template, type):
             model = dataclasses.replace(template)
-        if isinstance(model, LocalModel):
+        if hasattr(model, "_fit_panel"):  # per-series failures are collected and fall back
             failures = model._fit_panel(chunk, None, errors="collect", freq=freq)
             fc, predict_failures = (
                 model._predict_panel(h, X_future, level, errors="collect") if model.states_ else (None, {})
@@ -238,11 +237,19 @@ def forecast(
             )
     fallback = fallback if fallback is not None else Naive(intervals="conformal")
     workers = _workers(n_jobs)
-    chunks = _chunks(clean, _CHUNK_SERIES)
-    task = _ChunkTask(
-        models=resolved, h=int(h), level=levels, freq=freq, fallback=fallback, X_future=X_future
-    )
-    results = _run(chunks, task, workers, executor, progress if progress is not None else len(chunks) > 10)
+    # Global models learn across all series, so they see the whole panel at once; the others go by chunks.
+    global_models = {n: m for n, m in resolved.items() if getattr(m, "is_global", False)}
+    local_models = {n: m for n, m in resolved.items() if n not in global_models}
+    settings = {"h": int(h), "level": levels, "freq": freq, "fallback": fallback, "X_future": X_future}
+    results = []
+    if local_models:
+        chunks = _chunks(clean, _CHUNK_SERIES)
+        task = _ChunkTask(models=local_models, **settings)
+        results += _run(
+            chunks, task, workers, executor, progress if progress is not None else len(chunks) > 10
+        )
+    if global_models:
+        results.append(_forecast_chunk(clean, global_models, **settings))
     out = pd.concat(results, ignore_index=True)
     out[DS] = out[DS].astype("datetime64[ns]")
     return out.sort_values([UNIQUE_ID, MODEL, DS], kind="stable").reset_index(drop=True)

@@ -10,6 +10,7 @@ from .base import LocalModel, Model, SeriesFailure, normal_bounds
 from .baselines import Drift, HistoricAverage, Naive, SeasonalNaive
 from .drivers import SARIMAX, UnobservedComponents
 from .ensemble import Ensemble
+from .lag_regression import LagRegression
 from .prophet import Prophet
 from .statistical import ARIMA, ETS, TSB, Croston, Theta
 from .survey_plan import SurveyPlan
@@ -25,6 +26,7 @@ __all__ = [
     "Drift",
     "Ensemble",
     "HistoricAverage",
+    "LagRegression",
     "LocalModel",
     "Model",
     "Naive",
@@ -54,4 +56,5 @@ REGISTRY: dict[str, type] = {
     "sarimax": SARIMAX,
     "unobserved_components": UnobservedComponents,
     "prophet": Prophet,
+    "lag_regression": LagRegression,
 }

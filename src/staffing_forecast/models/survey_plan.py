@@ -54,9 +54,9 @@ class SurveyPlan(LocalModel):
     >>> import staffing_forecast as sf
     >>> demo = sf.datasets.load_demo()
     >>> history = demo.employment[demo.employment["ds"].dt.year <= 2022]
-    >>> fc = SurveyPlan(plans=demo.plans).fit(history).predict(3, level=[80])
-    >>> bool((fc["lo_80"] <= fc["mean"]).all())
-    True
+    >>> fc = sf.forecast(history, h=3, models={"plan": SurveyPlan(plans=demo.plans)}, level=[80])
+    >>> bool((fc["lo_80"] <= fc["mean"]).all()), bool((fc["fallback"] != "").any())  # a few have no plan
+    (True, True)
     """
 
     name: ClassVar[str] = "survey_plan"
