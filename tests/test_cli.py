@@ -9,10 +9,14 @@ from staffing_forecast.cli import main
 
 
 def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--n-jobs", "1"]) == 0
     assert sf.load_bundle(tmp_path / "data") == sf.datasets.load_demo()
     sheets = pd.read_excel(tmp_path / "summary.xlsx", sheet_name=None)
-    assert list(sheets) == ["Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2"]
+    assert list(sheets) == ["Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2", "Прогноз по ОКЗ"]
+    forecast = pd.read_csv(tmp_path / "forecast_occupation.csv", dtype={"occupation": str})
+    assert len(forecast) == 7 * forecast["occupation"].nunique()
+    assert (forecast["lo_95"] <= forecast["mean"]).all()
+    assert forecast["ds"].str[:4].astype(int).max() == 2032
     by_occupation = sheets["Занятость по ОКЗ"].set_index("Код ОКЗ")
     demo = sf.datasets.load_demo().employment
     assert (
@@ -35,3 +39,31 @@ def test_template_command(tmp_path):
     assert main(["template", str(tmp_path / "form.xlsx"), "--year", "2027", "--lang", "en"]) == 0
     assert sf.load_survey  # the form is read back in test_survey
     assert (tmp_path / "form.xlsx").stat().st_size > 0
+
+
+def test_forecast_command(tmp_path, capsys):
+    panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    panel.to_csv(tmp_path / "occupations.csv", index=False)
+    out = tmp_path / "fc.csv"
+    code = main(
+        [
+            "forecast",
+            str(tmp_path / "occupations.csv"),
+            "--h",
+            "2",
+            "--models",
+            "naive",
+            "drift",
+            "--level",
+            "80",
+            "--out",
+            str(out),
+            "--n-jobs",
+            "1",
+        ]
+    )
+    assert code == 0
+    fc = pd.read_csv(out)
+    assert set(fc["model"]) == {"naive", "drift"}
+    assert len(fc) == 2 * 2 * panel["unique_id"].nunique()
+    assert f"wrote {len(fc)} rows" in capsys.readouterr().out

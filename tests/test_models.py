@@ -139,7 +139,9 @@ def test_sarimax_uses_the_driver():
 def test_lag_regression_learns_a_pattern_shared_across_series():
     from sklearn.linear_model import LinearRegression
 
-    panel = pd.concat([one(10.0 * (i + 1) * 1.1 ** np.arange(15)).assign(unique_id=f"s{i}") for i in range(12)])
+    panel = pd.concat(
+        [one(10.0 * (i + 1) * 1.1 ** np.arange(15)).assign(unique_id=f"s{i}") for i in range(12)]
+    )
     model = models.LagRegression(n_lags=3, max_horizon=2, regressor=LinearRegression())
     fc = sf.forecast(panel, h=2, models={"lag": model})
     last = panel.groupby("unique_id")["y"].last()

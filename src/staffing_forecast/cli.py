@@ -2,12 +2,13 @@
 
 Commands available now:
 
-- ``demo --out DIR``: load the bundled synthetic cluster, validate it and write its tables and a summary workbook
-  to ``DIR``;
+- ``demo --out DIR``: the main job on the bundled synthetic cluster: validate it, write its tables, forecast
+  employment by occupation 7 years ahead, write a summary workbook (Russian by default) to ``DIR``;
 - ``validate FOLDER``: read and validate a bundle folder, report every problem, print a summary;
-- ``template PATH --year YEAR``: write the employer survey form.
+- ``template PATH --year YEAR``: write the employer survey form;
+- ``forecast PANEL --h H``: forecast a panel file with ``models="auto"`` (or ``--models``) into a CSV.
 
-Forecasting, quota and service commands join as their parts of the library land.
+Quota, run-store and service commands join as their parts of the library land.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ _SUMMARY_LABELS = {
         "occupation": "Код ОКЗ",
         "sector": "ОКВЭД2",
         "name": "Наименование",
-        "sheets": ("Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2"),
+        "sheets": ("Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2", "Прогноз по ОКЗ"),
     },
     "en": {
         "table": "Table",
@@ -50,7 +51,32 @@ _SUMMARY_LABELS = {
         "occupation": "ОКЗ code",
         "sector": "ОКВЭД2",
         "name": "Name",
-        "sheets": ("Summary", "Employment by occupation", "Employment by sector"),
+        "sheets": ("Summary", "Employment by occupation", "Employment by sector", "Forecast by occupation"),
+    },
+}
+
+_FORECAST_LABELS = {
+    "ru": {
+        "occupation": "Код ОКЗ",
+        "name": "Наименование",
+        "ds": "Год",
+        "mean": "Прогноз, чел.",
+        "lo_80": "Нижняя граница 80 %",
+        "hi_80": "Верхняя граница 80 %",
+        "lo_95": "Нижняя граница 95 %",
+        "hi_95": "Верхняя граница 95 %",
+        "fallback": "Замена модели",
+    },
+    "en": {
+        "occupation": "ОКЗ code",
+        "name": "Occupation",
+        "ds": "Year",
+        "mean": "Forecast, persons",
+        "lo_80": "Lower 80 %",
+        "hi_80": "Upper 80 %",
+        "lo_95": "Lower 95 %",
+        "hi_95": "Upper 95 %",
+        "fallback": "Model fallback",
     },
 }
 
@@ -69,45 +95,98 @@ def _employment_by(bundle: Bundle, key: str, lang: str) -> pd.DataFrame:
     return table
 
 
-def write_summary(bundle: Bundle, path: Path, lang: str = "ru") -> Path:
-    """Write a workbook summarising a bundle: tables, employment by occupation and by sector, by year."""
+def _forecast_sheet(fc: pd.DataFrame, lang: str) -> pd.DataFrame:
+    from . import reference
+
+    labels = _FORECAST_LABELS[lang]
+    names = reference.occupations().set_index("occupation")[f"name_{lang}"]
+    table = fc[["occupation", "ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95", "fallback"]].copy()
+    table.insert(1, "name", table["occupation"].map(names).fillna(""))
+    table["ds"] = table["ds"].dt.year
+    table[["mean", "lo_80", "hi_80", "lo_95", "hi_95"]] = table[
+        ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+    ].round(0)
+    return table.rename(columns=labels)
+
+
+def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.DataFrame | None = None) -> Path:
+    """Write a workbook summarising a bundle (tables, employment by occupation and by sector, by year) and, if
+    given, the employment forecast by occupation."""
     labels = _SUMMARY_LABELS[lang]
     summary = (
         bundle.summary().reset_index().rename(columns={k: v for k, v in labels.items() if k != "sheets"})
     )
     tmp = path.with_name(f".{path.name}.tmp")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        summary.to_excel(writer, sheet_name=labels["sheets"][0], index=False)
-        _employment_by(bundle, "occupation", lang).to_excel(writer, sheet_name=labels["sheets"][1])
-        _employment_by(bundle, "sector", lang).to_excel(writer, sheet_name=labels["sheets"][2])
-        for sheet in writer.sheets.values():
-            sheet.freeze_panes = "B2"
-    os.replace(tmp, path)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            summary.to_excel(writer, sheet_name=labels["sheets"][0], index=False)
+            _employment_by(bundle, "occupation", lang).to_excel(writer, sheet_name=labels["sheets"][1])
+            _employment_by(bundle, "sector", lang).to_excel(writer, sheet_name=labels["sheets"][2])
+            if forecast is not None:
+                _forecast_sheet(forecast, lang).to_excel(writer, sheet_name=labels["sheets"][3], index=False)
+            for sheet in writer.sheets.values():
+                sheet.freeze_panes = "B2"
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a failed write leaves no half-written file behind
     return path
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from .engine import forecast
+    from .panel import aggregate
+
     out = Path(args.out)
     print(f"staffing-forecast {__version__}: demo on the bundled synthetic cluster")
-    print("1/4 generating and validating the demo cluster ...", flush=True)
+    print("1/5 generating and validating the demo cluster ...", flush=True)
     bundle = load_demo()
     print(bundle.summary().drop(columns="description").to_string())
-    print(f"2/4 writing the tables to {out / 'data'} ...", flush=True)
+    print(f"2/5 writing the tables to {out / 'data'} ...", flush=True)
     write_bundle(bundle, out / "data", format=args.format)
-    print("3/4 re-reading them to check the round trip ...", flush=True)
+    print("3/5 re-reading them to check the round trip ...", flush=True)
     if load_bundle(out / "data") != bundle:
         print("error: the tables written differ from the tables read back", file=sys.stderr)
         return 1
-    print(f"4/4 writing {out / 'summary.xlsx'} and the survey form ...", flush=True)
-    write_summary(bundle, out / "summary.xlsx", lang=args.lang)
+    print(f"4/5 forecasting employment by occupation, {args.h} years ahead (models='auto') ...", flush=True)
+    by_occupation = aggregate(bundle.employment, by=["occupation"])
+    fc = forecast(by_occupation, h=args.h, models="auto", level=[80, 95], n_jobs=args.n_jobs)
+    _write_csv(fc, out / "forecast_occupation.csv")
+    print(f"5/5 writing {out / 'summary.xlsx'} and the survey form ...", flush=True)
+    write_summary(bundle, out / "summary.xlsx", lang=args.lang, forecast=fc)
     write_survey_template(
         out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
     )
     total = bundle.employment.groupby("ds")["y"].sum()
+    future = fc.groupby("ds")["mean"].sum()
     print(
         f"done: {bundle.employment['unique_id'].nunique()} series, employment {total.iloc[0]:.0f} "
-        f"({total.index[0].year}) → {total.iloc[-1]:.0f} ({total.index[-1].year}); outputs in {out}"
+        f"({total.index[0].year}) → {total.iloc[-1]:.0f} ({total.index[-1].year}) → forecast "
+        f"{future.iloc[-1]:.0f} ({future.index[-1].year}); outputs in {out}"
     )
+    return 0
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+    os.replace(tmp, path)
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    from .engine import forecast
+    from .loaders import load_csv, load_excel, load_parquet
+
+    path = Path(args.panel)
+    loader = {".csv": load_csv, ".xlsx": load_excel, ".parquet": load_parquet}.get(path.suffix.lower())
+    if loader is None:
+        print(f"error: {path.name}: use a .csv, .xlsx or .parquet panel", file=sys.stderr)
+        return 2
+    panel = loader(path, min_length=1)
+    models = args.models[0] if len(args.models) == 1 else list(args.models)
+    fc = forecast(panel, h=args.h, models=models, level=args.level, n_jobs=args.n_jobs)
+    _write_csv(fc, Path(args.out))
+    print(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {args.out}")
     return 0
 
 
@@ -135,7 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="staffing-forecast-demo", help="output folder (default: %(default)s)")
     demo.add_argument("--format", choices=["csv", "xlsx", "parquet"], default="csv", help="table file format")
     demo.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of the workbooks")
+    demo.add_argument("--h", type=int, default=7, help="forecast horizon in years (default: %(default)s)")
+    demo.add_argument("--n-jobs", type=int, default=-1, help="worker processes (-1: every core)")
     demo.set_defaults(run=_demo)
+    fcst = sub.add_parser("forecast", help="forecast a panel file (unique_id or keys, ds, y)")
+    fcst.add_argument("panel", help="a .csv, .xlsx or .parquet panel")
+    fcst.add_argument("--h", type=int, required=True, help="horizon in periods")
+    fcst.add_argument("--models", nargs="+", default=["auto"], help="model names (default: auto)")
+    fcst.add_argument("--level", type=int, nargs="*", default=[80, 95], help="interval levels in percent")
+    fcst.add_argument("--n-jobs", type=int, default=-1)
+    fcst.add_argument("--out", default="forecast.csv")
+    fcst.set_defaults(run=_forecast)
     validate = sub.add_parser("validate", help="validate a bundle folder and summarise it")
     validate.add_argument("folder")
     validate.set_defaults(run=_validate)

@@ -4,9 +4,9 @@ Every loader takes the same options:
 
 - ``columns``: rename map from the source's headers to the canonical names, e.g.
   ``{"Год": "ds", "Численность": "y", "ОКЗ": "occupation"}``; applied once, before anything else.
-- ``keys``: key columns that build ``unique_id`` (joined with ``/`` in this order). Without it, an existing
-  ``unique_id`` column is used, or else the known key names (``region``, ``sector``, ``employer``,
-  ``occupation``, ...) and every other text column, in file order.
+- ``keys``: key columns that build ``unique_id`` (joined with ``/`` in this order). Without it, the known key
+  names (``region``, ``sector``, ``employer``, ``occupation``, ...) and every other text column are the keys, in
+  file order; an existing ``unique_id`` column is kept as it is (the keys are carried along).
 - Long input (one row per series and date) or wide input (dates as column headers, as spreadsheets have
   them: ``employer, occupation, 2019, 2020, ...``) is recognised by the headers; blank wide cells are "no
   observation".
@@ -118,12 +118,10 @@ def to_panel(
     raise_problems(problems)
 
     others = [c for c in frame.columns if c not in {UNIQUE_ID, DS, Y}]
+    has_id = UNIQUE_ID in frame.columns
     if keys is None:
-        keys = (
-            []
-            if UNIQUE_ID in frame.columns
-            else [c for c in others if c in KEY_ORDER or not _all_numeric(frame[c], decimal)]
-        )
+        # Known key names and text columns are keys; with a unique_id column they are carried along, unchanged.
+        keys = [c for c in others if c in KEY_ORDER or not _all_numeric(frame[c], decimal)]
     keys = list(keys)
     missing = [k for k in keys if k not in frame.columns]
     if missing:
@@ -151,7 +149,7 @@ def to_panel(
                 frame[col], place=place, column=col, what="value", decimal=decimal, problems=problems
             )
     raise_problems(problems)
-    if keys:
+    if keys and not has_id:
         frame[UNIQUE_ID] = make_unique_id(frame, keys, place=place)
     frame = frame[[UNIQUE_ID, DS, Y, *keys, *[c for c in others if c not in keys]]]
     return check_panel(frame, freq=freq, gaps=gaps, min_length=min_length, place=place)
