@@ -182,35 +182,12 @@ class LocalModel:
 
     def _future_exog(self, X: pd.DataFrame | None, h: int) -> dict[str, np.ndarray]:
         """Future driver matrices per series; every series needs all ``h`` future rows."""
-        name = type(self).__name__
-        if X is None:
-            raise ConfigError(
-                f"{name} needs X_future with the future values of {self.exog_columns_} for "
-                f"{h} periods after each series's last date (see sf.features.make_features)."
-            )
-        missing_cols = [c for c in [UNIQUE_ID, DS, *self.exog_columns_] if c not in X.columns]
-        if missing_cols:
-            raise SchemaError(f"X_future: missing column(s) {missing_cols}.")
-        out, lacking = {}, []
-        for uid in self.states_:
-            dates = future_dates(pd.Timestamp(self.last_ds_[uid]), h, self.freq_)
-            rows = X[X[UNIQUE_ID] == uid].set_index(DS).reindex(dates)[self.exog_columns_]
-            if rows.isna().any().any():
-                lacking.append(
-                    f"{uid!r} at {', '.join(str(d.date()) for d in rows.index[rows.isna().any(axis=1)][:3])}"
-                )
-            out[uid] = rows.to_numpy(dtype=float)
-        if lacking:
-            raise SchemaError(
-                f"X_future: future driver values are missing for {len(lacking)} series: "
-                f"{'; '.join(lacking[:5])}. Give every series all {h} future periods."
-            )
-        return out
+        return future_exog(
+            X, h, self.exog_columns_, self.last_ds_, list(self.states_), self.freq_, type(self).__name__
+        )
 
-    def _fit_panel(
-        self, y: pd.DataFrame, X: pd.DataFrame | None, errors: str, freq: str | None = None
-    ) -> dict[str, str]:
-        """Fit every series; with ``errors="collect"`` return ``{unique_id: reason}`` for those that failed."""
+    def _prepare(self, y: pd.DataFrame, X: pd.DataFrame | None, freq: str | None) -> pd.DataFrame:
+        """Check the inputs, sort the panel, set ``freq_`` and ``keys_``; shared by every per-series fit."""
         from ..schema import infer_freq
 
         self._check_inputs(y, X)
@@ -218,6 +195,13 @@ class LocalModel:
         self.freq_ = freq or infer_freq(panel)
         keys = key_columns(panel)
         self.keys_ = panel.drop_duplicates(UNIQUE_ID).set_index(UNIQUE_ID)[keys] if keys else None
+        return panel
+
+    def _fit_panel(
+        self, y: pd.DataFrame, X: pd.DataFrame | None, errors: str, freq: str | None = None
+    ) -> dict[str, str]:
+        """Fit every series; with ``errors="collect"`` return ``{unique_id: reason}`` for those that failed."""
+        panel = self._prepare(y, X, freq)
         ids, arrays, last = split_panel(panel)
         exog = self._exog_arrays(panel, X, ids) if self._needs_exog() else dict.fromkeys(ids)
         self.states_: dict[str, Any] = {}
@@ -342,3 +326,38 @@ def nest_intervals(fc: pd.DataFrame, levels: Sequence[int]) -> pd.DataFrame:
         upper = np.maximum(upper, fc[hi(lv)].to_numpy(dtype=float))
         fc[lo(lv)], fc[hi(lv)] = lower, upper
     return fc
+
+
+def future_exog(
+    X: pd.DataFrame | None,
+    h: int,
+    columns: Sequence[str],
+    last_ds: dict[str, Any],
+    ids: list[str],
+    freq: str,
+    name: str,
+) -> dict[str, np.ndarray]:
+    """Future driver matrices ``{unique_id: (h, n_drivers)}``; a missing series, date or column is an error."""
+    if X is None:
+        raise ConfigError(
+            f"{name} needs X_future with the future values of {list(columns)} for {h} periods after "
+            "each series's last date (see sf.features.make_features)."
+        )
+    missing_cols = [c for c in [UNIQUE_ID, DS, *columns] if c not in X.columns]
+    if missing_cols:
+        raise SchemaError(f"X_future: missing column(s) {missing_cols}.")
+    by_series = {uid: g.set_index(DS) for uid, g in X.groupby(UNIQUE_ID, sort=False)}
+    out, lacking = {}, []
+    for uid in ids:
+        dates = future_dates(pd.Timestamp(last_ds[uid]), h, freq)
+        rows = by_series.get(uid, X.iloc[:0].set_index(DS)).reindex(dates)[list(columns)]
+        gaps = rows.index[rows.isna().any(axis=1)]
+        if len(gaps):
+            lacking.append(f"{uid!r} at {', '.join(str(d.date()) for d in gaps[:3])}")
+        out[uid] = rows.to_numpy(dtype=float)
+    if lacking:
+        raise SchemaError(
+            f"X_future: future driver values are missing for {len(lacking)} series: "
+            f"{'; '.join(lacking[:5])}. Give every series all {h} future periods."
+        )
+    return out

@@ -42,7 +42,23 @@ def _bounds(result: Any, h: int, X: np.ndarray | None, level: Sequence[int]) -> 
 
 
 @dataclass(kw_only=True, eq=False)
-class SARIMAX(LocalModel):
+class _StateSpace(LocalModel):
+    """Shared by the statsmodels state-space models: fitted values and forecasts with driver values."""
+
+    supports_exog: ClassVar[bool] = True
+    min_length: ClassVar[int] = 6
+
+    def _fitted_one(self, state: Any, y: np.ndarray) -> np.ndarray:
+        return np.asarray(state.fittedvalues, dtype=float)
+
+    def _predict_one(
+        self, state: Any, h: int, level: Sequence[int], X: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        return _bounds(state, h, X, level)
+
+
+@dataclass(kw_only=True, eq=False)
+class SARIMAX(_StateSpace):
     """Regression on drivers with (seasonal) ARIMA errors.
 
     Parameters
@@ -59,9 +75,7 @@ class SARIMAX(LocalModel):
     Hyndman & Athanasopoulos, FPP3 §10 (dynamic regression); estimated by ``statsmodels.tsa.statespace.SARIMAX``.
     """
 
-    supports_exog: ClassVar[bool] = True
     name: ClassVar[str] = "sarimax"
-    min_length: ClassVar[int] = 6
 
     order: tuple[int, int, int] = (1, 1, 0)
     seasonal_order: tuple[int, int, int, int] = (0, 0, 0, 0)
@@ -86,17 +100,9 @@ class SARIMAX(LocalModel):
         )
         return _quiet_fit(model)
 
-    def _fitted_one(self, state: Any, y: np.ndarray) -> np.ndarray:
-        return np.asarray(state.fittedvalues, dtype=float)
-
-    def _predict_one(
-        self, state: Any, h: int, level: Sequence[int], X: np.ndarray | None = None
-    ) -> dict[str, np.ndarray]:
-        return _bounds(state, h, X, level)
-
 
 @dataclass(kw_only=True, eq=False)
-class UnobservedComponents(LocalModel):
+class UnobservedComponents(_StateSpace):
     """Structural time series: a stochastic level (and trend) plus driver effects.
 
     Parameters
@@ -111,9 +117,7 @@ class UnobservedComponents(LocalModel):
     ``statsmodels.tsa.statespace.structural.UnobservedComponents``.
     """
 
-    supports_exog: ClassVar[bool] = True
     name: ClassVar[str] = "unobserved_components"
-    min_length: ClassVar[int] = 6
 
     level: str = "local linear trend"
 
@@ -128,11 +132,3 @@ class UnobservedComponents(LocalModel):
                 f"specification ({exc})."
             ) from None
         return _quiet_fit(model)
-
-    def _fitted_one(self, state: Any, y: np.ndarray) -> np.ndarray:
-        return np.asarray(state.fittedvalues, dtype=float)
-
-    def _predict_one(
-        self, state: Any, h: int, level: Sequence[int], X: np.ndarray | None = None
-    ) -> dict[str, np.ndarray]:
-        return _bounds(state, h, X, level)

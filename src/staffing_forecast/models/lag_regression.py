@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..errors import ConfigError, NotFittedError, SchemaError
 from ..schema import DS, UNIQUE_ID, Y, check_level, exogenous_columns, hi, key_columns, lo
-from .base import _check_h, finish_forecast, future_dates, split_panel
+from .base import _check_h, finish_forecast, future_dates, future_exog, split_panel
 
 __all__ = ["LagRegression"]
 
@@ -246,15 +246,6 @@ class LagRegression:
     def _future_exog(self, X: pd.DataFrame | None, h: int) -> dict[str, np.ndarray]:
         if not self.exog_columns_:
             return {}
-        if X is None:
-            raise ConfigError(
-                f"LagRegression needs X_future with {self.exog_columns_} for the {h} future periods."
-            )
-        out = {}
-        for uid in self.y_:
-            dates = future_dates(pd.Timestamp(self.last_ds_[uid]), h, self.freq_)
-            rows = X[X[UNIQUE_ID] == uid].set_index(DS).reindex(dates)[self.exog_columns_]
-            if rows.isna().any().any():
-                raise SchemaError(f"X_future: future driver values are missing for series {uid!r}.")
-            out[uid] = rows.to_numpy(dtype=float)
-        return out
+        return future_exog(
+            X, h, self.exog_columns_, self.last_ds_, list(self.y_), self.freq_, "LagRegression"
+        )

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, SchemaError
-from ..schema import DS, UNIQUE_ID, Y, check_level, hi, key_columns, lo, make_unique_id
+from ..schema import DS, UNIQUE_ID, Y, check_level, hi, lo, make_unique_id
 from .base import LocalModel, SeriesFailure, split_panel
 
 __all__ = ["SurveyPlan"]
@@ -80,17 +80,11 @@ class SurveyPlan(LocalModel):
     def _fit_panel(
         self, y: pd.DataFrame, X: pd.DataFrame | None, errors: str, freq: str | None = None
     ) -> dict[str, str]:
-        from ..schema import infer_freq
-
-        self._check_inputs(y, X)
-        panel = y.sort_values([UNIQUE_ID, DS], kind="stable")
-        self.freq_ = freq or infer_freq(panel)
+        panel = self._prepare(y, X, freq)
         if self.freq_ != "YS":
             raise ConfigError(
                 "SurveyPlan forecasts annual panels (plans are yearly); convert with sf.to_annual."
             )
-        keys = key_columns(panel)
-        self.keys_ = panel.drop_duplicates(UNIQUE_ID).set_index(UNIQUE_ID)[keys] if keys else None
         ids, arrays, last = split_panel(panel)
         years = {uid: panel.loc[panel[UNIQUE_ID] == uid, DS].dt.year.to_numpy() for uid in ids}
         plans = self._plan_table(set(ids))
