@@ -183,3 +183,12 @@ def test_evaluate_by_hand():
     assert scores.loc[0, "mase"] == pytest.approx(1 / 3)
     assert scores.loc[0, "smape"] == pytest.approx(100 * (1 / 21 + 1 / 23))
     assert scores.loc[0, "coverage_80"] == 50.0
+
+
+@pytest.mark.slow
+def test_dask_client_as_executor(occupations):
+    distributed = pytest.importorskip("distributed")
+    kwargs = {"h": 2, "models": ["naive", "theta"], "level": [80]}
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as client:
+        on_dask = sf.forecast(occupations, executor=client, **kwargs)
+    pd.testing.assert_frame_equal(on_dask, sf.forecast(occupations, **kwargs))
