@@ -189,6 +189,25 @@ def test_evaluate_by_hand():
 def test_dask_client_as_executor(occupations):
     distributed = pytest.importorskip("distributed")
     kwargs = {"h": 2, "models": ["naive", "theta"], "level": [80]}
-    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as client:
+    with distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+    ) as client:
         on_dask = sf.forecast(occupations, executor=client, **kwargs)
     pd.testing.assert_frame_equal(on_dask, sf.forecast(occupations, **kwargs))
+
+
+def test_drivers_through_the_engine():
+    demo = sf.datasets.load_demo()
+    panel = sf.aggregate(demo.employment, by=["region", "occupation"])
+    drivers = demo.drivers[demo.drivers["scenario"].isin(["actual", "base"])]
+    X, X_future = sf.features.make_features(
+        panel, h=3, drivers=drivers, driver_columns=["it_revenue"], calendar_terms=False
+    )
+    with_drivers = panel.merge(X, on=["unique_id", "ds"])
+    with pytest.raises(sf.ConfigError, match="uses drivers: pass X_future"):
+        sf.forecast(with_drivers, h=3, models="sarimax")
+    fc = sf.forecast(with_drivers, h=3, models=["sarimax", "naive"], X_future=X_future, level=[80], n_jobs=2)
+    assert len(fc) == 2 * 3 * panel["unique_id"].nunique()
+    sf.check_forecast(fc, level=[80])
+    with pytest.raises(sf.SchemaError, match="future driver values are missing"):
+        sf.forecast(with_drivers, h=3, models="sarimax", X_future=X_future[X_future["ds"].dt.year < 2028])

@@ -70,6 +70,10 @@ def _chunks(panel: pd.DataFrame, size: int) -> list[pd.DataFrame]:
     return [panel.iloc[a:b] for a, b in itertools.pairwise(bounds)]
 
 
+def _rows_of(X: pd.DataFrame | None, chunk: pd.DataFrame) -> pd.DataFrame | None:
+    return None if X is None else X[X[UNIQUE_ID].isin(chunk[UNIQUE_ID].unique())]
+
+
 def _forecast_chunk(
     chunk: pd.DataFrame,
     models: dict[str, Any],
@@ -91,8 +95,8 @@ def _forecast_chunk(
                 model._predict_panel(h, X_future, level, errors="collect") if model.states_ else (None, {})
             )
             failures.update(predict_failures)
-        else:
-            model.fit(chunk, None if X_future is None else chunk)
+        else:  # a third-party model with only the public contract: all or nothing
+            model.fit(chunk)
             fc, failures = model.predict(h, X_future, level), {}
         parts = [] if fc is None or fc.empty else [fc]
         if failures:
@@ -127,7 +131,7 @@ def _fall_back(
 
 
 def _run(
-    tasks: list[Callable[[], pd.DataFrame]] | list[Any],
+    tasks: list[Any],
     fn: Callable[..., pd.DataFrame],
     n_jobs: int,
     executor: Any,
@@ -157,8 +161,9 @@ class _ChunkTask:
     def __init__(self, **settings: Any) -> None:
         self.settings = settings
 
-    def __call__(self, chunk: pd.DataFrame) -> pd.DataFrame:
-        return _forecast_chunk(chunk, **self.settings)
+    def __call__(self, item: tuple[pd.DataFrame, pd.DataFrame | None]) -> pd.DataFrame:
+        chunk, x_future = item
+        return _forecast_chunk(chunk, X_future=x_future, **self.settings)
 
 
 def forecast(
@@ -243,8 +248,9 @@ def forecast(
     settings = {"h": int(h), "level": levels, "freq": freq, "fallback": fallback, "X_future": X_future}
     results = []
     if local_models:
-        chunks = _chunks(clean, _CHUNK_SERIES)
-        task = _ChunkTask(models=local_models, **settings)
+        # Each task carries only its own series' future drivers, so workers are not sent the whole X_future.
+        chunks = [(c, _rows_of(X_future, c)) for c in _chunks(clean, _CHUNK_SERIES)]
+        task = _ChunkTask(models=local_models, **{k: v for k, v in settings.items() if k != "X_future"})
         results += _run(
             chunks, task, workers, executor, progress if progress is not None else len(chunks) > 10
         )
