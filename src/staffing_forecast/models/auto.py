@@ -96,17 +96,16 @@ class Auto(LocalModel):
     def _conformal_intervals(self) -> bool:
         return True
 
-    def _conformal(self, h: int, levels: Sequence[int]) -> dict[str, Any]:
+    def _conformal(self, h: int, levels: Sequence[int], means: dict[str, np.ndarray]) -> dict[str, Any]:
         from .intervals import conformal_bounds
 
-        means = {uid: self._predict_one(state, h, ())["mean"] for uid, state in self.states_.items()}
-        regular = {uid for uid, state in self.states_.items() if state[0] != "intermittent"}
+        regular = {uid for uid in means if self.states_[uid][0] != "intermittent"}
         # Few series pool few errors: use more windows so that the widest level has enough of them.
         needed = math.ceil(1 / (1 - max(levels) / 100))
         windows = max(self.calibration_windows, min(40, math.ceil(needed / max(1, len(regular)))))
         series = {uid: self.y_[uid] for uid in regular}
         bounds = conformal_bounds(self, series, means, h, levels, n_windows=windows, pooled_only=True)
-        for uid in set(self.states_) - regular:
+        for uid in set(means) - regular:
             bounds[uid] = self._intermittent_bounds(self.y_[uid], means[uid], h, levels)
         return bounds
 

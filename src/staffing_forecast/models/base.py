@@ -238,19 +238,34 @@ class LocalModel:
             raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit(panel) first.")
         h = _check_h(h)
         levels = check_level(level)
-        parts = []
         failures: dict[str, str] = {}
+
+        def fail(uid: str, exc: Exception) -> None:
+            reason = exc.args[0] if isinstance(exc, SeriesFailure) else f"{type(exc).__name__}: {exc}"
+            if errors == "raise":
+                raise SchemaError(f"{type(self).__name__} cannot forecast series {uid!r}: {reason}.") from exc
+            failures[uid] = f"{self.name} failed ({reason})"
+
         use_conformal = bool(levels) and self._conformal_intervals()
-        conformal = self._conformal(h, levels) if use_conformal else {}
+        wanted = () if use_conformal else levels
         future = self._future_exog(X, h) if self._needs_exog() else {}
+        outs: dict[str, dict[str, np.ndarray]] = {}
         for uid, state in self.states_.items():
-            try:
-                wanted = () if use_conformal else levels
-                out = (
+            try:  # one series must not stop the others; failures are reported
+                outs[uid] = (
                     self._predict_one(state, h, wanted, X=future[uid])  # type: ignore[call-arg]
                     if self._needs_exog()
                     else self._predict_one(state, h, wanted)
                 )
+            except Exception as exc:
+                fail(uid, exc)
+        # Conformal bounds are calibrated once, around the means just computed, for the series that have them.
+        conformal = (
+            self._conformal(h, levels, {u: o["mean"] for u, o in outs.items()}) if use_conformal else {}
+        )
+        parts = []
+        for uid, out in outs.items():
+            try:
                 if use_conformal:
                     bounds = conformal[uid]
                     if isinstance(bounds, SeriesFailure):
@@ -259,13 +274,8 @@ class LocalModel:
                 bad = [k for k, v in out.items() if not np.all(np.isfinite(v))]
                 if bad:
                     raise SeriesFailure(f"{self.name} gave non-finite {', '.join(bad)}")
-            except Exception as exc:  # one series must not stop the others; reported below
-                reason = exc.args[0] if isinstance(exc, SeriesFailure) else f"{type(exc).__name__}: {exc}"
-                if errors == "raise":
-                    raise SchemaError(
-                        f"{type(self).__name__} cannot forecast series {uid!r}: {reason}."
-                    ) from exc
-                failures[uid] = f"{self.name} failed ({reason})"
+            except SeriesFailure as exc:
+                fail(uid, exc)
                 continue
             frame = {
                 UNIQUE_ID: uid,
@@ -281,11 +291,11 @@ class LocalModel:
         """Whether this model's intervals are conformal rather than its own."""
         return not self.native_intervals
 
-    def _conformal(self, h: int, levels: Sequence[int]) -> dict[str, Any]:
+    def _conformal(self, h: int, levels: Sequence[int], means: dict[str, np.ndarray]) -> dict[str, Any]:
+        """Conformal bounds around ``means`` (one entry per series that has a point forecast)."""
         from .intervals import conformal_bounds
 
-        means = {uid: self._predict_one(state, h, ())["mean"] for uid, state in self.states_.items()}
-        return conformal_bounds(self, {uid: self.y_[uid] for uid in self.states_}, means, h, levels)
+        return conformal_bounds(self, {uid: self.y_[uid] for uid in means}, means, h, levels)
 
 
 def finish_forecast(
