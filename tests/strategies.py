@@ -45,3 +45,40 @@ def employment_frames(draw: st.DrawFn, max_series: int = 4) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+PROGRAMS = [("09.02.07", "spo9"), ("09.02.07", "spo11"), ("09.03.04", "bachelor"), ("10.05.03", "specialist")]
+
+
+@st.composite
+def graduates_tables(draw: st.DrawFn, max_rows: int = 12) -> pd.DataFrame:
+    """Graduate monitoring tables with nested counts (graduates ≥ employed ≥ in field ≥ in field in region)."""
+    cells = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["C01", "C02", "U01"]), st.sampled_from(PROGRAMS), st.integers(2015, 2025)
+            ),
+            min_size=1,
+            max_size=max_rows,
+            unique=True,
+        )
+    )
+    rows = []
+    for institution, (specialty, level), year in cells:
+        graduates = draw(st.integers(0, 200))
+        employed = draw(st.integers(0, graduates))
+        in_field = draw(st.integers(0, employed))
+        in_region = draw(st.integers(0, in_field))
+        rows.append(
+            {
+                "institution": institution,
+                "specialty": specialty,
+                "level": level,
+                "year": year,
+                "graduates": graduates,
+                "employed": employed,
+                "employed_in_field": in_field,
+                "employed_in_field_in_region": in_region,
+            }
+        )
+    return pd.DataFrame(rows)

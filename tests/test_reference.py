@@ -82,5 +82,12 @@ def test_sources_cover_every_table():
         "pension_ages",
         "exit_rates",
         "crosswalk",
+        "outcome_defaults",
     }
     assert pd.to_datetime(reference.sources()["as_of"]).notna().all()
+
+
+def test_outcome_defaults_cover_every_level_with_shares():
+    defaults = reference.outcome_defaults().set_index("level")
+    assert set(defaults.index) == set(reference.LEVELS)
+    assert ((defaults > 0) & (defaults <= 1)).all().all()

@@ -6,7 +6,7 @@
 ['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
 """
 
-from . import datasets, features, models, reference
+from . import datasets, features, models, monitoring, plot, reference, report
 from .adjust import adjust
 from .backtest import cross_validate
 from .engine import forecast
@@ -64,7 +64,10 @@ __all__ = [
     "load_table",
     "make_unique_id",
     "models",
+    "monitoring",
+    "plot",
     "reference",
+    "report",
     "to_annual",
     "write_bundle",
     "write_survey_template",

@@ -3,7 +3,8 @@
 Commands available now:
 
 - ``demo --out DIR``: the main job on the bundled synthetic cluster: validate it, write its tables, forecast
-  employment by occupation 7 years ahead, write a summary workbook (Russian by default) to ``DIR``;
+  employment by occupation 7 years ahead, write a summary workbook and the monitoring workbook (graduate
+  outcomes, employer satisfaction, institution scores; Russian by default) to ``DIR``;
 - ``validate FOLDER``: read and validate a bundle folder, report every problem, print a summary;
 - ``template PATH --year YEAR``: write the employer survey form;
 - ``forecast PANEL --h H``: forecast a panel file with ``models="auto"`` (or ``--models``) into a CSV.
@@ -135,6 +136,7 @@ def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.Dat
 def _demo(args: argparse.Namespace) -> int:
     from .engine import forecast
     from .panel import aggregate
+    from .report import monitoring_workbook
 
     out = Path(args.out)
     print(f"staffing-forecast {__version__}: demo on the bundled synthetic cluster")
@@ -151,8 +153,11 @@ def _demo(args: argparse.Namespace) -> int:
     by_occupation = aggregate(bundle.employment, by=["occupation"])
     fc = forecast(by_occupation, h=args.h, models="auto", level=[80, 95], n_jobs=args.n_jobs)
     _write_csv(fc, out / "forecast_occupation.csv")
-    print(f"5/5 writing {out / 'summary.xlsx'} and the survey form ...", flush=True)
+    print(
+        f"5/5 writing {out / 'summary.xlsx'}, {out / 'monitoring.xlsx'} and the survey form ...", flush=True
+    )
     write_summary(bundle, out / "summary.xlsx", lang=args.lang, forecast=fc)
+    monitoring_workbook(bundle, out / "monitoring.xlsx", lang=args.lang)
     write_survey_template(
         out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
     )

@@ -7,12 +7,12 @@ the whole horizon; a missing one is an error that lists what is missing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from .errors import ConfigError, SchemaError
 from .schema import DS, FREQUENCIES, UNIQUE_ID, infer_freq, key_columns, make_unique_id
@@ -178,6 +178,10 @@ class Log1p:
         return np.expm1(z)
 
 
+def _bounded_search(fun: Callable[[float], float]) -> optimize.OptimizeResult:
+    return optimize.minimize_scalar(fun, bounds=(-1.0, 2.0), method="bounded")
+
+
 @dataclass
 class BoxCox:
     """Box–Cox transform of ``y + shift`` with λ estimated by maximum likelihood in [-1, 2] (or given).
@@ -204,10 +208,10 @@ class BoxCox:
             if np.ptp(shifted) == 0:
                 self.lmbda_ = 1.0
             else:
-                _, lmbda = stats.boxcox(shifted)
-                # Outside [-1, 2] the transform loses precision and its back-transform becomes unstable; this
-                # is the range used by Guerrero's and the forecast package's searches.
-                self.lmbda_ = float(np.clip(lmbda, -1.0, 2.0))
+                # Search only [-1, 2]: outside it the transform loses precision and its back-transform becomes
+                # unstable (the range of Guerrero's and the forecast package's searches).
+                lmbda = stats.boxcox_normmax(shifted, method="mle", optimizer=_bounded_search)
+                self.lmbda_ = float(lmbda)
         else:
             self.lmbda_ = float(self.lmbda)
         return self

@@ -34,6 +34,7 @@ __all__ = [
     "exit_rates",
     "occupation_groups",
     "occupations",
+    "outcome_defaults",
     "pension_ages",
     "sectors",
     "sources",
@@ -100,6 +101,15 @@ _SOURCES = [
         "2025-01-01",
     ),
     (
+        "outcome_defaults",
+        "Default completion and chained graduate-outcome shares (p_emp, p_field, p_region) by level, used "
+        "only where the monitoring tables have nothing: an ASSUMPTION anchored on national figures "
+        "(college graduates employed: 76 % of the 2021 cohort, 62 % of 2022; non-completion in higher "
+        "education 15–40 % by specialty)",
+        "Мониторинг трудоустройства выпускников (Минпросвещения, Минобрнауки); staffing_forecast default",
+        "2025-01-01",
+    ),
+    (
         "crosswalk",
         "Default occupation → specialty and level shares: an ASSUMPTION to be replaced by the "
         "employer survey (graduates hired by specialty) or a regional study",
@@ -144,6 +154,25 @@ def durations() -> pd.DataFrame:
     out = _read("durations").copy()
     out["months"] = out["months"].astype(int)
     out["years"] = [math.ceil(m / 12) for m in out["months"]]
+    return out
+
+
+def outcome_defaults() -> pd.DataFrame:
+    """Default completion and graduate-outcome shares by level (an assumption; see :func:`sources`).
+
+    Columns ``level``, ``completion`` (graduates / intake of the cohort), ``p_emp`` (employed / graduates),
+    ``p_field`` (employed in the field / employed) and ``p_region`` (in the field and in the region / in the
+    field). :func:`staffing_forecast.monitoring.quota_shares` uses them only where the monitoring data has
+    nothing, and says so.
+
+    Examples
+    --------
+    >>> outcome_defaults().set_index("level").loc["bachelor", "p_emp"]
+    np.float64(0.8)
+    """
+    out = _read("outcome_defaults").copy()
+    for column in ("completion", "p_emp", "p_field", "p_region"):
+        out[column] = out[column].astype(float)
     return out
 
 

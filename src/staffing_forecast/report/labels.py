@@ -1,0 +1,129 @@
+"""Column headers and values of reports, in Russian (the default for officials) and English.
+
+Every column a report shows is listed once here with its kind, which decides its number format. A column
+missing from the list keeps its internal name, so a new column never breaks a report; a test checks that every
+column the library's reports write has a label.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["LANGS", "column_label", "value_label"]
+
+LANGS = ("ru", "en")
+
+# internal name: (Russian, English, kind); kind is share, index, count, number, year or text
+_COLUMNS: dict[str, tuple[str, str, str]] = {
+    # keys
+    "institution": ("Организация", "Institution", "text"),
+    "institution_name": ("Наименование организации", "Institution name", "text"),
+    "kind": ("Тип организации", "Kind", "text"),
+    "specialty": ("Код специальности", "Specialty code", "text"),
+    "specialty_name": ("Специальность", "Specialty", "text"),
+    "level": ("Уровень образования", "Level", "text"),
+    "occupation": ("Код ОКЗ", "ОКЗ code", "text"),
+    "occupation_name": ("Профессия (ОКЗ)", "Occupation", "text"),
+    "employer": ("Работодатель", "Employer", "text"),
+    "year": ("Год", "Year", "year"),
+    "first_year": ("С года", "From year", "year"),
+    "last_year": ("По год", "To year", "year"),
+    # graduate outcomes
+    "graduates": ("Выпуск, чел.", "Graduates", "count"),
+    "employed": ("Трудоустроено, чел.", "Employed", "count"),
+    "employed_in_field": ("Трудоустроено по специальности, чел.", "Employed in field", "count"),
+    "employed_in_field_in_region": (
+        "Трудоустроено по специальности в регионе, чел.",
+        "Employed in field in the region",
+        "count",
+    ),
+    "p_emp": ("Доля трудоустроенных", "Employed share", "share"),
+    "p_emp_lo": ("Доля трудоустроенных: нижняя граница", "Employed share: lower bound", "share"),
+    "p_emp_hi": ("Доля трудоустроенных: верхняя граница", "Employed share: upper bound", "share"),
+    "p_field": ("Доля работающих по специальности", "In-field share of employed", "share"),
+    "p_field_lo": ("По специальности: нижняя граница", "In-field share: lower bound", "share"),
+    "p_field_hi": ("По специальности: верхняя граница", "In-field share: upper bound", "share"),
+    "p_region": ("Доля оставшихся в регионе", "Regional retention", "share"),
+    "p_region_lo": ("Закрепление в регионе: нижняя граница", "Retention: lower bound", "share"),
+    "p_region_hi": ("Закрепление в регионе: верхняя граница", "Retention: upper bound", "share"),
+    "too_few": ("Мало данных", "Too few to judge", "text"),
+    # trends
+    "rate": ("Показатель", "Indicator", "text"),
+    "n_years": ("Лет наблюдений", "Years observed", "count"),
+    "first": ("Значение в начале", "First value", "share"),
+    "last": ("Значение в конце", "Last value", "share"),
+    "change": ("Изменение, доли", "Change", "share"),
+    "slope": ("Тренд за год, доли", "Trend per year", "share"),
+    "p_value": ("Уровень значимости (p)", "p-value", "index"),
+    "trend": ("Вывод", "Conclusion", "text"),
+    # satisfaction
+    "employers": ("Работодателей ответило", "Employers answering", "count"),
+    "answers": ("Ответов", "Answers", "count"),
+    "no_answer": ("Без оценки", "No rating", "count"),
+    "graduates_hired": ("Принято выпускников, чел.", "Graduates hired", "count"),
+    "graduates_rated": ("Оценено выпускников, чел.", "Graduates rated", "count"),
+    "response_rate": ("Доля оценённых", "Response rate", "share"),
+    "index": ("Индекс удовлетворённости (1–5)", "Satisfaction index (1–5)", "index"),
+    "index_lo": ("Индекс: нижняя граница", "Index: lower bound", "index"),
+    "index_hi": ("Индекс: верхняя граница", "Index: upper bound", "index"),
+    "satisfied": ("Доля оценок 4–5", "Share rated 4–5", "share"),
+    "satisfied_lo": ("Доля 4–5: нижняя граница", "Share 4–5: lower bound", "share"),
+    "satisfied_hi": ("Доля 4–5: верхняя граница", "Share 4–5: upper bound", "share"),
+    # scores and quota shares
+    "satisfaction_index": ("Индекс удовлетворённости (1–5)", "Satisfaction index (1–5)", "index"),
+    "satisfaction": ("Удовлетворённость (0–1)", "Satisfaction (0–1)", "share"),
+    "score": ("Интегральная оценка (0–1)", "Score (0–1)", "index"),
+    "missing": ("Нет данных по", "Missing components", "text"),
+    "completion": ("Доля завершивших обучение", "Completion", "share"),
+    "completion_lo": ("Завершение: нижняя граница", "Completion: lower bound", "share"),
+    "completion_hi": ("Завершение: верхняя граница", "Completion: upper bound", "share"),
+    "source_completion": ("Источник: завершение", "Source: completion", "text"),
+    "source_p_emp": ("Источник: трудоустройство", "Source: employed", "text"),
+    "source_p_field": ("Источник: по специальности", "Source: in field", "text"),
+    "source_p_region": ("Источник: закрепление", "Source: retention", "text"),
+    "note": ("Примечание", "Note", "text"),
+    # method sheet
+    "indicator": ("Показатель", "Indicator", "text"),
+    "formula": ("Формула", "Formula", "text"),
+    "method": ("Метод", "Method", "text"),
+}
+
+_VALUES: dict[str, tuple[str, str]] = {
+    "up": ("рост", "up"),
+    "down": ("снижение", "down"),
+    "flat": ("изменение в пределах случайных колебаний", "no change beyond noise"),
+    "too_short": ("слишком короткий ряд", "too short"),
+    "monitoring": ("мониторинг", "monitoring"),
+    "reference": ("справочное значение", "reference value"),
+    "p_emp": ("доля трудоустроенных", "employed share"),
+    "p_field": ("доля работающих по специальности", "in-field share"),
+    "p_region": ("доля оставшихся в регионе", "regional retention"),
+    "spo9": ("СПО на базе 9 классов", "college after grade 9"),
+    "spo11": ("СПО на базе 11 классов", "college after grade 11"),
+    "bachelor": ("бакалавриат", "bachelor"),
+    "specialist": ("специалитет", "specialist"),
+    "master": ("магистратура", "master"),
+    "college": ("колледж", "college"),
+    "university": ("вуз", "university"),
+}
+
+
+def column_label(column: str, lang: str) -> tuple[str, str]:
+    """Return the header of ``column`` in ``lang`` and its kind; an unknown column keeps its name, kind text."""
+    ru, en, kind = _COLUMNS.get(column, (column, column, "text"))
+    return (ru if lang == "ru" else en), kind
+
+
+def value_label(values: pd.Series, lang: str) -> pd.Series:
+    """Translate coded values (trend words, sources, yes/no) of a column into ``lang``."""
+    if values.dtype == bool:
+        return values.map({True: "да" if lang == "ru" else "yes", False: ""})
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        index = 0 if lang == "ru" else 1
+        return values.map(lambda v: _VALUES[v][index] if isinstance(v, str) and v in _VALUES else v)
+    return values
+
+
+def known_columns() -> set[str]:
+    """Every column with a label (used by the tests)."""
+    return set(_COLUMNS)
