@@ -26,7 +26,43 @@ def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
     assert (tmp_path / "survey_template.xlsx").exists()
     with pd.ExcelFile(tmp_path / "monitoring.xlsx") as book:
         assert book.sheet_names[0] == "Трудоустройство"
+    with pd.ExcelFile(tmp_path / "quota.xlsx") as book:
+        assert book.sheet_names[:2] == ["Сводка", "КЦП по специальностям"]
+    quota = pd.read_csv(tmp_path / "quota_table.csv", dtype={"specialty": str})
+    allocation = pd.read_csv(tmp_path / "quota_allocation.csv", dtype={"specialty": str})
+    assert quota["quota"].sum() == allocation["quota"].sum() > 0
     assert "done: 249 series" in capsys.readouterr().out
+
+
+def test_quota_command_on_a_bundle_folder(tmp_path, capsys, demo):
+    sf.write_bundle(demo, tmp_path / "data")
+    code = main(
+        [
+            "quota",
+            str(tmp_path / "data"),
+            "--out",
+            str(tmp_path / "out"),
+            "--models",
+            "naive",
+            "--lang",
+            "en",
+            "--n-jobs",
+            "1",
+            "--cost-short",
+            "2",
+        ]
+    )
+    assert code == 0
+    with pd.ExcelFile(tmp_path / "out" / "quota.xlsx") as book:
+        assert book.sheet_names[1] == "Quotas by specialty"
+    assert "2026" in capsys.readouterr().out
+
+
+def test_quota_command_reports_bad_policy(tmp_path, capsys, demo):
+    sf.write_bundle(demo, tmp_path / "data")
+    code = main(["quota", str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--cost-short", "50"])
+    assert code == 2
+    assert "ConfigError: Policy: the costs put the recommendation" in capsys.readouterr().err
 
 
 def test_validate_reports_problems_and_exits_2(tmp_path, capsys):

@@ -43,3 +43,20 @@ def test_plots_refuse_frames_of_the_wrong_kind(demo):
         sf.plot.satisfaction_index(demo.satisfaction)
     with pytest.raises(sf.ConfigError, match="unknown plot language"):
         sf.plot.satisfaction_index(sf.monitoring.satisfaction(demo), lang="de")
+
+
+def test_quota_ranges_and_tornado_draw_and_refuse_wrong_frames():
+    from .quota_example import EXAMPLE_POLICY, example_inputs
+
+    result = sf.quota.compute(example_inputs(), EXAMPLE_POLICY)
+    ax = sf.plot.quota_ranges(result.table, intake_year=2027)
+    assert ax.get_title() == "Рекомендуемые КЦП и диапазон сценариев, приём 2027"
+    assert len(ax.get_yticklabels()) == 2
+    with pytest.raises(sf.ConfigError, match="no rows for intake 2030"):
+        sf.plot.quota_ranges(result.table, intake_year=2030)
+    table = sf.quota.sensitivity(example_inputs(), EXAMPLE_POLICY, vary=["paid", "p_emp"])
+    ax = sf.plot.tornado(table, "09.02.07", "spo11", lang="en")
+    assert ax.get_title() == "Quota sensitivity: 09.02.07 spo11, intake 2026"
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["p_emp", "paid"]
+    with pytest.raises(sf.ConfigError, match="pass the output of sf.quota.sensitivity"):
+        sf.plot.tornado(result.table)

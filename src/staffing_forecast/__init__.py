@@ -6,7 +6,7 @@
 ['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
 """
 
-from . import datasets, features, models, monitoring, plot, reference, report
+from . import datasets, features, models, monitoring, plot, quota, reference, report
 from .adjust import adjust
 from .backtest import cross_validate
 from .engine import forecast
@@ -66,6 +66,7 @@ __all__ = [
     "models",
     "monitoring",
     "plot",
+    "quota",
     "reference",
     "report",
     "to_annual",

@@ -4,12 +4,14 @@ Commands available now:
 
 - ``demo --out DIR``: the main job on the bundled synthetic cluster: validate it, write its tables, forecast
   employment by occupation 7 years ahead, write a summary workbook and the monitoring workbook (graduate
-  outcomes, employer satisfaction, institution scores; Russian by default) to ``DIR``;
+  outcomes, employer satisfaction, institution scores; Russian by default) and the quota workbook to ``DIR``;
 - ``validate FOLDER``: read and validate a bundle folder, report every problem, print a summary;
 - ``template PATH --year YEAR``: write the employer survey form;
-- ``forecast PANEL --h H``: forecast a panel file with ``models="auto"`` (or ``--models``) into a CSV.
+- ``forecast PANEL --h H``: forecast a panel file with ``models="auto"`` (or ``--models``) into a CSV;
+- ``quota FOLDER``: forecast a bundle's employment by occupation and compute the state training quotas
+  (``quota.xlsx`` and CSV tables).
 
-Quota, run-store and service commands join as their parts of the library land.
+Run-store and service commands join as their parts of the library land.
 """
 
 from __future__ import annotations
@@ -136,30 +138,42 @@ def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.Dat
 def _demo(args: argparse.Namespace) -> int:
     from .engine import forecast
     from .panel import aggregate
+    from .quota import Inputs, compute
     from .report import monitoring_workbook
 
     out = Path(args.out)
     print(f"staffing-forecast {__version__}: demo on the bundled synthetic cluster")
-    print("1/5 generating and validating the demo cluster ...", flush=True)
+    print("1/6 generating and validating the demo cluster ...", flush=True)
     bundle = load_demo()
     print(bundle.summary().drop(columns="description").to_string())
-    print(f"2/5 writing the tables to {out / 'data'} ...", flush=True)
+    print(f"2/6 writing the tables to {out / 'data'} ...", flush=True)
     write_bundle(bundle, out / "data", format=args.format)
-    print("3/5 re-reading them to check the round trip ...", flush=True)
+    print("3/6 re-reading them to check the round trip ...", flush=True)
     if load_bundle(out / "data") != bundle:
         print("error: the tables written differ from the tables read back", file=sys.stderr)
         return 1
-    print(f"4/5 forecasting employment by occupation, {args.h} years ahead (models='auto') ...", flush=True)
+    print(f"4/6 forecasting employment by occupation, {args.h} years ahead (models='auto') ...", flush=True)
     by_occupation = aggregate(bundle.employment, by=["occupation"])
     fc = forecast(by_occupation, h=args.h, models="auto", level=[80, 95], n_jobs=args.n_jobs)
     _write_csv(fc, out / "forecast_occupation.csv")
     print(
-        f"5/5 writing {out / 'summary.xlsx'}, {out / 'monitoring.xlsx'} and the survey form ...", flush=True
+        f"5/6 writing {out / 'summary.xlsx'}, {out / 'monitoring.xlsx'} and the survey form ...", flush=True
     )
     write_summary(bundle, out / "summary.xlsx", lang=args.lang, forecast=fc)
     monitoring_workbook(bundle, out / "monitoring.xlsx", lang=args.lang)
     write_survey_template(
         out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
+    )
+    print(f"6/6 computing the state training quotas, writing {out / 'quota.xlsx'} ...", flush=True)
+    result = compute(Inputs.from_bundle(bundle, fc))
+    result.to_excel(out / "quota.xlsx", lang=args.lang)
+    _write_csv(result.table, out / "quota_table.csv")
+    _write_csv(result.allocation, out / "quota_allocation.csv")
+    first = result.table[result.table["intake_year"] == result.table["intake_year"].min()]
+    print(
+        f"quotas for intake {int(first['intake_year'].iloc[0])}: {int(first['quota'].sum())} places "
+        f"({int(first.loc[first['decision'] == 'region', 'quota'].sum())} in colleges, "
+        f"{int(first.loc[first['decision'] == 'proposal', 'quota'].sum())} proposed for universities)"
     )
     total = bundle.employment.groupby("ds")["y"].sum()
     future = fc.groupby("ds")["mean"].sum()
@@ -192,6 +206,39 @@ def _forecast(args: argparse.Namespace) -> int:
     fc = forecast(panel, h=args.h, models=models, level=args.level, n_jobs=args.n_jobs)
     _write_csv(fc, Path(args.out))
     print(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {args.out}")
+    return 0
+
+
+def _quota(args: argparse.Namespace) -> int:
+    from .engine import forecast
+    from .panel import aggregate
+    from .quota import Inputs, Policy, compute
+
+    bundle = load_bundle(args.folder)
+    policy = Policy(
+        interval_level=args.interval_level,
+        cost_short=args.cost_short,
+        max_change=args.max_change,
+        min_group=args.min_group,
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(
+        f"1/3 forecasting employment by occupation {args.h} years ahead (models={args.models!r}) ...",
+        flush=True,
+    )
+    by_occupation = aggregate(bundle.employment, by=["occupation"])
+    fc = forecast(
+        by_occupation, h=args.h, models=args.models, level=[policy.interval_level], n_jobs=args.n_jobs
+    )
+    _write_csv(fc, out / "forecast_occupation.csv")
+    print("2/3 computing the quotas ...", flush=True)
+    result = compute(Inputs.from_bundle(bundle, fc, interval_level=policy.interval_level), policy)
+    print(f"3/3 writing {out / 'quota.xlsx'} and the tables ...", flush=True)
+    result.to_excel(out / "quota.xlsx", lang=args.lang)
+    _write_csv(result.table, out / "quota_table.csv")
+    _write_csv(result.allocation, out / "quota_allocation.csv")
+    print(result.table.groupby("intake_year")["quota"].sum().rename("quota").to_string())
     return 0
 
 
@@ -230,6 +277,24 @@ def build_parser() -> argparse.ArgumentParser:
     fcst.add_argument("--n-jobs", type=int, default=-1)
     fcst.add_argument("--out", default="forecast.csv")
     fcst.set_defaults(run=_forecast)
+    quota = sub.add_parser(
+        "quota", help="forecast a bundle's employment and compute the state training quotas"
+    )
+    quota.add_argument("folder", help="a bundle folder (employment, institutions, graduates, ...)")
+    quota.add_argument("--out", default="quota-output", help="output folder (default: %(default)s)")
+    quota.add_argument("--h", type=int, default=7, help="forecast horizon in years (default: %(default)s)")
+    quota.add_argument("--models", default="auto", help="forecast model (default: %(default)s)")
+    quota.add_argument("--interval-level", type=int, default=80, help="scenario interval level, percent")
+    quota.add_argument(
+        "--cost-short", type=float, default=1.0, help="cost of a missing vs a surplus graduate"
+    )
+    quota.add_argument(
+        "--max-change", type=float, default=0.25, help="largest year-on-year change of a quota"
+    )
+    quota.add_argument("--min-group", type=int, default=15, help="smallest group worth opening")
+    quota.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of the workbook")
+    quota.add_argument("--n-jobs", type=int, default=-1)
+    quota.set_defaults(run=_quota)
     validate = sub.add_parser("validate", help="validate a bundle folder and summarise it")
     validate.add_argument("folder")
     validate.set_defaults(run=_validate)

@@ -276,7 +276,7 @@ def make_cluster(
         "plans": _plans(rng, keys, annual, alive, all_years, last, optimism[s_emp], s_emp),
         "age": _age(rng, keys, annual[:, hist].T[-1], alive[:, hist][:, -1], last),
     }
-    tables.update(_education(rng, first, last))
+    tables.update(_education(rng, first, last, scale=max(1.0, n_employers / 40)))
     tables["satisfaction"] = _satisfaction(rng, emp_ids, size, start, first, last)
     tables["crosswalk"] = _crosswalk(tables["institutions"])
     tables["drivers"] = _drivers(rng, region, first, last)
@@ -336,20 +336,27 @@ def _age(
     return out[np.repeat(alive, len(bands))].reset_index(drop=True)
 
 
-def _education(rng: np.random.Generator, first: int, last: int) -> dict[str, pd.DataFrame]:
+def _education(
+    rng: np.random.Generator, first: int, last: int, scale: float = 1.0
+) -> dict[str, pd.DataFrame]:
+    """Institutions, admissions, enrolment and graduates; ``scale`` grows the programs with the cluster."""
     dur = reference_durations().query("form == 'full_time'").set_index(["specialty", "level"])["years"]
     inst_rows, adm_rows, enr_rows, grad_rows = [], [], [], []
     for inst, name, kind, _, programs in _INSTITUTIONS:
         college = kind == "college"
         for spec, lvl in programs:
-            capacity = int(
-                rng.integers(25, 76)
-                if college
-                else rng.integers(15, 31)
-                if lvl == "master"
-                else rng.integers(25, 101)
+            capacity = round(
+                scale
+                * int(
+                    rng.integers(25, 76)
+                    if college
+                    else rng.integers(15, 31)
+                    if lvl == "master"
+                    else rng.integers(25, 101)
+                )
             )
-            inst_rows.append((inst, name, kind, spec, lvl, capacity))
+            # The recorded capacity (places the institution can teach) leaves room above today's state-funded intake.
+            inst_rows.append((inst, name, kind, spec, lvl, round(capacity * 2)))
             years_of_study = int(dur[(spec, lvl)])
             survival = 0.92 if college else 0.9
             admitted = {}

@@ -16,7 +16,7 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["outcome_rates", "satisfaction_index"]
+__all__ = ["outcome_rates", "quota_ranges", "satisfaction_index", "tornado"]
 
 _TEXT = {
     "ru": {
@@ -26,6 +26,14 @@ _TEXT = {
         "satisfaction": "Индекс удовлетворённости работодателей (1–5)",
         "interval": "доверительный интервал {level} %",
         "few": "мало данных",
+        "quota": "Рекомендуемые КЦП и диапазон сценариев, приём {year}",
+        "recommended": "рекомендация",
+        "range": "нижний — верхний сценарий",
+        "places": "мест",
+        "tornado": "Чувствительность КЦП: {what}, приём {year}",
+        "at_low": "нижнее значение показателя",
+        "at_high": "верхнее значение показателя",
+        "total": "все специальности",
     },
     "en": {
         "p_emp": "Share of graduates employed",
@@ -34,6 +42,14 @@ _TEXT = {
         "satisfaction": "Employer satisfaction index (1–5)",
         "interval": "{level} % confidence interval",
         "few": "too few to judge",
+        "quota": "Recommended quota and scenario range, intake {year}",
+        "recommended": "recommendation",
+        "range": "low — high scenario",
+        "places": "places",
+        "tornado": "Quota sensitivity: {what}, intake {year}",
+        "at_low": "input at its low value",
+        "at_high": "input at its high value",
+        "total": "all specialties",
     },
 }
 
@@ -178,4 +194,103 @@ def satisfaction_index(
     ax.set_title(text["satisfaction"])
     ax.legend(loc="lower right")
     ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def quota_ranges(
+    table: pd.DataFrame, *, intake_year: int | None = None, lang: str = "ru", ax: Axes | None = None
+) -> Axes:
+    """Draw each specialty's recommended quota with its low–high scenario range (``QuotaResult.table``).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import staffing_forecast as sf
+    >>> employment = pd.DataFrame({"occupation": "2512", "year": [2025, 2026, 2027, 2028, 2029],
+    ...     "low": 400.0, "base": [400, 410, 420, 430, 440], "high": [400, 420, 440, 460, 480]})
+    >>> capacity = pd.DataFrame({"institution": "C01", "specialty": "09.02.07", "level": "spo11", "capacity": [90]})
+    >>> crosswalk = pd.DataFrame({"occupation": "2512", "specialty": "09.02.07", "level": "spo11", "share": [1.0]})
+    >>> result = sf.quota.compute(sf.quota.Inputs(employment=employment, base_year=2025, crosswalk=crosswalk,
+    ...                                           capacity=capacity))
+    >>> len(sf.plot.quota_ranges(result.table).get_yticklabels())
+    1
+    """
+    text = _text(lang)
+    missing = {"specialty", "level", "intake_year", "quota", "low", "high"} - set(table.columns)
+    if missing:
+        raise ConfigError(f"quota_ranges: the frame lacks {sorted(missing)}; pass QuotaResult.table.")
+    if table.empty:
+        raise ConfigError(
+            "quota_ranges: the quota table is empty (no intake year within the forecast horizon)."
+        )
+    year = int(table["intake_year"].min()) if intake_year is None else int(intake_year)
+    shown = table[table["intake_year"] == year].sort_values("quota")
+    if shown.empty:
+        raise ConfigError(
+            f"quota_ranges: no rows for intake {year}; the table has {sorted(table['intake_year'].unique())}."
+        )
+    ax = _axes(ax, 0.3 * len(shown) + 1)
+    positions = np.arange(len(shown))
+    ax.hlines(positions, shown["low"], shown["high"], color="grey", lw=4, alpha=0.5, label=text["range"])
+    ax.plot(shown["quota"], positions, "o", color="C3", label=text["recommended"])
+    ax.set_yticks(positions, (shown["specialty"] + " " + shown["level"]).tolist())
+    ax.set_xlabel(text["places"])
+    ax.set_title(text["quota"].format(year=year))
+    ax.legend(loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def tornado(
+    table: pd.DataFrame,
+    specialty: str = "*",
+    level: str = "*",
+    *,
+    intake_year: int | None = None,
+    lang: str = "ru",
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw the tornado of one program (or of the total, ``"*"``) from :func:`staffing_forecast.quota.sensitivity`.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> frame = pd.DataFrame({"specialty": "*", "level": "*", "intake_year": 2026, "input": ["p_emp", "paid"],
+    ...     "quota_at_low": [120.0, 104.0], "raw_quota": 100.0, "quota_at_high": [85.0, 96.0]})
+    >>> [t.get_text() for t in tornado(frame).get_yticklabels()]
+    ['paid', 'p_emp']
+    """
+    text = _text(lang)
+    missing = {
+        "specialty",
+        "level",
+        "intake_year",
+        "input",
+        "quota_at_low",
+        "raw_quota",
+        "quota_at_high",
+    } - set(table.columns)
+    if missing:
+        raise ConfigError(
+            f"tornado: the frame lacks {sorted(missing)}; pass the output of sf.quota.sensitivity."
+        )
+    rows = table[(table["specialty"] == specialty) & (table["level"] == level)]
+    if rows.empty:
+        raise ConfigError(f"tornado: no rows for specialty {specialty!r} ({level!r}).")
+    year = int(rows["intake_year"].min()) if intake_year is None else int(intake_year)
+    rows = rows[rows["intake_year"] == year].assign(
+        swing=lambda d: (d["quota_at_high"] - d["quota_at_low"]).abs()
+    )
+    rows = rows.sort_values("swing")
+    ax = _axes(ax, 0.35 * len(rows) + 1)
+    base = float(rows["raw_quota"].iloc[0])
+    positions = np.arange(len(rows))
+    ax.barh(positions, rows["quota_at_low"] - base, left=base, color="C0", label=text["at_low"])
+    ax.barh(positions, rows["quota_at_high"] - base, left=base, color="C1", alpha=0.7, label=text["at_high"])
+    ax.axvline(base, color="black", lw=1)
+    ax.set_yticks(positions, rows["input"].tolist())
+    ax.set_xlabel(text["places"])
+    what = text["total"] if specialty == "*" else f"{specialty} {level}"
+    ax.set_title(text["tornado"].format(what=what, year=year))
+    ax.legend(loc="lower right")
     return ax

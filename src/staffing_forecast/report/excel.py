@@ -90,7 +90,7 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
     for column in frame.columns:
         label, kind = column_label(str(column), lang)
         kinds[label] = kind
-        frame[column] = value_label(frame[column], lang)
+        frame[column] = value_label(frame[column], lang, str(column))
     frame.columns = [column_label(str(c), lang)[0] for c in frame.columns]
     start = len(sheet.notes) + (1 if sheet.notes else 0)
     title = sheet.title[:31]  # Excel's limit on sheet names

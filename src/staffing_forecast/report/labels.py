@@ -82,6 +82,59 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "source_p_field": ("Источник: по специальности", "Source: in field", "text"),
     "source_p_region": ("Источник: закрепление", "Source: retention", "text"),
     "note": ("Примечание", "Note", "text"),
+    # quota
+    "intake_year": ("Год приёма", "Intake year", "year"),
+    "graduation_year": ("Год выпуска", "Graduation year", "year"),
+    "duration": ("Срок обучения, лет", "Duration, years", "count"),
+    "graduates_wanted": ("Потребность в выпускниках, чел.", "Graduates wanted", "number"),
+    "other_supply": ("Выпускники из других источников, чел.", "Other supply", "number"),
+    "yield": ("Доля принятых, дошедших до работы в регионе", "Yield per admitted student", "share"),
+    "need": ("Требуется принять, чел.", "Admissions needed", "number"),
+    "paid": ("Ожидаемый платный приём, чел.", "Expected fee-paying admissions", "number"),
+    "raw_quota": ("КЦП до сглаживания", "Quota before smoothing", "number"),
+    "previous": ("КЦП прошлого года", "Previous quota", "number"),
+    "smoothed_quota": ("КЦП после сглаживания", "Smoothed quota", "number"),
+    "quota": ("Рекомендуемые КЦП, мест", "Recommended quota, places", "count"),
+    "low": ("Нижний сценарий", "Low scenario", "number"),
+    "base": ("Базовый сценарий", "Base scenario", "number"),
+    "high": ("Верхний сценарий", "High scenario", "number"),
+    "reliability": ("Надёжность", "Reliability", "text"),
+    "reliability_notes": ("Причины низкой надёжности", "Why reliability is low", "text"),
+    "decision": ("Статус", "Status", "text"),
+    "capacity": ("Мощность, мест", "Capacity, places", "count"),
+    "exact_share": ("Расчётная доля, мест", "Exact share, places", "number"),
+    "target_quota": ("В т.ч. целевое обучение", "Of which target training", "count"),
+    "status": ("Основание", "Allocation", "text"),
+    "pipeline": ("Ожидаемый выпуск обучающихся, чел.", "Pipeline graduates", "number"),
+    "supply": ("Предложение, чел.", "Supply", "number"),
+    "demand": ("Потребность, чел.", "Demand", "number"),
+    "ratio": ("Обеспеченность", "Coverage ratio", "index"),
+    "band": ("Оценка обеспеченности", "Coverage band", "text"),
+    "scenario": ("Сценарий", "Scenario", "text"),
+    "employment": ("Численность занятых, чел.", "Employment", "number"),
+    "previous_employment": ("Численность годом ранее, чел.", "Employment a year before", "number"),
+    "expansion": ("Изменение численности, чел.", "Expansion", "number"),
+    "exits": ("Выбытие по возрасту и здоровью, чел.", "Exits", "number"),
+    "transfers": ("Переход в другие профессии, чел.", "Transfers", "number"),
+    "migration": ("Выезд из региона, чел.", "Migration", "number"),
+    "replacement": ("Замещение, чел.", "Replacement", "number"),
+    "backlog": ("Закрытие вакансий, чел.", "Backlog", "number"),
+    "openings": ("Дополнительная потребность, чел.", "Openings", "number"),
+    "quota_region": ("КЦП колледжей (решение региона)", "College quotas (region)", "count"),
+    "quota_proposal": ("КЦП вузов (предложение)", "University quotas (proposal)", "count"),
+    "programs": ("Специальностей", "Programs", "count"),
+    "low_reliability": ("Из них с низкой надёжностью", "Of which low reliability", "count"),
+    "step": ("Шаг расчёта", "Step", "text"),
+    "value": ("Значение", "Value", "text"),
+    "unit": ("Единица", "Unit", "text"),
+    "source": ("Источник", "Source", "text"),
+    "parameter": ("Параметр", "Parameter", "text"),
+    "input": ("Исходный показатель", "Input", "text"),
+    "swing": ("Размах, мест", "Swing, places", "number"),
+    "quota_at_low": ("КЦП при нижнем значении", "Quota at low value", "number"),
+    "quota_at_high": ("КЦП при верхнем значении", "Quota at high value", "number"),
+    "low_value": ("Нижнее значение", "Low value", "text"),
+    "high_value": ("Верхнее значение", "High value", "text"),
     # method sheet
     "indicator": ("Показатель", "Indicator", "text"),
     "formula": ("Формула", "Formula", "text"),
@@ -104,7 +157,27 @@ _VALUES: dict[str, tuple[str, str]] = {
     "specialist": ("специалитет", "specialist"),
     "master": ("магистратура", "master"),
     "college": ("колледж", "college"),
+    "region": ("решение региона", "region's decision"),
+    "proposal": ("предложение (вуз)", "proposal (university)"),
+    "deficit": ("дефицит", "deficit"),
+    "balanced": ("сбалансировано", "balanced"),
+    "surplus": ("избыток", "surplus"),
+    "no_demand": ("нет потребности", "no demand"),
     "university": ("вуз", "university"),
+}
+
+
+# Values whose words depend on the column ("low" is a scenario in one column and a reliability in another).
+_COLUMN_VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "scenario": {"low": ("нижний", "low"), "base": ("базовый", "base"), "high": ("верхний", "high")},
+    "reliability": {"ok": ("достаточная", "ok"), "low": ("низкая", "low")},
+    "status": {
+        "share": ("пропорционально оценке и мощности", "share by score and capacity"),
+        "capped": ("ограничено мощностью", "capped at capacity"),
+        "left_out": ("меньше минимальной группы: не открывать", "below the minimum group: not opened"),
+        "raised": ("увеличено до минимальной группы", "raised to the minimum group"),
+        "no_capacity": ("нет мощности", "no capacity"),
+    },
 }
 
 
@@ -114,13 +187,14 @@ def column_label(column: str, lang: str) -> tuple[str, str]:
     return (ru if lang == "ru" else en), kind
 
 
-def value_label(values: pd.Series, lang: str) -> pd.Series:
-    """Translate coded values (trend words, sources, yes/no) of a column into ``lang``."""
+def value_label(values: pd.Series, lang: str, column: str = "") -> pd.Series:
+    """Translate coded values (trend words, sources, yes/no) of ``column`` into ``lang``."""
     if values.dtype == bool:
         return values.map({True: "да" if lang == "ru" else "yes", False: ""})
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         index = 0 if lang == "ru" else 1
-        return values.map(lambda v: _VALUES[v][index] if isinstance(v, str) and v in _VALUES else v)
+        words = _VALUES | _COLUMN_VALUES.get(column, {})
+        return values.map(lambda v: words[v][index] if isinstance(v, str) and v in words else v)
     return values
 
 

@@ -1,0 +1,449 @@
+"""``compute``: the twelve steps of the quota method from checked inputs to institution quotas. Pure: no I/O."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import reference
+from ..errors import ConfigError, InfeasibleQuotaError
+from .allocation import allocate, round_half_up
+from .inputs import Inputs
+from .policy import Policy
+from .prepare import PROGRAM, Prepared, prepare
+from .result import QuotaResult
+from .steps import decide, roll_replacement, smooth
+
+__all__ = ["SCENARIOS", "compute"]
+
+SCENARIOS = ("low", "base", "high")
+_HIGHER_EDUCATION = {"bachelor", "specialist", "master"}
+
+
+def compute(inputs: Inputs, policy: Policy | None = None) -> QuotaResult:
+    """Turn an employment forecast by occupation into recommended state-funded admissions.
+
+    Runs the twelve steps of ``docs/quota.md``: replacement and expansion demand, openings, graduates wanted by
+    specialty, yield per admitted student, pipeline coverage, admissions needed per intake year, raw quota,
+    the decision between the low/base/high scenarios, smoothing, allocation to institutions, and the checks.
+
+    Parameters
+    ----------
+    inputs
+        The data and assumptions (:class:`Inputs`, e.g. from :meth:`Inputs.from_bundle`).
+    policy
+        The region's decisions (:class:`Policy`); default ``Policy()``.
+
+    Returns
+    -------
+    QuotaResult
+        ``.table`` (quota per specialty, level and intake year), ``.allocation`` (per institution), ``.openings``,
+        ``.graduates_wanted``, ``.coverage``, and ``.explain(specialty, level, intake_year)``.
+
+    Raises
+    ------
+    ConfigError
+        Inconsistent inputs (a crosswalk not summing to 1, a share outside 0–1, a specialty without a duration, an
+        intake year the forecast cannot reach, …), naming the specialty, level, occupation and input.
+    InfeasibleQuotaError
+        A yield of 0, or capacity below the quota or below a minimum group.
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> employment = pd.DataFrame({"occupation": "2512", "year": [2025, 2026, 2027, 2028, 2029],
+    ...     "low": [400, 404, 408, 412, 416], "base": [400, 410, 420, 430, 440], "high": [400, 416, 432, 448, 464]})
+    >>> crosswalk = pd.DataFrame({"occupation": "2512", "specialty": "09.02.07", "level": "spo11", "share": [1.0]})
+    >>> capacity = pd.DataFrame({"institution": ["C01", "C02"], "specialty": "09.02.07", "level": "spo11",
+    ...     "capacity": [60, 40]})
+    >>> result = sf.quota.compute(sf.quota.Inputs(employment=employment, base_year=2025, crosswalk=crosswalk,
+    ...                                           capacity=capacity))
+    >>> result.table[["intake_year", "quota"]].to_dict("records")
+    [{'intake_year': 2026, 'quota': 68}]
+    >>> result.allocation["quota"].tolist()
+    [41, 27]
+    """
+    policy = policy if policy is not None else Policy()
+    prepared = prepare(inputs, policy)
+    units, unit_crosswalk = _units(prepared, policy)
+    openings = _openings(prepared, units)
+    wanted = _graduates_wanted(openings, units, unit_crosswalk)
+    coverage = _coverage(prepared, wanted)
+    table, unreachable = _table(prepared, policy, wanted, units, unit_crosswalk)
+    allocation = _allocation(prepared, policy, table)
+    return QuotaResult(
+        table=table,
+        allocation=allocation,
+        openings=openings,
+        graduates_wanted=wanted,
+        coverage=coverage,
+        units=units,
+        unit_crosswalk=unit_crosswalk,
+        programs=prepared.programs,
+        unreachable=unreachable,
+        inputs=inputs,
+        policy=policy,
+        sources=prepared.sources,
+        adjustments=prepared.adjustments,
+        base_year=prepared.base_year,
+    )
+
+
+def _units(p: Prepared, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Occupations, with those employing fewer than ``min_cell`` merged into one unit per 3-digit group."""
+    base = p.employment.xs(p.base_year, level="year")["base"]
+    occupation = p.occupation.assign(employment=base.reindex(p.occupation.index).fillna(0.0))
+    small = occupation["employment"] < policy.min_cell
+    unit = pd.Series(occupation.index, index=occupation.index)
+    for group, members in occupation[small].groupby("group"):
+        if len(members) > 1:
+            unit[members.index] = f"{group}*"
+    occupation["unit"] = unit
+    weight = occupation["employment"].where(
+        occupation.groupby("unit")["employment"].transform("sum") > 0, 1.0
+    )
+    occupation["weight"] = weight
+    rows = []
+    for name, members in occupation.groupby("unit", sort=True):
+        w = members["weight"].to_numpy(float)
+        w = w / w.sum()
+        age = p.age_shares.loc[members.index].to_numpy(float)
+        rows.append(
+            {
+                "unit": name,
+                "members": ", ".join(members.index),
+                "group": members["group"].iloc[0],
+                "transfer": float(w @ members["transfer"].to_numpy(float)),
+                "migrate": float(w @ members["migrate"].to_numpy(float)),
+                "grad_share": float(w @ members["grad_share"].to_numpy(float)),
+                "vacancies": float(members["vacancies"].sum()),
+                "employers": float(members["employers"].max()),
+                "base_employment": float(members["employment"].sum()),
+                **dict(zip(reference.AGE_BANDS, w @ age, strict=True)),
+            }
+        )
+    units = pd.DataFrame(rows).set_index("unit")
+    # Each unit's crosswalk is its members' crosswalks weighted by the graduates they hire (employment × share).
+    cw = p.crosswalk.merge(
+        occupation[["unit", "weight", "grad_share"]], left_on="occupation", right_index=True
+    )
+    cw["w"] = cw["weight"] * cw["grad_share"] * cw["share"]
+    totals = cw.groupby("unit")["w"].transform("sum")
+    fallback = (
+        cw["weight"] * cw["share"] / cw.groupby("unit")["weight"].transform("sum").where(lambda s: s > 0, 1)
+    )
+    cw["share"] = np.where(totals > 0, cw["w"] / totals.where(totals > 0, 1), fallback)
+    unit_crosswalk = cw.groupby(["unit", *PROGRAM], as_index=False)["share"].sum()
+    return units, unit_crosswalk
+
+
+def _openings(p: Prepared, units: pd.DataFrame) -> pd.DataFrame:
+    """Steps 1–3 per unit, year and scenario."""
+    years = list(range(p.base_year, p.last_year + 1))
+    members = {u: m.split(", ") for u, m in units["members"].items()}
+    exit_rates = p.exit_rates.to_numpy(float)
+    age = units[list(reference.AGE_BANDS)].to_numpy(float)
+    backlog = np.zeros(len(years) - 1)
+    n = min(len(backlog), len(p.backlog_shares))
+    backlog[:n] = p.backlog_shares[:n]
+    frames = []
+    for scenario in ("low", "base", "high"):
+        table = p.employment[scenario].unstack("year").reindex(columns=years)
+        employment = np.vstack([table.loc[members[u]].sum(axis=0).to_numpy(float) for u in units.index])
+        steps = roll_replacement(
+            employment, age, exit_rates, units["transfer"].to_numpy(float), units["migrate"].to_numpy(float)
+        )
+        replacement = steps["exits"] + steps["transfers"] + steps["migration"]
+        backlog_part = units["vacancies"].to_numpy(float)[:, None] * backlog[None, :]
+        openings = np.maximum(0.0, steps["expansion"] + replacement) + backlog_part
+        for i, unit in enumerate(units.index):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "occupation": unit,
+                        "year": years[1:],
+                        "scenario": scenario,
+                        "employment": employment[i, 1:],
+                        "previous_employment": employment[i, :-1],
+                        "expansion": steps["expansion"][i],
+                        "exits": steps["exits"][i],
+                        "transfers": steps["transfers"][i],
+                        "migration": steps["migration"][i],
+                        "replacement": replacement[i],
+                        "backlog": backlog_part[i],
+                        "openings": openings[i],
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _graduates_wanted(
+    openings: pd.DataFrame, units: pd.DataFrame, unit_crosswalk: pd.DataFrame
+) -> pd.DataFrame:
+    """Step 4: ``N[s, l, t, k] = Σ_o O[o, t, k] · grad_share[o] · M[o, s, l]``."""
+    merged = openings[["occupation", "year", "scenario", "openings"]].merge(
+        unit_crosswalk.rename(columns={"unit": "occupation"}), on="occupation"
+    )
+    merged["graduates_wanted"] = (
+        merged["openings"] * merged["occupation"].map(units["grad_share"]) * merged["share"]
+    )
+    return merged.groupby([*PROGRAM, "year", "scenario"], as_index=False, sort=True)["graduates_wanted"].sum()
+
+
+def _wanted_lookup(wanted: pd.DataFrame) -> pd.Series:
+    return wanted.set_index([*PROGRAM, "year", "scenario"])["graduates_wanted"]
+
+
+def _coverage(p: Prepared, wanted: pd.DataFrame) -> pd.DataFrame:
+    """Step 6: ``(pipeline · p_emp · p_field · p_region + other_supply) / N[base]`` with its band."""
+    columns = [*PROGRAM, "year", "pipeline", "other_supply", "supply", "demand", "ratio", "band"]
+    if p.pipeline is None or p.pipeline.empty:
+        return pd.DataFrame(columns=columns)
+    pipeline = p.pipeline.groupby([*PROGRAM, "year"], as_index=False)["graduates"].sum()
+    pipeline = pipeline[pipeline["year"].between(p.base_year + 1, p.last_year)]
+    outcome = p.programs.set_index(PROGRAM)[["p_emp", "p_field", "p_region"]].prod(axis=1).rename("outcome")
+    out = pipeline.merge(outcome, left_on=PROGRAM, right_index=True, how="inner")
+    other = (
+        p.other_supply.groupby([*PROGRAM, "year"])["persons"].sum()
+        if len(p.other_supply)
+        else pd.Series(dtype=float)
+    )
+    keys = pd.MultiIndex.from_frame(out[[*PROGRAM, "year"]])
+    out["other_supply"] = other.reindex(keys).fillna(0.0).to_numpy(float) if len(other) else 0.0
+    out["pipeline"] = out["graduates"].astype(float)
+    out["supply"] = out["pipeline"] * out["outcome"] + out["other_supply"]
+    lookup = _wanted_lookup(wanted)
+    out["demand"] = [
+        float(lookup.get((s, lv, y, "base"), 0.0))
+        for s, lv, y in zip(out["specialty"], out["level"], out["year"], strict=True)
+    ]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["ratio"] = np.where(
+            out["demand"] > 0, out["supply"] / out["demand"].where(out["demand"] > 0, 1), np.nan
+        )
+    out["band"] = np.select(
+        [out["demand"] <= 0, out["ratio"] < 0.8, out["ratio"] > 1.2],
+        ["no_demand", "deficit", "surplus"],
+        "balanced",
+    )
+    return out[columns].sort_values([*PROGRAM, "year"]).reset_index(drop=True)
+
+
+def _intake_years(p: Prepared, policy: Policy, duration: int, specialty: str, level: str) -> list[int]:
+    if policy.intake_years is None:
+        return list(range(p.base_year + 1, p.last_year - duration + 1))
+    for year in policy.intake_years:
+        if year <= p.base_year:
+            raise ConfigError(
+                f"Policy.intake_years: {year} is not after the base year {p.base_year}; quotas are set for future intakes."
+            )
+        if year + duration > p.last_year:
+            raise ConfigError(
+                f"Policy.intake_years: specialty {specialty} ({level}) admitted in {year} graduates in "
+                f"{year + duration}, after the forecast's last year {p.last_year}; forecast to {year + duration} at "
+                f"least, or leave intake_years=None to get every reachable year."
+            )
+    return list(policy.intake_years)
+
+
+def _table(
+    p: Prepared, policy: Policy, wanted: pd.DataFrame, units: pd.DataFrame, unit_crosswalk: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Steps 7–10 and the specialty totals of step 11, with reliability flags."""
+    lookup = _wanted_lookup(wanted)
+    other = (
+        p.other_supply.groupby([*PROGRAM, "year"])["persons"].sum()
+        if len(p.other_supply)
+        else pd.Series(dtype=float)
+    )
+    # The paid admissions of a program's own intake year, else of every year (intake_year −1).
+    paid_of = {
+        (str(r.specialty), str(r.level), int(r.intake_year)): float(r.persons)
+        for r in p.paid.itertuples(index=False)
+    }
+    capacity = p.capacity
+    behind = unit_crosswalk.assign(
+        employment=unit_crosswalk["unit"].map(units["base_employment"]) * unit_crosswalk["share"],
+        employers=unit_crosswalk["unit"].map(units["employers"]),
+    )
+    behind = behind[behind["share"] > 0]
+    rows, unreachable = [], []
+    for program in p.programs.to_dict("records"):
+        s, lv = str(program["specialty"]), str(program["level"])
+        duration, program_yield = int(program["duration"]), float(program["yield"])
+        years = _intake_years(p, policy, duration, s, lv)
+        if not years:
+            unreachable.append(
+                {
+                    "specialty": s,
+                    "level": lv,
+                    "duration": duration,
+                    "first_graduation": p.base_year + 1 + duration,
+                    "last_forecast_year": p.last_year,
+                }
+            )
+            continue
+        mine = behind[(behind["specialty"] == s) & (behind["level"] == lv)]
+        employment_behind = float(mine["employment"].sum())
+        employers = float(mine["employers"].min()) if len(mine) else np.nan
+        previous = p.previous.get((s, lv))
+        previous = None if previous is None or pd.isna(previous) else float(previous)
+        offered = capacity[(capacity["specialty"] == s) & (capacity["level"] == lv)]
+        usable = offered[(offered["capacity"] >= policy.min_group) & (offered["score"] > 0)]
+        for a in years:
+            g = a + duration
+            supply = float(other.get((s, lv, g), 0.0)) if len(other) else 0.0
+            demand = {k: float(lookup.get((s, lv, g, k), 0.0)) for k in ("low", "base", "high")}
+            need = {k: max(0.0, demand[k] - supply) / program_yield for k in demand}
+            paid_a = paid_of.get((s, lv, a), paid_of.get((s, lv, -1), 0.0))
+            k0 = sorted(max(0.0, need[k] - paid_a) for k in need)
+            needs = sorted(need.values())
+            raw = decide(k0, policy.quantile, policy.quantile_range)
+            smoothed = smooth(raw, previous, policy.max_change)
+            total = round_half_up(smoothed)
+            small = ""
+            if 0 < total < policy.min_group:
+                small = policy.small_total
+                total = 0 if policy.small_total == "drop" else policy.min_group
+            if total > int(usable["capacity"].sum()):
+                listing = ", ".join(f"{r.institution} {r.capacity}" for r in offered.itertuples()) or "none"
+                raise InfeasibleQuotaError(
+                    f"specialty {s} ({lv}), intake {a}: the quota of {total} exceeds the capacity of the institutions "
+                    f"that can open a group of at least {policy.min_group} ({int(usable['capacity'].sum())}; all "
+                    f"institutions: {listing}); raise their capacity in Inputs.capacity, lower min_group, or add an "
+                    "institution."
+                )
+            reasons = []
+            if employment_behind < policy.min_cell:
+                reasons.append(f"employment behind it {employment_behind:.0f} < {policy.min_cell:g}")
+            if k0[2] > 2 * k0[0]:
+                reasons.append("high/low scenario ratio > 2" if k0[0] > 0 else "low scenario is 0")
+            if not np.isnan(employers) and employers < policy.min_employers:
+                reasons.append(f"fewer than {policy.min_employers} employers report its occupations")
+            rows.append(
+                {
+                    "specialty": s,
+                    "level": lv,
+                    "intake_year": a,
+                    "graduation_year": g,
+                    "duration": duration,
+                    "graduates_wanted": decide(
+                        sorted(demand.values()), policy.quantile, policy.quantile_range
+                    ),
+                    "other_supply": supply,
+                    "yield": program_yield,
+                    "need": decide(needs, policy.quantile, policy.quantile_range),
+                    "paid": paid_a,
+                    "raw_quota": raw,
+                    "previous": previous if previous is not None else np.nan,
+                    "smoothed_quota": smoothed,
+                    "quota": total,
+                    "low": k0[0],
+                    "base": k0[1],
+                    "high": k0[2],
+                    "small_total": small,
+                    "reliability": "low" if reasons else "ok",
+                    "reliability_notes": "; ".join(reasons),
+                    "decision": "proposal" if lv in _HIGHER_EDUCATION else "region",
+                }
+            )
+            previous = float(total)  # the next intake year is smoothed against this recommendation
+    columns = [
+        *PROGRAM,
+        "intake_year",
+        "graduation_year",
+        "duration",
+        "graduates_wanted",
+        "other_supply",
+        "yield",
+        "need",
+        "paid",
+        "raw_quota",
+        "previous",
+        "smoothed_quota",
+        "quota",
+        "low",
+        "base",
+        "high",
+        "small_total",
+        "reliability",
+        "reliability_notes",
+        "decision",
+    ]
+    table = pd.DataFrame(rows, columns=columns)
+    table["quota"] = table["quota"].astype(np.int64)
+    return table, pd.DataFrame(
+        unreachable, columns=[*PROGRAM, "duration", "first_graduation", "last_forecast_year"]
+    )
+
+
+def _target_share(shares: dict[tuple[str, str], float], specialty: str, level: str) -> float:
+    """The target-training share of a program: its own row, else a ``*`` row, else 0."""
+    for key in ((specialty, level), (specialty, "*"), ("*", level), ("*", "*")):
+        if key in shares:
+            return shares[key]
+    return 0.0
+
+
+def _allocation(p: Prepared, policy: Policy, table: pd.DataFrame) -> pd.DataFrame:
+    """Step 11: places per institution, and the target-training part of each."""
+    target = {
+        (str(r.specialty), str(r.level)): float(r.share) for r in p.target_share.itertuples(index=False)
+    }
+    by_program = {key: frame for key, frame in p.capacity.groupby(PROGRAM, sort=False)}
+    institutions = {key: list(frame.itertuples(index=False)) for key, frame in by_program.items()}
+    rows = []
+    for row in table.itertuples(index=False):
+        offered = by_program.get((row.specialty, row.level))
+        if offered is None:
+            continue
+        try:
+            result = allocate(
+                int(row.quota),
+                offered["capacity"].to_numpy(),
+                offered["score"].to_numpy(float),
+                min_group=policy.min_group,
+                method=policy.apportionment,
+            )
+        except ValueError as error:  # capacities that cannot hold the quota in groups of at least min_group
+            listing = ", ".join(f"{r.institution} {r.capacity}" for r in offered.itertuples())
+            raise InfeasibleQuotaError(
+                f"specialty {row.specialty} ({row.level}), intake {row.intake_year}: {row.quota} places cannot be "
+                f"shared in groups of at least {policy.min_group} within the capacities ({listing}); {error}."
+            ) from None
+        target_share = _target_share(target, row.specialty, row.level)
+        for i, inst in enumerate(institutions[(row.specialty, row.level)]):
+            places = int(result.places[i])
+            rows.append(
+                {
+                    "institution": inst.institution,
+                    "kind": inst.kind,
+                    "specialty": row.specialty,
+                    "level": row.level,
+                    "intake_year": row.intake_year,
+                    "capacity": int(inst.capacity),
+                    "score": float(inst.score),
+                    "exact_share": float(result.exact[i]),
+                    "quota": places,
+                    "target_quota": round_half_up(target_share * places),
+                    "status": result.status[i],
+                    "decision": "proposal" if inst.kind == "university" else "region",
+                }
+            )
+    columns = [
+        "institution",
+        "kind",
+        *PROGRAM,
+        "intake_year",
+        "capacity",
+        "score",
+        "exact_share",
+        "quota",
+        "target_quota",
+        "status",
+        "decision",
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    out[["quota", "target_quota", "capacity"]] = out[["quota", "target_quota", "capacity"]].astype(np.int64)
+    return out.sort_values(["specialty", "level", "intake_year", "institution"]).reset_index(drop=True)

@@ -1,0 +1,392 @@
+"""``QuotaResult``: the quota tables, and the explanation of every number as a tree of the method's steps."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from .inputs import Inputs
+from .policy import Policy
+
+__all__ = ["Explanation", "QuotaResult"]
+
+
+@dataclass
+class Explanation:
+    """One step of the method: its value, unit, formula, where the inputs came from, and the steps below it."""
+
+    step: str
+    value: float | int | str | None
+    unit: str = ""
+    formula: str = ""
+    source: str = ""
+    children: list[Explanation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The tree as plain dicts and lists (for JSON)."""
+        value = self.value
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and not np.isfinite(value):
+            value = None
+        out: dict[str, Any] = {"step": self.step, "value": value, "unit": self.unit}
+        if self.formula:
+            out["formula"] = self.formula
+        if self.source:
+            out["source"] = self.source
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The tree as JSON text (UTF-8, Russian characters kept)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    def find(self, step: str) -> Explanation:
+        """The first node (depth first) whose step starts with ``step``."""
+        if self.step.startswith(step):
+            return self
+        for child in self.children:
+            try:
+                return child.find(step)
+            except KeyError:
+                continue
+        raise KeyError(step)
+
+    def lines(self, depth: int = 0) -> list[str]:
+        value = self.value
+        shown = f"{value:,.2f}" if isinstance(value, float) else str(value)
+        text = f"{'  ' * depth}{self.step}: {shown} {self.unit}".rstrip()
+        if self.formula:
+            text += f"   [{self.formula}]"
+        if self.source:
+            text += f"   ({self.source})"
+        return [text] + [line for c in self.children for line in c.lines(depth + 1)]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+@dataclass
+class QuotaResult:
+    """What :func:`compute` returns: every intermediate table, and explanations on demand.
+
+    Attributes
+    ----------
+    table
+        One row per specialty, level and intake year: ``need``, ``raw_quota``, ``smoothed_quota``, ``quota`` (the
+        recommendation), the scenario values ``low``, ``base``, ``high``, ``reliability`` and more.
+    allocation
+        One row per institution, specialty, level and intake year: ``capacity``, ``score``, ``quota``,
+        ``target_quota``, ``status`` and ``decision`` (``proposal`` for universities).
+    openings
+        Per occupation (or merged group, ending in ``*``), year and scenario: ``expansion``, ``exits``,
+        ``transfers``, ``migration``, ``replacement``, ``backlog`` and ``openings``.
+    graduates_wanted
+        Per specialty, level, year and scenario.
+    coverage
+        Pipeline coverage per specialty, level and year with its band (``deficit`` < 0.8 ≤ ``balanced`` ≤ 1.2 <
+        ``surplus``; ``no_demand``); empty without a pipeline.
+    unreachable
+        Specialties whose graduates the forecast horizon does not reach for any intake year.
+    """
+
+    table: pd.DataFrame
+    allocation: pd.DataFrame
+    openings: pd.DataFrame
+    graduates_wanted: pd.DataFrame
+    coverage: pd.DataFrame
+    units: pd.DataFrame
+    unit_crosswalk: pd.DataFrame
+    programs: pd.DataFrame
+    unreachable: pd.DataFrame
+    inputs: Inputs
+    policy: Policy
+    sources: dict[str, str]
+    adjustments: pd.DataFrame | None
+    base_year: int
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Every table by name, plus ``policy`` and ``sources`` as two-column frames (for services and files)."""
+        return {
+            "table": self.table,
+            "allocation": self.allocation,
+            "openings": self.openings,
+            "graduates_wanted": self.graduates_wanted,
+            "coverage": self.coverage,
+            "units": self.units.reset_index(),
+            "unreachable": self.unreachable,
+            "policy": pd.DataFrame(
+                [(k, str(v)) for k, v in self.policy.to_dict().items()], columns=["parameter", "value"]
+            ),
+            "sources": pd.DataFrame(sorted(self.sources.items()), columns=["input", "source"]),
+        }
+
+    def to_json(self) -> str:
+        """The tables as JSON (records; NaN as null), with the policy and sources."""
+        out: dict[str, Any] = {}
+        for name, frame in self.to_frames().items():
+            out[name] = json.loads(frame.to_json(orient="records", force_ascii=False))
+        out["policy"] = {
+            k: (list(v) if isinstance(v, tuple) else v) for k, v in self.policy.to_dict().items()
+        }
+        out["base_year"] = self.base_year
+        return json.dumps(out, ensure_ascii=False)
+
+    def to_excel(self, path: str | os.PathLike[str], lang: str = "ru") -> Path:
+        """Write the quota workbook; see :func:`staffing_forecast.report.quota_workbook`."""
+        from ..report import quota_workbook  # reports sit above the calculator in the data flow
+
+        return quota_workbook(self, path, lang=lang)
+
+    def explain(self, specialty: str, level: str, intake_year: int) -> Explanation:
+        """The tree of every step behind one quota: values, units, formulas and input sources.
+
+        Examples
+        --------
+        >>> import staffing_forecast as sf
+        >>> employment = pd.DataFrame({"occupation": "2512", "year": [2025, 2026, 2027, 2028, 2029],
+        ...     "low": 400.0, "base": [400, 410, 420, 430, 440], "high": [400, 420, 440, 460, 480]})
+        >>> crosswalk = pd.DataFrame({"occupation": "2512", "specialty": "09.02.07", "level": "spo11", "share": [1.0]})
+        >>> capacity = pd.DataFrame({"institution": "C01", "specialty": "09.02.07", "level": "spo11", "capacity": [90]})
+        >>> result = sf.quota.compute(sf.quota.Inputs(employment=employment, base_year=2025, crosswalk=crosswalk,
+        ...                                           capacity=capacity))
+        >>> tree = result.explain("09.02.07", "spo11", 2026)
+        >>> tree.step, bool(tree.value == result.table["quota"].iloc[0])
+        ('quota', True)
+        """
+        rows = self.table[
+            (self.table["specialty"] == str(specialty))
+            & (self.table["level"] == str(level))
+            & (self.table["intake_year"] == int(intake_year))
+        ]
+        if rows.empty:
+            known = (
+                self.table[["specialty", "level", "intake_year"]].drop_duplicates().to_records(index=False)
+            )
+            raise ConfigError(
+                f"explain: no quota for specialty {specialty} ({level}), intake {intake_year}; the table has "
+                f"{[tuple(r) for r in known[:12]]}{' …' if len(known) > 12 else ''}."
+            )
+        row = rows.iloc[0]
+        return _explain(self, row)
+
+
+def _source(result: QuotaResult, name: str) -> str:
+    return result.sources.get(name, "given")
+
+
+def _explain(result: QuotaResult, row: pd.Series) -> Explanation:
+    policy = result.policy
+    s, lv, a, g = row["specialty"], row["level"], int(row["intake_year"]), int(row["graduation_year"])
+    program = result.programs.set_index(["specialty", "level"]).loc[(s, lv)]
+    q = policy.quantile
+    scenarios = []
+    for scenario in ("low", "base", "high"):
+        scenarios.append(_scenario_tree(result, row, program, scenario))
+    raw = Explanation(
+        "raw_quota",
+        float(row["raw_quota"]),
+        "persons",
+        f"quantile q = cost_short / (cost_short + cost_surplus) = {q:.3f}, interpolated between the sorted "
+        f"scenario quotas low {row['low']:.2f}, base {row['base']:.2f}, high {row['high']:.2f} (low and high at the "
+        f"{policy.quantile_range[0]:.2f} and {policy.quantile_range[1]:.2f} quantiles of a "
+        f"{policy.interval_level} % interval; summing bounds across occupations treats their errors as perfectly "
+        "correlated: a deliberately wide range)",
+        "step 9",
+        scenarios,
+    )
+    previous = row["previous"]
+    smoothed = Explanation(
+        "smoothed_quota",
+        float(row["smoothed_quota"]),
+        "persons",
+        (
+            f"clip(raw, (1 − {policy.max_change}) · previous, (1 + {policy.max_change}) · previous), previous = "
+            f"{previous:g}"
+            if pd.notna(previous) and previous > 0
+            else "no previous quota: no smoothing"
+        ),
+        "step 10; previous: "
+        + (
+            "Inputs.previous"
+            if a
+            == result.table[(result.table["specialty"] == s) & (result.table["level"] == lv)][
+                "intake_year"
+            ].min()
+            else "the recommendation for the year before"
+        ),
+        [raw],
+    )
+    note = (
+        f"rounded half up; {row['small_total']} below min_group {policy.min_group}"
+        if row["small_total"]
+        else "rounded half up"
+    )
+    allocation = result.allocation[
+        (result.allocation["specialty"] == s)
+        & (result.allocation["level"] == lv)
+        & (result.allocation["intake_year"] == a)
+    ]
+    institutions = [
+        Explanation(
+            f"institution {r.institution}",
+            int(r.quota),
+            "places",
+            f"share of {int(row['quota'])} by score · capacity = {r.score:.3f} · {r.capacity}; exact "
+            f"{r.exact_share:.2f}; {r.status}; target training {r.target_quota}",
+            "step 11; "
+            + (
+                "university: a proposal (federal competition)"
+                if r.decision == "proposal"
+                else "college: the region's decision"
+            ),
+        )
+        for r in allocation.itertuples(index=False)
+    ]
+    children = [smoothed, *institutions]
+    if row["reliability"] == "low":
+        children.append(Explanation("reliability", "low", "", row["reliability_notes"], "reliability rules"))
+    return Explanation(
+        "quota",
+        int(row["quota"]),
+        "persons",
+        note,
+        f"specialty {s} ({lv}), intake {a}, graduates {g}",
+        children,
+    )
+
+
+def _scenario_tree(result: QuotaResult, row: pd.Series, program: pd.Series, scenario: str) -> Explanation:
+    s, lv, g = row["specialty"], row["level"], int(row["graduation_year"])
+    wanted = result.graduates_wanted
+    n = wanted[
+        (wanted["specialty"] == s)
+        & (wanted["level"] == lv)
+        & (wanted["year"] == g)
+        & (wanted["scenario"] == scenario)
+    ]
+    n_value = float(n["graduates_wanted"].sum())
+    need = max(0.0, n_value - float(row["other_supply"])) / float(program["yield"])
+    k0 = max(0.0, need - float(row["paid"]))
+    crosswalk = result.unit_crosswalk[
+        (result.unit_crosswalk["specialty"] == s) & (result.unit_crosswalk["level"] == lv)
+    ]
+    openings = result.openings[
+        (result.openings["year"] == g) & (result.openings["scenario"] == scenario)
+    ].set_index("occupation")
+    occupations = []
+    for link in crosswalk.itertuples(index=False):
+        if link.share <= 0 or link.unit not in openings.index:
+            continue
+        o = openings.loc[link.unit]
+        unit = result.units.loc[link.unit]
+        grad_share = float(unit["grad_share"])
+        members = unit["members"]
+        adjustments = _adjustments(result, members, g)
+        occupations.append(
+            Explanation(
+                f"occupation {link.unit}" + (f" (merged: {members})" if link.unit.endswith("*") else ""),
+                float(o["openings"]) * grad_share * float(link.share),
+                "graduates/yr",
+                f"openings {o['openings']:.2f} · grad_share {grad_share:.3f} · crosswalk share {link.share:.3f}",
+                f"crosswalk: {_source(result, 'crosswalk')}; grad_share: {_source(result, 'grad_share')}",
+                [
+                    Explanation(
+                        "openings",
+                        float(o["openings"]),
+                        "persons/yr",
+                        f"max(0, expansion {o['expansion']:.2f} + replacement {o['replacement']:.2f}) + backlog "
+                        f"{o['backlog']:.2f}",
+                        "step 3",
+                        [
+                            Explanation(
+                                "expansion",
+                                float(o["expansion"]),
+                                "persons/yr",
+                                f"E[{g}] {o['employment']:.2f} − E[{g - 1}] {o['previous_employment']:.2f}",
+                                f"employment forecast, {scenario} scenario",
+                                adjustments,
+                            ),
+                            Explanation(
+                                "replacement",
+                                float(o["replacement"]),
+                                "persons/yr",
+                                f"exits {o['exits']:.2f} + transfers {o['transfers']:.2f} + migration {o['migration']:.2f} "
+                                f"= E[{g - 1}] · (Σ_b ageshare · exit + transfer {unit['transfer']:.3f} + migrate "
+                                f"{unit['migrate']:.3f})",
+                                f"step 1; exit rates: {_source(result, 'exit_rates')}; age: {_source(result, 'age_shares')}",
+                            ),
+                            Explanation(
+                                "backlog",
+                                float(o["backlog"]),
+                                "persons/yr",
+                                f"backlog_share[{g}] · vacancies {unit['vacancies']:.0f}",
+                                f"vacancies: {_source(result, 'vacancies')}",
+                            ),
+                        ],
+                    )
+                ],
+            )
+        )
+    yield_node = Explanation(
+        "yield",
+        float(program["yield"]),
+        "share",
+        f"completion {program['completion']:.3f} · p_emp {program['p_emp']:.3f} · p_field {program['p_field']:.3f} · "
+        f"p_region {program['p_region']:.3f}",
+        "step 5; "
+        + "; ".join(f"{k}: {program[f'source_{k}']}" for k in ("completion", "p_emp", "p_field", "p_region")),
+    )
+    return Explanation(
+        f"scenario {scenario}",
+        k0,
+        "persons",
+        f"max(0, need {need:.2f} − paid {row['paid']:.2f})",
+        f"step 8; paid: {_source(result, 'paid')}",
+        [
+            Explanation(
+                "need",
+                need,
+                "persons",
+                f"max(0, graduates wanted {n_value:.2f} − other supply {row['other_supply']:.2f}) / yield "
+                f"{program['yield']:.4f}",
+                f"step 7; other supply: {_source(result, 'other_supply')}",
+                [
+                    Explanation(
+                        f"graduates wanted in {g}",
+                        n_value,
+                        "graduates",
+                        "Σ_o openings · grad_share · crosswalk share",
+                        "step 4",
+                        occupations,
+                    ),
+                    yield_node,
+                ],
+            )
+        ],
+    )
+
+
+def _adjustments(result: QuotaResult, members: str, year: int) -> list[Explanation]:
+    frame = result.adjustments
+    if frame is None or frame.empty:
+        return []
+    mine = frame[frame["occupation"].astype(str).isin(members.split(", ")) & (frame["year"] == year)]
+    return [
+        Explanation(
+            f"manual adjustment, occupation {r.occupation}",
+            float(r.adjustment),
+            "persons",
+            f"forecast {r.original_mean:.2f} adjusted by {r.adjustment:+.2f}",
+            str(r.reason),
+        )
+        for r in mine.itertuples(index=False)
+    ]
