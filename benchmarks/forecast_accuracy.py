@@ -7,6 +7,12 @@ coverage for each method, and the ratio of auto's MASE to the best of the three.
 Targets (issue "Models and the forecasting engine"): auto's MASE ≥ 3 % below the best of the three on every
 subset, sMAPE no worse, 95 % coverage within 3 points of 95.
 
+With ``--select`` it also measures per-series model choice by cross-validation (``sf.select`` on two rolling
+windows of the training data, candidates ``--candidates``, ties and short series to the first candidate), the
+question of whether ``models="auto"`` should choose or weight by cross-validation. Every subset ends with
+``sf.leaderboard`` over all methods (MASE, sMAPE, direction of change, 95 % coverage; wins = share of series on
+which the method has the lowest MASE).
+
     python benchmarks/forecast_accuracy.py --max-series 200 --seed 0
 """
 
@@ -65,10 +71,37 @@ def scores(
     return per_series.mean().to_dict()
 
 
+def long_frame(
+    fc: pd.DataFrame, method: str, mean: str, lo: str, hi: str, test: pd.DataFrame, cutoff
+) -> pd.DataFrame:
+    out = fc[["unique_id", "ds", mean, lo, hi]].rename(columns={mean: "mean", lo: "lo_95", hi: "hi_95"})
+    out = out.merge(test, on=["unique_id", "ds"], how="inner")
+    return out.assign(model=method, cutoff=out["unique_id"].map(cutoff))
+
+
+def select_forecast(
+    train: pd.DataFrame, h: int, season: int, freq: str, n_jobs: int, candidates: list[str]
+) -> pd.DataFrame:
+    """Per-series choice among ``candidates`` by MASE over two rolling windows of the training data."""
+    cv = sf.cross_validate(train, h=h, n_windows=2, models=candidates, freq=freq, n_jobs=n_jobs)
+    choice = sf.select(cv, "mase", train=train, season_length=season, preference=candidates)
+    every = sf.forecast(train, h=h, freq=freq, models=candidates, level=[95], n_jobs=n_jobs, progress=False)
+    return sf.pick(every, choice)
+
+
 def run_subset(
-    name: str, train: pd.DataFrame, test: pd.DataFrame, h: int, season: int, freq: str, n_jobs: int
-) -> list[dict[str, object]]:
+    name: str,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    h: int,
+    season: int,
+    freq: str,
+    n_jobs: int,
+    candidates: list[str] | None = None,
+) -> tuple[list[dict[str, object]], pd.DataFrame]:
     rows = []
+    cutoff = train.groupby("unique_id")["ds"].max()
+    frames = []
     t0 = time.perf_counter()
     auto = sf.forecast(train, h=h, freq=freq, models="auto", level=[95], n_jobs=n_jobs, progress=False)
     t_auto = time.perf_counter() - t0
@@ -80,6 +113,19 @@ def run_subset(
             **scores(train, test, auto, "mean", "lo_95", "hi_95", season),
         }
     )
+    frames.append(long_frame(auto, "auto", "mean", "lo_95", "hi_95", test, cutoff))
+    if candidates:
+        t0 = time.perf_counter()
+        chosen = select_forecast(train, h, season, freq, n_jobs, candidates)
+        rows.append(
+            {
+                "subset": name,
+                "method": "select",
+                "seconds": time.perf_counter() - t0,
+                **scores(train, test, chosen, "mean", "lo_95", "hi_95", season),
+            }
+        )
+        frames.append(long_frame(chosen, "select", "mean", "lo_95", "hi_95", test, cutoff))
     t0 = time.perf_counter()
     other = peers(train, h, season, freq, n_jobs)
     t_peers = time.perf_counter() - t0
@@ -92,7 +138,15 @@ def run_subset(
                 **scores(train, test, other, peer, f"{peer}-lo-95", f"{peer}-hi-95", season),
             }
         )
-    return rows
+        frames.append(long_frame(other, peer, peer, f"{peer}-lo-95", f"{peer}-hi-95", test, cutoff))
+    board = sf.leaderboard(
+        pd.concat(frames, ignore_index=True),
+        ["mase", "smape", "direction", "coverage"],
+        train=train,
+        season_length=season,
+        level=95,
+    )
+    return rows, board.assign(subset=name)
 
 
 def main() -> None:
@@ -104,9 +158,12 @@ def main() -> None:
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--subsets", nargs="*", default=[*M3_SUBSETS, "demo"])
     parser.add_argument("--out", default="forecast_accuracy.csv", help="where to keep the full table")
+    parser.add_argument("--select", action="store_true", help="also measure per-series choice by CV")
+    parser.add_argument("--candidates", nargs="+", default=["auto", "ets", "theta", "drift"])
     args = parser.parse_args()
     n_jobs = args.n_jobs
     rows = []
+    boards = []
     for name in args.subsets:
         if name == "demo":
             train, test, h, season = demo()
@@ -115,8 +172,12 @@ def main() -> None:
             train, test, h, season = m3(name, args.max_series, args.seed)
             freq = M3_SUBSETS[name][0]
         print(f"{name}: {train['unique_id'].nunique()} series, h={h} ...", file=sys.stderr, flush=True)
-        rows.extend(run_subset(name, train, test, h, season, freq, n_jobs))
-        print(pd.DataFrame(rows[-4:]).round(3).to_string(index=False), file=sys.stderr, flush=True)
+        subset_rows, board = run_subset(
+            name, train, test, h, season, freq, n_jobs, args.candidates if args.select else None
+        )
+        rows.extend(subset_rows)
+        boards.append(board)
+        print(board.round(3).to_string(index=False), file=sys.stderr, flush=True)
     table = pd.DataFrame(rows)
     table.to_csv(args.out, index=False)
     auto = table[table["method"] == "auto"].set_index("subset")
@@ -138,6 +199,9 @@ def main() -> None:
     print(table.round(3).to_string(index=False))
     print()
     print(summary.round(3).to_string())
+    print()
+    print("Leaderboards")
+    print(pd.concat(boards, ignore_index=True).round(3).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -42,9 +42,13 @@ def _time(step: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 
 def measure(n_employers: int, repeat: int) -> dict[str, object]:
-    bundle = sf.datasets.load_demo() if n_employers == 40 else sf.datasets.make_cluster(n_employers=n_employers)
+    bundle = (
+        sf.datasets.load_demo() if n_employers == 40 else sf.datasets.make_cluster(n_employers=n_employers)
+    )
     by_occupation = sf.aggregate(bundle.employment, by=["occupation"])
-    forecast_s, fc = _time(lambda: sf.forecast(by_occupation, h=7, models="auto", level=[80, 95], n_jobs=1), repeat)
+    forecast_s, fc = _time(
+        lambda: sf.forecast(by_occupation, h=7, models="auto", level=[80, 95], n_jobs=1), repeat
+    )
     assert isinstance(fc, pd.DataFrame)
     inputs_s, inputs = _time(lambda: sf.quota.Inputs.from_bundle(bundle, fc), repeat)
     assert isinstance(inputs, sf.quota.Inputs)

@@ -436,6 +436,7 @@ policies = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(quota_inputs(), policies)
 def test_allocations_are_whole_within_capacity_and_sum_to_the_quota(inputs, policy):
@@ -451,6 +452,7 @@ def test_allocations_are_whole_within_capacity_and_sum_to_the_quota(inputs, poli
     assert ((a["target_quota"] >= 0) & (a["target_quota"] <= a["quota"])).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(quota_inputs(), st.floats(0.5, 50))
 def test_more_employment_growth_never_lowers_a_raw_quota(inputs, extra):
@@ -465,6 +467,7 @@ def test_more_employment_growth_never_lowers_a_raw_quota(inputs, extra):
     assert (after >= before - 1e-9).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(quota_inputs(), st.floats(1.01, 1.5))
 def test_a_higher_yield_never_gives_a_higher_raw_quota(inputs, factor):
@@ -497,6 +500,7 @@ def test_zero_openings_give_zero_need(inputs):
     assert (result.table["need"] == 0).all() and (result.table["raw_quota"] == 0).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None)
 @given(quota_inputs(), st.randoms(use_true_random=False))
 def test_results_do_not_depend_on_row_order(inputs, random):

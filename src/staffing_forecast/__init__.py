@@ -6,7 +6,7 @@
 ['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
 """
 
-from . import datasets, features, models, monitoring, plot, quota, reference, report
+from . import datasets, features, models, monitoring, plot, quota, reference, report, tracking
 from .adjust import adjust
 from .backtest import cross_validate
 from .engine import forecast
@@ -30,9 +30,10 @@ from .loaders import (
     write_bundle,
     write_survey_template,
 )
-from .metrics import evaluate
+from .metrics import evaluate, leaderboard
 from .panel import aggregate, to_annual
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
+from .selection import pick, select
 
 __version__ = "0.1.0"
 
@@ -54,6 +55,7 @@ __all__ = [
     "features",
     "forecast",
     "infer_freq",
+    "leaderboard",
     "load_bundle",
     "load_csv",
     "load_excel",
@@ -65,11 +67,14 @@ __all__ = [
     "make_unique_id",
     "models",
     "monitoring",
+    "pick",
     "plot",
     "quota",
     "reference",
     "report",
+    "select",
     "to_annual",
+    "tracking",
     "write_bundle",
     "write_survey_template",
 ]

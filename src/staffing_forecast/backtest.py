@@ -58,12 +58,33 @@ def cross_validate(
     level: Sequence[int] = (),
     n_jobs: int = 1,
     freq: str | None = None,
+    window: str = "expanding",
+    input_size: int | None = None,
 ) -> pd.DataFrame:
     """Forecast from each of ``n_windows`` rolling origins and line the forecasts up with the actuals.
 
+    Parameters
+    ----------
+    panel
+        The canonical panel (``unique_id``, ``ds``, ``y`` and any keys and drivers).
+    h
+        Periods forecast from each origin.
+    n_windows
+        Number of origins; they are the last ones, ``step`` periods apart, the last ending at the panel's end.
+    step
+        Periods between origins (default ``h``: windows that do not overlap).
+    models, level, n_jobs, freq
+        As for :func:`~staffing_forecast.forecast`. Every model is fitted afresh at every origin, on data up to
+        that origin only (drivers, survey plans and transforms included).
+    window
+        ``"expanding"`` (default): all history up to each origin; ``"sliding"``: only the last ``input_size``
+        periods up to it.
+    input_size
+        Training periods per origin with ``window="sliding"``.
+
     Returns the forecast frame plus ``cutoff`` and ``y`` (the actual value), one row per series, model, cutoff
     and forecast date that has an actual. ``attrs["skipped"]`` maps ``(unique_id, cutoff)`` to why a series
-    had no forecast at that cutoff.
+    had no forecast at that cutoff: series too short for a window are reported, not silently dropped.
 
     Examples
     --------
@@ -73,6 +94,14 @@ def cross_validate(
     >>> sorted(cv["cutoff"].dt.year.unique().tolist())
     [2021, 2023]
     """
+    if window not in ("expanding", "sliding"):
+        raise ConfigError(f"cross_validate: window={window!r}; use 'expanding' or 'sliding'.")
+    if window == "sliding" and (input_size is None or input_size < 1):
+        raise ConfigError(
+            "cross_validate: window='sliding' needs input_size, the training periods per origin."
+        )
+    if window == "expanding" and input_size is not None:
+        raise ConfigError("cross_validate: input_size applies to window='sliding' only.")
     clean = check_panel(panel, freq=freq)
     freq = freq or infer_freq(clean)
     parts = []
@@ -80,6 +109,9 @@ def cross_validate(
     horizon_end = pd.DateOffset(months=FREQUENCIES[freq][0] * h)
     for cutoff in windows(clean, h, n_windows, step=step, freq=freq):
         train = clean[clean[DS] <= cutoff]
+        if input_size is not None:
+            start = cutoff - pd.DateOffset(months=FREQUENCIES[freq][0] * input_size)
+            train = train[train[DS] > start]
         future = clean[(clean[DS] > cutoff) & (clean[DS] <= cutoff + horizon_end)]
         for uid in set(clean[UNIQUE_ID]) - set(train[UNIQUE_ID]):
             skipped[(uid, cutoff)] = "no data at or before the cutoff"

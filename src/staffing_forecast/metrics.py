@@ -1,12 +1,33 @@
-"""Forecast accuracy metrics as plain functions with one signature, and ``evaluate`` over a CV frame.
+"""Forecast accuracy metrics as plain functions with one signature, ``evaluate`` and ``leaderboard``.
 
-Every metric takes ``(y, y_hat, *, lo=None, hi=None, scale=None)`` arrays for one series and returns a float.
+Every metric takes arrays of one group of forecasts, ``(y, y_hat, *, lo=None, hi=None, level=None, scale=None,
+scale_sq=None, y_last=None)``, and returns a float. Scales are per row, so one group may span several series and
+windows. Formulas (``e = y − ŷ``; means over the group's rows):
 
-- ``mase``: mean absolute error over ``scale``, the in-sample mean absolute seasonal-naive error of the training
-  data (Hyndman & Koehler 2006, IJF 22(4)).
-- ``smape``: symmetric MAPE in percent, ``200/n · Σ |y − ŷ| / (|y| + |ŷ|)`` — the M3/M4 competitions' figure
-  (0–200; utilsforecast's ``smape`` is this divided by 200). A term with ``y = ŷ = 0`` counts as 0.
-- ``coverage``: share of actuals inside ``[lo, hi]``, in percent.
+======================  ======================================================  ===========================
+metric                  formula                                                 scale
+======================  ======================================================  ===========================
+``mae``                 mean |e|                                                persons
+``rmse``                √ mean e²                                               persons
+``mape``                100 · mean |e| / |y| over rows with y ≠ 0               percent
+``smape``               200 · mean |e| / (|y| + |ŷ|) (0 when both are 0)         percent, 0–200 (M3/M4)
+``wape``                100 · Σ |e| / Σ |y|                                     percent
+``bias``                mean (ŷ − y) (positive: over-forecast)                  persons
+``mase``                mean |e| / scale, scale = mean |y_t − y_{t−m}| in-sample unitless
+``rmsse``               √ mean e² / scale_sq, scale_sq = mean (y_t − y_{t−m})²  unitless
+``coverage``            100 · share of y in [lo, hi]                            percent
+``pinball``             mean of the quantile losses of lo and hi at             persons
+                        their quantiles (1 − L)/2 and (1 + L)/2
+``winkler``             mean (hi − lo) + (2/α)(lo − y)⁺ + (2/α)(y − hi)⁺,       persons
+                        α = 1 − L/100 (the interval score)
+``direction``           100 · share of rows where sign(ŷ − y_last) =            percent
+                        sign(y − y_last), y_last the last actual at the cutoff
+======================  ======================================================  ===========================
+
+utilsforecast's ``smape`` is the M4 figure divided by 200 (0–1); the tests check every metric against
+utilsforecast where it has one, and against a slow, obvious loop. References: Hyndman & Koehler (2006), IJF
+22(4) (MASE); Makridakis et al. (2022), IJF 38(4) (RMSSE, M5); Gneiting & Raftery (2007), JASA 102 (pinball,
+interval score); BLS occupational projection evaluations (direction of change).
 """
 
 from __future__ import annotations
@@ -19,39 +40,89 @@ import pandas as pd
 from .errors import ConfigError, closest
 from .schema import CUTOFF, DS, MEAN, MODEL, UNIQUE_ID, Y, hi, lo
 
-__all__ = ["METRICS", "coverage", "evaluate", "mase", "seasonal_scale", "smape"]
+__all__ = [
+    "METRICS",
+    "bias",
+    "coverage",
+    "direction",
+    "evaluate",
+    "leaderboard",
+    "mae",
+    "mape",
+    "mase",
+    "pinball",
+    "rmse",
+    "rmsse",
+    "seasonal_scale",
+    "smape",
+    "wape",
+    "winkler",
+]
+
+Array = np.ndarray
 
 
-def seasonal_scale(insample: np.ndarray, season_length: int = 1) -> float:
-    """Mean absolute seasonal-naive error of the training data (NaN if it cannot be computed or is 0).
+def seasonal_scale(insample: np.ndarray, season_length: int = 1, power: int = 1) -> float:
+    """Mean absolute (``power=1``) or squared (``power=2``) seasonal-naive error in-sample; NaN if 0 or undefined.
 
     Examples
     --------
     >>> seasonal_scale(np.array([1.0, 3.0, 2.0, 6.0]))
     2.3333333333333335
+    >>> seasonal_scale(np.array([1.0, 3.0, 2.0, 6.0]), power=2)
+    7.0
     """
     m = season_length if insample.size > season_length else 1
     if insample.size <= m:
         return float("nan")
-    scale = float(np.mean(np.abs(insample[m:] - insample[:-m])))
+    scale = float(np.mean(np.abs(insample[m:] - insample[:-m]) ** power))
     return scale if scale > 0 else float("nan")
 
 
-def mase(y: np.ndarray, y_hat: np.ndarray, *, scale: float | None = None, **_: object) -> float:
-    """Mean absolute scaled error.
+def _need(value: object, what: str, metric: str) -> Array:
+    if value is None:
+        raise ConfigError(f"{metric} needs {what}.")
+    return np.asarray(value, dtype=float)
+
+
+def mae(y: Array, y_hat: Array, **_: object) -> float:
+    """Mean absolute error.
 
     Examples
     --------
-    >>> mase(np.array([3.0, 5.0]), np.array([2.0, 5.0]), scale=2.0)
-    0.25
+    >>> mae(np.array([3.0, 5.0]), np.array([2.0, 8.0]))
+    2.0
     """
-    if scale is None:
-        raise ConfigError("mase needs the training data's scale: pass train= to evaluate.")
-    return float(np.mean(np.abs(y - y_hat)) / scale)
+    return float(np.mean(np.abs(y - y_hat)))
 
 
-def smape(y: np.ndarray, y_hat: np.ndarray, **_: object) -> float:
-    """Symmetric MAPE in percent (M3/M4 definition, 0–200).
+def rmse(y: Array, y_hat: Array, **_: object) -> float:
+    """Root mean squared error.
+
+    Examples
+    --------
+    >>> rmse(np.array([3.0, 5.0]), np.array([2.0, 8.0]))
+    2.23606797749979
+    """
+    return float(np.sqrt(np.mean((y - y_hat) ** 2)))
+
+
+def mape(y: Array, y_hat: Array, **_: object) -> float:
+    """Mean absolute percentage error in percent, over the rows with a non-zero actual (NaN if none).
+
+    Examples
+    --------
+    >>> mape(np.array([100.0, 0.0, 50.0]), np.array([90.0, 3.0, 60.0]))
+    15.0
+    """
+    known = y != 0
+    if not known.any():
+        return float("nan")
+    return float(100 * np.mean(np.abs(y[known] - y_hat[known]) / np.abs(y[known])))
+
+
+def smape(y: Array, y_hat: Array, **_: object) -> float:
+    """Symmetric MAPE in percent (M3/M4 definition, 0–200); a row with ``y = ŷ = 0`` counts as 0.
 
     Examples
     --------
@@ -65,13 +136,57 @@ def smape(y: np.ndarray, y_hat: np.ndarray, **_: object) -> float:
     return float(200 * np.mean(terms))
 
 
+def wape(y: Array, y_hat: Array, **_: object) -> float:
+    """Weighted absolute percentage error in percent: total absolute error over total actual (NaN if 0).
+
+    Examples
+    --------
+    >>> wape(np.array([100.0, 0.0, 50.0]), np.array([90.0, 3.0, 60.0]))
+    15.333333333333334
+    """
+    total = np.sum(np.abs(y))
+    return float(100 * np.sum(np.abs(y - y_hat)) / total) if total > 0 else float("nan")
+
+
+def bias(y: Array, y_hat: Array, **_: object) -> float:
+    """Mean error ``ŷ − y``: positive when the forecast is too high.
+
+    Examples
+    --------
+    >>> bias(np.array([3.0, 5.0]), np.array([2.0, 8.0]))
+    1.0
+    """
+    return float(np.mean(y_hat - y))
+
+
+def mase(y: Array, y_hat: Array, *, scale: Array | float | None = None, **_: object) -> float:
+    """Mean absolute scaled error; ``scale`` per row (or one number) from :func:`seasonal_scale`.
+
+    Examples
+    --------
+    >>> mase(np.array([3.0, 5.0]), np.array([2.0, 5.0]), scale=2.0)
+    0.25
+    """
+    if scale is None:
+        raise ConfigError("mase needs the training data's scale: pass train= to evaluate.")
+    return float(np.mean(np.abs(y - y_hat) / np.asarray(scale, dtype=float)))
+
+
+def rmsse(y: Array, y_hat: Array, *, scale_sq: Array | float | None = None, **_: object) -> float:
+    """Root mean squared scaled error; ``scale_sq`` from :func:`seasonal_scale` with ``power=2``.
+
+    Examples
+    --------
+    >>> rmsse(np.array([3.0, 5.0]), np.array([1.0, 5.0]), scale_sq=2.0)
+    1.0
+    """
+    if scale_sq is None:
+        raise ConfigError("rmsse needs the training data's squared scale: pass train= to evaluate.")
+    return float(np.sqrt(np.mean((y - y_hat) ** 2 / np.asarray(scale_sq, dtype=float))))
+
+
 def coverage(
-    y: np.ndarray,
-    y_hat: np.ndarray,
-    *,
-    lo: np.ndarray | None = None,
-    hi: np.ndarray | None = None,
-    **_: object,
+    y: Array, y_hat: Array, *, lo: Array | None = None, hi: Array | None = None, **_: object
 ) -> float:
     """Share of actuals inside the interval, in percent.
 
@@ -85,7 +200,136 @@ def coverage(
     return float(100 * np.mean((y >= lo) & (y <= hi)))
 
 
-METRICS: dict[str, Callable[..., float]] = {"mase": mase, "smape": smape, "coverage": coverage}
+def pinball(
+    y: Array,
+    y_hat: Array,
+    *,
+    lo: Array | None = None,
+    hi: Array | None = None,
+    level: int | None = None,
+    **_: object,
+) -> float:
+    """Mean quantile (pinball) loss of the interval bounds at their quantiles ``(1 ∓ L/100)/2``.
+
+    Examples
+    --------
+    >>> pinball(np.array([10.0]), np.array([9.0]), lo=np.array([8.0]), hi=np.array([12.0]), level=80)
+    0.2
+    """
+    lower, upper = (
+        _need(lo, "interval bounds (level=[...])", "pinball"),
+        _need(hi, "interval bounds", "pinball"),
+    )
+    if level is None:
+        raise ConfigError("pinball needs the interval level.")
+    losses = []
+    for q, bound in (((1 - level / 100) / 2, lower), ((1 + level / 100) / 2, upper)):
+        diff = y - bound
+        losses.append(np.maximum(q * diff, (q - 1) * diff))
+    return float(np.mean(np.concatenate(losses)))
+
+
+def winkler(
+    y: Array,
+    y_hat: Array,
+    *,
+    lo: Array | None = None,
+    hi: Array | None = None,
+    level: int | None = None,
+    **_: object,
+) -> float:
+    """Interval (Winkler) score: the width plus ``2/α`` times any miss; lower is better.
+
+    Examples
+    --------
+    >>> winkler(np.array([10.0, 15.0]), np.array([9.0, 9.0]), lo=np.array([8.0, 8.0]), hi=np.array([12.0, 12.0]),
+    ...         level=80)
+    19.0
+    """
+    lower, upper = (
+        _need(lo, "interval bounds (level=[...])", "winkler"),
+        _need(hi, "interval bounds", "winkler"),
+    )
+    if level is None:
+        raise ConfigError("winkler needs the interval level.")
+    alpha = 1 - level / 100
+    score = (upper - lower) + (2 / alpha) * np.maximum(lower - y, 0) + (2 / alpha) * np.maximum(y - upper, 0)
+    return float(np.mean(score))
+
+
+def direction(y: Array, y_hat: Array, *, y_last: Array | float | None = None, **_: object) -> float:
+    """Share of forecasts, in percent, that got the direction of change from the last actual right.
+
+    No change counts as its own direction: a forecast of no change is right only if nothing changed.
+
+    Examples
+    --------
+    >>> direction(np.array([12.0, 9.0, 10.0]), np.array([11.0, 11.0, 10.0]), y_last=10.0)
+    66.66666666666666
+    """
+    last = _need(y_last, "the last actual at the cutoff (pass train= to evaluate)", "direction")
+    return float(100 * np.mean(np.sign(y_hat - last) == np.sign(y - last)))
+
+
+METRICS: dict[str, Callable[..., float]] = {
+    "mae": mae,
+    "rmse": rmse,
+    "mape": mape,
+    "smape": smape,
+    "wape": wape,
+    "bias": bias,
+    "mase": mase,
+    "rmsse": rmsse,
+    "coverage": coverage,
+    "pinball": pinball,
+    "winkler": winkler,
+    "direction": direction,
+}
+_NEEDS_TRAIN = {"mase", "rmsse", "direction"}
+_NEEDS_LEVEL = {"coverage", "pinball", "winkler"}
+_BY = (UNIQUE_ID, MODEL, CUTOFF, "step")
+
+
+def _with_row_context(
+    cv: pd.DataFrame, train: pd.DataFrame | None, season_length: int, needs_train: bool
+) -> pd.DataFrame:
+    """Add ``step`` (1 = first forecast period after the cutoff) and, with ``train``, each row's window scales
+    and the last actual at its cutoff."""
+    out = cv.copy()
+    origin = [UNIQUE_ID, MODEL] + ([CUTOFF] if CUTOFF in out.columns else [])
+    out["step"] = out.groupby(origin, sort=False)[DS].rank(method="first").astype(int)
+    if not needs_train:
+        return out
+    assert train is not None
+    windows = out[[UNIQUE_ID, CUTOFF]].drop_duplicates() if CUTOFF in out.columns else None
+    history = {uid: g.sort_values(DS) for uid, g in train.groupby(UNIQUE_ID, sort=False)}
+    rows = []
+    keys = (
+        windows.itertuples(index=False)
+        if windows is not None
+        else ((u, None) for u in out[UNIQUE_ID].unique())
+    )
+    for uid, cutoff in keys:
+        if uid not in history:
+            raise ConfigError(
+                f"evaluate: series {uid!r} is not in train=; pass the panel the forecasts were made from."
+            )
+        past = history[uid]
+        if cutoff is not None:
+            past = past[past[DS] <= cutoff]
+        values = past[Y].to_numpy(dtype=float)
+        rows.append(
+            {
+                UNIQUE_ID: uid,
+                CUTOFF: cutoff,
+                "_scale": seasonal_scale(values, season_length),
+                "_scale_sq": seasonal_scale(values, season_length, power=2),
+                "_y_last": values[-1] if values.size else np.nan,
+            }
+        )
+    context = pd.DataFrame(rows)
+    on = [UNIQUE_ID, CUTOFF] if CUTOFF in out.columns else [UNIQUE_ID]
+    return out.merge(context.drop(columns=[] if CUTOFF in out.columns else [CUTOFF]), on=on, how="left")
 
 
 def evaluate(
@@ -95,43 +339,114 @@ def evaluate(
     train: pd.DataFrame | None = None,
     season_length: int = 1,
     level: int | None = None,
+    by: Sequence[str] | str = (UNIQUE_ID, MODEL),
 ) -> pd.DataFrame:
-    """Score a cross-validation (or test) frame per series and model; scaled metrics need ``train``.
+    """Score a cross-validation (or test) frame, one row per group of ``by`` with one column per metric.
 
-    The scale of each window is computed from the training data up to that window's cutoff.
-    Returns one row per ``unique_id`` and ``model`` with one column per metric (coverage as ``coverage_<L>``).
+    Parameters
+    ----------
+    cv
+        Output of :func:`~staffing_forecast.cross_validate` (or a forecast joined with actuals: ``unique_id``,
+        ``ds``, ``model``, ``y``, ``mean`` and ``lo_*``/``hi_*``).
+    metrics
+        Names from :data:`METRICS`.
+    train
+        The panel the forecasts were made from: scaled metrics (``mase``, ``rmsse``) use each window's training
+        data up to its cutoff, and ``direction`` its last actual.
+    season_length
+        Season of the naive scale (1 for annual data).
+    level
+        Interval level for ``coverage``, ``pinball`` and ``winkler`` (default: the widest in the frame).
+    by
+        Grouping, any of ``unique_id``, ``model``, ``cutoff``, ``step`` (forecast period after the cutoff); ``()``
+        or ``["model"]`` gives one overall row per model. Every group is scored from its rows directly (a group's
+        MASE is the mean of its rows' scaled errors).
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    >>> cv = sf.cross_validate(panel, h=2, n_windows=2, models=["naive", "drift"])
+    >>> sf.evaluate(cv, ["mase", "direction"], train=panel, by="model")["model"].tolist()
+    ['drift', 'naive']
     """
     for name in metrics:
         if name not in METRICS:
             raise ConfigError(f"unknown metric {name!r}{closest(name, METRICS)} Known: {', '.join(METRICS)}.")
-    if "mase" in metrics and train is None:
-        raise ConfigError("mase is scaled by the training data: pass train=panel.")
-    if "coverage" in metrics and level is None:
+    keys = [by] if isinstance(by, str) else list(by)
+    for key in keys:
+        if key not in _BY:
+            raise ConfigError(f"evaluate: cannot group by {key!r}{closest(key, _BY)} Use any of {list(_BY)}.")
+    if MODEL not in keys:
+        keys.append(MODEL)  # scores of different models are never mixed
+    needs_train = bool(set(metrics) & _NEEDS_TRAIN)
+    if needs_train and train is None:
+        raise ConfigError(f"{sorted(set(metrics) & _NEEDS_TRAIN)} need the training data: pass train=panel.")
+    if set(metrics) & _NEEDS_LEVEL and level is None:
         levels = sorted(int(c[3:]) for c in cv.columns if c.startswith("lo_"))
         if not levels:
-            raise ConfigError("coverage needs interval columns: cross-validate with level=[...].")
+            raise ConfigError(
+                f"{sorted(set(metrics) & _NEEDS_LEVEL)} need interval columns: use level=[...]."
+            )
         level = levels[-1]
-    history = {uid: g for uid, g in train.groupby(UNIQUE_ID, sort=False)} if train is not None else {}
+    frame = _with_row_context(cv, train, season_length, needs_train)
     rows = []
-    group_cols = [UNIQUE_ID, MODEL] + ([CUTOFF] if CUTOFF in cv.columns else [])
-    for key, g in cv.groupby(group_cols, sort=True):
-        uid = key[0]
-        scale = None
-        if train is not None:
-            past = history[uid]
-            if CUTOFF in cv.columns:
-                past = past[past[DS] <= key[2]]
-            scale = seasonal_scale(past[Y].to_numpy(dtype=float), season_length)
+    ordered = [k for k in _BY if k in keys]
+    for group, g in frame.groupby(ordered, sort=True):
+        values = group if isinstance(group, tuple) else (group,)
+        row: dict[str, object] = dict(zip(ordered, values, strict=True))
+        context: dict[str, object] = {"level": level}
+        if level is not None:
+            context |= {"lo": g[lo(level)].to_numpy(dtype=float), "hi": g[hi(level)].to_numpy(dtype=float)}
+        if needs_train:
+            context |= {
+                "scale": g["_scale"].to_numpy(dtype=float),
+                "scale_sq": g["_scale_sq"].to_numpy(dtype=float),
+                "y_last": g["_y_last"].to_numpy(dtype=float),
+            }
         y, y_hat = g[Y].to_numpy(dtype=float), g[MEAN].to_numpy(dtype=float)
-        bounds = (
-            {"lo": g[lo(level)].to_numpy(dtype=float), "hi": g[hi(level)].to_numpy(dtype=float)}
-            if level is not None
-            else {}
-        )
-        row = {UNIQUE_ID: uid, MODEL: key[1]}
         for name in metrics:
-            column = f"coverage_{level}" if name == "coverage" else name
-            row[column] = METRICS[name](y, y_hat, scale=scale, **bounds)
+            column = f"{name}_{level}" if name in _NEEDS_LEVEL else name
+            row[column] = METRICS[name](y, y_hat, **context)
         rows.append(row)
-    scores = pd.DataFrame(rows)
-    return scores.groupby([UNIQUE_ID, MODEL], sort=True).mean().reset_index()
+    return pd.DataFrame(rows)
+
+
+def leaderboard(
+    cv: pd.DataFrame,
+    metrics: Sequence[str] = ("mase", "smape", "direction"),
+    *,
+    train: pd.DataFrame | None = None,
+    season_length: int = 1,
+    level: int | None = None,
+) -> pd.DataFrame:
+    """Rank the models of a cross-validation: each metric's mean over series, and how often each model is best.
+
+    The first metric ranks; ``wins`` is the share of series (in percent) on which the model has the lowest value
+    of it (ties shared). For ``direction`` and ``coverage`` a higher value is better; the table reports them as
+    they are and ranks only by the first metric.
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    >>> cv = sf.cross_validate(panel, h=2, n_windows=2, models=["naive", "drift"])
+    >>> list(sf.leaderboard(cv, ["mase"], train=panel).columns)
+    ['rank', 'model', 'mase', 'wins', 'series']
+    """
+    if not metrics:
+        raise ConfigError("leaderboard: name at least one metric.")
+    per_series = evaluate(cv, metrics, train=train, season_length=season_length, level=level)
+    first = next(c for c in per_series.columns if c.startswith(metrics[0]))
+    higher_is_better = metrics[0] in ("direction", "coverage")
+    table = per_series.drop(columns=UNIQUE_ID).groupby(MODEL).mean()
+    best = per_series.groupby(UNIQUE_ID)[first].transform("max" if higher_is_better else "min")
+    winners = per_series[np.isclose(per_series[first], best)]
+    counts = winners.groupby(UNIQUE_ID)[MODEL].transform("count")
+    table["wins"] = (
+        100 * (1 / counts).groupby(winners[MODEL]).sum() / per_series[UNIQUE_ID].nunique()
+    ).reindex(table.index, fill_value=0.0)
+    table["series"] = per_series.groupby(MODEL)[UNIQUE_ID].nunique()
+    table = table.sort_values(first, ascending=not higher_is_better).reset_index()
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table

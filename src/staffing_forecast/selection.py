@@ -1,0 +1,159 @@
+"""Choosing a model per series from a cross-validation, and keeping only the chosen forecasts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+from .metrics import METRICS, evaluate
+from .schema import CUTOFF, MODEL, UNIQUE_ID
+
+__all__ = ["pick", "select"]
+
+
+def select(
+    cv: pd.DataFrame,
+    metric: str = "mase",
+    *,
+    train: pd.DataFrame | None = None,
+    season_length: int = 1,
+    min_windows: int = 2,
+    default: str | None = None,
+    preference: Sequence[str] | None = None,
+    tolerance: float = 1e-9,
+) -> pd.DataFrame:
+    """Pick the best model per series by a cross-validated metric.
+
+    Rules, in order:
+
+    1. A series with forecasts from fewer than ``min_windows`` origins is too short to judge: it gets ``default``
+       (by default the first model of ``preference``), and ``reason`` says so. Series the cross-validation
+       skipped at every origin (``cv.attrs["skipped"]``) are listed this way too.
+    2. Otherwise the model with the lowest mean ``metric`` over its windows wins (highest, for ``direction`` and
+       ``coverage``); a model with a NaN score (e.g. a failed window) cannot win.
+    3. Scores within ``tolerance`` (relative) of the best are a tie, won by the model listed first in
+       ``preference`` (default: alphabetical; list simpler models first to prefer them).
+
+    Parameters
+    ----------
+    cv
+        Output of :func:`~staffing_forecast.cross_validate` with several models.
+    metric
+        A name from :data:`staffing_forecast.metrics.METRICS`.
+    train
+        The panel the cross-validation ran on (for ``mase``, ``rmsse`` and ``direction``).
+    season_length
+        Season of the naive scale.
+    min_windows, default, preference, tolerance
+        See the rules above.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unique_id``, ``model`` (the choice), ``score`` (its metric), ``runner_up``, ``runner_up_score``,
+        ``windows`` and ``reason``.
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    >>> cv = sf.cross_validate(panel, h=2, n_windows=3, models=["naive", "drift"])
+    >>> choice = sf.select(cv, "mase", train=panel)
+    >>> sorted(choice["model"].unique()) in (["drift"], ["naive"], ["drift", "naive"])
+    True
+    """
+    if metric not in METRICS:
+        raise ConfigError(f"select: unknown metric {metric!r}; use one of {list(METRICS)}.")
+    order = sorted(set(cv[MODEL])) if preference is None else list(preference)
+    missing = [m for m in dict.fromkeys(cv[MODEL]) if m not in order]
+    order += missing
+    chosen_default = default if default is not None else order[0]
+    scores = evaluate(cv, [metric], train=train, season_length=season_length)
+    column = next(c for c in scores.columns if c.startswith(metric))
+    higher = metric in ("direction", "coverage")
+    windows = (
+        cv.groupby(UNIQUE_ID)[CUTOFF].nunique()
+        if CUTOFF in cv.columns
+        else cv.groupby(UNIQUE_ID).size() * 0 + 1
+    )
+    rank = {m: i for i, m in enumerate(order)}
+    rows = []
+    for uid, g in scores.groupby(UNIQUE_ID, sort=True):
+        n = int(windows.get(uid, 0))
+        known = g[g[column].notna() & np.isfinite(g[column])]
+        if n < min_windows or known.empty:
+            why = (
+                f"too short to judge: {n} window(s), fewer than {min_windows}"
+                if n < min_windows
+                else "no model scored"
+            )
+            rows.append({UNIQUE_ID: uid, MODEL: chosen_default, "score": np.nan, "windows": n, "reason": why})
+            continue
+        values = known[column].to_numpy(float) * (-1 if higher else 1)
+        best = values.min()
+        close = known[values <= best + tolerance * max(1.0, abs(best))]
+        winner = min(close[MODEL], key=lambda m: rank.get(m, len(rank)))
+        others = (
+            known[known[MODEL] != winner]
+            .assign(_v=lambda d: d[column] * (-1 if higher else 1))
+            .sort_values("_v")
+        )
+        reason = (
+            f"best {metric}"
+            if len(close) == 1
+            else f"tie on {metric}: {winner} comes first in the preference"
+        )
+        rows.append(
+            {
+                UNIQUE_ID: uid,
+                MODEL: winner,
+                "score": float(known.loc[known[MODEL] == winner, column].iloc[0]),
+                "runner_up": others[MODEL].iloc[0] if len(others) else None,
+                "runner_up_score": float(others[column].iloc[0]) if len(others) else np.nan,
+                "windows": n,
+                "reason": reason,
+            }
+        )
+    scored = set(scores[UNIQUE_ID])
+    for uid in sorted({u for (u, _) in cv.attrs.get("skipped", {})} - scored):  # no window at all
+        rows.append(
+            {UNIQUE_ID: uid, MODEL: chosen_default, "score": np.nan, "windows": 0,
+             "reason": f"too short to judge: 0 windows, fewer than {min_windows}"}
+        )  # fmt: skip
+    columns = [UNIQUE_ID, MODEL, "score", "runner_up", "runner_up_score", "windows", "reason"]
+    return pd.DataFrame(rows).reindex(columns=columns).sort_values(UNIQUE_ID).reset_index(drop=True)
+
+
+def pick(forecasts: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:
+    """Keep, for each series, the forecast of the model ``select`` chose.
+
+    ``forecasts`` must hold every chosen model (``sf.forecast(panel, h, models=[...all candidates...])``); a
+    series whose chosen model is missing, or a forecast series with no choice, is a
+    :class:`~staffing_forecast.ConfigError` naming it.
+
+    Examples
+    --------
+    >>> fc = pd.DataFrame({"unique_id": ["a", "a", "b", "b"], "model": ["naive", "drift"] * 2,
+    ...                    "ds": pd.Timestamp("2026"), "mean": [1.0, 2.0, 3.0, 4.0]})
+    >>> pick(fc, pd.DataFrame({"unique_id": ["a", "b"], "model": ["drift", "naive"]}))["mean"].tolist()
+    [2.0, 3.0]
+    """
+    wanted = selection[[UNIQUE_ID, MODEL]]
+    unchosen = sorted(set(forecasts[UNIQUE_ID]) - set(wanted[UNIQUE_ID]))
+    if unchosen:
+        raise ConfigError(
+            f"pick: {len(unchosen)} forecast series have no choice, e.g. {unchosen[0]!r}; select over a "
+            "cross-validation of the same panel."
+        )
+    out = forecasts.merge(wanted, on=[UNIQUE_ID, MODEL], how="inner")
+    lacking = sorted(set(wanted[UNIQUE_ID]) - set(out[UNIQUE_ID]))
+    if lacking:
+        first = wanted.set_index(UNIQUE_ID).loc[lacking[0], MODEL]
+        raise ConfigError(
+            f"pick: series {lacking[0]!r} chose {first!r}, which the forecasts do not contain; forecast with every "
+            f"candidate model ({len(lacking)} series lack their choice)."
+        )
+    return out.reset_index(drop=True)

@@ -1,0 +1,328 @@
+"""Forecast-accuracy tracking over vintages: store each published forecast, score it when actuals arrive.
+
+A store is a folder; published forecasts live in ``<store>/vintages/<vintage>/<name>.parquet`` with a JSON note
+beside each, so every run of a run store shares one track record. When actuals arrive, :func:`track` scores each
+vintage against them and against three naive benchmarks computed from the actuals known at the vintage's origin
+(the last actual before its first forecast date):
+
+- ``no_change``: the last actual value;
+- ``constant_share``: the series' share of the total at the origin times the published forecast's total at the
+  target date (the forecast's total, with no change in the mix);
+- ``linear_trend``: the last actual plus the average yearly change over up to ``trend_years`` periods before the
+  origin.
+
+:func:`plan_accuracy` does the same for employers' survey plans: how each vintage of plans turned out, per
+employer and occupation, against the no-change benchmark (the fact each form reported).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, SchemaError
+from .metrics import METRICS, evaluate
+from .schema import (
+    CUTOFF,
+    DS,
+    FREQUENCIES,
+    MEAN,
+    MODEL,
+    UNIQUE_ID,
+    Y,
+    check_panel,
+    infer_freq,
+)
+
+__all__ = ["BENCHMARKS", "load_vintage", "plan_accuracy", "publish", "track", "vintages"]
+
+BENCHMARKS = ("no_change", "constant_share", "linear_trend")
+_INTERVAL_METRICS = {"coverage", "pinball", "winkler"}
+
+
+def _vintage_text(vintage: date | datetime | str | pd.Timestamp) -> str:
+    try:
+        return pd.Timestamp(vintage).strftime("%Y-%m-%d")
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"vintage {vintage!r} is not a date; use e.g. '2026-03-01'.") from error
+
+
+def publish(
+    forecast: pd.DataFrame,
+    store: str | os.PathLike[str],
+    *,
+    vintage: date | datetime | str | pd.Timestamp,
+    name: str = "forecast",
+    note: str = "",
+    overwrite: bool = False,
+) -> Path:
+    """Store a published forecast under its vintage date; return the file.
+
+    Parameters
+    ----------
+    forecast
+        A forecast frame (``unique_id``, ``ds``, ``model``, ``mean`` and any intervals and keys).
+    store
+        The store folder (created if needed).
+    vintage
+        The date the forecast was published.
+    name
+        What was forecast (``forecast``, ``employment_by_occupation``, …); one file per name and vintage.
+    note
+        Free text kept beside the forecast (who, why, which data).
+    overwrite
+        Replace an existing file of the same vintage and name (default: refuse, so history is never lost).
+
+    Examples
+    --------
+    >>> import tempfile, staffing_forecast as sf
+    >>> fc = pd.DataFrame({"unique_id": "a", "ds": pd.to_datetime(["2026-01-01"]), "model": "naive", "mean": [5.0]})
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     path = sf.tracking.publish(fc, store, vintage="2025-12-01")
+    ...     path.parent.name, sf.tracking.vintages(store)["rows"].tolist()
+    ('2025-12-01', [1])
+    """
+    missing = [c for c in (UNIQUE_ID, DS, MODEL, MEAN) if c not in forecast.columns]
+    if missing:
+        raise SchemaError(f"publish: the forecast lacks {missing}; pass the frame sf.forecast returned.")
+    if not name or any(c in name for c in "/\\:"):
+        raise ConfigError(f"publish: name {name!r} must be a plain file name.")
+    folder = Path(store) / "vintages" / _vintage_text(vintage)
+    path = folder / f"{name}.parquet"
+    if path.exists() and not overwrite:
+        raise ConfigError(
+            f"publish: {path} already exists; a published vintage is history. Pass overwrite=True to replace it."
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        forecast.reset_index(drop=True).to_parquet(tmp, index=False)
+        meta = {
+            "name": name,
+            "vintage": _vintage_text(vintage),
+            "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "rows": len(forecast),
+            "series": int(forecast[UNIQUE_ID].nunique()),
+            "models": sorted(forecast[MODEL].astype(str).unique().tolist()),
+            "note": note,
+        }
+        path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def vintages(store: str | os.PathLike[str], name: str | None = None) -> pd.DataFrame:
+    """Every published vintage: ``vintage``, ``name``, ``rows``, ``series``, ``models``, ``published_at``, ``note``."""
+    root = Path(store) / "vintages"
+    rows = []
+    for meta in sorted(root.glob("*/*.json")) if root.exists() else []:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        if name is None or info.get("name") == name:
+            rows.append(info)
+    columns = ["vintage", "name", "rows", "series", "models", "published_at", "note"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def load_vintage(store: str | os.PathLike[str], vintage: object, name: str = "forecast") -> pd.DataFrame:
+    """The forecast published at ``vintage`` under ``name``."""
+    path = Path(store) / "vintages" / _vintage_text(vintage) / f"{name}.parquet"
+    if not path.exists():
+        known = vintages(store, name)["vintage"].tolist()
+        raise ConfigError(
+            f"no forecast {name!r} published at {_vintage_text(vintage)}; the store has {known}."
+        )
+    return pd.read_parquet(path)
+
+
+def _benchmarks(fc: pd.DataFrame, actuals: pd.DataFrame, months: int, trend_years: int) -> pd.DataFrame:
+    """Benchmark forecasts for the rows of ``fc`` (one model's rows), from the actuals known at each origin."""
+    first = fc.groupby(UNIQUE_ID)[DS].min()
+    origin = first - pd.DateOffset(months=months)
+    history = actuals.merge(origin.rename("_origin"), left_on=UNIQUE_ID, right_index=True)
+    history = history[history[DS] <= history["_origin"]].sort_values([UNIQUE_ID, DS])
+    last = history.groupby(UNIQUE_ID).tail(1).set_index(UNIQUE_ID)
+    recent = history.groupby(UNIQUE_ID).tail(trend_years + 1)
+    span = recent.groupby(UNIQUE_ID)[Y].agg(lambda v: (v.iloc[-1] - v.iloc[0]) / max(len(v) - 1, 1))
+    at_origin = last[Y]
+    rows = fc[[UNIQUE_ID, DS, "_cutoff", Y]].copy()
+    steps = ((rows[DS].dt.year - rows[UNIQUE_ID].map(last[DS]).dt.year) * 12
+             + rows[DS].dt.month - rows[UNIQUE_ID].map(last[DS]).dt.month) // months  # fmt: skip
+    share = at_origin / at_origin.sum()
+    total = fc.groupby(DS)[MEAN].sum()
+    out = []
+    for model, values in (
+        ("no_change", rows[UNIQUE_ID].map(at_origin)),
+        ("constant_share", rows[UNIQUE_ID].map(share) * rows[DS].map(total)),
+        ("linear_trend", rows[UNIQUE_ID].map(at_origin) + rows[UNIQUE_ID].map(span) * steps),
+    ):
+        out.append(rows.assign(**{MODEL: model, MEAN: values.to_numpy(float)}))
+    return pd.concat(out, ignore_index=True)
+
+
+def track(
+    store: str | os.PathLike[str],
+    actuals: pd.DataFrame,
+    *,
+    name: str = "forecast",
+    metrics: Sequence[str] = ("mape", "wape", "direction", "coverage"),
+    by: Sequence[str] = ("model",),
+    trend_years: int = 10,
+    level: int | None = None,
+) -> pd.DataFrame:
+    """Score every published vintage of ``name`` against the actuals that have arrived, and the naive benchmarks.
+
+    Parameters
+    ----------
+    store
+        The store folder of :func:`publish`.
+    actuals
+        A panel (``unique_id``, ``ds``, ``y``) with the actual values, the history before each origin included.
+    name
+        Which published forecasts to score.
+    metrics
+        Names from :data:`staffing_forecast.metrics.METRICS`; interval metrics are left empty for the benchmarks,
+        which have no intervals.
+    by
+        Grouping within each vintage, any of ``model``, ``unique_id``, ``step``.
+    trend_years
+        Periods before the origin the ``linear_trend`` benchmark averages the change over.
+    level
+        Interval level of the interval metrics (default: the widest in the forecasts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``vintage``, the ``by`` columns (``model`` includes ``no_change``, ``constant_share`` and
+        ``linear_trend``), ``rows`` scored, and one column per metric. Vintages with no actuals yet are left out.
+
+    Examples
+    --------
+    >>> import tempfile, staffing_forecast as sf
+    >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    >>> with tempfile.TemporaryDirectory() as store:
+    ...     old = panel[panel["ds"].dt.year <= 2022]
+    ...     _ = sf.tracking.publish(sf.forecast(old, h=3, models="drift", level=[80]), store, vintage="2023-01-15")
+    ...     record = sf.tracking.track(store, panel)
+    >>> record["model"].tolist()
+    ['constant_share', 'drift', 'linear_trend', 'no_change']
+    """
+    for metric in metrics:
+        if metric not in METRICS:
+            raise ConfigError(f"track: unknown metric {metric!r}; use any of {list(METRICS)}.")
+    actuals = check_panel(actuals[[UNIQUE_ID, DS, Y]], min_length=1, gaps="keep")
+    months = FREQUENCIES[infer_freq(actuals)][0]
+    listing = vintages(store, name)
+    if listing.empty:
+        raise ConfigError(f"track: the store {store} has no published forecast named {name!r}.")
+    frames = []
+    for vintage in listing["vintage"]:
+        fc = load_vintage(store, vintage, name)
+        joined = fc.merge(actuals, on=[UNIQUE_ID, DS], how="inner")
+        if joined.empty:
+            continue
+        joined["_cutoff"] = joined[UNIQUE_ID].map(
+            fc.groupby(UNIQUE_ID)[DS].min() - pd.DateOffset(months=months)
+        )
+        plain = [m for m in metrics if m not in _INTERVAL_METRICS]
+        cv = joined.rename(columns={"_cutoff": CUTOFF})
+        bench = _benchmarks(
+            joined[joined[MODEL] == joined[MODEL].iloc[0]], actuals, months, trend_years
+        ).rename(columns={"_cutoff": CUTOFF})
+        table = pd.concat(
+            [_score(cv, list(metrics), actuals, by), _score(bench, plain, actuals, by)], ignore_index=True
+        )
+        table.insert(0, "vintage", vintage)
+        frames.append(table)
+    if not frames:
+        raise ConfigError("track: no published forecast has actuals yet.")
+    out = pd.concat(frames, ignore_index=True)
+    order = ["vintage", *[k for k in ("unique_id", "model", "step") if k in {*by, MODEL}]]
+    return out.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def _score(cv: pd.DataFrame, metrics: list[str], actuals: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """``evaluate`` by ``by`` (and model), with the number of rows scored in each group."""
+    keys = [k for k in ("unique_id", "model", "cutoff", "step") if k in {*by, MODEL}]
+    scored = cv.assign(step=cv.groupby([UNIQUE_ID, MODEL])[DS].rank(method="first").astype(int))
+    counts = scored.groupby(keys).size().rename("rows").reset_index()
+    if not metrics:
+        return counts
+    return counts.merge(evaluate(cv, metrics, train=actuals, by=list(by)), on=keys)
+
+
+def plan_accuracy(
+    plans: pd.DataFrame,
+    employment: pd.DataFrame,
+    *,
+    by: Sequence[str] = ("vintage",),
+) -> pd.DataFrame:
+    """How employers' plans turned out: each vintage's planned headcounts against the actual employment.
+
+    Parameters
+    ----------
+    plans
+        The ``plans`` table (``employer``, ``occupation``, ``vintage``, ``ds``, ``kind``, ``value``); rows of kind
+        ``plan`` are scored, and the vintage's ``fact`` row is the no-change benchmark and the base of the
+        direction of change.
+    employment
+        The employment table (``employer``, ``occupation``, ``ds``, ``y``).
+    by
+        Grouping, any of ``vintage``, ``horizon`` (years after the vintage), ``employer``, ``occupation``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, ``plans`` (rows scored), ``mape``, ``wape``, ``bias`` (planned − actual: positive means
+        optimistic plans), ``direction`` (percent right), and ``mape_no_change``, ``wape_no_change`` of the
+        benchmark.
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> demo = sf.datasets.load_demo()
+    >>> record = sf.tracking.plan_accuracy(demo.plans, demo.employment)
+    >>> bool((record["bias"] > 0).mean() > 0.5)  # the demo's employers plan optimistically
+    True
+    """
+    allowed = ("vintage", "horizon", "employer", "occupation")
+    keys = list(by)
+    for key in keys:
+        if key not in allowed:
+            raise ConfigError(f"plan_accuracy: cannot group by {key!r}; use any of {list(allowed)}.")
+    needed = {"employer", "occupation", "vintage", DS, "kind", "value"}
+    if not needed <= set(plans.columns):
+        raise SchemaError(f"plan_accuracy: the plans table lacks {sorted(needed - set(plans.columns))}.")
+    actual = employment.groupby(["employer", "occupation", DS], as_index=False)[Y].sum()
+    facts = plans[plans["kind"] == "fact"][["employer", "occupation", "vintage", "value"]].rename(
+        columns={"value": "fact"}
+    )
+    planned = plans[plans["kind"] == "plan"].merge(actual, on=["employer", "occupation", DS], how="inner")
+    planned = planned.merge(facts, on=["employer", "occupation", "vintage"], how="inner")
+    if planned.empty:
+        raise ConfigError("plan_accuracy: no plan has an actual value yet (or no vintage reported its fact).")
+    planned["horizon"] = planned[DS].dt.year - planned["vintage"]
+    rows = []
+    for group, g in planned.groupby(keys, sort=True):
+        values = group if isinstance(group, tuple) else (group,)
+        y, plan, fact = (g[c].to_numpy(float) for c in (Y, "value", "fact"))
+        rows.append(
+            dict(zip(keys, values, strict=True))
+            | {
+                "plans": len(g),
+                "mape": METRICS["mape"](y, plan),
+                "wape": METRICS["wape"](y, plan),
+                "bias": METRICS["bias"](y, plan),
+                "direction": METRICS["direction"](y, plan, y_last=fact),
+                "mape_no_change": METRICS["mape"](y, fact),
+                "wape_no_change": METRICS["wape"](y, fact),
+            }
+        )
+    return pd.DataFrame(rows).replace([np.inf, -np.inf], np.nan)

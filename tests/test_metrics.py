@@ -1,0 +1,188 @@
+"""Metrics: a tiny example by hand, slow obvious references under hypothesis, utilsforecast as a cross-check."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import utilsforecast.losses as uf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import staffing_forecast as sf
+from staffing_forecast import metrics
+
+TRAIN = pd.DataFrame(
+    {"unique_id": "a", "ds": pd.to_datetime(["2020", "2021", "2022", "2023"]), "y": [10.0, 12.0, 11.0, 14.0]}
+)
+CV = pd.DataFrame(
+    {
+        "unique_id": "a",
+        "model": "m",
+        "cutoff": pd.Timestamp("2023"),
+        "ds": pd.to_datetime(["2024", "2025"]),
+        "y": [15.0, 13.0],
+        "mean": [16.0, 14.0],
+        "lo_80": [14.0, 13.5],
+        "hi_80": [17.0, 15.0],
+    }
+)
+
+
+def test_every_metric_on_a_tiny_example_by_hand():
+    scores = sf.evaluate(CV, list(metrics.METRICS), train=TRAIN).iloc[0]
+    # scale = mean(|12−10|, |11−12|, |14−11|) = 2; scale_sq = (4 + 1 + 9)/3; last actual 14.
+    expected = {
+        "mae": 1.0,
+        "rmse": 1.0,
+        "mape": 100 * (1 / 15 + 1 / 13) / 2,
+        "smape": 100 * (1 / 31 + 1 / 27),
+        "wape": 100 * 2 / 28,
+        "bias": 1.0,
+        "mase": 0.5,
+        "rmsse": math.sqrt(3 / 14),
+        "coverage_80": 50.0,  # 15 in [14, 17]; 13 not in [13.5, 15]
+        "pinball_80": (0.1 * 1 + 0.9 * 0.5 + 0.1 * 2 + 0.1 * 2) / 4,
+        "winkler_80": (3 + (1.5 + 10 * 0.5)) / 2,  # α = 0.2: the miss of 0.5 costs 2/α · 0.5
+        "direction": 50.0,  # up (16 vs 14) and up: right; flat (14) vs down: wrong
+    }
+    for name, value in expected.items():
+        assert scores[name] == pytest.approx(value), name
+
+
+def test_evaluate_groups_by_step_and_overall():
+    by_step = sf.evaluate(CV, ["mae"], by="step")
+    assert by_step[["step", "mae"]].values.tolist() == [[1, 1.0], [2, 1.0]]
+    overall = sf.evaluate(CV, ["mae"], by=())
+    assert overall.columns.tolist() == ["model", "mae"]
+    with pytest.raises(sf.ConfigError, match="cannot group by 'horizon'"):
+        sf.evaluate(CV, ["mae"], by="horizon")
+    with pytest.raises(sf.ConfigError, match=r"\['direction', 'mase'\] need the training data"):
+        sf.evaluate(CV, ["mase", "direction"])
+    with pytest.raises(sf.ConfigError, match="unknown metric 'masse'; did you mean 'mase'"):
+        sf.evaluate(CV, ["masse"])
+
+
+def test_leaderboard_ranks_and_counts_wins(demo):
+    panel = sf.aggregate(demo.employment, by=["occupation"])
+    cv = sf.cross_validate(panel, h=2, n_windows=2, models=["naive", "drift", "historic_average"])
+    board = sf.leaderboard(cv, ["mase", "direction"], train=panel)
+    assert board["rank"].tolist() == [1, 2, 3]
+    assert board["mase"].is_monotonic_increasing
+    assert board["wins"].sum() == pytest.approx(100.0)
+    per_series = sf.evaluate(cv, ["mase"], train=panel)
+    assert board.set_index("model").loc["naive", "mase"] == pytest.approx(
+        per_series[per_series["model"] == "naive"]["mase"].mean()
+    )
+
+
+# --- slow, obvious references -----------------------------------------------------------------------------------
+
+
+def slow(name, y, y_hat, lo, hi, level, scale, scale_sq, last):
+    n = len(y)
+    if name == "mae":
+        return sum(abs(y[i] - y_hat[i]) for i in range(n)) / n
+    if name == "rmse":
+        return math.sqrt(sum((y[i] - y_hat[i]) ** 2 for i in range(n)) / n)
+    if name == "mape":
+        terms = [abs(y[i] - y_hat[i]) / abs(y[i]) for i in range(n) if y[i] != 0]
+        return 100 * sum(terms) / len(terms) if terms else float("nan")
+    if name == "smape":
+        total = 0.0
+        for i in range(n):
+            d = abs(y[i]) + abs(y_hat[i])
+            total += abs(y[i] - y_hat[i]) / d if d else 0.0
+        return 200 * total / n
+    if name == "wape":
+        s = sum(abs(v) for v in y)
+        return 100 * sum(abs(y[i] - y_hat[i]) for i in range(n)) / s if s else float("nan")
+    if name == "bias":
+        return sum(y_hat[i] - y[i] for i in range(n)) / n
+    if name == "mase":
+        return sum(abs(y[i] - y_hat[i]) / scale for i in range(n)) / n
+    if name == "rmsse":
+        return math.sqrt(sum((y[i] - y_hat[i]) ** 2 / scale_sq for i in range(n)) / n)
+    if name == "coverage":
+        return 100 * sum(1 for i in range(n) if lo[i] <= y[i] <= hi[i]) / n
+    if name == "pinball":
+        q_lo, q_hi = (1 - level / 100) / 2, (1 + level / 100) / 2
+        total = 0.0
+        for i in range(n):
+            for q, b in ((q_lo, lo[i]), (q_hi, hi[i])):
+                total += q * (y[i] - b) if y[i] >= b else (1 - q) * (b - y[i])
+        return total / (2 * n)
+    if name == "winkler":
+        alpha = 1 - level / 100
+        total = 0.0
+        for i in range(n):
+            total += hi[i] - lo[i]
+            if y[i] < lo[i]:
+                total += 2 / alpha * (lo[i] - y[i])
+            if y[i] > hi[i]:
+                total += 2 / alpha * (y[i] - hi[i])
+        return total / n
+
+    def sign(v):
+        return int(v > 0) - int(v < 0)
+
+    return 100 * sum(1 for i in range(n) if sign(y_hat[i] - last) == sign(y[i] - last)) / n
+
+
+values = st.floats(0, 1000, allow_nan=False).map(lambda v: round(v, 2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(values, values, values, values), min_size=1, max_size=12),
+    st.sampled_from([50, 80, 95]),
+    st.floats(0.1, 50),
+    st.floats(0.1, 500),
+    values,
+)
+def test_each_metric_matches_a_slow_reference(rows, level, scale, scale_sq, last):
+    y = np.array([r[0] for r in rows])
+    y_hat = np.array([r[1] for r in rows])
+    lo = np.minimum(y_hat, np.array([r[2] for r in rows]))
+    hi = np.maximum(y_hat, np.array([r[3] for r in rows]))
+    for name, function in metrics.METRICS.items():
+        fast = function(y, y_hat, lo=lo, hi=hi, level=level, scale=scale, scale_sq=scale_sq, y_last=last)
+        reference = slow(name, list(y), list(y_hat), list(lo), list(hi), level, scale, scale_sq, last)
+        if math.isnan(reference):
+            assert math.isnan(fast), name
+        else:
+            assert fast == pytest.approx(reference, rel=1e-9, abs=1e-9), name
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(1, 1000), st.floats(1, 1000)), min_size=2, max_size=10))
+def test_metrics_agree_with_utilsforecast(rows):
+    y = np.array([r[0] for r in rows])
+    y_hat = np.array([r[1] for r in rows])
+    frame = pd.DataFrame(
+        {
+            "unique_id": "a",
+            "ds": np.arange(len(y)),
+            "y": y,
+            "m": y_hat,
+            "m-lo-80": y_hat - 5,
+            "m-hi-80": y_hat + 5,
+        }
+    )
+    train = pd.DataFrame({"unique_id": "a", "ds": np.arange(-4, 0), "y": [10.0, 12.0, 11.0, 14.0]})
+
+    def theirs(function, *args):
+        return float(function(frame, ["m"], *args)["m"].iloc[0])
+
+    assert metrics.mae(y, y_hat) == pytest.approx(theirs(uf.mae))
+    assert metrics.rmse(y, y_hat) == pytest.approx(theirs(uf.rmse))
+    assert metrics.mape(y, y_hat) == pytest.approx(100 * theirs(uf.mape))
+    assert metrics.smape(y, y_hat) == pytest.approx(200 * theirs(uf.smape))  # utilsforecast: M4 sMAPE / 200
+    assert metrics.wape(y, y_hat) == pytest.approx(100 * theirs(uf.wape))
+    assert metrics.mase(y, y_hat, scale=2.0) == pytest.approx(theirs(uf.mase, 1, train))
+    assert metrics.rmsse(y, y_hat, scale_sq=14 / 3) == pytest.approx(theirs(uf.rmsse, 1, train))
+    lo, hi = y_hat - 5, y_hat + 5
+    assert metrics.coverage(y, y_hat, lo=lo, hi=hi) == pytest.approx(100 * theirs(uf.coverage, 80))
+    assert metrics.winkler(y, y_hat, lo=lo, hi=hi, level=80) == pytest.approx(theirs(uf.winkler_score, 80))

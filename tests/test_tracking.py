@@ -1,0 +1,119 @@
+"""Accuracy tracking over vintages: storing forecasts, scoring them and the naive benchmarks, employers' plans."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import staffing_forecast as sf
+
+
+def yearly(values: dict[int, float], uid: str = "a") -> pd.DataFrame:
+    return pd.DataFrame(
+        {"unique_id": uid, "ds": pd.to_datetime([f"{y}-01-01" for y in values]), "y": list(values.values())}
+    )
+
+
+ACTUALS = yearly({2020: 10.0, 2021: 12.0, 2022: 14.0, 2023: 15.0})
+FORECAST = pd.DataFrame(
+    {
+        "unique_id": "a",
+        "ds": pd.to_datetime(["2022-01-01", "2023-01-01"]),
+        "model": "expert",
+        "mean": [13.0, 15.0],
+        "lo_80": [12.0, 13.0],
+        "hi_80": [13.5, 17.0],
+    }
+)
+
+
+def test_publish_keeps_history_and_lists_vintages(tmp_path):
+    path = sf.tracking.publish(FORECAST, tmp_path, vintage="2021-12-20", note="first")
+    assert path == tmp_path / "vintages" / "2021-12-20" / "forecast.parquet"
+    with pytest.raises(sf.ConfigError, match="already exists; a published vintage is history"):
+        sf.tracking.publish(FORECAST, tmp_path, vintage="2021-12-20")
+    sf.tracking.publish(FORECAST.assign(mean=[1.0, 2.0]), tmp_path, vintage="2021-12-20", overwrite=True)
+    assert sf.tracking.load_vintage(tmp_path, "2021-12-20")["mean"].tolist() == [1.0, 2.0]
+    listing = sf.tracking.vintages(tmp_path)
+    assert listing[["vintage", "rows", "series"]].values.tolist() == [["2021-12-20", 2, 1]]
+    with pytest.raises(
+        sf.ConfigError,
+        match=r"no forecast 'forecast' published at 2020-01-01; the store has \['2021-12-20'\]",
+    ):
+        sf.tracking.load_vintage(tmp_path, "2020-01-01")
+    with pytest.raises(sf.SchemaError, match="lacks"):
+        sf.tracking.publish(FORECAST.drop(columns="mean"), tmp_path, vintage="2022-01-01")
+
+
+def test_track_scores_the_forecast_and_the_benchmarks_by_hand(tmp_path):
+    sf.tracking.publish(FORECAST, tmp_path, vintage="2021-12-20")
+    record = sf.tracking.track(tmp_path, ACTUALS, metrics=["mape", "direction", "coverage"]).set_index(
+        "model"
+    )
+    # Origin 2021 (last actual 12). no_change: 12, 12; linear_trend: 12 + 2·step = 14, 16; constant_share with one
+    # series: the forecast's own total, 13, 15.
+    assert record.loc["expert", "mape"] == pytest.approx(100 * (1 / 14 + 0 / 15) / 2)
+    assert record.loc["no_change", "mape"] == pytest.approx(100 * (2 / 14 + 3 / 15) / 2)
+    assert record.loc["linear_trend", "mape"] == pytest.approx(100 * (0 / 14 + 1 / 15) / 2)
+    assert record.loc["constant_share", "mape"] == pytest.approx(record.loc["expert", "mape"])
+    assert record.loc["expert", "direction"] == 100.0 and record.loc["no_change", "direction"] == 0.0
+    assert record.loc["expert", "coverage_80"] == 50.0  # 14 is above 13.5; 15 is inside 13–17
+    assert pd.isna(record.loc["no_change", "coverage_80"])
+    assert (record["rows"] == 2).all() and (record["vintage"] == "2021-12-20").all()
+
+
+def test_constant_share_keeps_the_mix_of_the_origin(tmp_path):
+    actuals = pd.concat(
+        [yearly({2020: 30.0, 2021: 30.0, 2022: 40.0}, "a"), yearly({2020: 10.0, 2021: 10.0, 2022: 20.0}, "b")]
+    )
+    fc = pd.DataFrame(
+        {"unique_id": ["a", "b"], "ds": pd.Timestamp("2022-01-01"), "model": "m", "mean": [44.0, 16.0]}
+    )
+    sf.tracking.publish(fc, tmp_path, vintage="2021-06-01")
+    record = sf.tracking.track(tmp_path, actuals, metrics=["mae"], by=["model", "unique_id"])
+    share = record[record["model"] == "constant_share"].set_index("unique_id")["mae"]
+    # shares at the origin 0.75 and 0.25 of the forecast total 60: 45 and 15 against 40 and 20.
+    assert share.to_dict() == {"a": 5.0, "b": 5.0}
+
+
+def test_track_needs_published_forecasts_with_actuals(tmp_path):
+    with pytest.raises(sf.ConfigError, match="has no published forecast named 'forecast'"):
+        sf.tracking.track(tmp_path, ACTUALS)
+    sf.tracking.publish(
+        FORECAST.assign(ds=pd.to_datetime(["2030-01-01", "2031-01-01"])), tmp_path, vintage="2029-12-01"
+    )
+    with pytest.raises(sf.ConfigError, match="no published forecast has actuals yet"):
+        sf.tracking.track(tmp_path, ACTUALS)
+    with pytest.raises(sf.ConfigError, match="unknown metric"):
+        sf.tracking.track(tmp_path, ACTUALS, metrics=["accuracy"])
+
+
+def test_plan_accuracy_by_hand():
+    plans = pd.DataFrame(
+        {
+            "employer": "E1",
+            "occupation": "2512",
+            "vintage": 2022,
+            "ds": pd.to_datetime(["2021-01-01", "2022-01-01", "2023-01-01", "2024-01-01"]),
+            "kind": ["fact", "estimate", "plan", "plan"],
+            "value": [10, 11, 14, 16],
+        }
+    )
+    employment = pd.DataFrame(
+        {
+            "employer": "E1",
+            "occupation": "2512",
+            "ds": pd.to_datetime(["2021-01-01", "2022-01-01", "2023-01-01", "2024-01-01"]),
+            "y": [10.0, 11.0, 12.0, 9.0],
+        }
+    )
+    row = sf.tracking.plan_accuracy(plans, employment).iloc[0]
+    assert row["plans"] == 2
+    assert row["mape"] == pytest.approx(100 * (2 / 12 + 7 / 9) / 2)
+    assert row["bias"] == pytest.approx((2 + 7) / 2)  # optimistic
+    assert row["direction"] == 50.0  # 2023 up and up; 2024 planned up, went down
+    assert row["mape_no_change"] == pytest.approx(100 * (2 / 12 + 1 / 9) / 2)
+    by_horizon = sf.tracking.plan_accuracy(plans, employment, by=["horizon"])
+    assert by_horizon["horizon"].tolist() == [1, 2]
+    with pytest.raises(sf.ConfigError, match="cannot group by 'sector'"):
+        sf.tracking.plan_accuracy(plans, employment, by=["sector"])
