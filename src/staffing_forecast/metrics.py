@@ -85,6 +85,12 @@ def _need(value: object, what: str, metric: str) -> Array:
     return np.asarray(value, dtype=float)
 
 
+def _interval(lo: object, hi: object, level: int | None, metric: str) -> tuple[Array, Array, int]:
+    if lo is None or hi is None or level is None:
+        raise ConfigError(f"{metric} needs interval bounds and their level: cross-validate with level=[...].")
+    return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float), int(level)
+
+
 def mae(y: Array, y_hat: Array, **_: object) -> float:
     """Mean absolute error.
 
@@ -216,12 +222,7 @@ def pinball(
     >>> pinball(np.array([10.0]), np.array([9.0]), lo=np.array([8.0]), hi=np.array([12.0]), level=80)
     0.2
     """
-    lower, upper = (
-        _need(lo, "interval bounds (level=[...])", "pinball"),
-        _need(hi, "interval bounds", "pinball"),
-    )
-    if level is None:
-        raise ConfigError("pinball needs the interval level.")
+    lower, upper, level = _interval(lo, hi, level, "pinball")
     losses = []
     for q, bound in (((1 - level / 100) / 2, lower), ((1 + level / 100) / 2, upper)):
         diff = y - bound
@@ -246,12 +247,7 @@ def winkler(
     ...         level=80)
     19.0
     """
-    lower, upper = (
-        _need(lo, "interval bounds (level=[...])", "winkler"),
-        _need(hi, "interval bounds", "winkler"),
-    )
-    if level is None:
-        raise ConfigError("winkler needs the interval level.")
+    lower, upper, level = _interval(lo, hi, level, "winkler")
     alpha = 1 - level / 100
     score = (upper - lower) + (2 / alpha) * np.maximum(lower - y, 0) + (2 / alpha) * np.maximum(y - upper, 0)
     return float(np.mean(score))
