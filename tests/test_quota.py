@@ -611,3 +611,27 @@ def test_scenarios_run_every_combination():
     assert list(grid.columns[:2]) == ["cost_short", "max_change"]
     with pytest.raises(sf.ConfigError, match="'cost' is not a Policy field"):
         sf.quota.scenarios(example_inputs(), EXAMPLE_POLICY, {"cost": [1]})
+
+
+def test_population_control_totals_scale_employment_and_openings():
+    inputs = example_inputs()
+    scaled = compute(inputs.replace(population={"2512": 1000.0}), EXAMPLE_POLICY)
+    base = compute(inputs, EXAMPLE_POLICY)
+    o = scaled.openings.set_index(["occupation", "year", "scenario"])["openings"]
+    o0 = base.openings.set_index(["occupation", "year", "scenario"])["openings"]
+    assert o[("2512", 2029, "base")] == pytest.approx(2 * o0[("2512", 2029, "base")])  # 1000 / 500
+    assert o[("2522", 2029, "base")] == pytest.approx(o0[("2522", 2029, "base")])
+    with pytest.raises(sf.ConfigError, match="occupation 2519 has no base-year employment"):
+        compute(inputs.replace(population={"2519": 10.0}), EXAMPLE_POLICY)
+
+
+def test_other_supply_reduces_need_before_the_yield():
+    inputs = example_inputs()
+    other = pd.DataFrame(
+        {"specialty": ["09.03.04"], "level": ["bachelor"], "year": [2030], "persons": [2.96]}
+    )
+    table = compute(inputs.replace(other_supply=other), EXAMPLE_POLICY).table.set_index(
+        ["specialty", "intake_year"]
+    )
+    assert table.loc[("09.03.04", 2026), "need"] == pytest.approx((12.96 - 2.96) / 0.36)
+    assert table.loc[("09.03.04", 2027), "need"] == pytest.approx(13.2 / 0.36)  # 2031 has no other supply
