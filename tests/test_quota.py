@@ -115,6 +115,21 @@ def test_example_explanation_tree_walks_every_step(example):
         example.explain("09.02.07", "spo9", 2026)
 
 
+def test_explanation_in_russian_for_the_workbook(example):
+    tree = example.explain("09.02.07", "spo11", 2027, lang="ru")
+    assert (
+        tree.find("smoothed_quota").source
+        == "шаг 10; КЦП прошлого года: рекомендация на предыдущий год приёма"
+    )
+    assert "ограничено мощностью" not in tree.find("institution C01").formula  # 2027: C01 is not capped
+    assert (
+        tree.find("scenario base").find("need").formula.startswith("max(0, потребность в выпускниках 11.84")
+    )
+    assert tree.value == example.explain("09.02.07", "spo11", 2027).value
+    with pytest.raises(sf.ConfigError, match="unknown language 'de'"):
+        example.explain("09.02.07", "spo11", 2027, lang="de")
+
+
 def test_manual_adjustments_appear_in_the_explanation():
     adjustments = pd.DataFrame(
         {

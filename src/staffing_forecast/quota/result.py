@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import ConfigError
 from .inputs import Inputs
 from .policy import Policy
+from .wording import STATUS, WORDS
 
 __all__ = ["Explanation", "QuotaResult"]
 
@@ -146,8 +147,10 @@ class QuotaResult:
 
         return quota_workbook(self, path, lang=lang)
 
-    def explain(self, specialty: str, level: str, intake_year: int) -> Explanation:
+    def explain(self, specialty: str, level: str, intake_year: int, lang: str = "en") -> Explanation:
         """The tree of every step behind one quota: values, units, formulas and input sources.
+
+        ``lang="ru"`` words the formulas in Russian (as the quota workbook does); step names stay as they are.
 
         Examples
         --------
@@ -175,61 +178,46 @@ class QuotaResult:
                 f"explain: no quota for specialty {specialty} ({level}), intake {intake_year}; the table has "
                 f"{[tuple(r) for r in known[:12]]}{' …' if len(known) > 12 else ''}."
             )
-        row = rows.iloc[0]
-        return _explain(self, row)
+        if lang not in WORDS:
+            raise ConfigError(f"explain: unknown language {lang!r}; use one of {list(WORDS)}.")
+        return _explain(self, rows.iloc[0], lang)
 
 
 def _source(result: QuotaResult, name: str) -> str:
     return result.sources.get(name, "given")
 
 
-def _explain(result: QuotaResult, row: pd.Series) -> Explanation:
+def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanation:
+    w = WORDS[lang]
     policy = result.policy
     s, lv, a, g = row["specialty"], row["level"], int(row["intake_year"]), int(row["graduation_year"])
     program = result.programs.set_index(["specialty", "level"]).loc[(s, lv)]
-    q = policy.quantile
-    scenarios = []
-    for scenario in ("low", "base", "high"):
-        scenarios.append(_scenario_tree(result, row, program, scenario))
+    scenarios = [_scenario_tree(result, row, program, scenario, lang) for scenario in ("low", "base", "high")]
+    low_q, high_q = policy.quantile_range
+    decision = w["decide"].format(
+        q=policy.quantile, low=row["low"], base=row["base"], high=row["high"], ql=low_q, qh=high_q,
+        L=policy.interval_level,
+    )  # fmt: skip
     raw = Explanation(
-        "raw_quota",
-        float(row["raw_quota"]),
-        "persons",
-        f"quantile q = cost_short / (cost_short + cost_surplus) = {q:.3f}, interpolated between the sorted "
-        f"scenario quotas low {row['low']:.2f}, base {row['base']:.2f}, high {row['high']:.2f} (low and high at the "
-        f"{policy.quantile_range[0]:.2f} and {policy.quantile_range[1]:.2f} quantiles of a "
-        f"{policy.interval_level} % interval; summing bounds across occupations treats their errors as perfectly "
-        "correlated: a deliberately wide range)",
-        "step 9",
-        scenarios,
+        "raw_quota", float(row["raw_quota"]), "persons", decision, w["step"].format(n=9), scenarios
     )
     previous = row["previous"]
+    smoothing = (
+        w["smooth"].format(mc=policy.max_change, prev=previous)
+        if pd.notna(previous) and previous > 0
+        else w["no_smooth"]
+    )
+    program_rows = result.table[(result.table["specialty"] == s) & (result.table["level"] == lv)]
+    first_year = a == program_rows["intake_year"].min()
     smoothed = Explanation(
         "smoothed_quota",
         float(row["smoothed_quota"]),
         "persons",
-        (
-            f"clip(raw, (1 − {policy.max_change}) · previous, (1 + {policy.max_change}) · previous), previous = "
-            f"{previous:g}"
-            if pd.notna(previous) and previous > 0
-            else "no previous quota: no smoothing"
-        ),
-        "step 10; previous: "
-        + (
-            "Inputs.previous"
-            if a
-            == result.table[(result.table["specialty"] == s) & (result.table["level"] == lv)][
-                "intake_year"
-            ].min()
-            else "the recommendation for the year before"
-        ),
+        smoothing,
+        w["smooth_source_first"] if first_year else w["smooth_source_later"],
         [raw],
     )
-    note = (
-        f"rounded half up; {row['small_total']} below min_group {policy.min_group}"
-        if row["small_total"]
-        else "rounded half up"
-    )
+    note = w[f"small_{row['small_total']}"].format(m=policy.min_group) if row["small_total"] else w["rounded"]
     allocation = result.allocation[
         (result.allocation["specialty"] == s)
         & (result.allocation["level"] == lv)
@@ -240,31 +228,30 @@ def _explain(result: QuotaResult, row: pd.Series) -> Explanation:
             f"institution {r.institution}",
             int(r.quota),
             "places",
-            f"share of {int(row['quota'])} by score · capacity = {r.score:.3f} · {r.capacity}; exact "
-            f"{r.exact_share:.2f}; {r.status}; target training {r.target_quota}",
-            "step 11; "
-            + (
-                "university: a proposal (federal competition)"
-                if r.decision == "proposal"
-                else "college: the region's decision"
+            w["institution"].format(
+                T=int(row["quota"]),
+                score=r.score,
+                capacity=r.capacity,
+                exact=r.exact_share,
+                status=STATUS[lang][r.status],
+                target=r.target_quota,
             ),
+            w["proposal"] if r.decision == "proposal" else w["region"],
         )
         for r in allocation.itertuples(index=False)
     ]
     children = [smoothed, *institutions]
     if row["reliability"] == "low":
-        children.append(Explanation("reliability", "low", "", row["reliability_notes"], "reliability rules"))
+        children.append(Explanation("reliability", "low", "", row["reliability_notes"], w["reliability"]))
     return Explanation(
-        "quota",
-        int(row["quota"]),
-        "persons",
-        note,
-        f"specialty {s} ({lv}), intake {a}, graduates {g}",
-        children,
+        "quota", int(row["quota"]), "persons", note, w["where"].format(s=s, lv=lv, a=a, g=g), children
     )
 
 
-def _scenario_tree(result: QuotaResult, row: pd.Series, program: pd.Series, scenario: str) -> Explanation:
+def _scenario_tree(
+    result: QuotaResult, row: pd.Series, program: pd.Series, scenario: str, lang: str = "en"
+) -> Explanation:
+    w = WORDS[lang]
     s, lv, g = row["specialty"], row["level"], int(row["graduation_year"])
     wanted = result.graduates_wanted
     n = wanted[
@@ -290,92 +277,91 @@ def _scenario_tree(result: QuotaResult, row: pd.Series, program: pd.Series, scen
         unit = result.units.loc[link.unit]
         grad_share = float(unit["grad_share"])
         members = unit["members"]
-        adjustments = _adjustments(result, members, g)
+        expansion = Explanation(
+            "expansion",
+            float(o["expansion"]),
+            "persons/yr",
+            f"E[{g}] {o['employment']:.2f} − E[{g - 1}] {o['previous_employment']:.2f}",
+            w["expansion_source"].format(scenario=w[scenario]),
+            _adjustments(result, members, g, lang),
+        )
+        replacement = Explanation(
+            "replacement",
+            float(o["replacement"]),
+            "persons/yr",
+            w["replacement"].format(
+                e=o["exits"],
+                t=o["transfers"],
+                m=o["migration"],
+                t0=g - 1,
+                tr=unit["transfer"],
+                mg=unit["migrate"],
+            ),
+            w["replacement_source"].format(
+                exits=_source(result, "exit_rates"), age=_source(result, "age_shares")
+            ),
+        )
+        backlog = Explanation(
+            "backlog",
+            float(o["backlog"]),
+            "persons/yr",
+            w["backlog"].format(g=g, v=unit["vacancies"]),
+            w["backlog_source"].format(source=_source(result, "vacancies")),
+        )
+        unit_openings = Explanation(
+            "openings",
+            float(o["openings"]),
+            "persons/yr",
+            w["openings"].format(x=o["expansion"], s=o["replacement"], b=o["backlog"]),
+            w["step"].format(n=3),
+            [expansion, replacement, backlog],
+        )
         occupations.append(
             Explanation(
-                f"occupation {link.unit}" + (f" (merged: {members})" if link.unit.endswith("*") else ""),
+                f"occupation {link.unit}"
+                + (w["merged"].format(members=members) if link.unit.endswith("*") else ""),
                 float(o["openings"]) * grad_share * float(link.share),
                 "graduates/yr",
-                f"openings {o['openings']:.2f} · grad_share {grad_share:.3f} · crosswalk share {link.share:.3f}",
-                f"crosswalk: {_source(result, 'crosswalk')}; grad_share: {_source(result, 'grad_share')}",
-                [
-                    Explanation(
-                        "openings",
-                        float(o["openings"]),
-                        "persons/yr",
-                        f"max(0, expansion {o['expansion']:.2f} + replacement {o['replacement']:.2f}) + backlog "
-                        f"{o['backlog']:.2f}",
-                        "step 3",
-                        [
-                            Explanation(
-                                "expansion",
-                                float(o["expansion"]),
-                                "persons/yr",
-                                f"E[{g}] {o['employment']:.2f} − E[{g - 1}] {o['previous_employment']:.2f}",
-                                f"employment forecast, {scenario} scenario",
-                                adjustments,
-                            ),
-                            Explanation(
-                                "replacement",
-                                float(o["replacement"]),
-                                "persons/yr",
-                                f"exits {o['exits']:.2f} + transfers {o['transfers']:.2f} + migration {o['migration']:.2f} "
-                                f"= E[{g - 1}] · (Σ_b ageshare · exit + transfer {unit['transfer']:.3f} + migrate "
-                                f"{unit['migrate']:.3f})",
-                                f"step 1; exit rates: {_source(result, 'exit_rates')}; age: {_source(result, 'age_shares')}",
-                            ),
-                            Explanation(
-                                "backlog",
-                                float(o["backlog"]),
-                                "persons/yr",
-                                f"backlog_share[{g}] · vacancies {unit['vacancies']:.0f}",
-                                f"vacancies: {_source(result, 'vacancies')}",
-                            ),
-                        ],
-                    )
-                ],
+                w["occupation"].format(o=o["openings"], g=grad_share, m=link.share),
+                w["occupation_source"].format(
+                    cw=_source(result, "crosswalk"), gs=_source(result, "grad_share")
+                ),
+                [unit_openings],
             )
         )
     yield_node = Explanation(
         "yield",
         float(program["yield"]),
         "share",
-        f"completion {program['completion']:.3f} · p_emp {program['p_emp']:.3f} · p_field {program['p_field']:.3f} · "
-        f"p_region {program['p_region']:.3f}",
-        "step 5; "
+        w["yield"].format(
+            c=program["completion"], e=program["p_emp"], f=program["p_field"], r=program["p_region"]
+        ),
+        w["step"].format(n=5)
+        + "; "
         + "; ".join(f"{k}: {program[f'source_{k}']}" for k in ("completion", "p_emp", "p_field", "p_region")),
+    )
+    wanted_node = Explanation(
+        f"graduates wanted in {g}", n_value, "graduates", w["wanted"], w["step"].format(n=4), occupations
+    )
+    need_node = Explanation(
+        "need",
+        need,
+        "persons",
+        w["need"].format(n=n_value, other=row["other_supply"], y=program["yield"]),
+        w["need_source"].format(source=_source(result, "other_supply")),
+        [wanted_node, yield_node],
     )
     return Explanation(
         f"scenario {scenario}",
         k0,
         "persons",
-        f"max(0, need {need:.2f} − paid {row['paid']:.2f})",
-        f"step 8; paid: {_source(result, 'paid')}",
-        [
-            Explanation(
-                "need",
-                need,
-                "persons",
-                f"max(0, graduates wanted {n_value:.2f} − other supply {row['other_supply']:.2f}) / yield "
-                f"{program['yield']:.4f}",
-                f"step 7; other supply: {_source(result, 'other_supply')}",
-                [
-                    Explanation(
-                        f"graduates wanted in {g}",
-                        n_value,
-                        "graduates",
-                        "Σ_o openings · grad_share · crosswalk share",
-                        "step 4",
-                        occupations,
-                    ),
-                    yield_node,
-                ],
-            )
-        ],
+        w["k0"].format(need=need, paid=row["paid"]),
+        w["k0_source"].format(source=_source(result, "paid")),
+        [need_node],
     )
 
 
-def _adjustments(result: QuotaResult, members: str, year: int) -> list[Explanation]:
+def _adjustments(result: QuotaResult, members: str, year: int, lang: str = "en") -> list[Explanation]:
     frame = result.adjustments
     if frame is None or frame.empty:
         return []
@@ -385,7 +371,7 @@ def _adjustments(result: QuotaResult, members: str, year: int) -> list[Explanati
             f"manual adjustment, occupation {r.occupation}",
             float(r.adjustment),
             "persons",
-            f"forecast {r.original_mean:.2f} adjusted by {r.adjustment:+.2f}",
+            WORDS[lang]["adjustment"].format(original=r.original_mean, change=r.adjustment),
             str(r.reason),
         )
         for r in mine.itertuples(index=False)

@@ -184,7 +184,7 @@ def _explanations(result: QuotaResult, lang: str) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     first = result.table.sort_values("intake_year").drop_duplicates(["specialty", "level"])
     for row in first.itertuples(index=False):
-        tree = result.explain(row.specialty, row.level, row.intake_year)
+        tree = result.explain(row.specialty, row.level, row.intake_year, lang=lang)
         keys = {"specialty": row.specialty, "level": row.level, "intake_year": row.intake_year}
         _flatten(tree, 0, rows, keys, lang)
     return pd.DataFrame(rows)

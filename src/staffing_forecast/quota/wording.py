@@ -1,0 +1,96 @@
+"""The words of quota explanations, in English and Russian (formulas keep their symbols in both)."""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "rounded": "rounded half up",
+        "small_drop": "rounded half up; below min_group {m}: not opened",
+        "small_raise": "rounded half up; below min_group {m}: raised to it",
+        "where": "specialty {s} ({lv}), intake {a}, graduates {g}",
+        "smooth": "clip(raw, (1 − {mc}) · previous, (1 + {mc}) · previous), previous = {prev:g}",
+        "no_smooth": "no previous quota: no smoothing",
+        "smooth_source_first": "step 10; previous: Inputs.previous",
+        "smooth_source_later": "step 10; previous: the recommendation for the year before",
+        "decide": "quantile q = cost_short / (cost_short + cost_surplus) = {q:.3f}, interpolated between the sorted "
+        "scenario quotas low {low:.2f}, base {base:.2f}, high {high:.2f} (low and high at the {ql:.2f} and {qh:.2f} "
+        "quantiles of a {L} % interval; summing bounds across occupations treats their errors as perfectly "
+        "correlated: a deliberately wide range)",
+        "step": "step {n}",
+        "institution": "share of {T} by score · capacity = {score:.3f} · {capacity}; exact {exact:.2f}; {status}; "
+        "target training {target}",
+        "proposal": "step 11; university: a proposal (federal competition)",
+        "region": "step 11; college: the region's decision",
+        "reliability": "reliability rules",
+        "k0": "max(0, need {need:.2f} − paid {paid:.2f})",
+        "k0_source": "step 8; paid: {source}",
+        "need": "max(0, graduates wanted {n:.2f} − other supply {other:.2f}) / yield {y:.4f}",
+        "need_source": "step 7; other supply: {source}",
+        "wanted": "Σ_o openings · grad_share · crosswalk share",
+        "occupation": "openings {o:.2f} · grad_share {g:.3f} · crosswalk share {m:.3f}",
+        "occupation_source": "crosswalk: {cw}; grad_share: {gs}",
+        "merged": " (merged: {members})",
+        "openings": "max(0, expansion {x:.2f} + replacement {s:.2f}) + backlog {b:.2f}",
+        "expansion_source": "employment forecast, {scenario} scenario",
+        "replacement": "exits {e:.2f} + transfers {t:.2f} + migration {m:.2f} = E[{t0}] · (Σ_b ageshare · exit + "
+        "transfer {tr:.3f} + migrate {mg:.3f})",
+        "replacement_source": "step 1; exit rates: {exits}; age: {age}",
+        "backlog": "backlog_share[{g}] · vacancies {v:.0f}",
+        "backlog_source": "vacancies: {source}",
+        "yield": "completion {c:.3f} · p_emp {e:.3f} · p_field {f:.3f} · p_region {r:.3f}",
+        "adjustment": "forecast {original:.2f} adjusted by {change:+.2f}",
+        "low": "low",
+        "base": "base",
+        "high": "high",
+    },
+    "ru": {
+        "rounded": "округлено до целого (половина вверх)",
+        "small_drop": "округлено; меньше минимальной группы {m}: не открывать",
+        "small_raise": "округлено; меньше минимальной группы {m}: увеличено до неё",
+        "where": "специальность {s} ({lv}), приём {a}, выпуск {g}",
+        "smooth": "не более чем на ±{mc:.0%} от КЦП прошлого года: clip(КЦП до сглаживания, (1 − {mc}) · {prev:g}, "
+        "(1 + {mc}) · {prev:g})",
+        "no_smooth": "КЦП прошлого года нет: без сглаживания",
+        "smooth_source_first": "шаг 10; КЦП прошлого года: исходные данные",
+        "smooth_source_later": "шаг 10; КЦП прошлого года: рекомендация на предыдущий год приёма",
+        "decide": "квантиль q = цена нехватки / (цена нехватки + цена избытка) = {q:.3f}, линейная интерполяция "
+        "между сценариями: нижний {low:.2f}, базовый {base:.2f}, верхний {high:.2f} (нижний и верхний — квантили "
+        "{ql:.2f} и {qh:.2f} интервала {L} %; границы интервалов суммируются по профессиям как полностью "
+        "коррелированные: диапазон намеренно широкий)",
+        "step": "шаг {n}",
+        "institution": "доля от {T} пропорционально оценке · мощности = {score:.3f} · {capacity}; расчётно "
+        "{exact:.2f}; {status}; в т.ч. целевое обучение {target}",
+        "proposal": "шаг 11; вуз: предложение (КЦП вузов — по итогам федерального конкурса)",
+        "region": "шаг 11; колледж: решение региона",
+        "reliability": "правила надёжности",
+        "k0": "max(0, требуется принять {need:.2f} − платный приём {paid:.2f})",
+        "k0_source": "шаг 8; платный приём: {source}",
+        "need": "max(0, потребность в выпускниках {n:.2f} − выпускники из других источников {other:.2f}) / доля "
+        "дошедших до работы в регионе {y:.4f}",
+        "need_source": "шаг 7; другие источники: {source}",
+        "wanted": "Σ по профессиям: дополнительная потребность · доля выпускников · доля специальности",
+        "occupation": "дополнительная потребность {o:.2f} · доля выпускников {g:.3f} · доля специальности {m:.3f}",
+        "occupation_source": "соответствие ОКЗ — специальности: {cw}; доля выпускников: {gs}",
+        "merged": " (объединены: {members})",
+        "openings": "max(0, изменение численности {x:.2f} + замещение {s:.2f}) + закрытие вакансий {b:.2f}",
+        "expansion_source": "прогноз занятости, {scenario} сценарий",
+        "replacement": "выбытие {e:.2f} + переход в другие профессии {t:.2f} + выезд {m:.2f} = E[{t0}] · "
+        "(Σ доля возрастной группы · интенсивность выбытия + переход {tr:.3f} + выезд {mg:.3f})",
+        "replacement_source": "шаг 1; интенсивность выбытия: {exits}; возраст: {age}",
+        "backlog": "доля закрытия вакансий в {g} · вакансии {v:.0f}",
+        "backlog_source": "вакансии: {source}",
+        "yield": "завершение {c:.3f} · трудоустройство {e:.3f} · по специальности {f:.3f} · в регионе {r:.3f}",
+        "adjustment": "прогноз {original:.2f} скорректирован на {change:+.2f}",
+        "low": "нижний",
+        "base": "базовый",
+        "high": "верхний",
+    },
+}
+
+#: Allocation statuses in words.
+STATUS = {
+    "en": {"share": "share", "capped": "capped at capacity", "left_out": "below the minimum group: not opened",
+           "raised": "raised to the minimum group", "no_capacity": "no capacity"},
+    "ru": {"share": "пропорционально", "capped": "ограничено мощностью", "left_out": "меньше минимальной группы: не открывать",
+           "raised": "увеличено до минимальной группы", "no_capacity": "нет мощности"},
+}  # fmt: skip
