@@ -21,6 +21,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,6 +29,10 @@ from . import __version__
 from .datasets import load_demo
 from .errors import StaffingForecastError
 from .loaders import Bundle, load_bundle, write_bundle, write_survey_template
+from .report import Sheet, write_workbook
+
+if TYPE_CHECKING:
+    from .quota import QuotaResult
 
 __all__ = ["main"]
 
@@ -119,19 +124,14 @@ def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.Dat
     summary = (
         bundle.summary().reset_index().rename(columns={k: v for k, v in labels.items() if k != "sheets"})
     )
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            summary.to_excel(writer, sheet_name=labels["sheets"][0], index=False)
-            _employment_by(bundle, "occupation", lang).to_excel(writer, sheet_name=labels["sheets"][1])
-            _employment_by(bundle, "sector", lang).to_excel(writer, sheet_name=labels["sheets"][2])
-            if forecast is not None:
-                _forecast_sheet(forecast, lang).to_excel(writer, sheet_name=labels["sheets"][3], index=False)
-            for sheet in writer.sheets.values():
-                sheet.freeze_panes = "B2"
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)  # a failed write leaves no half-written file behind
+    sheets = [
+        Sheet(labels["sheets"][0], summary),
+        Sheet(labels["sheets"][1], _employment_by(bundle, "occupation", lang).reset_index()),
+        Sheet(labels["sheets"][2], _employment_by(bundle, "sector", lang).reset_index()),
+    ]
+    if forecast is not None:
+        sheets.append(Sheet(labels["sheets"][3], _forecast_sheet(forecast, lang)))
+    write_workbook(path, sheets, lang)  # written whole or not at all
     return path
 
 
@@ -166,9 +166,7 @@ def _demo(args: argparse.Namespace) -> int:
     )
     print(f"6/6 computing the state training quotas, writing {out / 'quota.xlsx'} ...", flush=True)
     result = compute(Inputs.from_bundle(bundle, fc))
-    result.to_excel(out / "quota.xlsx", lang=args.lang)
-    _write_csv(result.table, out / "quota_table.csv")
-    _write_csv(result.allocation, out / "quota_allocation.csv")
+    _write_quota(result, out, args.lang)
     first = result.table[result.table["intake_year"] == result.table["intake_year"].min()]
     print(
         f"quotas for intake {int(first['intake_year'].iloc[0])}: {int(first['quota'].sum())} places "
@@ -209,6 +207,13 @@ def _forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_quota(result: QuotaResult, out: Path, lang: str) -> None:
+    """The quota workbook and its two main tables as CSV."""
+    result.to_excel(out / "quota.xlsx", lang=lang)
+    _write_csv(result.table, out / "quota_table.csv")
+    _write_csv(result.allocation, out / "quota_allocation.csv")
+
+
 def _quota(args: argparse.Namespace) -> int:
     from .engine import forecast
     from .panel import aggregate
@@ -235,9 +240,7 @@ def _quota(args: argparse.Namespace) -> int:
     print("2/3 computing the quotas ...", flush=True)
     result = compute(Inputs.from_bundle(bundle, fc, interval_level=policy.interval_level), policy)
     print(f"3/3 writing {out / 'quota.xlsx'} and the tables ...", flush=True)
-    result.to_excel(out / "quota.xlsx", lang=args.lang)
-    _write_csv(result.table, out / "quota_table.csv")
-    _write_csv(result.allocation, out / "quota_allocation.csv")
+    _write_quota(result, out, args.lang)
     print(result.table.groupby("intake_year")["quota"].sum().rename("quota").to_string())
     return 0
 

@@ -74,10 +74,11 @@ def select(
     scores = evaluate(cv, [metric], train=train, season_length=season_length)
     column = next(c for c in scores.columns if c.startswith(metric))
     higher = metric in ("direction", "coverage")
+    # A frame without cutoffs is one test window per series.
     windows = (
         cv.groupby(UNIQUE_ID)[CUTOFF].nunique()
         if CUTOFF in cv.columns
-        else cv.groupby(UNIQUE_ID).size() * 0 + 1
+        else cv.groupby(UNIQUE_ID).size().clip(upper=1)
     )
     rank = {m: i for i, m in enumerate(order)}
     rows = []

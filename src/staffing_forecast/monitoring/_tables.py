@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
 from ..errors import ConfigError, Place, closest
 from ..loaders.tables import TABLES, validate_table
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A table this package has already validated; passing it on between functions skips a second check."""
+
+    frame: pd.DataFrame
 
 
 def monitoring_table(data: object, name: str) -> pd.DataFrame:
@@ -16,6 +24,8 @@ def monitoring_table(data: object, name: str) -> pd.DataFrame:
     Validation is the same as for files: a row with more employed than graduates, a rating outside 1–5 or an
     unknown specialty code is a :class:`~staffing_forecast.SchemaError` naming the row.
     """
+    if isinstance(data, Validated):
+        return data.frame
     frame = getattr(data, name, data) if not isinstance(data, pd.DataFrame) else data
     if frame is None:
         raise ConfigError(f"the data has no {name} table; load one with sf.load_table(path, {name!r}).")

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import reference
 from ..errors import ConfigError
-from ._tables import monitoring_table
+from ._tables import Validated, monitoring_table
 from .outcomes import RATES, graduate_outcomes, proportion_interval
 from .satisfaction import satisfaction
 
@@ -83,13 +83,13 @@ def institution_scores(
     grads = monitoring_table(graduates, "graduates")
     grad_years = list(years) if years is not None else _last_years(grads["year"], 3)
     outcomes = graduate_outcomes(
-        grads, _PROGRAM, years=grad_years, window=max(grad_years) - min(grad_years) + 1
+        Validated(grads), _PROGRAM, years=grad_years, window=max(grad_years) - min(grad_years) + 1
     )
     out = outcomes[[*_PROGRAM, "graduates", *RATES]]
     if surveys is not None:
         table = monitoring_table(surveys, "satisfaction")
         survey_years = list(years) if years is not None else _last_years(table["year"], 3)
-        sat = satisfaction(table, _PROGRAM, years=survey_years)[[*_PROGRAM, "employers", "index"]]
+        sat = satisfaction(Validated(table), _PROGRAM, years=survey_years)[[*_PROGRAM, "employers", "index"]]
         sat = sat.rename(columns={"index": "satisfaction_index"})
         out = out.merge(sat, on=_PROGRAM, how="outer")
     else:
@@ -163,7 +163,9 @@ def quota_shares(
     grads = monitoring_table(graduates, "graduates")
     chosen = list(years) if years is not None else _last_years(grads["year"], 3)
     window = max(chosen) - min(chosen) + 1
-    out = graduate_outcomes(grads, ["specialty", "level"], years=chosen, window=window, level=level)
+    out = graduate_outcomes(
+        Validated(grads), ["specialty", "level"], years=chosen, window=window, level=level
+    )
     out = out[["specialty", "level", "graduates", *(c for r in RATES for c in (r, f"{r}_lo", f"{r}_hi"))]]
     completion = _completion(grads, admissions, chosen, level)
     out = out.merge(completion, on=["specialty", "level"], how="left")

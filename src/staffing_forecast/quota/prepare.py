@@ -28,7 +28,7 @@ class Prepared:
     last_year: int
     employment: pd.DataFrame  # index (occupation, year); low, base, high
     crosswalk: pd.DataFrame  # occupation, specialty, level, share
-    programs: pd.DataFrame  # specialty, level, duration, completion, p_emp, p_field, p_region, yield, kind
+    programs: pd.DataFrame  # specialty, level, duration, the shares with bounds and sources, yield
     occupation: pd.DataFrame  # index occupation: group, transfer, migrate, grad_share, vacancies, employers
     age_shares: pd.DataFrame  # index occupation, columns AGE_BANDS
     exit_rates: pd.DataFrame  # index year, columns AGE_BANDS
@@ -41,7 +41,6 @@ class Prepared:
     adjustments: pd.DataFrame | None
     backlog_shares: tuple[float, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
-    share_sources: pd.DataFrame | None = None  # specialty, level, source_{share}
 
 
 def _columns(frame: object, name: str, required: list[str]) -> pd.DataFrame:
@@ -149,7 +148,7 @@ def prepare(inputs: Inputs, policy: Policy) -> Prepared:
         occupation=occupation,
         age_shares=_age_shares(inputs, occupations, sources),
         exit_rates=_exit_rates(inputs, base_year, last_year, sources),
-        capacity=_capacity(inputs, programs, sources),
+        capacity=_capacity(inputs, sources),
         pipeline=_pipeline(inputs),
         other_supply=_program_values(inputs.other_supply, "other_supply", ["year", "persons"]),
         paid=_paid(inputs),
@@ -380,7 +379,7 @@ def _exit_rates(inputs: Inputs, base_year: int, last_year: int, sources: dict[st
     return table
 
 
-def _capacity(inputs: Inputs, programs: pd.DataFrame, sources: dict[str, str]) -> pd.DataFrame:
+def _capacity(inputs: Inputs, sources: dict[str, str]) -> pd.DataFrame:
     frame = _columns(inputs.capacity, "capacity", ["institution", *PROGRAM, "capacity"])
     frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce")
     bad = frame[frame["capacity"].isna() | (frame["capacity"] < 0) | (frame["capacity"] % 1 != 0)]

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from .. import reference
 from ..errors import ConfigError
@@ -85,6 +83,9 @@ def write_workbook(path: str | os.PathLike[str], sheets: list[Sheet], lang: str 
 
 
 def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
+    from openpyxl.styles import Alignment, Font  # only when writing: keeps `import staffing_forecast` light
+    from openpyxl.utils import get_column_letter
+
     frame = sheet.frame.copy()
     kinds = {}
     for column in frame.columns:
