@@ -65,6 +65,7 @@ def test_key_columns_and_order(occupations):
         "model",
         "mean",
         "fallback",
+        "note",
     ]
     assert fc["unique_id"].is_monotonic_increasing
 
@@ -73,7 +74,7 @@ def test_failures_fall_back_with_a_reason():
     panel = pd.concat([series("long", np.arange(20) + 10.0), series("short", [5.0, 6.0])])
     fc = sf.forecast(panel, h=2, models="ets", level=[80])
     short = fc[fc["unique_id"] == "short"]
-    assert (short["fallback"] == "ets failed (2 observations, ets needs 3); used naive").all()
+    assert (short["fallback"] == "ets failed (2 observations, ets needs 7); used naive").all()
     assert (fc.loc[fc["unique_id"] == "long", "fallback"] == "").all()
 
 

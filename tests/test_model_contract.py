@@ -114,10 +114,22 @@ def test_not_fitted(case):
 
 
 def test_fitted_values(case):
+    """``fitted_`` has one row per observation; a model that declares it has fitted values has real ones: finite
+    for most of the history and closer to the data than the data's own spread."""
     _, make, panel = case
-    fitted = make().fit(panel).fitted_
+    model = make().fit(panel)
+    fitted = model.fitted_
     assert list(fitted.columns) == ["unique_id", "ds", "y", "fitted"]
     assert len(fitted) == len(panel)
+    assert isinstance(model.has_fitted, bool)
+    if not model.has_fitted:
+        assert fitted["fitted"].isna().all()
+        return
+    known = fitted.dropna(subset=["fitted"])
+    assert len(known) >= 0.3 * len(fitted), f"{type(model).__name__} has fitted values for too few rows"
+    error = np.mean(np.abs(known["y"] - known["fitted"]))
+    spread = np.mean(np.abs(known["y"] - known.groupby("unique_id")["y"].transform("mean")))
+    assert error < 1.5 * spread  # a windowed historic average is no better than the mean, but not far off
 
 
 @pytest.mark.parametrize("level", [(), (80,), (50, 95)])
@@ -175,7 +187,7 @@ def test_exogenous_models_require_future_values(case):
         with pytest.raises(sf.ConfigError, match="does not use exogenous"):
             model.fit(panel, X=panel[["unique_id", "ds"]].assign(wage=1.0))
         return
-    if not model._needs_exog():
+    if not model.uses_drivers():
         return  # drivers are optional for this configuration
     model.fit(panel)
     with pytest.raises(sf.ConfigError, match="needs X_future"):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -18,49 +20,79 @@ import pandas as pd
 
 from .errors import ConfigError, Place, SchemaError, closest
 from .models import REGISTRY, Naive
-from .schema import DS, FALLBACK, MODEL, UNIQUE_ID, check_level, check_panel, infer_freq
+from .models.base import PanelForecast, attach_intervals, relative_change, split_panel
+from .models.intervals import Scores
+from .schema import DS, FALLBACK, MODEL, NOTE, UNIQUE_ID, check_level, check_panel, infer_freq
 
 __all__ = ["SEASON_LENGTH", "forecast", "resolve_models"]
 
 #: Periods per year for each frequency: the default season length of seasonal models.
 SEASON_LENGTH = {"YS": 1, "QS": 4, "MS": 12}
-# Series per task: large enough to amortise scheduling and to pool interval calibration across series, small
-# enough to balance cores. Fixed (not derived from n_jobs) so that results do not depend on the worker count.
+# Most series per task: large enough to amortise scheduling, small enough to balance cores and show progress.
+# Results never depend on it: interval calibration pools over the whole call, after the tasks return.
 _CHUNK_SERIES = 100
+# Below this much estimated work, starting worker processes costs more than it saves: stay in-process.
+_PARALLEL_MIN_SECONDS = 10.0
+
+
+def _registered(name: str) -> str:
+    key = name.strip().lower()
+    if key not in REGISTRY:
+        known = sorted(REGISTRY)
+        raise ConfigError(f"unknown model {name!r}{closest(key, known)} Known: {', '.join(known)}.")
+    return key
+
+
+def _model_name(model: Any) -> str:
+    return str(getattr(model, "name", type(model).__name__.lower()))
 
 
 def resolve_models(models: Any, freq: str) -> dict[str, Any]:
     """Turn the ``models`` argument into ``{name: model}``; names get the frequency's season length.
 
-    ``models`` is ``"auto"``, a registered name, a list of names, a model, or a dict of name → model.
+    ``models`` is ``"auto"``, a registered name (any case), a list of names or models, a model, or a dict of
+    name → model. The ``model`` column uses the registered name (``"ets"``) for a name or a model passed alone or
+    in a list, and the key for a dict.
+
+    Examples
+    --------
+    >>> from staffing_forecast import models
+    >>> list(resolve_models(["ETS", models.Theta()], "YS"))
+    ['ets', 'theta']
     """
 
     def build(name: str) -> Any:
-        if name not in REGISTRY:
-            known = sorted(REGISTRY)
-            raise ConfigError(f"unknown model {name!r}{closest(name, known)} Known: {', '.join(known)}.")
-        cls = REGISTRY[name]
+        cls = REGISTRY[_registered(name)]
         fields = {f.name for f in dataclasses.fields(cls)}
         return cls(season_length=SEASON_LENGTH[freq]) if "season_length" in fields else cls()
 
+    def add(out: dict[str, Any], name: str, model: Any) -> None:
+        if name in out:
+            raise ConfigError(
+                f"two models are both named {name!r}; pass a dict to name them, e.g. "
+                "{'ets': ETS(), 'ets_damped': ETS(damped=True)}."
+            )
+        out[name] = model
+
+    out: dict[str, Any] = {}
     if isinstance(models, str):
-        return {models: build(models)}
-    if isinstance(models, Mapping):
-        out = {}
+        add(out, _registered(models), build(models))
+    elif isinstance(models, Mapping):
         for name, model in models.items():
-            out[str(name)] = build(model) if isinstance(model, str) else model
-        return out
-    if isinstance(models, Sequence):
+            add(out, str(name), build(model) if isinstance(model, str) else model)
+    elif hasattr(models, "fit") and hasattr(models, "predict"):
+        add(out, _model_name(models), models)
+    elif isinstance(models, Sequence):
         if not models:
             raise ConfigError("models is empty; pass 'auto', a name, a list of names or a dict of models.")
-        out = {}
         for item in models:
-            model = build(item) if isinstance(item, str) else item
-            out[item if isinstance(item, str) else type(item).__name__.lower()] = model
-        return out
-    if hasattr(models, "fit") and hasattr(models, "predict"):
-        return {getattr(models, "name", type(models).__name__.lower()): models}
-    raise ConfigError(f"models={models!r} is not a model, a name, a list or a dict of models.")
+            if isinstance(item, str):
+                add(out, _registered(item), build(item))
+            else:
+                add(out, _model_name(item), item)
+    else:
+        raise ConfigError(f"models={models!r} is not a model, a name, a list or a dict of models.")
+    return out
 
 
 def _chunks(panel: pd.DataFrame, size: int) -> list[pd.DataFrame]:
@@ -71,7 +103,24 @@ def _chunks(panel: pd.DataFrame, size: int) -> list[pd.DataFrame]:
 
 
 def _rows_of(X: pd.DataFrame | None, chunk: pd.DataFrame) -> pd.DataFrame | None:
-    return None if X is None else X[X[UNIQUE_ID].isin(chunk[UNIQUE_ID].unique())]
+    if X is None or UNIQUE_ID not in X.columns:
+        return X  # drivers shared by every series travel whole (they are one row per date)
+    return X[X[UNIQUE_ID].isin(chunk[UNIQUE_ID].unique())]
+
+
+@dataclasses.dataclass
+class _Part:
+    """One model's output on one chunk: its forecast and that of the fallback for the series it failed on."""
+
+    main: PanelForecast
+    fallback: PanelForecast | None = None
+    failures: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _fresh(template: Any) -> Any:
+    if dataclasses.is_dataclass(template) and not isinstance(template, type):
+        return dataclasses.replace(template)
+    return template
 
 
 def _forecast_chunk(
@@ -82,77 +131,136 @@ def _forecast_chunk(
     freq: str,
     fallback: Any,
     X_future: pd.DataFrame | None,
-) -> pd.DataFrame:
-    """Fit and forecast every model on one chunk of whole series (runs in a worker)."""
-    frames = []
+    pool_size: int,
+) -> dict[str, _Part]:
+    """Fit and forecast every model on one chunk of whole series (runs in a worker); conformal bounds wait."""
+    parts = {}
     for name, template in models.items():
-        model: Any = template
-        if dataclasses.is_dataclass(template) and not isinstance(template, type):
-            model = dataclasses.replace(template)
-        if hasattr(model, "_fit_panel"):  # per-series failures are collected and fall back
-            failures = model._fit_panel(chunk, None, errors="collect", freq=freq)
-            fc, predict_failures = (
-                model._predict_panel(h, X_future, level, errors="collect") if model.states_ else (None, {})
+        model = _fresh(template)
+        if hasattr(model, "fit_panel") and hasattr(model, "predict_panel"):
+            failures = model.fit_panel(chunk, None, freq=freq)
+            result = (
+                model.predict_panel(h, X_future, level, defer_intervals=True, pool_size=pool_size)
+                if model.states_
+                else PanelForecast(pd.DataFrame(), {})
             )
-            failures.update(predict_failures)
+            failures.update(result.failures)
         else:  # a third-party model with only the public contract: all or nothing
             model.fit(chunk)
-            fc, failures = model.predict(h, X_future, level), {}
-        parts = [] if fc is None or fc.empty else [fc]
+            result, failures = PanelForecast(model.predict(h, X_future, level), {}), {}
+        part = _Part(result, failures=failures)
         if failures:
-            parts.append(_fall_back(chunk, failures, fallback, h, level, freq))
-        out = pd.concat(parts, ignore_index=True)
-        out[MODEL] = name
-        frames.append(out)
-    return pd.concat(frames, ignore_index=True)
+            failed = chunk[chunk[UNIQUE_ID].isin(list(failures))]
+            backup = _fresh(fallback)
+            backup.fit_panel(failed, None, freq=freq)
+            part.fallback = backup.predict_panel(h, None, level, defer_intervals=True, pool_size=len(failures))
+        parts[name] = part
+    return parts
 
 
-def _fall_back(
-    chunk: pd.DataFrame, failures: dict[str, str], fallback: Any, h: int, level: tuple[int, ...], freq: str
+def _calibrated(results: list[PanelForecast], h: int, levels: tuple[int, ...], nonnegative: bool, relative: float) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Concatenate one model's chunk forecasts and calibrate their deferred intervals over all of them at once."""
+    frames = [r.frame for r in results if not r.frame.empty]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    pending = [r.scores for r in results if r.scores is not None]
+    if not pending or frame.empty:
+        return frame, {}
+    scores = Scores.merge(pending)
+    scores.relative_change = relative
+    unclipped = frozenset().union(*(r.unclipped for r in results))
+    return attach_intervals(frame, scores, h, levels, nonnegative, unclipped)
+
+
+def _assemble(
+    name: str,
+    parts: list[_Part],
+    h: int,
+    levels: tuple[int, ...],
+    models: dict[str, Any],
+    fallback: Any,
+    relative: float,
 ) -> pd.DataFrame:
-    """Forecast the failed series with the fallback model; the fallback column says why."""
-    # Fitted on the whole chunk so that pooled conformal intervals learn from every series, then kept for the
-    # failed ones only.
-    model = dataclasses.replace(fallback)
-    second = model._fit_panel(chunk, None, errors="collect", freq=freq)
-    fc, third = model._predict_panel(h, None, level, errors="collect") if model.states_ else (None, {})
-    second = {uid: why for uid, why in {**second, **third}.items() if uid in failures}
-    if second:
-        uid, why = next(iter(second.items()))
+    """One model's forecast over the whole panel: calibrated, with the fallback's rows and reasons."""
+    nonnegative = bool(getattr(models[name], "nonnegative", True))
+    main, lost = _calibrated([p.main for p in parts], h, levels, nonnegative, relative)
+    failures = {uid: why for p in parts for uid, why in p.failures.items()}
+    backups = [p.fallback for p in parts if p.fallback is not None]
+    if lost:  # no interval at all: one observation, and no series in the panel that changes
         raise SchemaError(
-            f"{Place('panel', in_file=False).at(series=uid)}: {failures[uid]}, and the fallback {why}. "
-            f"{len(second)} series cannot be forecast: drop them, aggregate them (sf.aggregate), or ask for no "
-            "intervals (level=())."
+            f"{Place('panel', in_file=False).at(series=next(iter(lost)))}: {next(iter(lost.values()))}. "
+            f"{len(lost)} series cannot be forecast with intervals: drop them, aggregate them (sf.aggregate), "
+            "or ask for no intervals (level=())."
         )
-    assert fc is not None
-    fc = fc[fc[UNIQUE_ID].isin(list(failures))].copy()
-    fc[FALLBACK] = fc[UNIQUE_ID].map(lambda u: f"{failures[u]}; used {model.name}")
-    return fc
+    out = [main.assign(**{MODEL: name})] if not main.empty else []
+    if backups:
+        backup, third = _calibrated(backups, h, levels, getattr(fallback, "nonnegative", True), relative)
+        second = {uid: why for b in backups for uid, why in b.failures.items()} | third
+        if second:
+            uid, why = next(iter(second.items()))
+            raise SchemaError(
+                f"{Place('panel', in_file=False).at(series=uid)}: {failures[uid]}, and the fallback {why}. "
+                f"{len(second)} series cannot be forecast: drop them, aggregate them (sf.aggregate), or ask for no "
+                "intervals (level=())."
+            )
+        backup[FALLBACK] = backup[UNIQUE_ID].map(lambda u: f"{failures[u]}; used {_model_name(fallback)}")
+        out.append(backup.assign(**{MODEL: name}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
 def _run(
     tasks: list[Any],
-    fn: Callable[..., pd.DataFrame],
+    fn: Callable[..., Any],
     n_jobs: int,
     executor: Any,
-    progress: bool,
-) -> list[pd.DataFrame]:
-    if executor is not None:
-        if hasattr(executor, "gather"):  # dask.distributed.Client
-            return list(executor.gather(executor.map(fn, tasks)))
-        if hasattr(executor, "map"):
-            return list(executor.map(fn, tasks))
-        raise ConfigError(
-            "executor must have a map method (concurrent.futures, dask.distributed.Client ...)."
-        )
+    progress: bool | None,
+    sizes: list[int],
+) -> list[Any]:
+    """Run the tasks in order; progress counts series, and appears by itself once a run takes a few seconds."""
     from tqdm.auto import tqdm
 
-    if n_jobs == 1:
-        return [fn(t) for t in tqdm(tasks, desc="forecasting", unit="chunk", disable=not progress)]
-    from joblib import Parallel, delayed
+    bar = tqdm(
+        total=sum(sizes),
+        desc="forecasting",
+        unit="series",
+        disable=progress is False,
+        delay=0 if progress else 3,
+    )
+    try:
+        if executor is not None:
+            if hasattr(executor, "gather"):  # dask.distributed.Client
+                futures = executor.map(fn, tasks)
+                out = list(executor.gather(futures))
+                bar.update(sum(sizes))
+                return out
+            if hasattr(executor, "map"):
+                out = []
+                for result, size in zip(executor.map(fn, tasks), sizes, strict=True):
+                    out.append(result)
+                    bar.update(size)
+                return out
+            raise ConfigError(
+                "executor must have a map method (concurrent.futures, dask.distributed.Client ...)."
+            )
+        out, done = [], 0
+        start = time.perf_counter()
+        # Run in-process until it is clear the rest takes long enough for worker processes to pay off.
+        while done < len(tasks):
+            out.append(fn(tasks[done]))
+            bar.update(sizes[done])
+            done += 1
+            per_series = (time.perf_counter() - start) / sum(sizes[:done])
+            if n_jobs != 1 and per_series * sum(sizes[done:]) > _PARALLEL_MIN_SECONDS:
+                break
+        if done < len(tasks):
+            from joblib import Parallel, delayed
 
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(t) for t in tasks)
-    return list(tqdm(results, total=len(tasks), desc="forecasting", unit="chunk", disable=not progress))
+            results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(t) for t in tasks[done:])
+            for result, size in zip(results, sizes[done:], strict=True):
+                out.append(result)
+                bar.update(size)
+        return out
+    finally:
+        bar.close()
 
 
 class _ChunkTask:
@@ -161,7 +269,7 @@ class _ChunkTask:
     def __init__(self, **settings: Any) -> None:
         self.settings = settings
 
-    def __call__(self, item: tuple[pd.DataFrame, pd.DataFrame | None]) -> pd.DataFrame:
+    def __call__(self, item: tuple[pd.DataFrame, pd.DataFrame | None]) -> dict[str, _Part]:
         chunk, x_future = item
         return _forecast_chunk(chunk, X_future=x_future, **self.settings)
 
@@ -190,8 +298,9 @@ def forecast(
     freq
         ``"YS"``, ``"QS"`` or ``"MS"``; inferred when ``None``.
     models
-        ``"auto"`` (the measured default, see ``docs/models.md``), a registered name (``"ets"``), a list of
-        names, a model instance, or a dict name → model.
+        ``"auto"`` (the measured default, see ``docs/models.md``), a registered name (``"ets"``, any case), a
+        list of names or models, a model instance, or a dict name → model. The ``model`` column holds the
+        registered name, or the dict's key.
     level
         Interval levels in percent, e.g. ``[80, 95]``.
     n_jobs
@@ -200,18 +309,30 @@ def forecast(
         Instead of joblib, anything with ``map`` (``concurrent.futures`` executors) or ``map`` and ``gather``
         (a ``dask.distributed.Client``).
     X_future
-        Future values of exogenous columns (for models that use them).
+        Future values of the drivers (for models that use them): keyed by ``unique_id`` and ``ds``, or by
+        ``ds`` alone when every series shares them (``sf.datasets.load_demo().drivers`` after choosing a
+        scenario).
     fallback
         Model for series the chosen model cannot handle (default :class:`~staffing_forecast.models.Naive` with
         conformal intervals pooled across series).
     progress
-        Show a progress bar; by default when there are more than 10 chunks.
+        A progress bar counting series: ``True`` always, ``False`` never, ``None`` (default) once a run has
+        taken three seconds.
 
     Returns
     -------
     pandas.DataFrame
         The forecast frame: ``unique_id``, key columns, ``ds``, ``model``, ``mean``, ``lo_<L>``, ``hi_<L>``,
-        ``fallback``; sorted by ``unique_id``, ``model``, ``ds``.
+        ``fallback`` (why a series was forecast by the fallback model instead) and ``note`` (how the model
+        treated the series or its interval, e.g. ``auto``'s rule or a widened interval); sorted by
+        ``unique_id``, ``model``, ``ds``.
+
+    Notes
+    -----
+    Series are fitted in tasks of up to 100 whole series, in-process for small runs and on ``n_jobs`` worker
+    processes (or ``executor``) once the first task shows the rest will take more than about ten seconds.
+    Conformal intervals are calibrated once over every series of the call after the tasks return, so no number
+    depends on ``n_jobs``, the executor or how the panel was cut into tasks.
 
     Examples
     --------
@@ -232,33 +353,72 @@ def forecast(
     freq = freq or infer_freq(clean)
     resolved = resolve_models(models, freq)
     for name, model in resolved.items():
-        needs = (
-            model._needs_exog() if hasattr(model, "_needs_exog") else getattr(model, "supports_exog", False)
-        )
+        needs = model.uses_drivers() if hasattr(model, "uses_drivers") else getattr(model, "supports_exog", False)
         if X_future is None and needs:
             raise ConfigError(
                 f"model {name!r} uses drivers: pass X_future with their values for the {h} future periods of "
                 "every series (see sf.features.make_features)."
             )
+    X_future = _check_future(X_future)
     fallback = fallback if fallback is not None else Naive(intervals="conformal")
     workers = _workers(n_jobs)
     # Global models learn across all series, so they see the whole panel at once; the others go by chunks.
     global_models = {n: m for n, m in resolved.items() if getattr(m, "is_global", False)}
     local_models = {n: m for n, m in resolved.items() if n not in global_models}
-    settings = {"h": int(h), "level": levels, "freq": freq, "fallback": fallback, "X_future": X_future}
-    results = []
+    _, arrays, _ = split_panel(clean)
+    relative = relative_change(arrays)
+    n_series = len(arrays)
+    settings = {"h": int(h), "level": levels, "freq": freq, "fallback": fallback, "pool_size": n_series}
+    chunk_results: list[dict[str, _Part]] = []
     if local_models:
+        size = _chunk_size(n_series, workers)
+        chunks = _chunks(clean, size)
         # Each task carries only its own series' future drivers, so workers are not sent the whole X_future.
-        chunks = [(c, _rows_of(X_future, c)) for c in _chunks(clean, _CHUNK_SERIES)]
-        task = _ChunkTask(models=local_models, **{k: v for k, v in settings.items() if k != "X_future"})
-        results += _run(
-            chunks, task, workers, executor, progress if progress is not None else len(chunks) > 10
-        )
+        tasks = [(c, _rows_of(X_future, c)) for c in chunks]
+        sizes = [c[UNIQUE_ID].nunique() for c in chunks]
+        chunk_results += _run(tasks, _ChunkTask(models=local_models, **settings), workers, executor, progress, sizes)
     if global_models:
-        results.append(_forecast_chunk(clean, global_models, **settings))
-    out = pd.concat(results, ignore_index=True)
+        chunk_results.append(_forecast_chunk(clean, global_models, X_future=X_future, **settings))
+    frames = [
+        _assemble(name, [r[name] for r in chunk_results if name in r], int(h), levels, resolved, fallback, relative)
+        for name in resolved
+    ]
+    out = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     out[DS] = out[DS].astype("datetime64[ns]")
+    if NOTE not in out.columns:  # a third-party model's frame
+        out[NOTE] = ""
+    out[[FALLBACK, NOTE]] = out[[FALLBACK, NOTE]].fillna("")
     return out.sort_values([UNIQUE_ID, MODEL, DS], kind="stable").reset_index(drop=True)
+
+
+def _check_future(X: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``X_future`` keyed by ``unique_id`` and ``ds``, or by ``ds`` alone for drivers every series shares."""
+    if X is None:
+        return None
+    if not isinstance(X, pd.DataFrame):
+        raise ConfigError(f"X_future must be a DataFrame of future driver values, not {type(X).__name__}.")
+    if DS not in X.columns:
+        raise SchemaError(
+            f"X_future has no 'ds' column (it has {list(X.columns)}): give the date of each future value, and "
+            "unique_id too unless the drivers are the same for every series."
+        )
+    X = X.reset_index(drop=True)
+    X[DS] = pd.to_datetime(X[DS])
+    keys = [UNIQUE_ID, DS] if UNIQUE_ID in X.columns else [DS]
+    repeated = X.duplicated(keys)
+    if repeated.any():
+        row = X[repeated].iloc[0]
+        where = f"series {row[UNIQUE_ID]!r} at " if UNIQUE_ID in X.columns else ""
+        raise SchemaError(
+            f"X_future has {int(repeated.sum())} repeated row(s), e.g. {where}{pd.Timestamp(row[DS]).date()}; "
+            "keep one value per date (pick one driver scenario first)."
+        )
+    return X
+
+
+def _chunk_size(n_series: int, workers: int) -> int:
+    """Enough tasks to keep every worker busy, at most ``_CHUNK_SERIES`` series each."""
+    return max(1, min(_CHUNK_SERIES, math.ceil(n_series / (4 * workers))))
 
 
 def _workers(n_jobs: int) -> int:

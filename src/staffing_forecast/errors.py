@@ -8,6 +8,8 @@
     ├── NotFittedError        a model was used before ``fit``
     └── InfeasibleQuotaError  the quota inputs admit no solution (capacity, yields, shares)
 
+    SeriesFailure (Exception)  a model cannot handle one series; the engine falls back and says why
+
 Every exception is also a ``ValueError``, so code that already catches ``ValueError`` keeps working.
 Messages say what is wrong, where (file, sheet, row, column or series), what was expected and how to fix it.
 """
@@ -23,6 +25,7 @@ __all__ = [
     "NotFittedError",
     "Place",
     "SchemaError",
+    "SeriesFailure",
     "StaffingForecastError",
     "closest",
     "raise_problems",
@@ -47,6 +50,15 @@ class NotFittedError(StaffingForecastError):
 
 class InfeasibleQuotaError(StaffingForecastError):
     """The quota inputs admit no feasible allocation."""
+
+
+class SeriesFailure(Exception):
+    """A model cannot handle one series (too short, degenerate).
+
+    Raised by a model's per-series code with a sentence saying why (``"2 observations; ets needs 3"``); the
+    engine catches it, forecasts that series with the fallback model and writes the sentence into the
+    ``fallback`` column. Not a :class:`StaffingForecastError`: it never reaches a user.
+    """
 
 
 def closest(word: str, known: Iterable[str], n: int = 3) -> str:

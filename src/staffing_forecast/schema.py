@@ -31,6 +31,7 @@ __all__ = [
     "KEY_ORDER",
     "MEAN",
     "MODEL",
+    "NOTE",
     "UNIQUE_ID",
     "Y",
     "check_forecast",
@@ -51,6 +52,8 @@ Y = "y"
 MODEL = "model"
 MEAN = "mean"
 FALLBACK = "fallback"
+#: How the model treated a series or its interval (rules, left-out members, widened intervals); "" if nothing.
+NOTE = "note"
 CUTOFF = "cutoff"
 #: Marks a key that an aggregate series sums over.
 ALL = "*"
@@ -58,7 +61,7 @@ ALL = "*"
 KEY_ORDER = ("region", "sector", "employer", "occupation", "institution", "specialty", "level")
 #: Supported frequencies: pandas alias → (months per step, pandas period alias, name).
 FREQUENCIES = {"YS": (12, "Y", "yearly"), "QS": (3, "Q", "quarterly"), "MS": (1, "M", "monthly")}
-_RESERVED = {UNIQUE_ID, DS, Y, MODEL, MEAN, FALLBACK, CUTOFF}
+_RESERVED = {UNIQUE_ID, DS, Y, MODEL, MEAN, FALLBACK, NOTE, CUTOFF}
 _GAP_POLICIES = ("error", "keep", "zero", "interpolate", "ffill")
 
 

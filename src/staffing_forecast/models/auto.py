@@ -1,12 +1,15 @@
 """``models="auto"``: the default a new user gets, chosen by measurement (see ``docs/models.md``).
 
-Per series:
+Per series, and written into the forecast's ``note`` column:
 
-- fewer than ``min_combo`` observations: drift (three or more points) or naive;
-- intermittent (at least ``intermittent_share`` of the values are zero): TSB, with bounds from the empirical
-  distribution of recent values;
-- otherwise: the median of the members' forecasts (by default ETS, damped ETS, the dynamic optimised Theta
-  method and drift).
+- leading zeros (a unit that opened, an occupation that appeared) are set aside and the rules below apply to the
+  active part that follows them;
+- intermittent (at least ``intermittent_share`` of the active values are zero): TSB, with bounds from the
+  empirical distribution of recent values;
+- fewer than ``min_combo`` active observations: drift (three or more points) or naive;
+- otherwise: isolated outliers are dampened (Hampel filter) and the median of the members' forecasts is taken
+  (by default ETS, damped ETS, the dynamic optimised Theta method and drift). A member needing more observations
+  than the series has, or failing on it, is left out and named.
 
 Intervals of the combination are conformal: the members are refitted at ``calibration_windows`` earlier cutoffs,
 the errors of each series are divided by its scale (mean absolute one-step change) and pooled across the series
@@ -23,10 +26,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SeriesFailure
 from ..schema import hi, lo
 from .base import LocalModel
 from .baselines import Drift, Naive
+from .intervals import Scores, needed_errors, rolling_errors
 from .statistical import ARIMA, ETS, TSB, Theta
 
 __all__ = ["Auto"]
@@ -34,9 +38,19 @@ __all__ = ["Auto"]
 _MEMBERS = ("ets", "ets_damped", "theta", "dot", "arima", "drift")
 
 
+@dataclass(frozen=True)
+class _State:
+    """How ``Auto`` handles one series: the rule, the fitted member states, and what to tell the user."""
+
+    rule: str  # "short", "intermittent", "combination" or "zero"
+    states: dict[str, Any]
+    note: str
+    leading_zeros: int = 0
+
+
 @dataclass(kw_only=True, eq=False)
 class Auto(LocalModel):
-    """The measured default: a median combination with rules for short and intermittent series.
+    """The measured default: a median combination with rules for short, entering and intermittent series.
 
     Parameters
     ----------
@@ -50,7 +64,13 @@ class Auto(LocalModel):
     min_combo
         Fewest observations for the combination; shorter series get drift or naive.
     intermittent_share
-        Share of zero values from which a series is treated as intermittent.
+        Share of zero values (after any leading zeros) from which a series is treated as intermittent.
+    outliers
+        ``"dampen"``: an isolated value far from its neighbours (more than ``outlier_threshold`` robust
+        standard deviations from the median of the five values around it) is replaced by that median before
+        fitting, and the ``note`` says so; ``"keep"`` fits the history as it is.
+    outlier_threshold
+        See ``outliers``.
     calibration_windows
         Rolling origins used to calibrate the intervals (more are used when few series are forecast together, so
         that the widest interval has enough errors to calibrate on).
@@ -58,7 +78,8 @@ class Auto(LocalModel):
     Notes
     -----
     Combining forecasts: Bates & Granger (1969); Makridakis et al. (2000, 2020) on M3 and M4; Petropoulos &
-    Svetunkov (2020), "A simple combination of univariate models", IJF 36(1). Conformal intervals: see
+    Svetunkov (2020), "A simple combination of univariate models", IJF 36(1). Outliers: the Hampel filter
+    (Hampel 1974; Pearson et al. 2016, "Generalized Hampel filters"). Conformal intervals: see
     :mod:`staffing_forecast.models.intervals`.
     """
 
@@ -69,6 +90,8 @@ class Auto(LocalModel):
     combine: str = "median"
     min_combo: int = 5
     intermittent_share: float = 0.3
+    outliers: str = "dampen"
+    outlier_threshold: float = 5.0
     calibration_windows: int = 2
     _models: dict[str, LocalModel] = field(init=False, repr=False, default_factory=dict)
 
@@ -78,6 +101,8 @@ class Auto(LocalModel):
             raise ConfigError(f"Auto: members={self.members}; choose among {list(_MEMBERS)}.")
         if self.combine not in {"mean", "median"}:
             raise ConfigError(f"Auto: combine={self.combine!r}; use 'mean' or 'median'.")
+        if self.outliers not in {"dampen", "keep"}:
+            raise ConfigError(f"Auto: outliers={self.outliers!r}; use 'dampen' or 'keep'.")
         if self.calibration_windows < 1:
             raise ConfigError(f"Auto: calibration_windows={self.calibration_windows}; use 1 or more.")
         m = self.season_length
@@ -93,57 +118,116 @@ class Auto(LocalModel):
         self._short = {"naive": Naive(nonnegative=False), "drift": Drift(nonnegative=False)}
         self._tsb = TSB(nonnegative=False)
 
-    def _conformal_intervals(self) -> bool:
-        return True
-
-    def _conformal(self, h: int, levels: Sequence[int], means: dict[str, np.ndarray]) -> dict[str, Any]:
-        from .intervals import conformal_bounds
-
-        regular = {uid for uid in means if self.states_[uid][0] != "intermittent"}
-        # Few series pool few errors: use more windows so that the widest level has enough of them.
-        needed = math.ceil(1 / (1 - max(levels) / 100))
-        windows = max(self.calibration_windows, min(40, math.ceil(needed / max(1, len(regular)))))
-        series = {uid: self.y_[uid] for uid in regular}
-        bounds = conformal_bounds(self, series, means, h, levels, n_windows=windows, pooled_only=True)
-        for uid in set(means) - regular:
-            bounds[uid] = self._intermittent_bounds(self.y_[uid], means[uid], h, levels)
-        return bounds
-
-    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
-        if y.size < self.min_combo:
-            return self._fit_short(y)
-        if np.mean(y == 0) >= self.intermittent_share:
-            return ("intermittent", self._tsb._fit_one(y, None))
-        states = {}
+    # --- rules ----------------------------------------------------------------------------------------------
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> _State:
+        if not np.any(y != 0):
+            return _State("zero", {}, "no nonzero value in the history: forecast 0")
+        # A unit that opens (or an occupation that appears) has zeros before it starts: fit the active part.
+        lead = int(np.argmax(y != 0))
+        active = y[lead:]
+        entered = f"fitted on the {active.size} values after {lead} leading zeros" if lead else ""
+        if np.mean(active == 0) >= self.intermittent_share:
+            share = f"{np.mean(y == 0):.0%} zeros"
+            return _State("intermittent", {"tsb": self._tsb._fit_one(y, None)}, f"intermittent ({share}): TSB")
+        if active.size < self.min_combo:
+            name = "naive" if active.size < 3 else "drift"
+            note = f"short ({active.size} observations, {self.min_combo} for the combination): {name}"
+            return _State("short", {name: self._short[name]._fit_one(active, None)}, _join(entered, note), lead)
+        cleaned, dampened = self._dampen(active)
+        states, left_out = {}, []
         for name, model in self._models.items():
-            try:
-                states[name] = model._fit_one(y, None)
-            except Exception:  # a member that cannot fit this series is left out of its combination
+            needs = model.required_length()
+            if cleaned.size < needs:
+                left_out.append(f"{name} (needs {needs} observations)")
                 continue
-        return ("combo", states) if states else self._fit_short(y)
+            try:
+                states[name] = model._fit_one(cleaned, None)
+            except SeriesFailure as exc:
+                left_out.append(f"{name} ({exc.args[0]})")
+            except Exception:  # a member that cannot fit this series is left out of its combination, and named
+                left_out.append(f"{name} (could not be estimated)")
+        if not states:
+            name = "drift"
+            note = f"no combination member could be fitted ({', '.join(left_out)}): drift"
+            return _State("short", {name: self._short[name]._fit_one(active, None)}, _join(entered, note), lead)
+        note = f"left out {', '.join(left_out)}" if left_out else ""
+        return _State("combination", states, _join(entered, dampened, note), lead)
 
-    def _fit_short(self, y: np.ndarray) -> Any:
-        name = "naive" if y.size < 3 else "drift"
-        return ("short", name, self._short[name]._fit_one(y, None))
+    def _dampen(self, y: np.ndarray) -> tuple[np.ndarray, str]:
+        """Replace isolated outliers inside the history by the median of their neighbourhood (Hampel filter)."""
+        if self.outliers == "keep" or y.size < 5:
+            return y, ""
+        window = np.lib.stride_tricks.sliding_window_view(np.pad(y, 2, mode="edge"), 5)
+        median = np.median(window, axis=1)
+        residual = y - median
+        sigma = 1.4826 * float(np.median(np.abs(residual)))
+        if sigma == 0:
+            sigma = float(np.mean(np.abs(np.diff(y))))
+        if sigma == 0:
+            return y, ""
+        outlier = np.abs(residual) > self.outlier_threshold * sigma
+        outlier[[0, -1]] = False  # the last value may be a new level, the first has one neighbour: keep both
+        if not outlier.any():
+            return y, ""
+        cleaned = np.where(outlier, median, y)
+        said = ", ".join(f"{y[i]:g} → {median[i]:g} (value {i + 1} of {y.size})" for i in np.flatnonzero(outlier))
+        return cleaned, f"outlier dampened: {said}"
 
-    def _fitted_one(self, state: Any, y: np.ndarray) -> np.ndarray:
-        if state[0] == "short":
-            return self._short[state[1]]._fitted_one(state[2], y)
-        if state[0] == "intermittent":
-            return self._tsb._fitted_one(state[1], y)
-        return self._reduce(np.vstack([self._models[n]._fitted_one(s, y) for n, s in state[1].items()]))
+    def _note_one(self, state: _State) -> str:
+        return state.note
+
+    # --- forecasts ------------------------------------------------------------------------------------------
+    def _fitted_one(self, state: _State, y: np.ndarray) -> np.ndarray:
+        lead = state.leading_zeros
+        active = y[lead:]
+        if state.rule == "zero":
+            return np.zeros(y.size)
+        if state.rule == "intermittent":
+            return self._tsb._fitted_one(state.states["tsb"], y)
+        if state.rule == "short":
+            (name, member), = state.states.items()
+            values = self._short[name]._fitted_one(member, active)
+        else:
+            values = self._reduce(
+                np.vstack([self._models[n]._fitted_one(s, active) for n, s in state.states.items()])
+            )
+        return np.r_[np.full(lead, np.nan), values]
 
     def _reduce(self, values: np.ndarray) -> np.ndarray:
         return np.mean(values, axis=0) if self.combine == "mean" else np.median(values, axis=0)
 
-    def _predict_one(self, state: Any, h: int, level: Sequence[int]) -> dict[str, np.ndarray]:
-        kind = state[0]
-        if kind == "short":
-            return {"mean": self._short[state[1]]._predict_one(state[2], h, ())["mean"]}
-        if kind == "intermittent":
-            return {"mean": self._tsb._predict_one(state[1], h, ())["mean"]}
-        means = [self._models[n]._predict_one(s, h, ())["mean"] for n, s in state[1].items()]
+    def _predict_one(self, state: _State, h: int, level: Sequence[int]) -> dict[str, np.ndarray]:
+        if state.rule == "zero":
+            return {"mean": np.zeros(h)}
+        if state.rule == "intermittent":
+            return {"mean": self._tsb._predict_one(state.states["tsb"], h, ())["mean"]}
+        if state.rule == "short":
+            (name, member), = state.states.items()
+            return {"mean": self._short[name]._predict_one(member, h, ())["mean"]}
+        means = [self._models[n]._predict_one(s, h, ())["mean"] for n, s in state.states.items()]
         return {"mean": self._reduce(np.vstack(means))}
+
+    # --- intervals ------------------------------------------------------------------------------------------
+    def uses_conformal(self) -> bool:
+        return True
+
+    def calibration_scores(
+        self, h: int, levels: Sequence[int], means: dict[str, np.ndarray], pool_size: int
+    ) -> tuple[Scores, dict[str, dict[str, np.ndarray]]]:
+        """Scaled errors of the whole rule refitted at earlier cutoffs, pooled across every series (never a
+        series' own alone: two windows are too few), and empirical bounds for intermittent series."""
+        # Few series pool few errors: use more windows so that the widest level has enough of them.
+        needed = needed_errors(max(levels)) + 1
+        windows = max(self.calibration_windows, min(40, math.ceil(needed / max(1, pool_size))))
+        regular = [uid for uid in means if self.states_[uid].rule != "intermittent"]
+        series = {uid: self.y_[uid] for uid in regular}
+        errors = {uid: rolling_errors(self, y, h, windows) for uid, y in series.items()}
+        direct = {
+            uid: self._intermittent_bounds(self.y_[uid], means[uid], h, levels)
+            for uid in means
+            if uid not in series
+        }
+        return Scores.from_errors(errors, series, own_first=False), direct
 
     @staticmethod
     def _intermittent_bounds(y: np.ndarray, mean: np.ndarray, h: int, level: Sequence[int]) -> dict[str, Any]:
@@ -156,3 +240,7 @@ class Auto(LocalModel):
             out[lo(lv)] = np.full(h, min(low, mean.min()))
             out[hi(lv)] = np.full(h, max(high, mean.max()))
         return out
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)

@@ -12,8 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..errors import ConfigError
-from .base import LocalModel, SeriesFailure, normal_bounds
+from ..errors import ConfigError, SeriesFailure
+from .base import LocalModel, normal_bounds
 
 __all__ = ["Drift", "HistoricAverage", "Naive", "SeasonalNaive"]
 
@@ -59,7 +59,7 @@ class Naive(LocalModel):
         if self.intervals not in {"normal", "conformal"}:
             raise ConfigError(f"Naive: intervals={self.intervals!r}; use 'normal' or 'conformal'.")
 
-    def _conformal_intervals(self) -> bool:
+    def uses_conformal(self) -> bool:
         return self.intervals == "conformal"
 
     def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> tuple[float, float]:

@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SeriesFailure
 from ..schema import hi, lo
-from .base import LocalModel, SeriesFailure
+from .base import LocalModel
 
 __all__ = ["SARIMAX", "UnobservedComponents"]
 

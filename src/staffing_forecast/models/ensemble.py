@@ -65,7 +65,7 @@ class Ensemble(LocalModel):
         if self.intervals not in {"combine", "conformal"}:
             raise ConfigError(f"Ensemble: intervals={self.intervals!r}; use 'combine' or 'conformal'.")
         if self.intervals == "combine":
-            borrowed = [n for n, m in self.members.items() if m._conformal_intervals()]
+            borrowed = [n for n, m in self.members.items() if m.uses_conformal()]
             if borrowed:
                 raise ConfigError(
                     f"Ensemble: members {borrowed} have no intervals of their own to combine; "
@@ -79,9 +79,11 @@ class Ensemble(LocalModel):
             if (raw < 0).any() or raw.sum() <= 0:
                 raise ConfigError("Ensemble: weights must be non-negative and not all zero.")
             self._weights = raw / raw.sum()
-        self.min_length = max(m.min_length for m in self.members.values())  # type: ignore[misc]
 
-    def _conformal_intervals(self) -> bool:
+    def required_length(self) -> int:
+        return max(m.required_length() for m in self.members.values())
+
+    def uses_conformal(self) -> bool:
         return self.intervals == "conformal"
 
     def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:

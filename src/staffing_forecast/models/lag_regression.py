@@ -19,20 +19,29 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, NotFittedError, SchemaError
-from ..schema import DS, UNIQUE_ID, Y, check_level, exogenous_columns, hi, key_columns, lo
-from .base import _check_h, finish_forecast, future_dates, future_exog, split_panel
+from ..schema import DS, UNIQUE_ID, Y, check_level, exogenous_columns, hi, lo
+from .base import (
+    GlobalModel,
+    PanelForecast,
+    attach_intervals,
+    check_h,
+    future_dates,
+    future_exog,
+    split_panel,
+)
+from .intervals import Scores
 
 __all__ = ["LagRegression"]
 
 
 @dataclass(kw_only=True, eq=False)
-class LagRegression:
+class LagRegression(GlobalModel):
     """A global regressor over all series (default: histogram gradient boosting).
 
     Parameters
@@ -50,7 +59,6 @@ class LagRegression:
     """
 
     supports_exog: ClassVar[bool] = True
-    is_global: ClassVar[bool] = True
     name: ClassVar[str] = "lag_regression"
 
     n_lags: int = 4
@@ -63,11 +71,11 @@ class LagRegression:
         if self.n_lags < 1 or self.max_horizon < 1 or self.calibration_origins < 1:
             raise ConfigError("LagRegression: n_lags, max_horizon and calibration_origins must be 1 or more.")
 
-    @property
-    def min_length(self) -> int:
+    def required_length(self) -> int:
+        """Fewest observations a series needs: one full window of lags."""
         return self.n_lags
 
-    def _needs_exog(self) -> bool:
+    def uses_drivers(self) -> bool:
         return bool(getattr(self, "exog_columns_", ()))
 
     def _make_regressor(self) -> Any:
@@ -113,27 +121,15 @@ class LagRegression:
         return (np.vstack(rows) if rows else np.empty((0, width))), np.asarray(targets)
 
     # --- fit / predict ---------------------------------------------------------------------------------------
-    def fit(self, y: pd.DataFrame, X: pd.DataFrame | None = None) -> Self:
-        """Train one regressor per horizon step on every series of the panel."""
-        failures = self._fit_panel(y, X, errors="raise")
-        assert not failures
-        return self
-
-    def _fit_panel(
-        self, y: pd.DataFrame, X: pd.DataFrame | None, errors: str, freq: str | None = None
+    def fit_panel(
+        self, y: pd.DataFrame, X: pd.DataFrame | None = None, freq: str | None = None
     ) -> dict[str, str]:
-        from ..schema import infer_freq
-
-        if not isinstance(y, pd.DataFrame) or not {UNIQUE_ID, DS, Y} <= set(y.columns):
-            raise SchemaError("LagRegression.fit: y must be a panel with unique_id, ds and y columns.")
-        panel = y.sort_values([UNIQUE_ID, DS], kind="stable")
+        """Train one regressor per horizon step on every series long enough; return the others with why."""
+        panel = self._prepare(y, None, freq)
         if X is not None:
             extra = [c for c in exogenous_columns(X) if c not in panel.columns]
             panel = panel.merge(X[[UNIQUE_ID, DS, *extra]], on=[UNIQUE_ID, DS], how="left")
-        self.freq_ = freq or infer_freq(panel)
         self.exog_columns_ = exogenous_columns(panel)
-        keys = key_columns(panel)
-        self.keys_ = panel.drop_duplicates(UNIQUE_ID).set_index(UNIQUE_ID)[keys] if keys else None
         ids, values, last = split_panel(panel)
         exog_values = panel[self.exog_columns_].to_numpy(dtype=float) if self.exog_columns_ else None
         if exog_values is not None and np.isnan(exog_values).any():
@@ -145,11 +141,8 @@ class LagRegression:
         failures = {}
         arrays, dates, exog = {}, {}, {}
         for uid, v, a, b in zip(ids, values, starts, ends, strict=True):
-            if v.size < self.n_lags:
-                reason = f"{v.size} observations, lag_regression needs {self.n_lags}"
-                if errors == "raise":
-                    raise SchemaError(f"LagRegression cannot fit series {uid!r}: {reason}.")
-                failures[uid] = f"{self.name} failed ({reason})"
+            if v.size < self.required_length():
+                failures[uid] = f"{self.name} failed ({v.size} observations, {self.name} needs {self.n_lags})"
                 continue
             arrays[uid] = v
             dates[uid] = pd.DatetimeIndex(panel[DS].to_numpy()[a:b])
@@ -176,8 +169,28 @@ class LagRegression:
             else:
                 self.scores_[step] = np.empty(0)
         self.states_ = dict.fromkeys(arrays)
-        self.fitted_ = panel[[UNIQUE_ID, DS, Y]].assign(fitted=np.nan)
+        self.fitted_ = panel[[UNIQUE_ID, DS, Y]].assign(fitted=self._in_sample(panel, arrays, dates, exog or None))
         return failures
+
+    def _in_sample(
+        self,
+        panel: pd.DataFrame,
+        arrays: dict[str, np.ndarray],
+        dates: dict[str, pd.DatetimeIndex],
+        exog: dict[str, np.ndarray] | None,
+    ) -> np.ndarray:
+        """One-step fitted values from the step-1 regressor at every origin with a full window of lags."""
+        fitted = {uid: np.full(len(panel[panel[UNIQUE_ID] == uid]), np.nan) for uid in panel[UNIQUE_ID].unique()}
+        for uid, y in arrays.items():
+            origins = range(self.n_lags - 1, y.size - 1)
+            if not len(origins):
+                continue
+            rows = np.vstack(
+                [self._origin_features(y, t, exog[uid][t + 1] if exog else None, dates[uid][t]) for t in origins]
+            )
+            scale = np.array([float(np.mean(y[t - self.n_lags + 1 : t + 1])) + 1.0 for t in origins])
+            fitted[uid][self.n_lags :] = self.models_[1].predict(rows) * scale
+        return np.concatenate([fitted[uid] for uid in panel[UNIQUE_ID].unique()]) if fitted else np.empty(0)
 
     def _heldout(
         self,
@@ -195,53 +208,52 @@ class LagRegression:
                 targets.append(y[t + step] / (float(np.mean(y[t - self.n_lags + 1 : t + 1])) + 1.0))
         return (np.vstack(rows) if rows else np.empty((0, 0))), np.asarray(targets)
 
-    def predict(self, h: int, X: pd.DataFrame | None = None, level: Sequence[int] = ()) -> pd.DataFrame:
-        """Forecast ``h ≤ max_horizon`` steps for every series seen in fit."""
-        forecast, _ = self._predict_panel(h, X, level, errors="raise")
-        return forecast
-
-    def _predict_panel(
-        self, h: int, X: pd.DataFrame | None, level: Sequence[int], errors: str
-    ) -> tuple[pd.DataFrame, dict[str, str]]:
+    def predict_panel(
+        self,
+        h: int,
+        X: pd.DataFrame | None = None,
+        level: Sequence[int] = (),
+        *,
+        defer_intervals: bool = False,
+        pool_size: int | None = None,
+    ) -> PanelForecast:
+        """Forecast ``h ≤ max_horizon`` steps for every series seen in fit; intervals from the held-out errors of
+        every series, pooled per step (split conformal)."""
         if not hasattr(self, "models_"):
             raise NotFittedError("LagRegression is not fitted yet; call fit(panel) first.")
-        h = _check_h(h)
+        h = check_h(h)
         if h > self.max_horizon:
             raise ConfigError(
                 f"LagRegression was trained for {self.max_horizon} steps; h={h}. Refit with max_horizon={h}."
             )
         levels = check_level(level)
         future = self._future_exog(X, h)
-        parts, failures = [], {}
+        parts = []
+        # The held-out errors are already scaled by each origin's level and pooled over every series: they enter
+        # the pool once (with the first series), and each series's bounds scale them by its own last level.
+        pool = Scores(own_first=False)
+        held_out = np.full((max((s.size for s in self.scores_.values()), default=0), h), np.nan)
+        for step in range(1, h + 1):
+            held_out[: self.scores_[step].size, step - 1] = self.scores_[step]
         for uid, y in self.y_.items():
             t = y.size - 1
             scale = float(np.mean(y[t - self.n_lags + 1 : t + 1])) + 1.0
-            out: dict[str, list[float]] = {"mean": []}
-            for lv in levels:
-                out[lo(lv)], out[hi(lv)] = [], []
+            mean = np.empty(h)
             for step in range(1, h + 1):
                 x_row = future[uid][step - 1] if future else None
                 features = self._origin_features(y, t, x_row, self.dates_[uid][t])
-                mean = float(self.models_[step].predict(features[None, :])[0]) * scale
-                out["mean"].append(mean)
-                scores = self.scores_[step]
-                for lv in levels:
-                    needed = math.ceil(1 / (1 - lv / 100) - 1)
-                    if scores.size < needed:
-                        reason = f"{scores.size} held-out errors at step {step}, {needed} needed for {lv} %"
-                        if errors == "raise":
-                            raise SchemaError(f"LagRegression cannot set intervals for {uid!r}: {reason}.")
-                        failures[uid] = f"{self.name} failed ({reason})"
-                        break
-                    q = min(1.0, math.ceil((scores.size + 1) * lv / 100) / scores.size)
-                    width = float(np.quantile(scores, q, method="higher")) * scale
-                    out[lo(lv)].append(mean - width)
-                    out[hi(lv)].append(mean + width)
-            if uid in failures:
-                continue
-            frame = {UNIQUE_ID: uid, DS: future_dates(pd.Timestamp(self.last_ds_[uid]), h, self.freq_), **out}
+                mean[step - 1] = float(self.models_[step].predict(features[None, :])[0]) * scale
+            frame = {UNIQUE_ID: uid, DS: future_dates(pd.Timestamp(self.last_ds_[uid]), h, self.freq_), "mean": mean}
+            for lv in levels:
+                frame[lo(lv)] = frame[hi(lv)] = np.full(h, np.nan)
             parts.append(pd.DataFrame(frame))
-        return finish_forecast(parts, self.name, levels, self.keys_, self.nonnegative), failures
+            pool.errors[uid] = held_out[:0] if pool.errors else held_out
+            pool.scale[uid], pool.level[uid], pool.changes[uid] = scale, scale, np.diff(y)
+        fc = self._finish(parts, levels)
+        if not levels:
+            return PanelForecast(fc, {})
+        frame, failures = attach_intervals(fc, pool, h, levels, self.nonnegative, self.unclipped_)
+        return PanelForecast(frame, failures)
 
     def _future_exog(self, X: pd.DataFrame | None, h: int) -> dict[str, np.ndarray]:
         if not self.exog_columns_:

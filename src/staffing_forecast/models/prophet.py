@@ -21,7 +21,8 @@ _QUIET = ("cmdstanpy", "prophet", "prophet.plot")
 
 def _import_prophet() -> Any:
     try:
-        from prophet import Prophet as ProphetModel
+        with _Quiet():  # prophet logs "Importing plotly failed" at import; plots are not its job here
+            from prophet import Prophet as ProphetModel
     except ImportError as exc:  # pragma: no cover - prophet is a dependency; this guards broken installs
         raise ConfigError("the Prophet model needs the prophet package: pip install prophet") from exc
     return ProphetModel
@@ -33,7 +34,7 @@ class _Quiet:
     def __enter__(self) -> None:
         self.levels = {name: logging.getLogger(name).level for name in _QUIET}
         for name in _QUIET:
-            logging.getLogger(name).setLevel(logging.ERROR)
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
     def __exit__(self, *exc: object) -> None:
         for name, level in self.levels.items():
@@ -81,7 +82,7 @@ class Prophet(LocalModel):
                 "Prophet: changepoint_prior_scale must be > 0, n_changepoints ≥ 0, samples ≥ 10."
             )
 
-    def _needs_exog(self) -> bool:
+    def uses_drivers(self) -> bool:
         return bool(self.regressors)
 
     def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
@@ -101,12 +102,17 @@ class Prophet(LocalModel):
             frame[name] = X[:, i] if X is not None else np.nan
         with _Quiet():
             model.fit(frame)
-        return (model, y.size)
+        return (model, y.size, frame)
+
+    def _fitted_one(self, state: Any, y: np.ndarray) -> np.ndarray:
+        model, _, frame = state
+        with _Quiet():
+            return np.asarray(model.predict(frame.drop(columns="y"))["yhat"], dtype=float)
 
     def _predict_one(
         self, state: Any, h: int, level: Sequence[int], X: np.ndarray | None = None
     ) -> dict[str, np.ndarray]:
-        model, n = state
+        model, n, _ = state
         future = pd.DataFrame(
             {"ds": future_dates(pd.Timestamp("2000-01-01") + pd.DateOffset(years=n - 1), h, "YS")}
         )

@@ -90,7 +90,7 @@ class ETS(_Statsforecast):
     """
 
     name: ClassVar[str] = "ets"
-    min_length: ClassVar[int] = 3
+    min_length: ClassVar[int] = 7
 
     season_length: int = 1
     model: str = "ZZZ"
@@ -101,6 +101,12 @@ class ETS(_Statsforecast):
             raise ConfigError(
                 f"ETS: model={self.model!r}; use three letters of Z, A, M, N (e.g. 'ZZZ', 'AAN')."
             )
+
+    def required_length(self) -> int:
+        # statsforecast estimates a candidate only with more observations than its parameters plus 4: the
+        # simplest (A,N,N) needs 7; a forced trend adds 2 and damping 1.
+        trend = self.model.upper()[1] in "AM"
+        return 7 + (2 if trend else 0) + (1 if self.damped else 0)
 
     def _make(self) -> Any:
         from statsforecast.models import AutoETS
@@ -164,7 +170,7 @@ class Theta(_Statsforecast):
     """
 
     name: ClassVar[str] = "theta"
-    min_length: ClassVar[int] = 3
+    min_length: ClassVar[int] = 4
 
     season_length: int = 1
     variant: str = "auto"

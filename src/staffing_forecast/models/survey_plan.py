@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, SchemaError
+from ..errors import ConfigError, SchemaError, SeriesFailure
 from ..schema import DS, UNIQUE_ID, Y, check_level, hi, lo, make_unique_id
-from .base import LocalModel, SeriesFailure, split_panel
+from .base import LocalModel, split_panel
 
 __all__ = ["SurveyPlan"]
 
@@ -77,8 +77,8 @@ class SurveyPlan(LocalModel):
             raise ConfigError(f"SurveyPlan: shrinkage={self.shrinkage}; use 0 or more.")
 
     # --- fitting: pooled bias and spread, then one state per series -----------------------------------------
-    def _fit_panel(
-        self, y: pd.DataFrame, X: pd.DataFrame | None, errors: str, freq: str | None = None
+    def fit_panel(
+        self, y: pd.DataFrame, X: pd.DataFrame | None = None, freq: str | None = None
     ) -> dict[str, str]:
         panel = self._prepare(y, X, freq)
         if self.freq_ != "YS":
@@ -102,11 +102,21 @@ class SurveyPlan(LocalModel):
             try:
                 self.states_[uid] = self._state(uid, cutoff, values[-1], plans.get(uid))
             except SeriesFailure as exc:
-                if errors == "raise":
-                    raise SchemaError(f"SurveyPlan cannot fit series {uid!r}: {exc.args[0]}.") from exc
                 failures[uid] = f"{self.name} failed ({exc.args[0]})"
-        self.fitted_ = panel[[UNIQUE_ID, DS, Y]].assign(fitted=np.nan)
+        fitted = [self._in_sample(uid, years[uid], values, plans.get(uid)) for uid, values in zip(ids, arrays, strict=True)]
+        self.fitted_ = panel[[UNIQUE_ID, DS, Y]].assign(fitted=np.concatenate(fitted) if fitted else [])
         return failures
+
+    def _in_sample(self, uid: str, years: np.ndarray, values: np.ndarray, table: pd.DataFrame | None) -> np.ndarray:
+        """One-step fitted values: each year forecast from the year before with the plans made by then."""
+        out = np.full(values.size, np.nan)
+        for i in range(1, values.size):
+            try:
+                state = self._state(uid, int(years[i - 1]), values[i - 1], table)
+            except SeriesFailure:
+                continue  # no plan made by then: no fitted value
+            out[i] = self._predict_one(state, 1, ())["mean"][0]
+        return out
 
     def _plan_table(self, ids: set[str]) -> dict[str, pd.DataFrame]:
         plans = self.plans
