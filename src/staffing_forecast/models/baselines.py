@@ -188,7 +188,11 @@ class HistoricAverage(LocalModel):
         return float(used.mean()), sigma, used.size
 
     def _fitted_one(self, state: tuple[float, float, int], y: np.ndarray) -> np.ndarray:
-        return np.full(y.size, state[0])
+        if not self.window or y.size <= self.window:
+            return np.full(y.size, state[0])  # the mean method's fitted values are the mean (FPP3 §5.2)
+        # A moving average forecasts each value from the ``window`` values before it.
+        means = np.convolve(y, np.ones(self.window) / self.window, mode="valid")[:-1]
+        return np.r_[np.full(self.window, np.nan), means]
 
     def _predict_one(
         self, state: tuple[float, float, int], h: int, level: Sequence[int]
