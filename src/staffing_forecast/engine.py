@@ -21,7 +21,7 @@ import pandas as pd
 from .errors import ConfigError, Place, SchemaError, closest
 from .models import REGISTRY, Naive
 from .models.base import PanelForecast, attach_intervals, relative_change, split_panel
-from .models.intervals import Scores
+from .models.intervals import Scores, calibratable
 from .schema import DS, FALLBACK, MODEL, NOTE, UNIQUE_ID, check_level, check_panel, infer_freq
 
 __all__ = ["SEASON_LENGTH", "forecast", "resolve_models"]
@@ -368,7 +368,8 @@ def forecast(
     _, arrays, _ = split_panel(clean)
     relative = relative_change(arrays)
     n_series = len(arrays)
-    settings = {"h": int(h), "level": levels, "freq": freq, "fallback": fallback, "pool_size": n_series}
+    pool = calibratable(arrays)
+    settings = {"h": int(h), "level": levels, "freq": freq, "fallback": fallback, "pool_size": pool}
     chunk_results: list[dict[str, _Part]] = []
     if local_models:
         size = _chunk_size(n_series, workers)

@@ -47,7 +47,7 @@ from ..schema import (
     key_columns,
     lo,
 )
-from .intervals import Scores, calibrate, rolling_errors
+from .intervals import Scores, calibratable, calibrate, rolling_errors
 
 __all__ = [
     "GlobalModel",
@@ -401,7 +401,7 @@ class LocalModel(_PanelFrames):
         scores = None
         if use_conformal:
             scores, direct = self.calibration_scores(
-                h, levels, {u: o["mean"] for u, o in outs.items()}, pool_size or len(outs)
+                h, levels, {u: o["mean"] for u, o in outs.items()}, pool_size or calibratable(self.y_.values())
             )
             for uid, bounds in direct.items():
                 outs[uid].update(bounds)

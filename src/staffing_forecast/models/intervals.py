@@ -42,7 +42,7 @@ from scipy.stats import t as student_t
 from ..errors import SeriesFailure
 from ..schema import hi, lo
 
-__all__ = ["Scores", "calibrate", "needed_errors", "rolling_errors", "series_scale"]
+__all__ = ["Scores", "calibratable", "calibrate", "needed_errors", "rolling_errors", "series_scale"]
 
 
 def series_scale(y: np.ndarray) -> float:
@@ -149,6 +149,11 @@ class Scores:
         return len(self.errors)
 
 
+def calibratable(series: Iterable[np.ndarray]) -> int:
+    """How many series can contribute rolling-origin errors (three or more observations): the pool's size."""
+    return sum(len(y) > 2 for y in series)
+
+
 def calibrate(
     scores: Scores, h: int, levels: Sequence[int]
 ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, str], dict[str, str]]:
@@ -208,9 +213,10 @@ def calibrate(
 
 
 def _quantile(scores: np.ndarray, level: int) -> float:
+    """The ``⌈(n + 1)L⌉``-th smallest of ``n`` scores (the largest when that exceeds ``n``)."""
     n = scores.size
-    q = min(1.0, math.ceil((n + 1) * level / 100) / n)
-    return float(np.quantile(scores, q, method="higher"))
+    k = min(n, math.ceil((n + 1) * level / 100 - 1e-9))
+    return float(np.partition(scores, k - 1)[k - 1])
 
 
 #: Fewest errors at a step for the widened (Student-t) bound; fewer, and the step is extrapolated.
