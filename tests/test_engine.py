@@ -212,3 +212,103 @@ def test_drivers_through_the_engine():
     sf.check_forecast(fc, level=[80])
     with pytest.raises(sf.SchemaError, match="future driver values are missing"):
         sf.forecast(with_drivers, h=3, models="sarimax", X_future=X_future[X_future["ds"].dt.year < 2028])
+
+
+# --- auto's rules, said per series --------------------------------------------------------------------------
+def test_an_entering_unit_is_forecast_from_its_active_part():
+    entering = series("new", [0.0] * 10 + [100.0, 120.0, 130.0, 150.0], start="2012-01-01")
+    panel = pd.concat(
+        [entering, *[series(f"p{i}", 50 + np.arange(14) * (i + 1.0), start="2012-01-01") for i in range(3)]]
+    )
+    fc = sf.forecast(panel, h=3, models="auto", level=[95])
+    new = fc[fc["unique_id"] == "new"]
+    assert new["mean"].tolist() == pytest.approx([150 + 50 / 3 * k for k in (1, 2, 3)])  # drift on 100..150
+    assert (new["hi_95"] > 150).all()
+    assert new["note"].str.startswith("fitted on the 4 values after 10 leading zeros; short").all()
+    assert (new["fallback"] == "").all()
+
+
+def test_one_outlier_is_dampened_and_said():
+    values = [10.0, 12, 11, 13, 12, 500, 14, 13, 12, 14, 13, 14]
+    fc = sf.forecast(series("spike", values), h=3, models="auto", level=[80])
+    assert fc["mean"].between(10, 20).all()
+    assert fc["note"].str.contains("outlier dampened: 500 → 13 \\(value 6 of 12\\)").all()
+    kept = sf.forecast(series("spike", values), h=3, models=models.Auto(outliers="keep"))
+    assert "outlier" not in kept["note"].iloc[0]
+
+
+def test_a_negative_history_is_not_clipped_silently():
+    fc = sf.forecast(series("net", -5.0 - np.arange(10.0)), h=2, models="auto")
+    assert (fc["mean"] < -10).all()
+    assert fc["note"].str.contains("negative values in the history: not clipped at 0").all()
+
+
+def test_auto_names_its_rule_and_the_members_it_left_out():
+    panel = pd.concat(
+        [
+            series("six", [10.0, 11, 13, 12, 14, 15]),
+            series("sparse", [0.0, 0, 3, 0, 0, 0, 1, 0, 0, 2, 0, 0]),
+            series("long", 50 + np.arange(14.0) * 2 + np.sin(np.arange(14.0))),
+        ]
+    )
+    notes = sf.forecast(panel, h=2, models="auto").groupby("unique_id")["note"].first()
+    assert notes["six"] == "left out ets (needs 7 observations), ets_damped (needs 8 observations)"
+    assert notes["sparse"].startswith("intermittent") and "TSB" in notes["sparse"]
+    assert notes["long"] == ""
+
+
+def test_failure_reasons_are_the_librarys_own_sentences():
+    class Broken(models.Naive):
+        name = "broken"
+
+        def _fit_one(self, y, X):
+            raise RuntimeError("internal numerical detail")
+
+    fc = sf.forecast(series("a", np.arange(8.0)), h=1, models=Broken())
+    assert (
+        fc["fallback"].iloc[0] == "broken failed (broken could not be estimated on this series); used naive"
+    )
+    ets = sf.forecast(series("b", np.arange(5.0)), h=1, models="ets")
+    assert ets["fallback"].iloc[0] == "ets failed (5 observations, ets needs 7); used naive"
+    assert models.ETS(damped=True).required_length() == 8
+
+
+# --- names, drivers, progress --------------------------------------------------------------------------------
+def test_model_names_are_case_insensitive_and_the_same_however_passed(occupations):
+    one = occupations[occupations["unique_id"] == occupations["unique_id"].iloc[0]]
+    assert set(sf.forecast(one, h=1, models="ETS")["model"]) == {"ets"}
+    assert set(sf.forecast(one, h=1, models=[" Theta", models.SeasonalNaive()])["model"]) == {
+        "theta",
+        "seasonal_naive",
+    }
+    assert set(sf.forecast(one, h=1, models=models.Auto(members=("drift", "dot")))["model"]) == {"auto"}
+    with pytest.raises(sf.ConfigError, match="two models are both named 'naive'; pass a dict"):
+        sf.forecast(one, h=1, models=[models.Naive(), "naive"])
+    with pytest.raises(sf.ConfigError, match="unknown model 'ETSS'; did you mean 'ets'"):
+        sf.forecast(one, h=1, models="ETSS")
+
+
+def test_drivers_shared_by_every_series_need_no_unique_id():
+    years = pd.date_range("2010-01-01", periods=16, freq="YS")
+    revenue = np.linspace(100.0, 250.0, 16)
+    panel = pd.concat(
+        [
+            pd.DataFrame({"unique_id": uid, "ds": years[:14], "y": k * revenue[:14], "revenue": revenue[:14]})
+            for uid, k in (("a", 1.0), ("b", 2.0))
+        ]
+    )
+    future = pd.DataFrame({"ds": years[14:], "revenue": revenue[14:]})
+    fc = sf.forecast(panel, h=2, models="sarimax", X_future=future)
+    assert fc.groupby("unique_id")["mean"].last().to_dict() == pytest.approx(
+        {"a": 250.0, "b": 500.0}, rel=0.05
+    )
+    with pytest.raises(sf.SchemaError, match="X_future has 1 repeated row"):
+        sf.forecast(panel, h=2, models="sarimax", X_future=pd.concat([future, future.iloc[:1]]))
+
+
+def test_progress_counts_series(capsys):
+    panel = pd.concat([series(f"s{i}", np.arange(5.0) + i) for i in range(5)])
+    sf.forecast(panel, h=1, models="naive", progress=True)
+    assert "5/5" in capsys.readouterr().err
+    sf.forecast(panel, h=1, models="naive")  # a short run shows nothing
+    assert capsys.readouterr().err == ""
