@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from .engine import forecast
+from .engine import forecast_checked
 from .errors import ConfigError
-from .schema import CUTOFF, DS, FREQUENCIES, MODEL, UNIQUE_ID, Y, check_panel, infer_freq
+from .schema import CUTOFF, DS, FREQUENCIES, MODEL, UNIQUE_ID, Y, check_level, check_panel, infer_freq
 
 __all__ = ["cross_validate", "windows"]
 
@@ -102,8 +102,10 @@ def cross_validate(
         )
     if window == "expanding" and input_size is not None:
         raise ConfigError("cross_validate: input_size applies to window='sliding' only.")
+    # Validated once: every window is a subset of a clean panel, so it is not checked again.
     clean = check_panel(panel, freq=freq)
     freq = freq or infer_freq(clean)
+    levels = check_level(level)
     parts = []
     skipped: dict[tuple[str, pd.Timestamp], str] = {}
     horizon_end = pd.DateOffset(months=FREQUENCIES[freq][0] * h)
@@ -120,7 +122,7 @@ def cross_validate(
         train = train[~train[UNIQUE_ID].isin([u for (u, c) in skipped if c == cutoff])]
         if train.empty:
             continue
-        fc = forecast(train, h, freq=freq, models=models, level=level, n_jobs=n_jobs, progress=False)
+        fc = forecast_checked(train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, progress=False)
         fc = fc.merge(future[[UNIQUE_ID, DS, Y]], on=[UNIQUE_ID, DS], how="inner")
         fc.insert(fc.columns.get_loc(DS), CUTOFF, cutoff)
         parts.append(fc)

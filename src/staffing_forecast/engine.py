@@ -24,7 +24,7 @@ from .models.base import PanelForecast, attach_intervals, relative_change, split
 from .models.intervals import Scores, calibratable
 from .schema import DS, FALLBACK, MODEL, NOTE, UNIQUE_ID, check_level, check_panel, infer_freq
 
-__all__ = ["SEASON_LENGTH", "forecast", "resolve_models"]
+__all__ = ["SEASON_LENGTH", "forecast", "forecast_checked", "resolve_models"]
 
 #: Periods per year for each frequency: the default season length of seasonal models.
 SEASON_LENGTH = {"YS": 1, "QS": 4, "MS": 12}
@@ -343,14 +343,38 @@ def forecast(
     (['naive', 'theta'], True)
     """
     levels = check_level(level)
-    if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
-        raise ConfigError(f"h={h!r}: the horizon must be a whole number of periods, 1 or more.")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise ConfigError(
-            f"n_jobs={n_jobs!r}: use 1 (no parallelism), a number of workers, or -1 (every core)."
-        )
+    _check_run(h, n_jobs)
     clean = check_panel(panel, freq=freq)
-    freq = freq or infer_freq(clean)
+    return forecast_checked(
+        clean,
+        h,
+        freq=freq or infer_freq(clean),
+        models=models,
+        levels=levels,
+        n_jobs=n_jobs,
+        executor=executor,
+        X_future=X_future,
+        fallback=fallback,
+        progress=progress,
+    )
+
+
+def forecast_checked(
+    clean: pd.DataFrame,
+    h: int,
+    *,
+    freq: str,
+    models: Any,
+    levels: tuple[int, ...],
+    n_jobs: int = 1,
+    executor: Any = None,
+    X_future: pd.DataFrame | None = None,
+    fallback: Any = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """:func:`forecast` on a panel already validated by ``check_panel`` (``cross_validate`` checks once)."""
+    _check_run(h, n_jobs)
+    h = int(h)
     resolved = resolve_models(models, freq)
     for name, model in resolved.items():
         needs = model.uses_drivers() if hasattr(model, "uses_drivers") else getattr(model, "supports_exog", False)
@@ -390,6 +414,15 @@ def forecast(
         out[NOTE] = ""
     out[[FALLBACK, NOTE]] = out[[FALLBACK, NOTE]].fillna("")
     return out.sort_values([UNIQUE_ID, MODEL, DS], kind="stable").reset_index(drop=True)
+
+
+def _check_run(h: int, n_jobs: int) -> None:
+    if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
+        raise ConfigError(f"h={h!r}: the horizon must be a whole number of periods, 1 or more.")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ConfigError(
+            f"n_jobs={n_jobs!r}: use 1 (no parallelism), a number of workers, or -1 (every core)."
+        )
 
 
 def _check_future(X: pd.DataFrame | None) -> pd.DataFrame | None:
