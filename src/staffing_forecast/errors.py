@@ -9,6 +9,7 @@
     └── InfeasibleQuotaError  the quota inputs admit no solution (capacity, yields, shares)
 
 Every exception is also a ``ValueError``, so code that already catches ``ValueError`` keeps working.
+Results that had to leave something out warn with ``StaffingForecastWarning`` (a ``UserWarning``) and count it.
 Messages say what is wrong, where (file, sheet, row, column or series), what was expected and how to fix it.
 """
 
@@ -24,6 +25,7 @@ __all__ = [
     "Place",
     "SchemaError",
     "StaffingForecastError",
+    "StaffingForecastWarning",
     "closest",
     "raise_problems",
 ]
@@ -47,6 +49,10 @@ class NotFittedError(StaffingForecastError):
 
 class InfeasibleQuotaError(StaffingForecastError):
     """The quota inputs admit no feasible allocation."""
+
+
+class StaffingForecastWarning(UserWarning):
+    """A result left something out (e.g. rows without a scale); the message says what and how many."""
 
 
 def closest(word: str, known: Iterable[str], n: int = 3) -> str:
