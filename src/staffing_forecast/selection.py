@@ -135,13 +135,16 @@ def select(
             }
         )
     scored = set(scores[UNIQUE_ID])
-    for uid in sorted({u for (u, _) in cv.attrs.get("skipped", {})} - scored):  # no window at all
+    for uid in sorted({r[UNIQUE_ID] for r in cv.attrs.get("skipped", [])} - scored):  # no window at all
         rows.append(
             {UNIQUE_ID: uid, MODEL: chosen_default, "score": np.nan, "n_score": 0, "windows": 0,
              "reason": f"too short to judge: 0 windows, fewer than {min_windows}"}
         )  # fmt: skip
     columns = [UNIQUE_ID, MODEL, "score", "n_score", "runner_up", "runner_up_score", "windows", "reason"]
-    return pd.DataFrame(rows).reindex(columns=columns).sort_values(UNIQUE_ID).reset_index(drop=True)
+    out = pd.DataFrame(rows).reindex(columns=columns).sort_values(UNIQUE_ID).reset_index(drop=True)
+    # One missing-text marker (None, as Parquet reads it back), not a mix of None and NaN.
+    out["runner_up"] = out["runner_up"].astype(object).where(out["runner_up"].notna(), None)
+    return out
 
 
 def pick(forecasts: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:
