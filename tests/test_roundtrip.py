@@ -9,7 +9,7 @@ import pytest
 
 import staffing_forecast as sf
 
-pytestmark = pytest.mark.slow  # builds every output of the library once (about 6 s)
+pytestmark = pytest.mark.slow  # builds every output of the library once (about 8 s)
 
 
 def _panel(demo: sf.Bundle) -> pd.DataFrame:
@@ -39,6 +39,17 @@ def frames(demo: sf.Bundle) -> dict[str, pd.DataFrame]:
         "institution_scores": sf.monitoring.institution_scores(demo),
         "quota_shares": sf.monitoring.quota_shares(demo),
     }
+    occupations = sf.aggregate(demo.employment, by=["occupation"])
+    fc = sf.forecast(occupations, h=7, models="naive", level=[80])
+    out["adjust"] = sf.adjust(
+        fc,
+        pd.DataFrame({"unique_id": [fc["unique_id"][0]], "ds": [fc["ds"][0]], "delta": [5.0]}),
+        reason="survey",
+    )
+    out["plan_accuracy"] = sf.tracking.plan_accuracy(demo.plans, demo.employment)
+    result = sf.quota.compute(sf.quota.Inputs.from_bundle(demo, fc), sf.quota.Policy())
+    for name, table in result.to_frames().items():
+        out[f"quota.{name}"] = table
     for name, table in demo.tables().items():
         out[f"load_demo.{name}"] = table
     return out
@@ -57,6 +68,10 @@ NAMES = [
     "satisfaction",
     "institution_scores",
     "quota_shares",
+    "adjust",
+    "plan_accuracy",
+    "quota.table",
+    "quota.allocation",
 ]
 
 
