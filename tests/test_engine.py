@@ -161,7 +161,11 @@ def test_cross_validate_sees_no_future(occupations):
 def test_cross_validate_reports_skipped_series():
     panel = pd.concat([series("old", np.arange(10.0), start="2000-01-01"), series("new", np.arange(12.0))])
     cv = sf.cross_validate(panel, h=1, n_windows=2, models="naive")
-    assert ("old", pd.Timestamp("2020-01-01")) in cv.attrs["skipped"]
+    assert {
+        "unique_id": "old",
+        "cutoff": "2020-01-01",
+        "reason": "series ended before the cutoff",
+    } in cv.attrs["skipped"]
     assert set(cv["unique_id"]) == {"new"}
 
 

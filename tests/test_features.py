@@ -74,3 +74,97 @@ def test_transform_errors():
         Log1p().fit(np.array([-1.0]))
     with pytest.raises(sf.SchemaError, match="raise shift"):
         BoxCox(shift=0).fit(np.array([0.0, 1.0]))
+
+
+# --- drivers on aggregated panels and scenarios ----------------------------------------------------------------
+
+
+def test_aggregated_series_take_the_regions_drivers(demo):
+    panel = sf.aggregate(demo.employment, by=["occupation"])  # region is '*'
+    drivers = sf.features.scenario(demo.drivers, "high")
+    X, X_future = make_features(panel, h=2, drivers=drivers, driver_columns=["wage"], calendar_terms=False)
+    by_year = drivers.set_index(drivers["ds"].dt.year)["wage"]
+    assert (X["wage"].to_numpy() == by_year.loc[X["ds"].dt.year].to_numpy()).all()
+    assert (X_future["wage"].to_numpy() == by_year.loc[X_future["ds"].dt.year].to_numpy()).all()
+    assert set(X_future["ds"].dt.year) == {2026, 2027}
+
+
+def test_aggregates_over_several_regions_need_drivers_for_the_total(demo):
+    panel = sf.aggregate(demo.employment, by=["occupation"])
+    base = sf.features.scenario(demo.drivers, "base")
+    two_regions = pd.concat([base, base.assign(region="40")])
+    with pytest.raises(
+        sf.SchemaError,
+        match=r"series '\*/\*/\*/1330' sums over region \('\*'\), but the drivers hold 2 values",
+    ):
+        make_features(panel, h=1, drivers=two_regions, driver_columns=["grp"])
+    total = pd.concat([two_regions, base.assign(region="*", grp=base["grp"] * 2)])
+    X, _ = make_features(panel, h=1, drivers=total, driver_columns=["grp"])
+    assert X["grp"].to_numpy() == pytest.approx(2 * base.set_index("ds").loc[X["ds"], "grp"].to_numpy())
+    with pytest.raises(sf.SchemaError, match=r"no key column \['region'\].*pass on=\(\)"):
+        make_features(panel.drop(columns="region"), h=1, drivers=base, driver_columns=["grp"])
+
+
+def test_demo_drivers_have_the_documented_scenarios(demo):
+    drivers = demo.drivers
+    assert set(drivers["scenario"]) == {"actual", "base", "low", "high"}
+    future = {
+        name: sf.features.scenario(drivers, name).query("ds.dt.year > 2025")
+        for name in ("low", "base", "high")
+    }
+    for column in ("grp", "it_revenue", "wage"):
+        low, base, high = (future[n][column].to_numpy() for n in ("low", "base", "high"))
+        assert (low < base).all() and (base < high).all(), column
+    # 4 % a year below base for IT revenue, compounding: 2032 is 7 years ahead.
+    assert future["low"]["it_revenue"].iloc[-1] == pytest.approx(
+        future["base"]["it_revenue"].iloc[-1] * 0.96**7, abs=1e-3
+    )
+
+
+def test_scenario_scales_only_the_future_and_checks_its_arguments(demo):
+    base = sf.features.scenario(demo.drivers, "base")
+    boom = sf.features.scenario(demo.drivers, "base", it_revenue=1.2, wage=0.9)
+    future = base["ds"].dt.year > 2025
+    assert boom.columns.tolist() == ["region", "ds", "grp", "it_revenue", "wage"]
+    assert boom.loc[future, "it_revenue"].to_numpy() == pytest.approx(1.2 * base.loc[future, "it_revenue"])
+    assert boom.loc[future, "wage"].to_numpy() == pytest.approx(0.9 * base.loc[future, "wage"])
+    pd.testing.assert_frame_equal(boom[~future], base[~future])
+    pd.testing.assert_series_equal(boom["grp"], base["grp"])
+    with pytest.raises(sf.ConfigError, match="'it_revenu' is not a driver; did you mean 'it_revenue'"):
+        sf.features.scenario(demo.drivers, "base", it_revenu=1.2)
+    with pytest.raises(sf.ConfigError, match="it_revenue=-1; give a positive factor"):
+        sf.features.scenario(demo.drivers, "base", it_revenue=-1)
+    with pytest.raises(sf.ConfigError, match=r"'hihg' is not a scenario.*did you mean 'high'"):
+        sf.features.scenario(demo.drivers, "hihg")
+    with pytest.raises(sf.SchemaError, match="no 'scenario' column"):
+        sf.features.scenario(base, "base")
+
+
+@pytest.mark.slow
+def test_a_driver_scenario_moves_a_sarimax_forecast_of_an_aggregated_panel(demo):
+    panel = sf.aggregate(demo.employment, by=["occupation"])
+    panel = panel[panel["unique_id"].isin(["*/*/*/2512", "*/*/*/2514", "*/*/*/3512"])]
+    forecasts, future_drivers = {}, {}
+    for name, drivers in {
+        "base": sf.features.scenario(demo.drivers, "base"),
+        "boom": sf.features.scenario(demo.drivers, "base", it_revenue=1.2),
+        "low": sf.features.scenario(demo.drivers, "low"),
+    }.items():
+        X, X_future = make_features(
+            panel, h=3, drivers=drivers, driver_columns=["it_revenue"], calendar_terms=False
+        )
+        fc = sf.forecast(panel.merge(X, on=["unique_id", "ds"]), h=3, models="sarimax", X_future=X_future)
+        assert (fc["fallback"] == "").all()
+        forecasts[name] = fc.set_index(["unique_id", "ds"])["mean"]
+        future_drivers[name] = X_future.set_index(["unique_id", "ds"])["it_revenue"]
+    # History is the same in every scenario, so the fit is too: a regression with ARIMA errors moves each future
+    # value by its coefficient times the driver's change, one coefficient per series whatever the scenario.
+    effect = {
+        name: (forecasts[name] - forecasts["base"]) / (future_drivers[name] - future_drivers["base"])
+        for name in ("boom", "low")
+    }
+    assert (forecasts["boom"] != forecasts["base"]).all()
+    for uid in panel["unique_id"].unique():
+        coefficient = effect["boom"].loc[uid].iloc[0]
+        assert effect["boom"].loc[uid].to_numpy() == pytest.approx(coefficient, rel=1e-6)
+        assert effect["low"].loc[uid].to_numpy() == pytest.approx(coefficient, rel=1e-6)

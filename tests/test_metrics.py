@@ -56,7 +56,8 @@ def test_evaluate_groups_by_step_and_overall():
     by_step = sf.evaluate(CV, ["mae"], by="step")
     assert by_step[["step", "mae"]].values.tolist() == [[1, 1.0], [2, 1.0]]
     overall = sf.evaluate(CV, ["mae"], by=())
-    assert overall.columns.tolist() == ["model", "mae"]
+    assert overall.columns.tolist() == ["model", "mae", "n_mae"]
+    assert overall["n_mae"].tolist() == [2]
     with pytest.raises(sf.ConfigError, match="cannot group by 'horizon'"):
         sf.evaluate(CV, ["mae"], by="horizon")
     with pytest.raises(sf.ConfigError, match=r"\['direction', 'mase'\] need the training data"):
@@ -76,6 +77,53 @@ def test_leaderboard_ranks_and_counts_wins(demo):
     assert board.set_index("model").loc["naive", "mase"] == pytest.approx(
         per_series[per_series["model"] == "naive"]["mase"].mean()
     )
+
+
+YEARS = list(pd.date_range("2018", periods=8, freq="YS"))
+# "flat" is constant up to 2022, so at that cutoff its MASE scale (the mean absolute change) is undefined.
+NO_SCALE = pd.DataFrame(
+    {
+        "unique_id": ["flat"] * 8 + ["line"] * 8,
+        "ds": YEARS * 2,
+        "y": [5.0, 5, 5, 5, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8],
+    }
+)
+
+
+def test_rows_without_a_scale_leave_the_mean_with_a_warning_that_counts_them():
+    cv = sf.cross_validate(NO_SCALE, h=1, n_windows=3, step=1, models="naive")
+    with pytest.warns(
+        sf.StaffingForecastWarning, match=r"1 of 6 rows \(1 series, e.g. 'flat' at cutoff 2022-01-01\)"
+    ):
+        overall = sf.evaluate(cv, ["mase", "mae"], train=NO_SCALE, by=["model"])
+    # Naive misses by 1 every year. line: scale 1 → 1, 1, 1. flat: 2022 has no scale; at 2023 the scale is
+    # 1/5 (one change in five), at 2024 2/6 → scaled errors 5 and 3.
+    assert overall["mase"].iloc[0] == pytest.approx((1 + 1 + 1 + 5 + 3) / 5)
+    assert overall[["n_mase", "mae", "n_mae"]].iloc[0].tolist() == [5, 1.0, 6]
+    with pytest.warns(sf.StaffingForecastWarning):
+        per_series = sf.evaluate(cv, ["mase"], train=NO_SCALE).set_index("unique_id")
+    assert per_series.loc["flat", ["mase", "n_mase"]].tolist() == [4.0, 2]
+
+
+def test_leaderboard_and_select_count_the_rows_behind_each_figure():
+    cv = sf.cross_validate(NO_SCALE, h=1, n_windows=3, step=1, models=["naive", "drift"])
+    with pytest.warns(sf.StaffingForecastWarning, match="2 of 12 rows"):
+        board = sf.leaderboard(cv, ["mase"], train=NO_SCALE).set_index("model")
+    assert board["n_mase"].tolist() == [5, 5]
+    assert board.loc["naive", "mase"] == pytest.approx((1.0 + 4.0) / 2)  # the mean of the series' figures
+    with pytest.warns(sf.StaffingForecastWarning):
+        choice = sf.select(cv, "mase", train=NO_SCALE, min_windows=1).set_index("unique_id")
+    assert choice.loc["line", ["model", "score", "n_score"]].tolist() == ["drift", 0.0, 3]
+    assert choice.loc["flat", "n_score"] == 2
+
+
+def test_a_group_with_no_usable_row_has_no_figure():
+    cv = sf.cross_validate(NO_SCALE, h=1, n_windows=3, step=1, models="naive")
+    with pytest.warns(sf.StaffingForecastWarning):
+        scores = sf.evaluate(cv[cv["cutoff"] == "2022-01-01"], ["mase"], train=NO_SCALE).set_index(
+            "unique_id"
+        )
+    assert np.isnan(scores.loc["flat", "mase"]) and scores.loc["flat", "n_mase"] == 0
 
 
 # --- slow, obvious references -----------------------------------------------------------------------------------

@@ -112,7 +112,10 @@ def test_conformal_intervals_cover_on_simulated_random_walks():
     fc = models.Croston(variant="classic").fit(train).predict(4, level=[80])  # not a random-walk model
     joined = test.merge(fc, on=["unique_id", "ds"])
     inside = ((joined["y"] >= joined["lo_80"]) & (joined["y"] <= joined["hi_80"])).mean()
-    assert 0.6 < inside <= 1.0
+    # 80 % intervals on 240 test points: the share inside is 0.8 give or take about 0.03 (0.775 with this
+    # seed); intervals that cover everything fail the upper bound just as intervals that are too narrow fail
+    # the lower one.
+    assert 0.72 < inside < 0.88
 
 
 def test_prophet_with_a_regressor_follows_the_driver():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -182,7 +183,10 @@ def test_trend_slope_matches_numpy_weighted_fit():
     slope = np.polyfit(np.arange(2021, 2026), p, 1, w=np.sqrt(sizes))[0]  # polyfit weights multiply residuals
     assert row["slope"] == pytest.approx(slope)
     assert row["first"] == p[0] and row["last"] == p[-1] and row["change"] == pytest.approx(p[-1] - p[0])
-    assert 0 < row["p_value"] < 1
+    # The two-sided t-test of the slope of statsmodels' weighted least squares, weights = graduates.
+    reference = sm.WLS(p, sm.add_constant(np.arange(2021.0, 2026.0)), weights=sizes).fit()
+    assert reference.params[1] == pytest.approx(slope)
+    assert row["p_value"] == pytest.approx(reference.pvalues[1])  # 0.1401
 
 
 def test_flat_and_short_series_are_labelled():

@@ -210,3 +210,81 @@ def test_to_annual_mean_of_quarters(values):
     )
     annual = sf.to_annual(q, "stock")
     assert annual["y"].tolist() == pytest.approx([sum(values[:4]) / 4, sum(values[4:]) / 4])
+
+
+# --- frequency mistakes and frames built with pd.concat ------------------------------------------------------
+
+
+def quarterly(ids=("a", "b"), years=3):
+    dates = pd.date_range("2020-01-01", periods=4 * years, freq="QS")
+    return pd.DataFrame(
+        {"unique_id": [u for u in ids for _ in dates], "ds": list(dates) * len(ids), "y": 10.0}
+    ).assign(y=lambda d: d["y"] + d.index)
+
+
+def test_quarterly_data_with_a_yearly_freq_is_named_quarterly():
+    message = (
+        r"series 'a', index 1: freq='YS' \(yearly\) puts the dates 2020-01-01, 2020-04-01, 2020-07-01, "
+        r"2020-10-01 into one period: the data look quarterly \(dates 3 months apart\). Pass freq='QS'.*"
+        r"sf.to_annual"
+    )
+    with pytest.raises(sf.SchemaError, match=message):
+        sf.check_panel(quarterly(), freq="YS")
+    with pytest.raises(sf.SchemaError, match="the data look quarterly"):
+        sf.forecast(quarterly(), h=2, freq="YS", models="naive")
+
+
+def test_monthly_data_with_a_quarterly_freq_is_named_monthly():
+    monthly = pd.DataFrame(
+        {"unique_id": "a", "ds": pd.date_range("2024-01-01", periods=12, freq="MS"), "y": 1.0}
+    )
+    with pytest.raises(
+        sf.SchemaError, match=r"the data look monthly \(dates 1 month apart\). Pass freq='MS'"
+    ):
+        sf.check_panel(monthly, freq="QS")
+
+
+def test_real_repeats_are_still_reported_as_repeats():
+    doubled = pd.concat([quarterly(), quarterly().iloc[[0]]], ignore_index=True)
+    with pytest.raises(sf.SchemaError, match="2020-01-01 appears 2 times"):
+        sf.check_panel(doubled, freq="QS")
+
+
+def concatenated(frame):
+    """The frame as ``pd.concat`` without ``ignore_index`` builds it: every part restarts the index at 0."""
+    parts = [g.reset_index(drop=True) for _, g in frame.groupby("unique_id", sort=False)]
+    out = pd.concat(parts)
+    assert not out.index.is_unique
+    return out
+
+
+def test_every_entry_accepts_repeated_index_labels(demo):
+    panel = sf.aggregate(demo.employment, by=["occupation"])
+    panel = panel[panel["unique_id"].isin(panel["unique_id"].unique()[:4])].reset_index(drop=True)
+    repeated = concatenated(panel)
+    pd.testing.assert_frame_equal(sf.check_panel(repeated), sf.check_panel(panel))
+    fc = sf.forecast(repeated, h=2, models="naive")
+    pd.testing.assert_frame_equal(fc, sf.forecast(panel, h=2, models="naive"))
+    cv = sf.cross_validate(repeated, h=1, n_windows=2, models="naive")
+    pd.testing.assert_frame_equal(cv, sf.cross_validate(panel, h=1, n_windows=2, models="naive"))
+    scores = sf.evaluate(concatenated(cv), ["mase"], train=repeated)
+    pd.testing.assert_frame_equal(scores, sf.evaluate(cv, ["mase"], train=panel))
+    employment = demo.employment[demo.employment["occupation"] == "2512"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        sf.aggregate(concatenated(employment), by=["sector"]), sf.aggregate(employment, by=["sector"])
+    )
+    q = quarterly()
+    pd.testing.assert_frame_equal(sf.to_annual(concatenated(q), "flow"), sf.to_annual(q, "flow"))
+
+
+def test_bad_rows_in_a_concatenated_panel_get_the_library_errors():
+    repeated = concatenated(quarterly())
+    with pytest.raises(sf.SchemaError, match="the data look quarterly"):
+        sf.check_panel(repeated, freq="YS")
+    missing = repeated.copy()
+    missing.iloc[13, missing.columns.get_loc("y")] = None
+    with pytest.raises(sf.SchemaError, match=r"series 'b', index 13, column 'y': y is missing; fill it"):
+        sf.forecast(missing, h=1, models="naive")
+    twice = pd.concat([repeated, repeated.iloc[[0]]])
+    with pytest.raises(sf.SchemaError, match=r"2020-01-01 appears 2 times \(rows \[0, 24\]\)"):
+        sf.cross_validate(twice, h=1, n_windows=1, models="naive")

@@ -16,6 +16,7 @@ from .errors import (
     NotFittedError,
     SchemaError,
     StaffingForecastError,
+    StaffingForecastWarning,
 )
 from .loaders import (
     Bundle,
@@ -44,6 +45,7 @@ __all__ = [
     "NotFittedError",
     "SchemaError",
     "StaffingForecastError",
+    "StaffingForecastWarning",
     "__version__",
     "adjust",
     "aggregate",

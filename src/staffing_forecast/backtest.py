@@ -2,7 +2,7 @@
 
 Cutoffs are calendar dates shared by all series: the last ``n_windows`` origins spaced ``step`` periods apart,
 ending ``h`` periods before the panel's last date. A model fitted at a cutoff sees only rows dated at or before
-it. Series with no data at or before a cutoff are reported in ``cv.attrs["skipped"]``, not silently dropped.
+it. Series with no data at or before a cutoff are listed in ``cv.attrs["skipped"]``, not silently dropped.
 """
 
 from __future__ import annotations
@@ -83,8 +83,9 @@ def cross_validate(
         Training periods per origin with ``window="sliding"``.
 
     Returns the forecast frame plus ``cutoff`` and ``y`` (the actual value), one row per series, model, cutoff
-    and forecast date that has an actual. ``attrs["skipped"]`` maps ``(unique_id, cutoff)`` to why a series
-    had no forecast at that cutoff: series too short for a window are reported, not silently dropped.
+    and forecast date that has an actual. ``attrs["skipped"]`` lists the series that had no forecast at a cutoff,
+    as records ``{"unique_id", "cutoff" (ISO date), "reason"}`` (``pd.DataFrame(cv.attrs["skipped"])`` is a
+    table): series too short for a window are reported, not silently dropped.
 
     Examples
     --------
@@ -131,5 +132,9 @@ def cross_validate(
     cv = (
         pd.concat(parts, ignore_index=True).sort_values([UNIQUE_ID, MODEL, CUTOFF, DS]).reset_index(drop=True)
     )
-    cv.attrs["skipped"] = skipped
+    # Plain records with ISO dates, so that the frame survives Parquet (attrs are stored as JSON) and pickle.
+    cv.attrs["skipped"] = [
+        {UNIQUE_ID: uid, CUTOFF: cutoff.date().isoformat(), "reason": why}
+        for (uid, cutoff), why in sorted(skipped.items(), key=lambda item: (item[0][1], item[0][0]))
+    ]
     return cv

@@ -15,6 +15,10 @@ How the headcount is made (log scale, per employer × occupation series):
 - a random walk per series; quarterly values add hiring seasonality (graduates join in the third quarter);
 - small expected headcounts (under 5) are Poisson draws, so small employers have intermittent series.
 
+Regional drivers (gross regional product, IT revenue, IT wage) are actual to the last history year and then
+three scenarios to 2032: ``base`` continues the trends, ``low`` and ``high`` grow 1 % (product), 4 % (IT revenue)
+and 2 % (wage) a year slower or faster than ``base``.
+
 Employers' plans are the true future headcount times an optimism bias that grows with the horizon
 (about +3 % a year, varying by employer) plus noise; 15 % of employers skip each survey.
 The future beyond the last history year is generated too (it is what plans try to guess) but not published.
@@ -433,6 +437,10 @@ def _crosswalk(institutions: pd.DataFrame) -> pd.DataFrame:
     return cw.reset_index(drop=True)
 
 
+#: Yearly growth of each driver below (``low``) or above (``high``) the ``base`` scenario.
+_SCENARIO_SPREAD = {"grp": 0.01, "it_revenue": 0.04, "wage": 0.02}
+
+
 def _drivers(rng: np.random.Generator, region: str, first: int, last: int) -> pd.DataFrame:
     rows = []
     grp, it, wage = 380.0, 8.0, 32.0
@@ -451,7 +459,18 @@ def _drivers(rng: np.random.Generator, region: str, first: int, last: int) -> pd
                 "actual" if year <= last else "base",
             )
         )
-    return pd.DataFrame(rows, columns=TABLES["drivers"].names)
+    table = pd.DataFrame(rows, columns=TABLES["drivers"].names)
+    # low and high diverge from base by a fixed growth gap per year, without further draws (base stays as it is).
+    base = table[table["scenario"] == "base"]
+    years_ahead = (base["ds"].dt.year - last).to_numpy()
+    others = []
+    for name, sign in (("low", -1), ("high", 1)):
+        other = base.assign(scenario=name)
+        for column, spread in _SCENARIO_SPREAD.items():
+            digits = 3 if column == "it_revenue" else 2
+            other[column] = (base[column] * (1 + sign * spread) ** years_ahead).round(digits)
+        others.append(other)
+    return pd.concat([table, *others], ignore_index=True)
 
 
 @functools.cache

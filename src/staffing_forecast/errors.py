@@ -11,6 +11,7 @@
     SeriesFailure (Exception)  a model cannot handle one series; the engine falls back and says why
 
 Every exception is also a ``ValueError``, so code that already catches ``ValueError`` keeps working.
+Results that had to leave something out warn with ``StaffingForecastWarning`` (a ``UserWarning``) and count it.
 Messages say what is wrong, where (file, sheet, row, column or series), what was expected and how to fix it.
 """
 
@@ -27,6 +28,7 @@ __all__ = [
     "SchemaError",
     "SeriesFailure",
     "StaffingForecastError",
+    "StaffingForecastWarning",
     "closest",
     "raise_problems",
 ]
@@ -55,10 +57,14 @@ class InfeasibleQuotaError(StaffingForecastError):
 class SeriesFailure(Exception):
     """A model cannot handle one series (too short, degenerate).
 
-    Raised by a model's per-series code with a sentence saying why (``"2 observations; ets needs 3"``); the
+    Raised by a model's per-series code with a sentence saying why (``"2 observations, ets needs 7"``); the
     engine catches it, forecasts that series with the fallback model and writes the sentence into the
     ``fallback`` column. Not a :class:`StaffingForecastError`: it never reaches a user.
     """
+
+
+class StaffingForecastWarning(UserWarning):
+    """A result left something out (e.g. rows without a scale); the message says what and how many."""
 
 
 def closest(word: str, known: Iterable[str], n: int = 3) -> str:

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from .errors import ConfigError, SchemaError
-from .schema import DS, FREQUENCIES, UNIQUE_ID, infer_freq, key_columns, make_unique_id
+from .errors import ConfigError, SchemaError, closest
+from .schema import ALL, DS, FREQUENCIES, UNIQUE_ID, infer_freq, key_columns, make_unique_id
 
-__all__ = ["BoxCox", "Log1p", "calendar", "future_rows", "make_features", "plan_features"]
+__all__ = ["BoxCox", "Log1p", "calendar", "future_rows", "make_features", "plan_features", "scenario"]
 
 
 def calendar(ds: pd.Series, freq: str) -> pd.DataFrame:
@@ -60,11 +60,19 @@ def _join_drivers(
     missing_cols = [c for c in [*on, DS, *columns] if c not in drivers.columns]
     if missing_cols:
         raise SchemaError(f"drivers: missing column(s) {missing_cols}; it has {list(drivers.columns)}.")
-    table = drivers[[*on, DS, *columns]]
+    lacking_keys = [k for k in on if k not in rows.columns]
+    if lacking_keys:
+        raise SchemaError(
+            f"make_features: the panel has no key column {lacking_keys} to join the drivers on; pass on=() for "
+            "drivers that hold for every series, or on= with keys the panel has."
+        )
+    table = drivers[[*on, DS, *columns]].astype({k: str for k in on})  # codes typed as numbers still join
     if table.duplicated([*on, DS]).any():
         raise SchemaError(
-            f"drivers: more than one row per {[*on, DS]}; keep one scenario (e.g. filter scenario == 'base')."
+            f"drivers: more than one row per {[*on, DS]}; keep one scenario (e.g. "
+            "sf.features.scenario(drivers, 'base'))."
         )
+    rows = _match_aggregates(rows, table, on)
     joined = rows.merge(table, on=[*on, DS], how="left")
     lacking = joined[joined[list(columns)].isna().any(axis=1)]
     if len(lacking):
@@ -75,6 +83,92 @@ def _join_drivers(
             f" (years {dates[:8]}); add them (a scenario for future years) or drop the driver."
         )
     return joined
+
+
+def _match_aggregates(rows: pd.DataFrame, table: pd.DataFrame, on: Sequence[str]) -> pd.DataFrame:
+    """Let an aggregate series (``*`` in a join key) take the drivers of the key's only value.
+
+    A cluster's drivers are usually one region's: the total over regions (``*``) is then that region. With drivers
+    for several values and none for ``*`` there is no single value to take, which is an error saying what to do.
+    """
+    rows = rows.astype({k: str for k in on})
+    for key in on:
+        total = rows[key] == ALL
+        values = set(table[key].astype(str))
+        if not total.any() or ALL in values:
+            continue
+        if len(values) != 1:
+            uid = rows.loc[total, UNIQUE_ID].iloc[0]
+            raise SchemaError(
+                f"drivers: series {uid!r} sums over {key} ('{ALL}'), but the drivers hold {len(values)} values of "
+                f"{key} ({sorted(values)[:5]}); add rows with {key} '{ALL}' for the total, aggregate the panel by "
+                f"{key}, or join on fewer keys (on=)."
+            )
+        rows.loc[total, key] = next(iter(values))
+    return rows
+
+
+def scenario(drivers: pd.DataFrame, name: str = "base", /, **factors: float) -> pd.DataFrame:
+    """The drivers of one scenario, optionally with some drivers scaled: one row per key and date.
+
+    Keeps the ``actual`` rows (history) and the rows of scenario ``name`` (future years), drops the
+    ``scenario`` column, and multiplies each future value of every driver named in ``factors`` by its factor:
+    ``it_revenue=1.2`` is IT revenue 20 % above the scenario's path in every future year. History is never
+    scaled. The result goes to :func:`make_features` as ``drivers=``.
+
+    Parameters
+    ----------
+    drivers
+        A drivers table with a ``scenario`` column (``bundle.drivers``: ``actual``, ``base``, ``low``, ``high``).
+    name
+        The scenario of the future years.
+    **factors
+        Driver column → positive factor applied to its future values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The drivers table without ``scenario``, sorted by its keys and date.
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> drivers = sf.datasets.load_demo().drivers
+    >>> boom = scenario(drivers, "base", it_revenue=1.2)
+    >>> base = scenario(drivers, "base")
+    >>> future = base["ds"].dt.year > 2025
+    >>> bool(np.allclose(boom.loc[future, "it_revenue"], 1.2 * base.loc[future, "it_revenue"]))
+    True
+    >>> boom.loc[~future, "it_revenue"].equals(base.loc[~future, "it_revenue"])
+    True
+    """
+    if "scenario" not in drivers.columns:
+        raise SchemaError(
+            f"scenario: the drivers have no 'scenario' column (columns: {list(drivers.columns)}); it marks the "
+            "'actual' rows and each scenario's future rows."
+        )
+    known = sorted(set(drivers["scenario"]) - {"actual"})
+    if name == "actual" or name not in known:
+        raise ConfigError(
+            f"scenario: {name!r} is not a scenario of these drivers{closest(name, known)} Scenarios: {known}."
+        )
+    numeric = [c for c in drivers.columns if c != DS and pd.api.types.is_numeric_dtype(drivers[c])]
+    for column, factor in factors.items():
+        if column not in numeric:
+            raise ConfigError(
+                f"scenario: {column!r} is not a driver{closest(column, numeric)} Drivers: {numeric}."
+            )
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < float("inf"):
+            raise ConfigError(
+                f"scenario: {column}={factor!r}; give a positive factor, e.g. 1.2 for 20 % above the scenario."
+            )
+    chosen = drivers[drivers["scenario"].isin(["actual", name])].copy()
+    future = (chosen["scenario"] == name).to_numpy()
+    for column, factor in factors.items():
+        chosen[column] = chosen[column].astype(float)
+        chosen.loc[future, column] = chosen.loc[future, column] * float(factor)
+    keys = [c for c in chosen.columns if c not in (DS, "scenario", *numeric)]
+    return chosen.drop(columns="scenario").sort_values([*keys, DS]).reset_index(drop=True)
 
 
 def plan_features(rows: pd.DataFrame, plans: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
@@ -112,8 +206,10 @@ def make_features(
     h
         Future periods to build (0: none).
     drivers, driver_columns, on
-        A drivers table (e.g. ``bundle.drivers`` filtered to one scenario), the columns to use, and the keys to
-        join on besides ``ds``.
+        A drivers table with one scenario (e.g. ``scenario(bundle.drivers, "base")``), the columns to use, and
+        the keys to join on besides ``ds``. An aggregate series (``*`` in a key of ``on``, as
+        :func:`staffing_forecast.aggregate` writes) takes the drivers of that key's only value, e.g. the
+        cluster's one region; ``on=()`` joins on the date alone.
     plans
         Survey plans (``bundle.plans``); adds a ``plan`` column from the latest vintage made by the panel's last
         date (NaN where no plan covers a row).
@@ -129,7 +225,7 @@ def make_features(
     --------
     >>> import staffing_forecast as sf
     >>> demo = sf.datasets.load_demo()
-    >>> drivers = demo.drivers[demo.drivers["scenario"].isin(["actual", "base"])]
+    >>> drivers = scenario(demo.drivers, "base")
     >>> X, X_future = make_features(demo.employment, h=3, drivers=drivers, driver_columns=["grp", "wage"])
     >>> list(X_future.columns), int(X_future["ds"].dt.year.max())
     (['unique_id', 'ds', 'year', 'grp', 'wage'], 2028)

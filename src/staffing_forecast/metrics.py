@@ -32,12 +32,13 @@ interval score); BLS occupational projection evaluations (direction of change).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, closest
+from .errors import ConfigError, StaffingForecastWarning, closest
 from .schema import CUTOFF, DS, MEAN, MODEL, UNIQUE_ID, Y, hi, lo
 
 __all__ = [
@@ -358,6 +359,15 @@ def evaluate(
         or ``["model"]`` gives one overall row per model. Every group is scored from its rows directly (a group's
         MASE is the mean of its rows' scaled errors).
 
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, then each metric's figure (``coverage_80`` for interval metrics) followed by
+        ``n_<figure>``, the rows it used. Rows whose window has no scale (a series constant or with one
+        observation up to its cutoff) are left out of ``mase`` and ``rmsse`` with a
+        :class:`~staffing_forecast.StaffingForecastWarning` that counts them; ``mape`` uses the rows with
+        ``y ≠ 0``. A figure with no usable row is NaN.
+
     Examples
     --------
     >>> import staffing_forecast as sf
@@ -386,12 +396,14 @@ def evaluate(
             )
         level = levels[-1]
     frame = _with_row_context(cv, train, season_length, needs_train)
+    if needs_train:
+        _warn_undefined_scales(frame, metrics)
     rows = []
     ordered = [k for k in _BY if k in keys]
     for group, g in frame.groupby(ordered, sort=True):
         values = group if isinstance(group, tuple) else (group,)
         row: dict[str, object] = dict(zip(ordered, values, strict=True))
-        context: dict[str, object] = {"level": level}
+        context: dict[str, Array] = {}
         if level is not None:
             context |= {"lo": g[lo(level)].to_numpy(dtype=float), "hi": g[hi(level)].to_numpy(dtype=float)}
         if needs_train:
@@ -403,9 +415,50 @@ def evaluate(
         y, y_hat = g[Y].to_numpy(dtype=float), g[MEAN].to_numpy(dtype=float)
         for name in metrics:
             column = f"{name}_{level}" if name in _NEEDS_LEVEL else name
-            row[column] = METRICS[name](y, y_hat, **context)
+            used = _rows_used(name, y, context)
+            subset = {k: v[used] for k, v in context.items()}
+            # A group with no usable row has no figure (and no mean of an empty array is taken).
+            row[column] = METRICS[name](y[used], y_hat[used], level=level, **subset) if used.any() else np.nan
+            row[f"n_{column}"] = int(used.sum())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: The per-row context a metric cannot do without; rows where it is undefined (NaN) are left out.
+_ROW_CONTEXT = {"mase": "scale", "rmsse": "scale_sq", "direction": "y_last"}
+
+
+def _rows_used(name: str, y: Array, context: dict[str, Array]) -> Array:
+    """Rows that enter a metric: those with its scale (or last actual) defined; for ``mape``, ``y ≠ 0``."""
+    if name in _ROW_CONTEXT:
+        return np.isfinite(context[_ROW_CONTEXT[name]])
+    if name == "mape":
+        return y != 0
+    return np.ones(y.size, dtype=bool)
+
+
+def _warn_undefined_scales(frame: pd.DataFrame, metrics: Sequence[str]) -> None:
+    """Warn, with counts and an example, about rows a scaled metric must leave out."""
+    for name in metrics:
+        if name not in _ROW_CONTEXT:
+            continue
+        missing = ~np.isfinite(frame[f"_{_ROW_CONTEXT[name]}"].to_numpy(dtype=float))
+        if not missing.any():
+            continue
+        first = frame[missing].iloc[0]
+        at = f" at cutoff {pd.Timestamp(first[CUTOFF]).date()}" if CUTOFF in frame.columns else ""
+        why = (
+            "no actual up to the cutoff"
+            if name == "direction"
+            else "no scale: the series is constant or has one observation up to the cutoff"
+        )
+        warnings.warn(
+            f"evaluate: {int(missing.sum())} of {len(frame)} rows ({frame.loc[missing, UNIQUE_ID].nunique()} "
+            f"series, e.g. {first[UNIQUE_ID]!r}{at}) have {why}; {name} leaves them out and n_{name} says how "
+            "many rows each figure used.",
+            StaffingForecastWarning,
+            stacklevel=3,
+        )
 
 
 def leaderboard(
@@ -419,8 +472,10 @@ def leaderboard(
     """Rank the models of a cross-validation: each metric's mean over series, and how often each model is best.
 
     The first metric ranks; ``wins`` is the share of series (in percent) on which the model has the lowest value
-    of it (ties shared). For ``direction`` and ``coverage`` a higher value is better; the table reports them as
-    they are and ranks only by the first metric.
+    of it (ties shared), among the series where some model has one. For ``direction`` and ``coverage`` a higher
+    value is better; the table reports them as they are and ranks only by the first metric. Each figure is
+    followed by ``n_<figure>``, the cross-validation rows behind it (series without a figure, e.g. without a
+    MASE scale at any cutoff, are left out of the mean); ``series`` counts the model's series.
 
     Examples
     --------
@@ -428,21 +483,30 @@ def leaderboard(
     >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
     >>> cv = sf.cross_validate(panel, h=2, n_windows=2, models=["naive", "drift"])
     >>> list(sf.leaderboard(cv, ["mase"], train=panel).columns)
-    ['rank', 'model', 'mase', 'wins', 'series']
+    ['rank', 'model', 'mase', 'n_mase', 'wins', 'series']
     """
     if not metrics:
         raise ConfigError("leaderboard: name at least one metric.")
     per_series = evaluate(cv, metrics, train=train, season_length=season_length, level=level)
-    first = next(c for c in per_series.columns if c.startswith(metrics[0]))
+    figures = [c for c in per_series.columns if c not in (UNIQUE_ID, MODEL) and not c.startswith("n_")]
+    first = figures[0]
     higher_is_better = metrics[0] in ("direction", "coverage")
-    table = per_series.drop(columns=UNIQUE_ID).groupby(MODEL).mean()
+    by_model = per_series.groupby(MODEL)
+    table = by_model[figures].mean()  # NaN figures (no usable row) are left out of the mean
+    for column in figures:
+        # Rows behind the mean: those of the series whose figure is defined.
+        defined = per_series[f"n_{column}"].where(per_series[column].notna(), 0)
+        table.insert(
+            table.columns.get_loc(column) + 1, f"n_{column}", defined.groupby(per_series[MODEL]).sum()
+        )
     best = per_series.groupby(UNIQUE_ID)[first].transform("max" if higher_is_better else "min")
     winners = per_series[np.isclose(per_series[first], best)]
     counts = winners.groupby(UNIQUE_ID)[MODEL].transform("count")
-    table["wins"] = (
-        100 * (1 / counts).groupby(winners[MODEL]).sum() / per_series[UNIQUE_ID].nunique()
-    ).reindex(table.index, fill_value=0.0)
-    table["series"] = per_series.groupby(MODEL)[UNIQUE_ID].nunique()
+    judged = max(winners[UNIQUE_ID].nunique(), 1)  # series on which some model has a figure
+    table["wins"] = (100 * (1 / counts).groupby(winners[MODEL]).sum() / judged).reindex(
+        table.index, fill_value=0.0
+    )
+    table["series"] = by_model[UNIQUE_ID].nunique()
     table = table.sort_values(first, ascending=not higher_is_better).reset_index()
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table

@@ -273,7 +273,8 @@ def check_panel(
     min_length
         Fewest observations a series may have.
     place
-        Where the panel came from, for error messages.
+        Where the panel came from, for error messages. A frame whose index repeats labels (``pd.concat``
+        without ``ignore_index``) is accepted; its rows are then named by position.
 
     Returns
     -------
@@ -308,6 +309,9 @@ def check_panel(
         )
     if panel.empty:
         raise SchemaError(f"{place.at()}: the panel has no rows.")
+    if not panel.index.is_unique:
+        # pd.concat without ignore_index repeats labels; rows are then named by their position.
+        panel = panel.reset_index(drop=True)
     out = panel.copy()
     problems: list[str] = []
     uid = out[UNIQUE_ID].astype("string").str.strip()
@@ -320,9 +324,11 @@ def check_panel(
     y = pd.to_numeric(out[Y], errors="coerce") if not pd.api.types.is_numeric_dtype(out[Y]) else out[Y]
     bad_y = y.isna() | ~np.isfinite(y.astype(float))
     for row in out.index[bad_y][:20]:
+        value = panel.at[row, Y]
+        what = "is missing" if pd.isna(value) else f"{str(value)!r} is not a number"
         problems.append(
-            f"{place.at(row=row, column=Y, series=str(out.at[row, UNIQUE_ID]))}: y {panel.at[row, Y]!r} is "
-            "missing or not a number; fill it, drop the row, or load with a gaps= policy."
+            f"{place.at(row=row, column=Y, series=str(out.at[row, UNIQUE_ID]))}: y {what}; fill it, drop the "
+            "row, or load with a gaps= policy."
         )
     out[Y] = y.astype(float)
     for col in exogenous_columns(out):
@@ -335,7 +341,9 @@ def check_panel(
     out[DS] = normalise_dates(out[DS], place=place)
     if freq is None:
         freq = infer_freq(out, place=place)
-    out[DS] = out[DS].dt.to_period(_period_alias(freq)).dt.start_time.astype("datetime64[ns]")
+    snapped = out[DS].dt.to_period(_period_alias(freq)).dt.start_time.astype("datetime64[ns]")
+    _check_freq_fits(out, snapped, freq, place)
+    out[DS] = snapped
     _check_keys_constant(out, keys, place)
     _check_duplicates(out, panel, place)
     out = out.sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True)
@@ -356,6 +364,31 @@ def _check_keys_constant(out: pd.DataFrame, keys: list[str], place: Place) -> No
             f"{place.at(series=uid, column=col)}: key {col!r} changes within the series; each unique_id must "
             "have one value per key column (build unique_id from all key columns)."
         )
+
+
+def _check_freq_fits(out: pd.DataFrame, snapped: pd.Series, freq: str, place: Place) -> None:
+    """Reject a ``freq`` coarser than the data: it would put distinct dates of a series into one period."""
+    merged = out.assign(_p=snapped).duplicated([UNIQUE_ID, "_p"]) & ~out.duplicated([UNIQUE_ID, DS])
+    if not merged.any():
+        return
+    row = out.index[merged][0]
+    uid, period = out.at[row, UNIQUE_ID], snapped[row]
+    dates = sorted(out.loc[(out[UNIQUE_ID] == uid) & (snapped == period), DS].unique())
+    try:
+        likely = infer_freq(out, place=place)
+        step = FREQUENCIES[likely][0]
+        looks = (
+            f"the data look {FREQUENCIES[likely][2]} (dates {step} month{'s' if step > 1 else ''} apart). "
+            f"Pass freq={likely!r} (or leave freq out to infer it)"
+        )
+    except SchemaError:  # mixed spacings: no single frequency to suggest
+        looks = "the data's dates are closer together than that. Leave freq out to infer it"
+    annual = ", or convert to annual with sf.to_annual(panel, 'stock') (or 'flow')" if freq == "YS" else ""
+    shown = ", ".join(str(pd.Timestamp(d).date()) for d in dates[:4])
+    raise SchemaError(
+        f"{place.at(row=row, series=str(uid))}: freq={freq!r} ({FREQUENCIES[freq][2]}) puts the dates {shown} "
+        f"into one period: {looks}{annual}."
+    )
 
 
 def _check_duplicates(out: pd.DataFrame, raw: pd.DataFrame, place: Place) -> None:

@@ -53,17 +53,23 @@ def select(
     Returns
     -------
     pandas.DataFrame
-        ``unique_id``, ``model`` (the choice), ``score`` (its metric), ``runner_up``, ``runner_up_score``,
-        ``windows`` and ``reason``.
+        ``unique_id``, ``model`` (the choice), ``score`` (its metric), ``n_score`` (the cross-validation rows
+        behind the score, as ``n_<metric>`` in :func:`~staffing_forecast.evaluate`), ``runner_up``,
+        ``runner_up_score``, ``windows`` and ``reason``.
 
     Examples
     --------
+    A straight line is drift's own case (no error; naive misses by 1 a year). On a zigzag naive misses by 2 every
+    year and drift by 2, 2.4 and 2 (mean 2.133), so naive wins there:
+
     >>> import staffing_forecast as sf
-    >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
-    >>> cv = sf.cross_validate(panel, h=2, n_windows=3, models=["naive", "drift"])
-    >>> choice = sf.select(cv, "mase", train=panel)
-    >>> sorted(choice["model"].unique()) in (["drift"], ["naive"], ["drift", "naive"])
-    True
+    >>> years = list(pd.date_range("2018", periods=8, freq="YS"))
+    >>> panel = pd.DataFrame({"unique_id": ["line"] * 8 + ["zigzag"] * 8, "ds": years * 2,
+    ...                       "y": [1.0, 2, 3, 4, 5, 6, 7, 8] + [4.0, 6, 4, 6, 4, 6, 4, 6]})
+    >>> cv = sf.cross_validate(panel, h=1, n_windows=3, models=["naive", "drift"])
+    >>> choice = sf.select(cv, "mae")
+    >>> choice[["unique_id", "model", "score", "runner_up_score"]].round(3).values.tolist()
+    [['line', 'drift', 0.0, 1.0], ['zigzag', 'naive', 2.0, 2.133]]
     """
     if metric not in METRICS:
         raise ConfigError(f"select: unknown metric {metric!r}; use one of {list(METRICS)}.")
@@ -72,7 +78,7 @@ def select(
     order += missing
     chosen_default = default if default is not None else order[0]
     scores = evaluate(cv, [metric], train=train, season_length=season_length)
-    column = next(c for c in scores.columns if c.startswith(metric))
+    column = next(c for c in scores.columns if c.startswith(metric))  # coverage_80 for interval metrics
     higher = metric in ("direction", "coverage")
     # A frame without cutoffs is one test window per series.
     windows = (
@@ -91,7 +97,16 @@ def select(
                 if n < min_windows
                 else "no model scored"
             )
-            rows.append({UNIQUE_ID: uid, MODEL: chosen_default, "score": np.nan, "windows": n, "reason": why})
+            rows.append(
+                {
+                    UNIQUE_ID: uid,
+                    MODEL: chosen_default,
+                    "score": np.nan,
+                    "n_score": 0,
+                    "windows": n,
+                    "reason": why,
+                }
+            )
             continue
         values = known[column].to_numpy(float) * (-1 if higher else 1)
         best = values.min()
@@ -112,6 +127,7 @@ def select(
                 UNIQUE_ID: uid,
                 MODEL: winner,
                 "score": float(known.loc[known[MODEL] == winner, column].iloc[0]),
+                "n_score": int(known.loc[known[MODEL] == winner, f"n_{column}"].iloc[0]),
                 "runner_up": others[MODEL].iloc[0] if len(others) else None,
                 "runner_up_score": float(others[column].iloc[0]) if len(others) else np.nan,
                 "windows": n,
@@ -119,13 +135,16 @@ def select(
             }
         )
     scored = set(scores[UNIQUE_ID])
-    for uid in sorted({u for (u, _) in cv.attrs.get("skipped", {})} - scored):  # no window at all
+    for uid in sorted({r[UNIQUE_ID] for r in cv.attrs.get("skipped", [])} - scored):  # no window at all
         rows.append(
-            {UNIQUE_ID: uid, MODEL: chosen_default, "score": np.nan, "windows": 0,
+            {UNIQUE_ID: uid, MODEL: chosen_default, "score": np.nan, "n_score": 0, "windows": 0,
              "reason": f"too short to judge: 0 windows, fewer than {min_windows}"}
         )  # fmt: skip
-    columns = [UNIQUE_ID, MODEL, "score", "runner_up", "runner_up_score", "windows", "reason"]
-    return pd.DataFrame(rows).reindex(columns=columns).sort_values(UNIQUE_ID).reset_index(drop=True)
+    columns = [UNIQUE_ID, MODEL, "score", "n_score", "runner_up", "runner_up_score", "windows", "reason"]
+    out = pd.DataFrame(rows).reindex(columns=columns).sort_values(UNIQUE_ID).reset_index(drop=True)
+    # One missing-text marker (None, as Parquet reads it back), not a mix of None and NaN.
+    out["runner_up"] = out["runner_up"].astype(object).where(out["runner_up"].notna(), None)
+    return out
 
 
 def pick(forecasts: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:
