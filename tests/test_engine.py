@@ -316,3 +316,16 @@ def test_progress_counts_series(capsys):
     assert "5/5" in capsys.readouterr().err
     sf.forecast(panel, h=1, models="naive")  # a short run shows nothing
     assert capsys.readouterr().err == ""
+
+
+def test_one_drivers_table_covers_history_and_future():
+    years = pd.date_range("2010-01-01", periods=16, freq="YS")
+    revenue = np.linspace(100.0, 250.0, 16)
+    panel = pd.DataFrame({"unique_id": "a", "ds": years[:14], "y": 3 * revenue[:14]})
+    drivers = pd.DataFrame({"region": "67", "ds": years, "revenue": revenue})  # as a scenario table
+    fc = sf.forecast(panel, h=2, models="sarimax", X_future=drivers)
+    assert fc["mean"].iloc[-1] == pytest.approx(750.0, rel=0.05)
+    with pytest.raises(
+        sf.SchemaError, match=r"X_future has no value of \['revenue'\] for series 'a' at 2010-01-01"
+    ):
+        sf.forecast(panel, h=2, models="sarimax", X_future=drivers[drivers["ds"] > "2012"])

@@ -384,6 +384,11 @@ def forecast_checked(
                 "every series (see sf.features.make_features)."
             )
     X_future = _check_future(X_future)
+    if X_future is not None and any(
+        m.uses_drivers() if hasattr(m, "uses_drivers") else getattr(m, "supports_exog", False)
+        for m in resolved.values()
+    ):
+        clean = _history_drivers(clean, X_future)
     fallback = fallback if fallback is not None else Naive(intervals="conformal")
     workers = _workers(n_jobs)
     # Global models learn across all series, so they see the whole panel at once; the others go by chunks.
@@ -439,15 +444,42 @@ def _check_future(X: pd.DataFrame | None) -> pd.DataFrame | None:
     X = X.reset_index(drop=True)
     X[DS] = pd.to_datetime(X[DS])
     keys = [UNIQUE_ID, DS] if UNIQUE_ID in X.columns else [DS]
+    if UNIQUE_ID not in X.columns:
+        # Shared drivers (a region's table): a text column with one value (the region) is only a label.
+        for column in X.columns.drop(DS):
+            if not pd.api.types.is_numeric_dtype(X[column]) and X[column].nunique() <= 1:
+                X = X.drop(columns=column)
     repeated = X.duplicated(keys)
     if repeated.any():
         row = X[repeated].iloc[0]
         where = f"series {row[UNIQUE_ID]!r} at " if UNIQUE_ID in X.columns else ""
         raise SchemaError(
             f"X_future has {int(repeated.sum())} repeated row(s), e.g. {where}{pd.Timestamp(row[DS]).date()}; "
-            "keep one value per date (pick one driver scenario first)."
+            "keep one value per date (pick one scenario first: sf.features.scenario(drivers, 'base'))."
         )
     return X
+
+
+def _history_drivers(clean: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
+    """Take the drivers' past values from ``X_future`` when the panel lacks them, so that one drivers table (a
+    scenario, history included) is all a driver model needs."""
+    columns = [c for c in X.columns if c not in (UNIQUE_ID, DS) and pd.api.types.is_numeric_dtype(X[c])]
+    lacking = [c for c in columns if c not in clean.columns]
+    if not lacking:
+        return clean
+    on = [UNIQUE_ID, DS] if UNIQUE_ID in X.columns else [DS]
+    joined = clean.merge(X[[*on, *lacking]], on=on, how="left", validate="many_to_one")
+    joined.index = clean.index
+    gaps = joined[lacking].isna().any(axis=1)
+    if gaps.any():
+        row = joined[gaps].iloc[0]
+        raise SchemaError(
+            f"X_future has no value of {[c for c in lacking if pd.isna(row[c])]} for series {row[UNIQUE_ID]!r} at "
+            f"{pd.Timestamp(row[DS]).date()} ({int(gaps.sum())} history row(s) lack drivers): the panel has no "
+            "driver columns, so X_future must also cover the history (a scenario from sf.features.scenario does), "
+            "or add the drivers to the panel with sf.features.make_features."
+        )
+    return joined
 
 
 def _chunk_size(n_series: int, workers: int) -> int:
