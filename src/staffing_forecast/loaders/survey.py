@@ -29,6 +29,7 @@ from ..reference import (
     LEVELS,
     check_codes,
     check_specialty_levels,
+    level_codes,
     occupations,
     sectors,
     specialties,
@@ -44,6 +45,10 @@ _SHEETS = {"ru": ("Кадры", "Выпускники", "Справочник"),
 _TEXT: dict[str, dict[str, Any]] = {
     "ru": {
         "title": "Анкета работодателя: кадровая потребность в ИТ-специалистах",
+        "bad_code": "Выберите значение из списка (лист справочников).",
+        "bad_count": "Целое число ≥ 0.",
+        "bad_share": "Доля от 0 до 1 (например, 0,25).",
+        "bad_rating": "Оценка — целое число от 1 до 5.",
         "identity": [
             "Код работодателя",
             "Наименование работодателя",
@@ -74,6 +79,10 @@ _TEXT: dict[str, dict[str, Any]] = {
     },
     "en": {
         "title": "Employer survey: staffing needs for IT occupations",
+        "bad_code": "Choose a value from the list (reference sheet).",
+        "bad_count": "A whole number, 0 or more.",
+        "bad_share": "A share between 0 and 1 (e.g. 0.25).",
+        "bad_rating": "A rating: a whole number from 1 to 5.",
         "identity": [
             "Employer ID",
             "Employer name",
@@ -200,15 +209,22 @@ def write_survey_template(
         ),
     ]
     for formula, cells, sheet in lists:
-        dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+        dv = _rejecting(DataValidation(type="list", formula1=formula, allow_blank=True), text["bad_code"], lang)
         sheet.add_data_validation(dv)
         dv.add(cells)
-    counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-    counts.error = "Целое число ≥ 0" if lang == "ru" else "A whole number, 0 or more"
+    counts = _rejecting(
+        DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True),
+        text["bad_count"],
+        lang,
+    )
     staff.add_data_validation(counts)
     counts.add(f"C{_FIRST_ROW}:K{last}")
     counts.add(f"M{_FIRST_ROW}:P{last}")
-    share = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True)
+    share = _rejecting(
+        DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True),
+        text["bad_share"],
+        lang,
+    )
     staff.add_data_validation(share)
     share.add(f"L{_FIRST_ROW}:L{last}")
 
@@ -217,7 +233,11 @@ def write_survey_template(
     for i, header in enumerate(text["grad_headers"]):
         cell = grads.cell(row=3, column=i + 1, value=header.format(**names))
         cell.font, cell.alignment = bold, Alignment(wrap_text=True, vertical="top")
-    rating = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True)
+    rating = _rejecting(
+        DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True),
+        text["bad_rating"],
+        lang,
+    )
     grads.add_data_validation(rating)
     rating.add(f"E{_GRAD_FIRST_ROW}:E{_GRAD_FIRST_ROW + _N_ROWS}")
     grads.column_dimensions["A"].width = 35
@@ -228,6 +248,15 @@ def write_survey_template(
     book.save(tmp)
     os.replace(tmp, path)  # never leave a half-written form behind
     return path
+
+
+def _rejecting(validation: Any, message: str, lang: str) -> Any:
+    """Make Excel refuse a bad entry with ``message`` (openpyxl leaves the error off by default)."""
+    validation.showErrorMessage = True
+    validation.errorStyle = "stop"
+    validation.errorTitle = "Недопустимое значение" if lang == "ru" else "Value not allowed"
+    validation.error = message
+    return validation
 
 
 @dataclass
@@ -468,6 +497,8 @@ def _read_graduates_sheet(
         c: cells[c].astype("string").str.strip().str.removesuffix(".0")
         for c in ("institution", "specialty", "level")
     }
+    # The level names the library's own workbooks print ("бакалавриат") read back as the codes.
+    text["level"] = level_codes(text["level"].astype(object)).astype("string")
     for c, letter in (("institution", "A"), ("specialty", "B"), ("level", "C")):
         for row in cells.index[text[c].isna() | (text[c] == "")]:
             problems.append(f"{place.at(row=row, column=letter)}: {c} is empty.")
