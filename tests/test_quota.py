@@ -150,9 +150,9 @@ def test_result_round_trips_to_json_and_frames(example):
     ("lang", "header"), [("ru", "Рекомендуемые КЦП, мест"), ("en", "Recommended quota, places")]
 )
 def test_quota_workbook_is_readable_without_python(example, tmp_path, lang, header):
-    path = example.to_excel(tmp_path / "quota.xlsx", lang=lang)
+    path = sf.report.quota_workbook(example, tmp_path / "quota.xlsx", lang=lang)
     book = load_workbook(path)
-    assert len(book.sheetnames) == 9
+    assert len(book.sheetnames) == 11
     table = book.worksheets[1]
     headers = [c.value for c in table[1]]
     assert header in headers

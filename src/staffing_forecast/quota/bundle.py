@@ -264,7 +264,7 @@ def _adjustments(forecast: pd.DataFrame) -> pd.DataFrame | None:
             "occupation": adjusted["occupation"].astype(str),
             "year": pd.to_datetime(adjusted[DS]).dt.year,
             "original_mean": adjusted["original_mean"].astype(float),
-            "change": adjusted[MEAN].astype(float) - adjusted["original_mean"].astype(float),
+            "adjusted_by": adjusted[MEAN].astype(float) - adjusted["original_mean"].astype(float),
             "adjustment": adjusted["adjustment"].astype(str),
             "reason": adjusted["reason"].astype(str) if "reason" in adjusted.columns else "",
         }

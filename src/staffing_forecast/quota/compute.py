@@ -30,7 +30,7 @@ def compute(inputs: Inputs, policy: Policy | None = None) -> QuotaResult:
     Parameters
     ----------
     inputs
-        The data and assumptions (:class:`Inputs`, e.g. from :meth:`Inputs.from_bundle`).
+        The data and assumptions (:class:`Inputs`, e.g. from :func:`inputs_from_bundle`).
     policy
         The region's decisions (:class:`Policy`); default ``Policy()``.
 

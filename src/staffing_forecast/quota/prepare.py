@@ -522,7 +522,7 @@ def _previous(inputs: Inputs) -> pd.Series:
 
 def _adjustments(inputs: Inputs, employment: pd.DataFrame) -> pd.DataFrame | None:
     """Manual forecast adjustments as ``sf.adjust`` records them (``adjustment`` is text: "delta +40"), with
-    ``change``, the adjusted mean minus the model's, in persons."""
+    ``adjusted_by``, the adjusted mean minus the model's, in persons."""
     if inputs.adjustments is None:
         return None
     frame = _columns(
@@ -542,7 +542,9 @@ def _adjustments(inputs: Inputs, employment: pd.DataFrame) -> pd.DataFrame | Non
     frame["original_mean"] = original.astype(float)
     frame["adjustment"] = frame["adjustment"].fillna("").astype(str)
     frame["reason"] = frame["reason"].fillna("").astype(str)
-    if "change" not in frame.columns:
+    if "adjusted_by" not in frame.columns:
         keys = pd.MultiIndex.from_frame(frame[["occupation", "year"]])
-        frame["change"] = employment["base"].reindex(keys).to_numpy(float) - frame["original_mean"].to_numpy()
-    return frame[["occupation", "year", "original_mean", "change", "adjustment", "reason"]]
+        frame["adjusted_by"] = (
+            employment["base"].reindex(keys).to_numpy(float) - frame["original_mean"].to_numpy()
+        )
+    return frame[["occupation", "year", "original_mean", "adjusted_by", "adjustment", "reason"]]

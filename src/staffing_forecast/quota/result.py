@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import ConfigError
 from .inputs import Inputs
 from .policy import Policy
-from .wording import STATUS, WORDS, range_note
+from .wording import SHARE_NAMES, STATUS, WORDS, level_name, range_note
 
 __all__ = ["Explanation", "QuotaResult", "intake_totals"]
 
@@ -156,8 +156,8 @@ class QuotaResult:
         -------
         pandas.DataFrame
             ``intake_year``, ``quota``, ``quota_region``, ``quota_proposal``, ``low``, ``base``, ``high`` (sums of
-            the scenario raw quotas), ``programs``, ``low_reliability``, ``outside_range``, ``complete``,
-            ``missing`` (the programs without a row that year, ``specialty (level)``).
+            the scenario raw quotas), ``programs``, ``low_reliability``, ``outside_range_rows``, ``complete``,
+            ``missing_programs`` (the programs without a row that year, ``specialty (level)``).
 
         Examples
         --------
@@ -169,8 +169,8 @@ class QuotaResult:
         ...                          "level": ["spo11", "bachelor"], "capacity": [200, 200]})
         >>> result = compute(Inputs(employment=employment, base_year=2025, capacity=capacity,
         ...                         crosswalk=capacity[["specialty", "level"]].assign(occupation="2512", share=0.5)))
-        >>> result.totals()[["intake_year", "complete", "missing"]].to_dict("records")[-1]
-        {'intake_year': 2027, 'complete': False, 'missing': '09.03.04 (bachelor)'}
+        >>> result.totals()[["intake_year", "complete", "missing_programs"]].to_dict("records")[-1]
+        {'intake_year': 2027, 'complete': False, 'missing_programs': '09.03.04 (bachelor)'}
         """
         return intake_totals(self.table, self.unreachable)
 
@@ -282,7 +282,12 @@ def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanati
     if row["reliability"] == "low":
         children.append(Explanation("reliability", "low", "", row["reliability_notes"], w["reliability"]))
     return Explanation(
-        "quota", int(row["quota"]), "persons", note, w["where"].format(s=s, lv=lv, a=a, g=g), children
+        "quota",
+        int(row["quota"]),
+        "persons",
+        note,
+        w["where"].format(s=s, lv=level_name(lv, lang), a=a, g=g),
+        children,
     )
 
 
@@ -377,7 +382,10 @@ def _scenario_tree(
         ),
         w["step"].format(n=5)
         + "; "
-        + "; ".join(f"{k}: {program[f'source_{k}']}" for k in ("completion", "p_emp", "p_field", "p_region")),
+        + "; ".join(
+            f"{SHARE_NAMES[lang][k]}: {program[f'source_{k}']}"
+            for k in ("completion", "p_emp", "p_field", "p_region")
+        ),
     )
     wanted_node = Explanation(
         f"graduates wanted in {g}", n_value, "graduates", w["wanted"], w["step"].format(n=4), occupations
@@ -408,9 +416,11 @@ def _adjustments(result: QuotaResult, members: str, year: int, lang: str = "en")
     return [
         Explanation(
             f"manual adjustment, occupation {r.occupation}",
-            float(r.change),
+            float(r.adjusted_by),
             "persons",
-            WORDS[lang]["adjustment"].format(original=r.original_mean, change=r.change, how=r.adjustment),
+            WORDS[lang]["adjustment"].format(
+                original=r.original_mean, change=r.adjusted_by, how=r.adjustment
+            ),
             str(r.reason),
         )
         for r in mine.itertuples(index=False)
@@ -455,13 +465,13 @@ def intake_totals(table: pd.DataFrame, unreachable: pd.DataFrame) -> pd.DataFram
                 "high": float(part["high"].sum()),
                 "programs": len(part),
                 "low_reliability": int((part["reliability"] == "low").sum()),
-                "outside_range": int((part["outside_range"] != "").sum()),
+                "outside_range_rows": int((part["outside_range"] != "").sum()),
                 "complete": not missing,
-                "missing": ", ".join(missing),
+                "missing_programs": ", ".join(missing),
             }
         )
     columns = [
         "intake_year", "quota", "quota_region", "quota_proposal", "low", "base", "high", "programs",
-        "low_reliability", "outside_range", "complete", "missing",
+        "low_reliability", "outside_range_rows", "complete", "missing_programs",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)

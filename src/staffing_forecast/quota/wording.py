@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..reference import LEVEL_NAMES
+
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "rounded": "rounded half up",
@@ -151,3 +153,16 @@ def range_note(row: Mapping[str, Any], max_change: float, min_group: int, lang: 
         what = w[f"what_{row['small_total']}"].format(m=min_group)
         return w["outside_small_total"].format(low=row["low"], high=row["high"], m=min_group, what=what)
     return ""
+
+
+#: The four shares of the yield, as explanations name them.
+SHARE_NAMES = {
+    "en": {"completion": "completion", "p_emp": "p_emp", "p_field": "p_field", "p_region": "p_region"},
+    "ru": {"completion": "завершение", "p_emp": "трудоустройство", "p_field": "по специальности",
+           "p_region": "в регионе"},
+}  # fmt: skip
+
+
+def level_name(level: str, lang: str) -> str:
+    """The level's code in English explanations, its name in Russian ones (as the workbook prints it)."""
+    return LEVEL_NAMES[level][0] if lang == "ru" and level in LEVEL_NAMES else level
