@@ -189,7 +189,9 @@ def test_policy_refuses_inconsistent_settings():
     with pytest.raises(sf.ConfigError, match="0.909 quantile, outside the 0.100–0.900 range"):
         sf.quota.Policy(cost_short=10)
     assert sf.quota.Policy(cost_short=10, interval_level=95).quantile == pytest.approx(10 / 11)
-    with pytest.raises(sf.ConfigError, match="unknown apportionment method 'hamilton' \\(Hamilton is largest remainder"):
+    with pytest.raises(
+        sf.ConfigError, match="unknown apportionment method 'hamilton' \\(Hamilton is largest remainder"
+    ):
         sf.quota.Policy(apportionment="hamilton")  # type: ignore[arg-type]
     with pytest.raises(sf.ConfigError, match="small_total"):
         sf.quota.Policy(small_total="keep")  # type: ignore[arg-type]

@@ -68,7 +68,9 @@ def test_a_duration_that_is_not_a_positive_number_is_named():
     durations = sf.reference.durations()
     durations["years"] = durations["years"].astype(object)
     durations.loc[(durations["specialty"] == "09.02.07") & (durations["level"] == "spo11"), "years"] = "три"
-    with pytest.raises(sf.ConfigError, match=r"specialty 09.02.07 at level spo11 \(full_time\) has duration 'три'"):
+    with pytest.raises(
+        sf.ConfigError, match=r"specialty 09.02.07 at level spo11 \(full_time\) has duration 'три'"
+    ):
         compute(example_inputs().replace(durations=durations), EXAMPLE_POLICY)
 
 
@@ -76,8 +78,12 @@ def test_a_duration_that_is_not_a_positive_number_is_named():
 
 
 def test_paid_given_for_some_intake_years_is_an_error_naming_the_others():
-    paid = pd.DataFrame({"specialty": ["09.02.07"], "level": ["spo11"], "intake_year": [2026], "persons": [5]})
-    with pytest.raises(sf.ConfigError, match=r"09.02.07 \(spo11\).*intake years \[2026\] but not for \[2027\]"):
+    paid = pd.DataFrame(
+        {"specialty": ["09.02.07"], "level": ["spo11"], "intake_year": [2026], "persons": [5]}
+    )
+    with pytest.raises(
+        sf.ConfigError, match=r"09.02.07 \(spo11\).*intake years \[2026\] but not for \[2027\]"
+    ):
         compute(example_inputs().replace(paid=paid), EXAMPLE_POLICY)
 
 
@@ -90,7 +96,9 @@ def test_paid_per_year_with_a_row_for_every_other_year():
             "persons": [5.0, 8.0, 10.0],
         }
     )
-    table = compute(example_inputs().replace(paid=paid), EXAMPLE_POLICY).table.set_index(["level", "intake_year"])
+    table = compute(example_inputs().replace(paid=paid), EXAMPLE_POLICY).table.set_index(
+        ["level", "intake_year"]
+    )
     assert table.loc[("spo11", 2026), "paid"] == 5 and table.loc[("spo11", 2027), "paid"] == 8
     assert table.loc[("spo11", 2027), "raw_quota"] == pytest.approx(11.84 / 0.384 - 8)  # never need − 0
 
@@ -162,7 +170,9 @@ def test_adjustments_with_their_reasons_are_in_the_workbook(adjusted_result, tmp
 
 
 def test_a_forecast_of_two_models_must_say_which_to_keep(demo):
-    two = sf.forecast(sf.aggregate(demo.employment, by=["occupation"]), h=7, models=["naive", "drift"], level=[80])
+    two = sf.forecast(
+        sf.aggregate(demo.employment, by=["occupation"]), h=7, models=["naive", "drift"], level=[80]
+    )
     with pytest.raises(sf.ConfigError, match=r"holds 2 models \['drift', 'naive'\].*model='drift'"):
         sf.quota.inputs_from_bundle(demo, two)
     inputs = sf.quota.inputs_from_bundle(demo, two, model="naive")
@@ -217,7 +227,9 @@ def test_the_contract_name_from_bundle_is_the_same_function(demo, demo_forecast)
     ],
 )
 def test_unknown_apportionment_methods_are_refused_before_any_computation(call):
-    with pytest.raises(sf.ConfigError, match=r"'webster' \(Webster is Sainte-Laguë: use 'sainte_lague'\).*dhondt"):
+    with pytest.raises(
+        sf.ConfigError, match=r"'webster' \(Webster is Sainte-Laguë: use 'sainte_lague'\).*dhondt"
+    ):
         call("webster")
 
 

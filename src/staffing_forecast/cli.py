@@ -99,7 +99,7 @@ def _employment_by(bundle: Bundle, key: str, lang: str) -> pd.DataFrame:
     labels = _SUMMARY_LABELS[lang]
     table.insert(0, labels["name"], names.reindex(table.index)[f"name_{lang}"].fillna(""))
     table.index.name = labels[key]
-    table.columns = [int(c) for c in table.columns]  # years stay numbers in the workbook
+    table.columns = [int(c) if str(c).isdigit() else c for c in table.columns]  # years stay numbers
     return table
 
 
@@ -124,7 +124,9 @@ def _table_list(bundle: Bundle, lang: str) -> pd.DataFrame:
     out = bundle.summary().reset_index()
     for column in ("first", "last"):
         years = pd.to_numeric(out[column], errors="coerce")
-        out[column] = [int(y) if pd.notna(y) else (v or None) for y, v in zip(years, out[column], strict=True)]
+        out[column] = [
+            int(y) if pd.notna(y) else (v or None) for y, v in zip(years, out[column], strict=True)
+        ]
     if lang == "ru":
         out["description"] = out["table"].map(lambda t: TABLE_NAMES_RU.get(t, (t, ""))[1])
         out["table"] = out["table"].map(lambda t: TABLE_NAMES_RU.get(t, (t, ""))[0])

@@ -209,7 +209,9 @@ def write_survey_template(
         ),
     ]
     for formula, cells, sheet in lists:
-        dv = _rejecting(DataValidation(type="list", formula1=formula, allow_blank=True), text["bad_code"], lang)
+        dv = _rejecting(
+            DataValidation(type="list", formula1=formula, allow_blank=True), text["bad_code"], lang
+        )
         sheet.add_data_validation(dv)
         dv.add(cells)
     counts = _rejecting(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -163,14 +164,14 @@ def _paid_by_year(
 def _program_rows(
     p: Prepared,
     policy: Policy,
-    program: dict[str, object],
+    program: dict[str, Any],
     years: list[int],
     demand: _Demand,
     paid: dict[tuple[str, str, int], float],
 ) -> list[dict[str, object]]:
     """Steps 7–10 for one program, intake year after intake year (each year is smoothed against the last)."""
     s, lv = str(program["specialty"]), str(program["level"])
-    duration, program_yield = int(program["duration"]), float(program["yield"])  # type: ignore[call-overload]
+    duration, program_yield = int(program["duration"]), float(program["yield"])
     given = p.previous.get((s, lv))
     previous = None if given is None or pd.isna(given) else float(given)
     previous_source = "given" if previous is not None else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -109,7 +109,7 @@ def quota_workbook(result: QuotaResult, path: str | os.PathLike[str], lang: str 
     return write_workbook(path, sheets, lang)
 
 
-_WORDS = {
+_WORDS: dict[str, dict[str, Any]] = {
     "ru": {
         "notes": [
             "Рекомендуемые контрольные цифры приёма (КЦП) на места за счёт бюджета субъекта; строки вузов — "
