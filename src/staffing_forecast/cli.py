@@ -233,8 +233,13 @@ def _write_quota(result: QuotaResult, out: Path, lang: str) -> None:
 def _print_totals(result: QuotaResult) -> None:
     """Places per intake year; years holding only the short programs say so."""
     for row in result.totals().itertuples(index=False):
-        note = "" if row.complete else f"  incomplete: no {row.missing_programs}"
-        print(f"{row.intake_year}: {row.quota} places{note}")
+        missing = len(row.missing_programs.split(", ")) if row.missing_programs else 0
+        note = (
+            ""
+            if row.complete
+            else f"  (incomplete: {row.programs} programs; {missing} graduate after the forecast horizon)"
+        )
+        print(f"intake {row.intake_year}: {row.quota} places{note}")
 
 
 def _quota(args: argparse.Namespace) -> int:
