@@ -248,3 +248,14 @@ def test_every_infeasible_cell_is_listed_at_once():
     ):
         assert cell in message
     assert "C01 25, U01 10" in message
+
+
+def test_every_program_with_a_zero_yield_is_listed_at_once():
+    inputs = example_inputs()
+    shares = inputs.shares.assign(p_region=[0.0, 0.8], completion=[0.8, 0.0])
+    with pytest.raises(sf.InfeasibleQuotaError) as caught:
+        compute(inputs.replace(shares=shares), EXAMPLE_POLICY)
+    message = str(caught.value)
+    assert message.startswith("2 problems found")
+    assert "09.02.07 (spo11): the yield per admitted student is 0 because p_region = 0" in message
+    assert "09.03.04 (bachelor): the yield per admitted student is 0 because completion = 0" in message

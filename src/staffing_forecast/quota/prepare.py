@@ -275,15 +275,13 @@ def _program_table(inputs: Inputs, programs: pd.DataFrame, sources: dict[str, st
     out["duration"] = _whole_years(out, inputs.form)
     out = _shares(inputs, out, sources)
     out["yield"] = out["completion"] * out["p_emp"] * out["p_field"] * out["p_region"]
-    zero = out[out["yield"] <= 0]
-    if len(zero):
-        row = zero.iloc[0]
-        culprits = [s for s in SHARES if row[s] <= 0]
-        raise InfeasibleQuotaError(
-            f"specialty {row['specialty']} ({row['level']}): the yield per admitted student is 0 because "
-            f"{', '.join(culprits)} = 0 (Inputs.shares), so no number of admissions meets any demand; check the "
-            "monitoring data or set the share."
-        )
+    problems = [
+        f"specialty {row['specialty']} ({row['level']}): the yield per admitted student is 0 because "
+        f"{', '.join(s for s in SHARES if row[s] <= 0)} = 0 (Inputs.shares), so no number of admissions meets any "
+        "demand; check the monitoring data or set the share."
+        for _, row in out[out["yield"] <= 0].iterrows()
+    ]
+    raise_problems(problems, InfeasibleQuotaError)  # every program at once
     return out
 
 
