@@ -168,7 +168,9 @@ def outcome_rates(
             )
         ax = _axes(ax, 0.3 * len(shown) + 1)
         _outcome_panel(ax, shown, rate, text, level, labels=True, lang=lang)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), frameon=False)  # below the axes, off the points
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.06), frameon=False
+        )  # below the axes, off the points
         return ax
     import matplotlib.pyplot as plt
 
@@ -335,7 +337,9 @@ def quota_ranges(
     programs = set(zip(table["specialty"], table["level"], strict=True))
     complete = programs <= set(zip(shown["specialty"], shown["level"], strict=True))
     ax.set_title(text["quota"].format(year=year) + ("" if complete else "\n" + text["incomplete"]))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)  # below the axes, off the points
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False
+    )  # below the axes, off the points
     ax.grid(axis="x", alpha=0.3)
     return ax
 
