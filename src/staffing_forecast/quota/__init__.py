@@ -39,4 +39,5 @@ __all__ = [
 
 # ``Inputs.from_bundle`` stays a public name. It is attached here, above both modules, so that ``inputs`` never
 # imports ``bundle`` (which knows about monitoring and sits above it).
+# mypy cannot see an attribute set after the class body, hence the ignore.
 Inputs.from_bundle = staticmethod(inputs_from_bundle)  # type: ignore[attr-defined]

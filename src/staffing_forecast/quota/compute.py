@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -353,7 +355,7 @@ def _allocation(p: Prepared, policy: Policy, table: pd.DataFrame) -> pd.DataFram
     return out.sort_values(["specialty", "level", "intake_year", "institution"]).reset_index(drop=True)
 
 
-def _infeasible(row: object, policy: Policy, offered: pd.DataFrame | None, why: str) -> str:
+def _infeasible(row: Any, policy: Policy, offered: pd.DataFrame | None, why: str) -> str:
     """One line of the infeasibility error: the cell, why, and every institution's capacity."""
     listing = (
         ", ".join(f"{r.institution} {r.capacity}" for r in offered.itertuples())
@@ -361,6 +363,6 @@ def _infeasible(row: object, policy: Policy, offered: pd.DataFrame | None, why: 
         else "none"
     )
     return (
-        f"specialty {row.specialty} ({row.level}), intake {row.intake_year}: {row.quota} places, but {why} "  # type: ignore[attr-defined]
+        f"specialty {row.specialty} ({row.level}), intake {row.intake_year}: {row.quota} places, but {why} "
         f"(groups of at least {policy.min_group}; all institutions: {listing})"
     )

@@ -231,7 +231,7 @@ _FLAGS = ("outside_range", "employment_behind", "reliability", "reliability_note
 def _flag(table: pd.DataFrame, behind: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Mark rows whose recommendation leaves the scenario range, and rows of low reliability."""
     out = table.copy()
-    out["outside_range"] = [_outside(r) for r in out.itertuples(index=False)]
+    out["outside_range"] = [_outside(r) for r in out.to_dict("records")]
     keys = (
         pd.MultiIndex.from_frame(out[PROGRAM]) if len(out) else pd.MultiIndex.from_tuples([], names=PROGRAM)
     )
@@ -249,15 +249,14 @@ def _flag(table: pd.DataFrame, behind: pd.DataFrame, policy: Policy) -> pd.DataF
     return out
 
 
-def _outside(row: object) -> str:
+def _outside(row: dict[str, Any]) -> str:
     """Why the recommendation lies outside the low–high range of step 9: ``smoothing``, ``small_total`` or ``""``.
 
     Half a place either side is rounding, not leaving the range.
     """
-    low, high, quota = row.low, row.high, row.quota  # type: ignore[attr-defined]
-    if low - 0.5 <= quota <= high + 0.5:
+    if row["low"] - 0.5 <= row["quota"] <= row["high"] + 0.5:
         return ""
-    if row.small_total:  # type: ignore[attr-defined]
+    if row["small_total"]:
         return "small_total"
     return "smoothing"
 

@@ -330,7 +330,8 @@ def _policy(result: QuotaResult, lang: str) -> pd.DataFrame:
     rows = []
     for name, value in result.policy.to_dict().items():
         if name == "intake_years":
-            shown: object = ", ".join(map(str, value)) if value else POLICY_VALUES["all"][index]  # type: ignore[call-overload]
+            years = value if isinstance(value, tuple) else ()
+            shown: object = ", ".join(map(str, years)) if years else POLICY_VALUES["all"][index]
         elif isinstance(value, str):
             shown = POLICY_VALUES.get(value, (value, value))[index]
         else:
