@@ -2,7 +2,7 @@
 
 For each size the script measures, in this order and in one process: the employment forecast by occupation
 (``sf.forecast(models="auto")``, the peer the calculator is compared with: it is the step the batch job runs
-before it), ``Inputs.from_bundle`` (monitoring shares, scores, pipeline), ``compute``, ``sensitivity`` (21 runs of
+before it), ``inputs_from_bundle`` (monitoring shares, scores, pipeline), ``compute``, ``sensitivity`` (21 runs of
 ``compute``) and the Excel workbook. Each timing is the median of ``--repeat`` runs after one warm-up run. Prints a
 table with the ratio of each step's time to the forecast's, and the peak resident memory of the process.
 
@@ -50,13 +50,13 @@ def measure(n_employers: int, repeat: int) -> dict[str, object]:
         lambda: sf.forecast(by_occupation, h=7, models="auto", level=[80, 95], n_jobs=1), repeat
     )
     assert isinstance(fc, pd.DataFrame)
-    inputs_s, inputs = _time(lambda: sf.quota.Inputs.from_bundle(bundle, fc), repeat)
+    inputs_s, inputs = _time(lambda: sf.quota.inputs_from_bundle(bundle, fc), repeat)
     assert isinstance(inputs, sf.quota.Inputs)
     compute_s, result = _time(lambda: sf.quota.compute(inputs), repeat)
     assert isinstance(result, sf.quota.QuotaResult)
     sensitivity_s, _ = _time(lambda: sf.quota.sensitivity(inputs), max(1, repeat // 3))
     with tempfile.TemporaryDirectory() as folder:
-        excel_s, _ = _time(lambda: result.to_excel(Path(folder) / "quota.xlsx"), repeat)
+        excel_s, _ = _time(lambda: sf.report.quota_workbook(result, Path(folder) / "quota.xlsx"), repeat)
     return {
         "employers": n_employers,
         "series": bundle.employment["unique_id"].nunique(),

@@ -13,25 +13,39 @@ def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
     assert sf.load_bundle(tmp_path / "data") == sf.datasets.load_demo()
     sheets = pd.read_excel(tmp_path / "summary.xlsx", sheet_name=None)
     assert list(sheets) == ["Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2", "Прогноз по ОКЗ"]
-    forecast = pd.read_csv(tmp_path / "forecast_occupation.csv", dtype={"occupation": str})
-    assert len(forecast) == 7 * forecast["occupation"].nunique()
-    assert (forecast["lo_95"] <= forecast["mean"]).all()
-    assert forecast["ds"].str[:4].astype(int).max() == 2032
+    forecast = _read_ru_csv(tmp_path / "forecast_occupation.csv", {"Код ОКЗ": str})
+    assert len(forecast) == 7 * forecast["Код ОКЗ"].nunique()
+    assert (forecast["Нижняя граница 95 %"] <= forecast["Прогноз (среднее), чел."]).all()
+    assert forecast["Дата"].str[:4].astype(int).max() == 2032
+    assert forecast["Прогноз (среднее), чел."].map(lambda v: round(v, 1) == v).all()  # rounded figures
     by_occupation = sheets["Занятость по ОКЗ"].set_index("Код ОКЗ")
     demo = sf.datasets.load_demo().employment
     assert (
-        by_occupation.loc[2512, "2025"]
+        by_occupation.loc[2512, 2025]  # years are numbers, not text
         == demo[(demo.occupation == "2512") & (demo.ds.dt.year == 2025)].y.sum()
     )
+    tables = sheets["Сводка"]
+    assert "Численность занятых" in tables["Таблица"].tolist() and tables["С"].iloc[0] == 2012
     assert (tmp_path / "survey_template.xlsx").exists()
     with pd.ExcelFile(tmp_path / "monitoring.xlsx") as book:
         assert book.sheet_names[0] == "Трудоустройство"
     with pd.ExcelFile(tmp_path / "quota.xlsx") as book:
         assert book.sheet_names[:2] == ["Сводка", "КЦП по специальностям"]
-    quota = pd.read_csv(tmp_path / "quota_table.csv", dtype={"specialty": str})
-    allocation = pd.read_csv(tmp_path / "quota_allocation.csv", dtype={"specialty": str})
-    assert quota["quota"].sum() == allocation["quota"].sum() > 0
-    assert "done: 249 series" in capsys.readouterr().out
+    quota = _read_ru_csv(tmp_path / "quota_table.csv", {"Код специальности": str})
+    allocation = _read_ru_csv(tmp_path / "quota_allocation.csv", {"Код специальности": str})
+    places = "Рекомендуемые КЦП, мест"
+    assert quota[places].sum() == allocation[places].sum() > 0
+    assert set(quota["Уровень образования"]) <= {"СПО на базе 9 классов", "СПО на базе 11 классов", "бакалавриат",
+                                                 "специалитет", "магистратура"}  # fmt: skip
+    raw = (tmp_path / "quota_table.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+    out = capsys.readouterr().out
+    assert "done: 249 series" in out and "programs; 20 graduate after the forecast horizon)" in out
+
+
+def _read_ru_csv(path, dtype):
+    """A CSV as Russian Excel reads it: ';' between fields, a decimal comma, a byte-order mark."""
+    return pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype=dtype)
 
 
 def test_quota_command_on_a_bundle_folder(tmp_path, capsys, demo):

@@ -315,7 +315,7 @@ def test_quota_shares_of_the_demo_come_from_monitoring(demo):
 
 @pytest.mark.parametrize(("lang", "first_header"), [("ru", "Код специальности"), ("en", "Specialty code")])
 def test_monitoring_report_writes_every_sheet_with_labelled_headers(demo, tmp_path, lang, first_header):
-    path = sf.monitoring.report(demo, tmp_path / "monitoring.xlsx", lang=lang)
+    path = sf.report.monitoring_workbook(demo, tmp_path / "monitoring.xlsx", lang=lang)
     book = load_workbook(path)
     assert len(book.sheetnames) == 7
     first = book.worksheets[0]
@@ -335,6 +335,6 @@ def test_monitoring_report_leaves_no_partial_file_when_it_fails(demo, tmp_path):
         employment=demo.employment, graduates=demo.graduates.assign(employed=demo.graduates["graduates"] + 1)
     )
     with pytest.raises(sf.SchemaError):
-        sf.monitoring.report(broken, path)
+        sf.report.monitoring_workbook(broken, path)
     assert path.read_text() == "the previous report"
     assert list(tmp_path.iterdir()) == [path]

@@ -119,7 +119,7 @@ def test_explanation_in_russian_for_the_workbook(example):
     tree = example.explain("09.02.07", "spo11", 2027, lang="ru")
     assert (
         tree.find("smoothed_quota").source
-        == "шаг 10; КЦП прошлого года: рекомендация на предыдущий год приёма"
+        == "шаг 10; предыдущее значение: КЦП после сглаживания на 2026 (до округления и правила минимальной группы)"
     )
     assert "ограничено мощностью" not in tree.find("institution C01").formula  # 2027: C01 is not capped
     assert (
@@ -128,21 +128,6 @@ def test_explanation_in_russian_for_the_workbook(example):
     assert tree.value == example.explain("09.02.07", "spo11", 2027).value
     with pytest.raises(sf.ConfigError, match="unknown language 'de'"):
         example.explain("09.02.07", "spo11", 2027, lang="de")
-
-
-def test_manual_adjustments_appear_in_the_explanation():
-    adjustments = pd.DataFrame(
-        {
-            "occupation": ["2512"],
-            "year": [2029],
-            "original_mean": [570.0],
-            "adjustment": [10.0],
-            "reason": ["new plant"],
-        }
-    )
-    result = compute(example_inputs().replace(adjustments=adjustments), EXAMPLE_POLICY)
-    node = result.explain("09.02.07", "spo11", 2026).find("manual adjustment, occupation 2512")
-    assert node.value == 10.0 and node.source == "new plant"
 
 
 def test_result_round_trips_to_json_and_frames(example):
@@ -165,9 +150,9 @@ def test_result_round_trips_to_json_and_frames(example):
     ("lang", "header"), [("ru", "Рекомендуемые КЦП, мест"), ("en", "Recommended quota, places")]
 )
 def test_quota_workbook_is_readable_without_python(example, tmp_path, lang, header):
-    path = example.to_excel(tmp_path / "quota.xlsx", lang=lang)
+    path = sf.report.quota_workbook(example, tmp_path / "quota.xlsx", lang=lang)
     book = load_workbook(path)
-    assert len(book.sheetnames) == 9
+    assert len(book.sheetnames) == 11
     table = book.worksheets[1]
     headers = [c.value for c in table[1]]
     assert header in headers
@@ -204,7 +189,9 @@ def test_policy_refuses_inconsistent_settings():
     with pytest.raises(sf.ConfigError, match="0.909 quantile, outside the 0.100–0.900 range"):
         sf.quota.Policy(cost_short=10)
     assert sf.quota.Policy(cost_short=10, interval_level=95).quantile == pytest.approx(10 / 11)
-    with pytest.raises(sf.ConfigError, match="apportionment='hamilton' is unknown"):
+    with pytest.raises(
+        sf.ConfigError, match="unknown apportionment method 'hamilton' \\(Hamilton is largest remainder"
+    ):
         sf.quota.Policy(apportionment="hamilton")  # type: ignore[arg-type]
     with pytest.raises(sf.ConfigError, match="small_total"):
         sf.quota.Policy(small_total="keep")  # type: ignore[arg-type]
@@ -268,7 +255,7 @@ def demo_forecast(demo):
 
 
 def test_from_bundle_takes_shares_and_scores_from_monitoring(demo, demo_forecast):
-    inputs = sf.quota.Inputs.from_bundle(demo, demo_forecast)
+    inputs = sf.quota.inputs_from_bundle(demo, demo_forecast)
     assert inputs.base_year == 2025
     assert inputs.sources["shares"].startswith("monitoring")
     assert inputs.sources["age_shares"] == "bundle age table, 2025"
@@ -283,13 +270,13 @@ def test_from_bundle_takes_shares_and_scores_from_monitoring(demo, demo_forecast
 def test_from_bundle_refuses_a_forecast_without_occupations(demo):
     total = sf.forecast(sf.aggregate(demo.employment, by=[]), h=3, models="naive", level=[80])
     with pytest.raises(sf.ConfigError, match="no occupation keys; the quota needs employment by occupation"):
-        sf.quota.Inputs.from_bundle(demo, total)
+        sf.quota.inputs_from_bundle(demo, total)
 
 
 def test_from_bundle_refuses_the_wrong_quantity(demo):
     vacancies = sf.forecast(sf.aggregate(demo.vacancies, by=["occupation"]), h=3, models="naive", level=[80])
     with pytest.raises(sf.ConfigError, match="does not look like a forecast of employment"):
-        sf.quota.Inputs.from_bundle(demo, vacancies)
+        sf.quota.inputs_from_bundle(demo, vacancies)
 
 
 def test_from_bundle_needs_the_policy_interval(demo, demo_forecast):
@@ -297,14 +284,14 @@ def test_from_bundle_needs_the_policy_interval(demo, demo_forecast):
         sf.ConfigError,
         match=r"lacks \['lo_90', 'hi_90'\]; forecast with level=\[90\] \(it has levels \[80, 95\]\)",
     ):
-        sf.quota.Inputs.from_bundle(demo, demo_forecast, interval_level=90)
+        sf.quota.inputs_from_bundle(demo, demo_forecast, interval_level=90)
 
 
 def test_from_bundle_overrides_are_recorded(demo, demo_forecast):
-    inputs = sf.quota.Inputs.from_bundle(demo, demo_forecast, transfer=0.05)
+    inputs = sf.quota.inputs_from_bundle(demo, demo_forecast, transfer=0.05)
     assert inputs.transfer == 0.05 and inputs.sources["transfer"] == "given (override)"
     with pytest.raises(sf.ConfigError, match="unknown field"):
-        sf.quota.Inputs.from_bundle(demo, demo_forecast, transfers=0.05)
+        sf.quota.inputs_from_bundle(demo, demo_forecast, transfers=0.05)
 
 
 # --- bad input -----------------------------------------------------------------------------------------------------
@@ -344,7 +331,7 @@ def test_capacity_below_the_quota_names_the_institutions():
     capacity = inputs.capacity.assign(capacity=[25, 20, 100])
     with pytest.raises(
         sf.InfeasibleQuotaError,
-        match=r"09.02.07 \(spo11\), intake 2026: the quota of 60 exceeds .*C01 25, U01 20",
+        match=r"09.02.07 \(spo11\), intake 2026: 60 places, but .* have 45 places .*C01 25, U01 20",
     ):
         compute(inputs.replace(capacity=capacity), EXAMPLE_POLICY)
 

@@ -108,3 +108,25 @@ def test_empty_form(tmp_path):
     path = sf.write_survey_template(tmp_path / "a.xlsx", year=2026)
     with pytest.raises(sf.SchemaError, match=r"cell C3: Код работодателя is empty(.|\n)*cell C5"):
         sf.load_survey(path)
+
+
+def test_levels_read_back_as_the_workbooks_print_them(tmp_path):
+    path = fill(
+        sf.write_survey_template(tmp_path / "E001.xlsx", year=2026),
+        rows=[("2512", 10, 3, 1)],
+        graduates=[
+            ("C01", "09.02.07", "СПО на базе 9 классов", 2, 4),
+            ("U01", "09.03.04", "бакалавриат", 1, 5),
+            ("U02", "09.03.04", "Bachelor", 1, 3),
+        ],
+    )
+    assert sf.load_survey(path).satisfaction["level"].tolist() == ["spo9", "bachelor", "bachelor"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_template_makes_excel_refuse_bad_entries(tmp_path, lang):
+    book = load_workbook(sf.write_survey_template(tmp_path / "E001.xlsx", year=2026, lang=lang))
+    validations = [dv for ws in book.worksheets for dv in ws.data_validations.dataValidation]
+    assert len(validations) == 7
+    for dv in validations:
+        assert dv.showErrorMessage and dv.errorStyle in (None, "stop") and dv.error and dv.errorTitle

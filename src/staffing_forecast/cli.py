@@ -29,7 +29,7 @@ from . import __version__
 from .datasets import load_demo
 from .errors import StaffingForecastError
 from .loaders import Bundle, load_bundle, write_bundle, write_survey_template
-from .report import Sheet, write_workbook
+from .report import Sheet, write_csv, write_workbook
 
 if TYPE_CHECKING:
     from .quota import QuotaResult
@@ -99,7 +99,7 @@ def _employment_by(bundle: Bundle, key: str, lang: str) -> pd.DataFrame:
     labels = _SUMMARY_LABELS[lang]
     table.insert(0, labels["name"], names.reindex(table.index)[f"name_{lang}"].fillna(""))
     table.index.name = labels[key]
-    table.columns = [str(c) for c in table.columns]
+    table.columns = [int(c) if str(c).isdigit() else c for c in table.columns]  # years stay numbers
     return table
 
 
@@ -117,13 +117,27 @@ def _forecast_sheet(fc: pd.DataFrame, lang: str) -> pd.DataFrame:
     return table.rename(columns=labels)
 
 
+def _table_list(bundle: Bundle, lang: str) -> pd.DataFrame:
+    """The bundle's tables with years as numbers (quarters stay text) and, in Russian, Russian names."""
+    from .report.labels import TABLE_NAMES_RU
+
+    out = bundle.summary().reset_index()
+    for column in ("first", "last"):
+        years = pd.to_numeric(out[column], errors="coerce")
+        out[column] = [
+            int(y) if pd.notna(y) else (v or None) for y, v in zip(years, out[column], strict=True)
+        ]
+    if lang == "ru":
+        out["description"] = out["table"].map(lambda t: TABLE_NAMES_RU.get(t, (t, ""))[1])
+        out["table"] = out["table"].map(lambda t: TABLE_NAMES_RU.get(t, (t, ""))[0])
+    return out
+
+
 def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.DataFrame | None = None) -> Path:
     """Write a workbook summarising a bundle (tables, employment by occupation and by sector, by year) and, if
     given, the employment forecast by occupation."""
     labels = _SUMMARY_LABELS[lang]
-    summary = (
-        bundle.summary().reset_index().rename(columns={k: v for k, v in labels.items() if k != "sheets"})
-    )
+    summary = _table_list(bundle, lang).rename(columns={k: v for k, v in labels.items() if k != "sheets"})
     sheets = [
         Sheet(labels["sheets"][0], summary),
         Sheet(labels["sheets"][1], _employment_by(bundle, "occupation", lang).reset_index()),
@@ -138,7 +152,7 @@ def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.Dat
 def _demo(args: argparse.Namespace) -> int:
     from .engine import forecast
     from .panel import aggregate
-    from .quota import Inputs, compute
+    from .quota import compute, inputs_from_bundle
     from .report import monitoring_workbook
 
     out = Path(args.out)
@@ -155,7 +169,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"4/6 forecasting employment by occupation, {args.h} years ahead (models='auto') ...", flush=True)
     by_occupation = aggregate(bundle.employment, by=["occupation"])
     fc = forecast(by_occupation, h=args.h, models="auto", level=[80, 95], n_jobs=args.n_jobs)
-    _write_csv(fc, out / "forecast_occupation.csv")
+    write_csv(fc, out / "forecast_occupation.csv", args.lang)
     print(
         f"5/6 writing {out / 'summary.xlsx'}, {out / 'monitoring.xlsx'} and the survey form ...", flush=True
     )
@@ -165,13 +179,13 @@ def _demo(args: argparse.Namespace) -> int:
         out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
     )
     print(f"6/6 computing the state training quotas, writing {out / 'quota.xlsx'} ...", flush=True)
-    result = compute(Inputs.from_bundle(bundle, fc))
+    result = compute(inputs_from_bundle(bundle, fc))
     _write_quota(result, out, args.lang)
-    first = result.table[result.table["intake_year"] == result.table["intake_year"].min()]
+    _print_totals(result)
+    first = result.totals().iloc[0]
     print(
-        f"quotas for intake {int(first['intake_year'].iloc[0])}: {int(first['quota'].sum())} places "
-        f"({int(first.loc[first['decision'] == 'region', 'quota'].sum())} in colleges, "
-        f"{int(first.loc[first['decision'] == 'proposal', 'quota'].sum())} proposed for universities)"
+        f"quotas for intake {int(first['intake_year'])}: {int(first['quota'])} places "
+        f"({int(first['quota_region'])} in colleges, {int(first['quota_proposal'])} proposed for universities)"
     )
     total = bundle.employment.groupby("ds")["y"].sum()
     future = fc.groupby("ds")["mean"].sum()
@@ -208,16 +222,30 @@ def _forecast(args: argparse.Namespace) -> int:
 
 
 def _write_quota(result: QuotaResult, out: Path, lang: str) -> None:
-    """The quota workbook and its two main tables as CSV."""
-    result.to_excel(out / "quota.xlsx", lang=lang)
-    _write_csv(result.table, out / "quota_table.csv")
-    _write_csv(result.allocation, out / "quota_allocation.csv")
+    """The quota workbook and its two main tables as CSV, for people reading ``lang``."""
+    from .report import quota_workbook
+
+    quota_workbook(result, out / "quota.xlsx", lang=lang)
+    write_csv(result.table, out / "quota_table.csv", lang)
+    write_csv(result.allocation, out / "quota_allocation.csv", lang)
+
+
+def _print_totals(result: QuotaResult) -> None:
+    """Places per intake year; years holding only the short programs say so."""
+    for row in result.totals().itertuples(index=False):
+        missing = len(row.missing_programs.split(", ")) if row.missing_programs else 0
+        note = (
+            ""
+            if row.complete
+            else f"  (incomplete: {row.programs} programs; {missing} graduate after the forecast horizon)"
+        )
+        print(f"intake {row.intake_year}: {row.quota} places{note}")
 
 
 def _quota(args: argparse.Namespace) -> int:
     from .engine import forecast
     from .panel import aggregate
-    from .quota import Inputs, Policy, compute
+    from .quota import Policy, compute, inputs_from_bundle
 
     bundle = load_bundle(args.folder)
     policy = Policy(
@@ -236,12 +264,12 @@ def _quota(args: argparse.Namespace) -> int:
     fc = forecast(
         by_occupation, h=args.h, models=args.models, level=[policy.interval_level], n_jobs=args.n_jobs
     )
-    _write_csv(fc, out / "forecast_occupation.csv")
+    write_csv(fc, out / "forecast_occupation.csv", args.lang)
     print("2/3 computing the quotas ...", flush=True)
-    result = compute(Inputs.from_bundle(bundle, fc, interval_level=policy.interval_level), policy)
+    result = compute(inputs_from_bundle(bundle, fc, interval_level=policy.interval_level), policy)
     print(f"3/3 writing {out / 'quota.xlsx'} and the tables ...", flush=True)
     _write_quota(result, out, args.lang)
-    print(result.table.groupby("intake_year")["quota"].sum().rename("quota").to_string())
+    _print_totals(result)
     return 0
 
 

@@ -6,12 +6,14 @@ notebook can adjust it further. matplotlib is imported when a plot is drawn, not
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .reference import LEVEL_NAMES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,6 +31,8 @@ _TEXT = {
         "quota": "Рекомендуемые КЦП и диапазон сценариев, приём {year}",
         "recommended": "рекомендация",
         "range": "нижний — верхний сценарий",
+        "outside": "вне диапазона: удержано сглаживанием или правилом минимальной группы",
+        "incomplete": "неполный год приёма: только программы, выпуск которых в горизонте прогноза",
         "places": "мест",
         "tornado": "Чувствительность КЦП: {what}, приём {year}",
         "at_low": "нижнее значение показателя",
@@ -45,6 +49,8 @@ _TEXT = {
         "quota": "Recommended quota and scenario range, intake {year}",
         "recommended": "recommendation",
         "range": "low — high scenario",
+        "outside": "outside the range: held by smoothing or the minimum group rule",
+        "incomplete": "incomplete intake year: only programs graduating within the horizon",
         "places": "places",
         "tornado": "Quota sensitivity: {what}, intake {year}",
         "at_low": "input at its low value",
@@ -69,23 +75,52 @@ def _text(lang: str) -> dict[str, str]:
     return _TEXT[lang]
 
 
+@overload
 def outcome_rates(
     outcomes: pd.DataFrame,
-    rate: str = "p_emp",
+    rate: str = ...,
+    *,
+    year: int | None = ...,
+    level: int = ...,
+    lang: str = ...,
+    ax: Axes | None = ...,
+) -> Axes: ...
+
+
+@overload
+def outcome_rates(
+    outcomes: pd.DataFrame,
+    rate: Sequence[str],
+    *,
+    year: int | None = ...,
+    level: int = ...,
+    lang: str = ...,
+    ax: Axes | None = ...,
+) -> list[Axes]: ...
+
+
+def outcome_rates(
+    outcomes: pd.DataFrame,
+    rate: str | Sequence[str] = "p_emp",
     *,
     year: int | None = None,
     level: int = 95,
     lang: str = "ru",
     ax: Axes | None = None,
-) -> Axes:
-    """Draw one graduate-outcome rate per group with its interval (the output of ``graduate_outcomes``).
+) -> Axes | list[Axes]:
+    """Draw graduate-outcome rates per group with their intervals (the output of ``graduate_outcomes``).
+
+    One rate draws one panel, its groups sorted by the rate. Several rates (``["p_emp", "p_field", "p_region"]``)
+    draw small multiples side by side in one figure: every panel uses the same group order (that of the first
+    rate), so a row reads across the panels; the group labels sit on the first panel only, titles are wrapped and
+    the legend sits below the panels, clear of the points.
 
     Parameters
     ----------
     outcomes
         Output of :func:`staffing_forecast.monitoring.graduate_outcomes`.
     rate
-        ``p_emp``, ``p_field`` or ``p_region``.
+        ``p_emp``, ``p_field`` or ``p_region``, or a list of them for small multiples.
     year
         Which year (block) to show; default the last.
     level
@@ -93,29 +128,73 @@ def outcome_rates(
     lang
         ``"ru"`` or ``"en"``.
     ax
-        Axes to draw on; a new figure by default.
+        Axes to draw one rate on; a new figure by default (small multiples always make their own figure).
+
+    Returns
+    -------
+    Axes, or a list of Axes (one per rate) for several rates.
 
     Examples
     --------
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import staffing_forecast as sf
-    >>> ax = sf.plot.outcome_rates(sf.monitoring.graduate_outcomes(sf.datasets.load_demo()))
-    >>> tuple(float(v) for v in ax.get_xlim())
+    >>> outcomes = sf.monitoring.graduate_outcomes(sf.datasets.load_demo())
+    >>> tuple(float(v) for v in sf.plot.outcome_rates(outcomes).get_xlim())
     (0.0, 1.0)
+    >>> len(sf.plot.outcome_rates(outcomes, ["p_emp", "p_field", "p_region"]))
+    3
     """
     text = _text(lang)
-    if rate not in ("p_emp", "p_field", "p_region"):
-        raise ConfigError(f"outcome_rates: rate {rate!r} must be one of 'p_emp', 'p_field', 'p_region'.")
-    missing = {rate, f"{rate}_lo", f"{rate}_hi", "year"} - set(outcomes.columns)
+    rates = [rate] if isinstance(rate, str) else list(rate)
+    if not rates:
+        raise ConfigError("outcome_rates: give at least one rate: 'p_emp', 'p_field' or 'p_region'.")
+    for name in rates:
+        if name not in ("p_emp", "p_field", "p_region"):
+            raise ConfigError(f"outcome_rates: rate {name!r} must be one of 'p_emp', 'p_field', 'p_region'.")
+    missing = {c for r in rates for c in (r, f"{r}_lo", f"{r}_hi")} | {"year"}
+    missing -= set(outcomes.columns)
     if missing:
         raise ConfigError(
             f"outcome_rates: the frame lacks {sorted(missing)}; pass the output of sf.monitoring.graduate_outcomes."
         )
     shown = outcomes[outcomes["year"] == (outcomes["year"].max() if year is None else year)]
+    # One order for every panel: the first rate's, so that row i is the same group in each panel.
+    shown = shown.sort_values(rates[0], na_position="first", kind="stable").reset_index(drop=True)
+    if isinstance(rate, str):
+        if ax is not None and len(ax.get_shared_y_axes().get_siblings(ax)) > 1:
+            raise ConfigError(
+                "outcome_rates: these axes share their y axis with other panels, which would show this panel's "
+                f"group order; draw the panels together instead: sf.plot.outcome_rates(outcomes, {[*rates, '...']})."
+            )
+        ax = _axes(ax, 0.3 * len(shown) + 1)
+        _outcome_panel(ax, shown, rate, text, level, labels=True, lang=lang)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.06), frameon=False
+        )  # below the axes, off the points
+        return ax
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(
+        1, len(rates), figsize=(5.5 * len(rates), 0.3 * len(shown) + 2), sharey=True, layout="constrained"
+    )
+    axes = list(np.atleast_1d(axes))
+    for i, (panel, name) in enumerate(zip(axes, rates, strict=True)):
+        _outcome_panel(panel, shown, name, text, level, labels=i == 0, lang=lang)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=max(1, len(names)))
+    return axes
+
+
+def _outcome_panel(
+    ax: Axes, shown: pd.DataFrame, rate: str, text: dict[str, str], level: int, *, labels: bool, lang: str
+) -> None:
+    """One rate per group, the groups in the order of ``shown`` (row i at height i)."""
+    import textwrap
+
     keys = [c for c in ("institution", "specialty", "level") if c in shown.columns]
-    shown = shown.sort_values(rate, na_position="first")
-    labels = shown[keys].astype(str).agg(" ".join, axis=1).tolist()
-    ax = _axes(ax, 0.3 * len(shown) + 1)
+    names = shown[keys].astype(str)
+    if "level" in names.columns:
+        names["level"] = names["level"].map(lambda v: LEVEL_NAMES.get(v, (v, v))[0 if lang == "ru" else 1])
     positions = np.arange(len(shown))
     value = shown[rate].to_numpy(float)
     errors = np.vstack(
@@ -141,12 +220,15 @@ def outcome_rates(
             color="grey",
             label=text["few"],
         )
-    ax.set_yticks(positions, labels)
+    if labels:
+        ax.set_yticks(positions, names.agg(" ".join, axis=1).tolist())
+    else:  # panels sharing the y axis share its ticks too: only hide the labels here
+        ax.tick_params(labelleft=False)
+    ax.set_ylim(-0.5, len(shown) - 0.5)
     ax.set_xlim(0, 1)
-    ax.set_title(f"{text[rate]}, {int(shown['year'].max()) if len(shown) else ''}")
-    ax.legend(loc="lower right")
+    title = f"{text[rate]}, {int(shown['year'].max()) if len(shown) else ''}"
+    ax.set_title("\n".join(textwrap.wrap(title, 40)), fontsize="medium")
     ax.grid(axis="x", alpha=0.3)
-    return ax
 
 
 def satisfaction_index(
@@ -231,12 +313,33 @@ def quota_ranges(
         )
     ax = _axes(ax, 0.3 * len(shown) + 1)
     positions = np.arange(len(shown))
+    outside = (
+        (shown["outside_range"] != "").to_numpy()
+        if "outside_range" in shown.columns
+        else ((shown["quota"] < shown["low"] - 0.5) | (shown["quota"] > shown["high"] + 0.5)).to_numpy()
+    )
     ax.hlines(positions, shown["low"], shown["high"], color="grey", lw=4, alpha=0.5, label=text["range"])
-    ax.plot(shown["quota"], positions, "o", color="C3", label=text["recommended"])
-    ax.set_yticks(positions, (shown["specialty"] + " " + shown["level"]).tolist())
+    ax.plot(shown["quota"][~outside], positions[~outside], "o", color="C3", label=text["recommended"])
+    if outside.any():
+        ax.plot(
+            shown["quota"][outside],
+            positions[outside],
+            "D",
+            mfc="white",
+            mec="C1",
+            mew=2,
+            label=text["outside"],
+        )
+    index = 0 if lang == "ru" else 1
+    levels = shown["level"].map(lambda v: LEVEL_NAMES.get(v, (v, v))[index])
+    ax.set_yticks(positions, (shown["specialty"] + " " + levels).tolist())
     ax.set_xlabel(text["places"])
-    ax.set_title(text["quota"].format(year=year))
-    ax.legend(loc="lower right")
+    programs = set(zip(table["specialty"], table["level"], strict=True))
+    complete = programs <= set(zip(shown["specialty"], shown["level"], strict=True))
+    ax.set_title(text["quota"].format(year=year) + ("" if complete else "\n" + text["incomplete"]))
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False
+    )  # below the axes, off the points
     ax.grid(axis="x", alpha=0.3)
     return ax
 

@@ -29,6 +29,7 @@ from ..reference import (
     LEVELS,
     check_codes,
     check_specialty_levels,
+    level_codes,
     occupations,
     sectors,
     specialties,
@@ -44,6 +45,10 @@ _SHEETS = {"ru": ("Кадры", "Выпускники", "Справочник"),
 _TEXT: dict[str, dict[str, Any]] = {
     "ru": {
         "title": "Анкета работодателя: кадровая потребность в ИТ-специалистах",
+        "bad_code": "Выберите значение из списка (лист справочников).",
+        "bad_count": "Целое число ≥ 0.",
+        "bad_share": "Доля от 0 до 1 (например, 0,25).",
+        "bad_rating": "Оценка — целое число от 1 до 5.",
         "identity": [
             "Код работодателя",
             "Наименование работодателя",
@@ -74,6 +79,10 @@ _TEXT: dict[str, dict[str, Any]] = {
     },
     "en": {
         "title": "Employer survey: staffing needs for IT occupations",
+        "bad_code": "Choose a value from the list (reference sheet).",
+        "bad_count": "A whole number, 0 or more.",
+        "bad_share": "A share between 0 and 1 (e.g. 0.25).",
+        "bad_rating": "A rating: a whole number from 1 to 5.",
         "identity": [
             "Employer ID",
             "Employer name",
@@ -200,15 +209,24 @@ def write_survey_template(
         ),
     ]
     for formula, cells, sheet in lists:
-        dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+        dv = _rejecting(
+            DataValidation(type="list", formula1=formula, allow_blank=True), text["bad_code"], lang
+        )
         sheet.add_data_validation(dv)
         dv.add(cells)
-    counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-    counts.error = "Целое число ≥ 0" if lang == "ru" else "A whole number, 0 or more"
+    counts = _rejecting(
+        DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True),
+        text["bad_count"],
+        lang,
+    )
     staff.add_data_validation(counts)
     counts.add(f"C{_FIRST_ROW}:K{last}")
     counts.add(f"M{_FIRST_ROW}:P{last}")
-    share = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True)
+    share = _rejecting(
+        DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True),
+        text["bad_share"],
+        lang,
+    )
     staff.add_data_validation(share)
     share.add(f"L{_FIRST_ROW}:L{last}")
 
@@ -217,7 +235,11 @@ def write_survey_template(
     for i, header in enumerate(text["grad_headers"]):
         cell = grads.cell(row=3, column=i + 1, value=header.format(**names))
         cell.font, cell.alignment = bold, Alignment(wrap_text=True, vertical="top")
-    rating = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True)
+    rating = _rejecting(
+        DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True),
+        text["bad_rating"],
+        lang,
+    )
     grads.add_data_validation(rating)
     rating.add(f"E{_GRAD_FIRST_ROW}:E{_GRAD_FIRST_ROW + _N_ROWS}")
     grads.column_dimensions["A"].width = 35
@@ -228,6 +250,15 @@ def write_survey_template(
     book.save(tmp)
     os.replace(tmp, path)  # never leave a half-written form behind
     return path
+
+
+def _rejecting(validation: Any, message: str, lang: str) -> Any:
+    """Make Excel refuse a bad entry with ``message`` (openpyxl leaves the error off by default)."""
+    validation.showErrorMessage = True
+    validation.errorStyle = "stop"
+    validation.errorTitle = "Недопустимое значение" if lang == "ru" else "Value not allowed"
+    validation.error = message
+    return validation
 
 
 @dataclass
@@ -259,6 +290,36 @@ def _cell(sheet: object, ref: str) -> object:
 
 
 def _read_form(path: Path, problems: list[str]) -> dict[str, pd.DataFrame] | None:
+    """One filled form: the employer's identity, the staff rows, the graduates sheet; ``None`` after problems."""
+    opened = _open_form(path, problems)
+    if opened is None:
+        return None
+    book, lang = opened
+    staff_name, grad_name, _ = _SHEETS[lang]
+    staff = book[staff_name]
+    place = Place(path.name, sheet=staff_name)
+    before = len(problems)
+    identity = _read_identity(staff, path, staff_name, lang, problems)
+    if identity is None:
+        return None  # the column headers name years, so the rows cannot be read without the survey year
+    year = identity.year
+    rows = _read_staff_rows(staff, place, year, lang, problems)
+    if rows is None:
+        return None
+    satisfaction = _read_graduates_sheet(
+        book[grad_name] if grad_name in book.sheetnames else None,
+        Place(path.name, sheet=grad_name),
+        identity.employer,
+        year,
+        problems,
+    )
+    if len(problems) > before:
+        return None
+    return {**_staff_frames(rows, identity, path.name), "satisfaction": satisfaction}
+
+
+def _open_form(path: Path, problems: list[str]) -> tuple[Any, str] | None:
+    """The workbook and its language, told by the name of its first sheet."""
     from openpyxl import load_workbook
 
     kind = sniff(path)
@@ -279,10 +340,29 @@ def _read_form(path: Path, problems: list[str]) -> dict[str, pd.DataFrame] | Non
             f"{book.sheetnames}. Is this a survey form? Write one with sf.write_survey_template."
         )
         return None
-    staff_name, grad_name, _ = _SHEETS[lang]
-    staff = book[staff_name]
+    return book, lang
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """The employer block of a form."""
+
+    region: str
+    sector: str
+    employer: str
+    name: str
+    year: int
+
+    def keys(self) -> dict[str, str]:
+        """The key columns every frame of the form carries."""
+        return {"region": self.region, "sector": self.sector, "employer": self.employer}
+
+
+def _read_identity(
+    staff: Any, path: Path, staff_name: str, lang: str, problems: list[str]
+) -> _Identity | None:
+    """The employer block (cells C3–C7): employer, name, sector, region and the survey year (``vintage``)."""
     place = Place(path.name, sheet=staff_name)
-    before = len(problems)
     employer = _cell(staff, "C3")
     name = _cell(staff, "C4")
     sector = _cell(staff, "C5")
@@ -315,9 +395,28 @@ def _read_form(path: Path, problems: list[str]) -> dict[str, pd.DataFrame] | Non
         if value is not None and "/" in str(value):
             problems.append(f"{path.name}, sheet {staff_name!r}: {label} {value!r} contains '/'; replace it.")
     if year_cells is None or year_cells.isna().any():
-        return None  # the column headers name years, so the rows cannot be read without it
-    year = int(year_cells.iloc[0])
+        return None
+    return _Identity(
+        region=str(region).removesuffix(".0"),
+        sector=str(sector),
+        employer=str(employer),
+        name=str(name or ""),
+        year=int(year_cells.iloc[0]),
+    )
 
+
+@dataclass
+class _StaffRows:
+    """The parsed occupation rows of the staff sheet, indexed by their Excel row."""
+
+    data: pd.DataFrame  # occupation, headcount, hires, vacancies, plan_0..plan_5, grad_share
+    ages: pd.DataFrame  # one column per age band
+
+
+def _read_staff_rows(
+    staff: Any, place: Place, year: int, lang: str, problems: list[str]
+) -> _StaffRows | None:
+    """Headcount, hires, vacancies, plans, graduate share and age bands per occupation row."""
     rows = []
     for row in range(_FIRST_ROW, staff.max_row + 1):
         values = {field: _cell(staff, f"{letter}{row}") for letter, field in _STAFF_COLUMNS}
@@ -325,9 +424,7 @@ def _read_form(path: Path, problems: list[str]) -> dict[str, pd.DataFrame] | Non
             continue
         rows.append(pd.Series(values, name=row))
     if not rows:
-        problems.append(
-            f"{path.name}, sheet {staff_name!r}: no occupation rows filled in (from row {_FIRST_ROW})."
-        )
+        problems.append(f"{place.at()}: no occupation rows filled in (from row {_FIRST_ROW}).")
         return None
     cells = pd.DataFrame(rows)
     names = {"f": year - 1, "v": year, **{f"p{k}": year + k for k in range(1, 6)}}
@@ -344,70 +441,49 @@ def _read_form(path: Path, problems: list[str]) -> dict[str, pd.DataFrame] | Non
         problems.append(
             f"{place.at(row=row, column=col['occupation'])}: occupation {occ[row]} appears twice."
         )
+
+    def numbers(
+        field: str,
+        what: str,
+        *,
+        whole: bool = False,
+        nonnegative: bool = False,
+        share: bool = False,
+        allow_missing: bool = False,
+    ) -> pd.Series:
+        return parse_numbers(
+            cells[field], place=place, column=col[field], what=what, whole=whole, nonnegative=nonnegative,
+            share=share, allow_missing=allow_missing, problems=problems,
+        )  # fmt: skip
+
     parsed = {"occupation": occ}
     for field in ("headcount", "hires", "vacancies"):
-        parsed[field] = parse_numbers(
-            cells[field],
-            place=place,
-            column=col[field],
-            what=field,
-            whole=True,
-            nonnegative=True,
-            problems=problems,
-        )
+        parsed[field] = numbers(field, field, whole=True, nonnegative=True)
     for k in range(6):
-        parsed[f"plan_{k}"] = parse_numbers(
-            cells[f"plan_{k}"],
-            place=place,
-            column=col[f"plan_{k}"],
-            what="planned headcount",
-            whole=True,
-            nonnegative=True,
-            allow_missing=True,
-            problems=problems,
+        parsed[f"plan_{k}"] = numbers(
+            f"plan_{k}", "planned headcount", whole=True, nonnegative=True, allow_missing=True
         )
-    parsed["grad_share"] = parse_numbers(
-        cells["grad_share"],
-        place=place,
-        column=col["grad_share"],
-        what="share",
-        share=True,
-        allow_missing=True,
-        problems=problems,
+    parsed["grad_share"] = numbers("grad_share", "share", share=True, allow_missing=True)
+    ages = pd.DataFrame(
+        {
+            band: numbers(f"age_{band}", "persons", whole=True, nonnegative=True, allow_missing=True)
+            for band in AGE_BANDS
+        }
     )
-    ages = {}
-    for band in AGE_BANDS:
-        ages[band] = parse_numbers(
-            cells[f"age_{band}"],
-            place=place,
-            column=col[f"age_{band}"],
-            what="persons",
-            whole=True,
-            nonnegative=True,
-            allow_missing=True,
-            problems=problems,
-        )
-    age_frame = pd.DataFrame(ages)
-    partial = age_frame.notna().any(axis=1) & age_frame.isna().any(axis=1)
+    partial = ages.notna().any(axis=1) & ages.isna().any(axis=1)
     for row in cells.index[partial]:
         problems.append(
             f"{place.at(row=row)}: age bands are filled only partly; fill all four (0 where none) "
             "or leave all four empty."
         )
-    satisfaction = _read_graduates_sheet(
-        book[grad_name] if grad_name in book.sheetnames else None,
-        Place(path.name, sheet=grad_name),
-        str(employer),
-        year,
-        problems,
-    )
-    if len(problems) > before:
-        return None
+    return _StaffRows(pd.DataFrame(parsed), ages)
 
-    identity = {"region": str(region).removesuffix(".0"), "sector": str(sector), "employer": str(employer)}
-    data = pd.DataFrame(parsed)
+
+def _staff_frames(rows: _StaffRows, form: _Identity, file: str) -> dict[str, pd.DataFrame]:
+    """The staff rows as the survey's ``staff``, ``plans`` (fact, estimate, plans by year) and ``age`` frames."""
+    data, identity, year = rows.data, form.keys(), form.year
     staff_frame = data[["occupation", "headcount", "hires", "vacancies", "grad_share"]].assign(
-        **identity, name=str(name or ""), vintage=year, file=path.name
+        **identity, name=form.name, vintage=year, file=file
     )
     plan_rows = []
     for _, r in data.iterrows():
@@ -425,23 +501,19 @@ def _read_form(path: Path, problems: list[str]) -> dict[str, pd.DataFrame] | Non
                         "value": r[f"plan_{k}"],
                     }
                 )
+    complete = rows.ages.notna().all(axis=1)
     age_rows = [
         {
             **identity,
-            "occupation": occ[row],
+            "occupation": data.at[row, "occupation"],
             "year": year,
             "age_band": band,
-            "persons": age_frame.at[row, band],
+            "persons": rows.ages.at[row, band],
         }
-        for row in cells.index[age_frame.notna().all(axis=1)]
+        for row in rows.ages.index[complete]
         for band in AGE_BANDS
     ]
-    return {
-        "staff": staff_frame,
-        "plans": pd.DataFrame(plan_rows),
-        "age": pd.DataFrame(age_rows),
-        "satisfaction": satisfaction,
-    }
+    return {"staff": staff_frame, "plans": pd.DataFrame(plan_rows), "age": pd.DataFrame(age_rows)}
 
 
 def _read_graduates_sheet(
@@ -468,6 +540,8 @@ def _read_graduates_sheet(
         c: cells[c].astype("string").str.strip().str.removesuffix(".0")
         for c in ("institution", "specialty", "level")
     }
+    # The level names the library's own workbooks print ("бакалавриат") read back as the codes.
+    text["level"] = level_codes(text["level"].astype(object)).astype("string")
     for c, letter in (("institution", "A"), ("specialty", "B"), ("level", "C")):
         for row in cells.index[text[c].isna() | (text[c] == "")]:
             problems.append(f"{place.at(row=row, column=letter)}: {c} is empty.")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import Place, SchemaError, closest, raise_problems
 from ..parsing import parse_dates, parse_numbers
-from ..reference import AGE_BANDS, FORMS, check_codes, check_specialty_levels
+from ..reference import AGE_BANDS, FORMS, check_codes, check_specialty_levels, level_codes
 from ..schema import DS, UNIQUE_ID, Y, check_panel, make_unique_id
 
 __all__ = ["PANEL_KEYS", "TABLES", "Column", "TableSpec", "validate_table"]
@@ -332,6 +332,8 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: Place, problems: list
                     f"Use one of {list(col.choices)}."
                 )
     elif kind.startswith("code:"):
+        if kind == "code:level":  # the level names the library's own reports print read back as codes
+            text = level_codes(text.astype(object)).astype("string")
         check_codes(text, kind.split(":", 1)[1], place=place, column=col.name, problems=problems)
     return text.astype(object)
 

@@ -4,8 +4,9 @@
   graduates with small-count intervals, pooled over years where cells are small, and their trends;
 - :func:`satisfaction`: the employer satisfaction index with bootstrap intervals and non-response;
 - :func:`institution_scores`: the performance score used to allocate quota places;
-- :func:`quota_shares`: the quota's completion and graduate-outcome shares, falling back to reference values;
-- :func:`report`: all of the above as an Excel workbook (Russian headers by default).
+- :func:`quota_shares`: the quota's completion and graduate-outcome shares, falling back to reference values.
+
+The workbook of all of the above is :func:`staffing_forecast.report.monitoring_workbook`.
 
 Examples
 --------
@@ -17,10 +18,6 @@ True
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
-from typing import Any
 
 from .outcomes import RATES, graduate_outcomes, outcome_trends, proportion_interval
 from .satisfaction import satisfaction
@@ -34,13 +31,5 @@ __all__ = [
     "outcome_trends",
     "proportion_interval",
     "quota_shares",
-    "report",
     "satisfaction",
 ]
-
-
-def report(data: object, path: str | os.PathLike[str], **options: Any) -> Path:
-    """Write the monitoring workbook; see :func:`staffing_forecast.report.monitoring_workbook` for the options."""
-    from ..report import monitoring_workbook  # reports sit above monitoring in the data flow
-
-    return monitoring_workbook(data, path, **options)

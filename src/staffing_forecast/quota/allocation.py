@@ -9,6 +9,8 @@ from typing import Literal
 
 import numpy as np
 
+from ..errors import ConfigError, closest
+
 __all__ = ["APPORTIONMENT", "Allocation", "allocate", "apportion", "round_half_up"]
 
 #: Apportionment methods: name → what it guarantees (checked by the tests).
@@ -19,6 +21,34 @@ APPORTIONMENT = {
     "dhondt": "a larger total never takes a place away from anyone (house monotone); favours larger institutions",
 }
 Method = Literal["largest_remainder", "sainte_lague", "dhondt"]
+# Other names of the same methods, for the error message only (one method, one name).
+_ALSO_KNOWN_AS = {"hamilton": "largest_remainder", "webster": "sainte_lague", "jefferson": "dhondt"}
+
+
+def check_method(method: object, where: str) -> None:
+    """Raise a :class:`ConfigError` listing the allowed values unless ``method`` is an apportionment method.
+
+    Examples
+    --------
+    >>> check_method("webster", "apportion")
+    Traceback (most recent call last):
+    ...
+    staffing_forecast.errors.ConfigError: apportion: unknown apportionment method 'webster' (Webster is Sainte-Laguë: use 'sainte_lague'). Use one of ['largest_remainder', 'sainte_lague', 'dhondt'].
+    """
+    if isinstance(method, str) and method in APPORTIONMENT:
+        return
+    alias = _ALSO_KNOWN_AS.get(str(method).lower())
+    hint = (
+        f" ({str(method).capitalize()} is {_NAMES[alias]}: use {alias!r})"
+        if alias
+        else closest(str(method), APPORTIONMENT)
+    )
+    raise ConfigError(
+        f"{where}: unknown apportionment method {method!r}{hint}. Use one of {list(APPORTIONMENT)}."
+    )
+
+
+_NAMES = {"largest_remainder": "largest remainder", "sainte_lague": "Sainte-Laguë", "dhondt": "D'Hondt"}
 
 
 def round_half_up(value: float) -> int:
@@ -58,6 +88,7 @@ def apportion(total: int, weights: np.ndarray, method: Method = "largest_remaind
     >>> apportion(7, np.array([0.5, 0.3, 0.2])).tolist()
     [4, 2, 1]
     """
+    check_method(method, "apportion")
     weights = np.asarray(weights, dtype=float)
     seats = np.zeros(weights.size, dtype=np.int64)
     if total <= 0 or weights.size == 0:
@@ -118,6 +149,7 @@ def allocate(
     >>> allocate(30, np.array([20, 40]), np.array([1.0, 0.2]), min_group=15).places.tolist()
     [15, 15]
     """
+    check_method(method, "allocate")  # before the try below, which must only catch infeasible capacities
     capacity = np.asarray(capacity, dtype=np.int64)
     weight = np.asarray(score, dtype=float) * capacity
     n = capacity.size
@@ -131,6 +163,8 @@ def allocate(
         raise ValueError(f"allocate: {total} places are fewer than one minimum group of {min_group}")
     try:
         return _greedy(total, capacity, weight, eligible, status, min_group, method)
+    except ConfigError:
+        raise
     except ValueError:
         # The greedy choice of whom to leave out can paint itself into a corner when capacities sit close to
         # min_group; choose the set of institutions directly instead.

@@ -3,42 +3,80 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import monitoring, reference
-from ..errors import ConfigError
-from ..schema import DS, MEAN, lo
+from ..errors import ConfigError, Place
+from ..panel import to_annual
+from ..schema import DS, MEAN, MODEL, UNIQUE_ID, check_forecast, infer_freq, lo
+from .inputs import Inputs
 from .policy import Policy
-
-if TYPE_CHECKING:
-    from .inputs import Inputs
 
 __all__ = ["inputs_from_bundle"]
 
+_FREQUENCY_WORDS = {"QS": "quarterly", "MS": "monthly"}
 
-def inputs_from_bundle(cls: type[Inputs], bundle: Any, forecast: pd.DataFrame, **overrides: Any) -> Inputs:
-    """See :meth:`Inputs.from_bundle`."""
+
+def inputs_from_bundle(
+    bundle: Any, forecast: pd.DataFrame, *, model: str | None = None, **overrides: Any
+) -> Inputs:
+    """Build the quota's inputs from a data bundle and a forecast of employment by occupation.
+
+    Shares and scores come from :mod:`staffing_forecast.monitoring` where the bundle has the data, and the
+    documented defaults where it does not; ``sources`` says which. Any field can be overridden by keyword.
+
+    Parameters
+    ----------
+    bundle
+        A :class:`~staffing_forecast.Bundle` (``sf.datasets.load_demo()`` or ``sf.load_bundle(folder)``) with
+        at least ``employment`` and ``institutions``.
+    forecast
+        A forecast frame of employment by occupation (``sf.forecast`` of ``sf.aggregate(employment,
+        by=["occupation"])``) with ``lo_{L}``/``hi_{L}`` at the policy's interval level (80 by default; pass
+        ``interval_level=`` here to use another). It is checked with :func:`~staffing_forecast.check_forecast`;
+        a quarterly or monthly forecast becomes the annual average head count (:func:`~staffing_forecast.to_annual`,
+        recorded in ``sources``), so short- and long-term forecasts feed the same calculator. A frame without
+        occupation keys, starting in the wrong year, or whose level does not match the bundle's employment is a
+        :class:`~staffing_forecast.ConfigError`.
+    model
+        The model whose forecast to use when the frame holds several (``forecast["model"]``).
+    overrides
+        Fields of :class:`Inputs` to set instead of what the bundle gives, and ``interval_level``.
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> demo = sf.datasets.load_demo()
+    >>> fc = sf.forecast(sf.aggregate(demo.employment, by=["occupation"]), h=7, models="naive", level=[80])
+    >>> inputs = sf.quota.inputs_from_bundle(demo, fc)
+    >>> inputs.base_year, inputs.sources["shares"]
+    (2025, 'monitoring: sf.monitoring.quota_shares (graduates 2023–2025, admissions)')
+    """
     level = int(overrides.pop("interval_level", Policy().interval_level))
-    unknown = set(overrides) - {f for f in cls.__dataclass_fields__}
+    unknown = set(overrides) - set(Inputs.__dataclass_fields__)
     if unknown:
         raise ConfigError(
-            f"Inputs.from_bundle: unknown field(s) {sorted(unknown)}; see help(sf.quota.Inputs)."
+            f"inputs_from_bundle: unknown field(s) {sorted(unknown)}; see help(sf.quota.Inputs)."
         )
     if getattr(bundle, "employment", None) is None:
-        raise ConfigError("Inputs.from_bundle: the bundle has no employment table.")
-    actuals = bundle.employment.groupby(["occupation", bundle.employment[DS].dt.year])["y"].sum()
+        raise ConfigError("inputs_from_bundle: the bundle has no employment table.")
+    employment = bundle.employment
+    if infer_freq(employment) != "YS":  # the method's E is the annual average head count
+        employment = to_annual(employment, "stock", partial="drop")
+    actuals = employment.groupby(["occupation", employment[DS].dt.year])["y"].sum()
     actuals.index = actuals.index.set_names(["occupation", "year"])
     base_year = int(actuals.index.get_level_values("year").max())
     sources: dict[str, str] = {}
     values: dict[str, Any] = {"base_year": base_year}
-    values["employment"] = _employment(forecast, actuals, base_year, level)
+    annual, conversion = _annual_forecast(forecast, level, model)
+    values["employment"] = _employment(annual, actuals, base_year, level)
     sources["employment"] = (
-        f"bundle employment to {base_year}, then the forecast (mean and {level} % interval)"
+        f"bundle employment to {base_year}, then the forecast (mean and {level} % interval)" + conversion
     )
-    values["adjustments"] = _adjustments(forecast)
+    values["adjustments"] = _adjustments(annual)
     if values["adjustments"] is not None:
         sources["adjustments"] = "the forecast's manual adjustments (sf.adjust)"
 
@@ -52,7 +90,7 @@ def inputs_from_bundle(cls: type[Inputs], bundle: Any, forecast: pd.DataFrame, *
 
     if getattr(bundle, "institutions", None) is None:
         raise ConfigError(
-            "Inputs.from_bundle: the bundle has no institutions table, so there is no capacity."
+            "inputs_from_bundle: the bundle has no institutions table, so there is no capacity."
         )
     values["capacity"] = bundle.institutions[["institution", "specialty", "level", "capacity", "kind"]].copy()
     sources["capacity"] = "bundle institutions table"
@@ -98,17 +136,18 @@ def inputs_from_bundle(cls: type[Inputs], bundle: Any, forecast: pd.DataFrame, *
     for name in overrides:
         sources[name] = "given (override)"
     values["sources"] = sources | dict(overrides.get("sources", {}))
-    return cls(**values)
+    return Inputs(**values)
 
 
-def _employment(forecast: pd.DataFrame, actuals: pd.Series, base_year: int, level: int) -> pd.DataFrame:
+def _annual_forecast(forecast: pd.DataFrame, level: int, model: str | None) -> tuple[pd.DataFrame, str]:
+    """Check the forecast at the door, keep one model, and make it annual; say what was done."""
     if not isinstance(forecast, pd.DataFrame):
         raise ConfigError(
-            f"Inputs.from_bundle: the employment forecast must be a DataFrame, got {type(forecast).__name__}."
+            f"inputs_from_bundle: the employment forecast must be a DataFrame, got {type(forecast).__name__}."
         )
     if "occupation" not in forecast.columns or (forecast["occupation"].astype(str) == "*").all():
         raise ConfigError(
-            "Inputs.from_bundle: the forecast has no occupation keys; the quota needs employment by occupation: "
+            "inputs_from_bundle: the forecast has no occupation keys; the quota needs employment by occupation: "
             "sf.forecast(sf.aggregate(bundle.employment, by=['occupation']), h=7, level=[80])."
         )
     low, high = lo(level), f"hi_{level}"
@@ -116,9 +155,63 @@ def _employment(forecast: pd.DataFrame, actuals: pd.Series, base_year: int, leve
     if missing:
         have = sorted(int(m.group(1)) for c in forecast.columns if (m := re.fullmatch(r"lo_(\d+)", str(c))))
         raise ConfigError(
-            f"Inputs.from_bundle: the forecast lacks {missing}; forecast with level=[{level}] (it has levels {have}), "
+            f"inputs_from_bundle: the forecast lacks {missing}; forecast with level=[{level}] (it has levels {have}), "
             "or pass interval_level= to match."
         )
+    check_forecast(forecast, level=[level], place=Place("employment forecast", in_file=False))
+    models = sorted(forecast[MODEL].astype(str).unique())
+    if model is not None:
+        if model not in models:
+            raise ConfigError(f"inputs_from_bundle: model={model!r} is not in the forecast; it has {models}.")
+        forecast = forecast[forecast[MODEL].astype(str) == model]
+    elif len(models) > 1:
+        raise ConfigError(
+            f"inputs_from_bundle: the forecast holds {len(models)} models {models}; the quota needs one forecast per "
+            f"occupation and year. Say which to keep: inputs_from_bundle(bundle, forecast, model={models[0]!r})."
+        )
+    duplicated = forecast.duplicated([UNIQUE_ID, DS])
+    if duplicated.any():
+        row = forecast[duplicated].iloc[0]
+        raise ConfigError(
+            f"inputs_from_bundle: series {row[UNIQUE_ID]!r} has {pd.Timestamp(row[DS]).date()} more than once; "
+            "give one forecast per series and date."
+        )
+    freq = infer_freq(forecast)
+    if freq == "YS":
+        return forecast, ""
+    columns = [c for c in (MEAN, low, high, "original_mean") if c in forecast.columns]
+    keys = forecast[[UNIQUE_ID, DS, "occupation"]].assign(occupation=forecast["occupation"].astype(str))
+    annual = None
+    for column in columns:
+        part = to_annual(keys.assign(y=forecast[column].astype(float)), "stock", partial="drop")
+        part = part.rename(columns={"y": column})
+        annual = part if annual is None else annual.merge(part[[UNIQUE_ID, DS, column]], on=[UNIQUE_ID, DS])
+    if annual is None or annual.empty:
+        raise ConfigError(
+            f"inputs_from_bundle: the {_FREQUENCY_WORDS[freq]} forecast covers no whole calendar year; forecast at "
+            "least to the end of a year."
+        )
+    if "adjustment" in forecast.columns:
+        annual = annual.merge(_adjustment_text(forecast), on=[UNIQUE_ID, DS], how="left")
+    kept = sorted(annual[DS].dt.year.unique())
+    return annual, (
+        f"; the {_FREQUENCY_WORDS[freq]} forecast averaged over each calendar year (annual average head count, "
+        f"sf.to_annual), years {kept[0]}–{kept[-1]}"
+    )
+
+
+def _adjustment_text(forecast: pd.DataFrame) -> pd.DataFrame:
+    """The adjustments and reasons of a sub-annual forecast, joined per calendar year."""
+    text = forecast[[UNIQUE_ID, DS, "adjustment", "reason"]].copy()
+    text[DS] = pd.to_datetime(text[DS].dt.year.astype(str) + "-01-01").astype("datetime64[ns]")
+    text[["adjustment", "reason"]] = text[["adjustment", "reason"]].fillna("").astype(str)
+    return text.groupby([UNIQUE_ID, DS], as_index=False).agg(
+        {c: lambda v: "; ".join(dict.fromkeys(x for x in v if x)) for c in ("adjustment", "reason")}
+    )
+
+
+def _employment(forecast: pd.DataFrame, actuals: pd.Series, base_year: int, level: int) -> pd.DataFrame:
+    low, high = lo(level), f"hi_{level}"
     other_keys = [c for c in ("region", "sector", "employer") if c in forecast.columns]
     detailed = [c for c in other_keys if (forecast[c].astype(str) != "*").any()]
     frame = forecast.copy()
@@ -129,7 +222,7 @@ def _employment(forecast: pd.DataFrame, actuals: pd.Series, base_year: int, leve
     first = int(frame["year"].min())
     if first != base_year + 1:
         raise ConfigError(
-            f"Inputs.from_bundle: the forecast starts in {first}, but the bundle's employment ends in {base_year}; "
+            f"inputs_from_bundle: the forecast starts in {first}, but the bundle's employment ends in {base_year}; "
             f"forecast from {base_year + 1} on, from the same employment data."
         )
     base = actuals.xs(base_year, level="year")
@@ -140,14 +233,14 @@ def _employment(forecast: pd.DataFrame, actuals: pd.Series, base_year: int, leve
         ratio = float((both["forecast"] / both["actual"]).median())
         if not 0.5 <= ratio <= 2.0:
             raise ConfigError(
-                f"Inputs.from_bundle: the forecast's first year is {ratio:.2f} × the bundle's employment in "
+                f"inputs_from_bundle: the forecast's first year is {ratio:.2f} × the bundle's employment in "
                 f"{base_year} (median over occupations); it does not look like a forecast of employment (vacancies "
                 "or hires?). Forecast the employment table aggregated by occupation."
             )
     missing_occupations = sorted(set(actuals.index.get_level_values(0)) - set(frame["occupation"]))
     if missing_occupations:
         raise ConfigError(
-            f"Inputs.from_bundle: the forecast has no series for occupation(s) {missing_occupations}, which the "
+            f"inputs_from_bundle: the forecast has no series for occupation(s) {missing_occupations}, which the "
             "bundle employs; forecast every occupation."
         )
     history = actuals.rename("base").reset_index()
@@ -159,18 +252,21 @@ def _employment(forecast: pd.DataFrame, actuals: pd.Series, base_year: int, leve
 
 
 def _adjustments(forecast: pd.DataFrame) -> pd.DataFrame | None:
+    """The rows ``sf.adjust`` changed: ``adjustment`` is its text ("delta +40"), empty where nothing was done."""
     if "adjustment" not in forecast.columns:
         return None
-    adjusted = forecast[forecast["adjustment"].fillna(0) != 0]
+    done = forecast["adjustment"].fillna("").astype(str).str.strip() != ""
+    adjusted = forecast[done]
     if adjusted.empty:
         return None
     return pd.DataFrame(
         {
             "occupation": adjusted["occupation"].astype(str),
             "year": pd.to_datetime(adjusted[DS]).dt.year,
-            "original_mean": adjusted["original_mean"],
-            "adjustment": adjusted["adjustment"],
-            "reason": adjusted.get("reason", ""),
+            "original_mean": adjusted["original_mean"].astype(float),
+            "adjusted_by": adjusted[MEAN].astype(float) - adjusted["original_mean"].astype(float),
+            "adjustment": adjusted["adjustment"].astype(str),
+            "reason": adjusted["reason"].astype(str) if "reason" in adjusted.columns else "",
         }
     ).reset_index(drop=True)
 

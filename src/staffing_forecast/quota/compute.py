@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -9,15 +11,15 @@ from .. import reference
 from ..errors import ConfigError, InfeasibleQuotaError
 from .allocation import allocate, round_half_up
 from .inputs import Inputs
+from .intake import intake_table
 from .policy import Policy
 from .prepare import PROGRAM, Prepared, prepare
 from .result import QuotaResult
-from .steps import decide, roll_replacement, smooth
+from .steps import roll_replacement
 
 __all__ = ["SCENARIOS", "compute"]
 
 SCENARIOS = ("low", "base", "high")
-_HIGHER_EDUCATION = {"bachelor", "specialist", "master"}
 
 
 def compute(inputs: Inputs, policy: Policy | None = None) -> QuotaResult:
@@ -30,7 +32,7 @@ def compute(inputs: Inputs, policy: Policy | None = None) -> QuotaResult:
     Parameters
     ----------
     inputs
-        The data and assumptions (:class:`Inputs`, e.g. from :meth:`Inputs.from_bundle`).
+        The data and assumptions (:class:`Inputs`, e.g. from :func:`inputs_from_bundle`).
     policy
         The region's decisions (:class:`Policy`); default ``Policy()``.
 
@@ -66,15 +68,16 @@ def compute(inputs: Inputs, policy: Policy | None = None) -> QuotaResult:
     policy = policy if policy is not None else Policy()
     prepared = prepare(inputs, policy)
     units, unit_crosswalk = _units(prepared, policy)
-    openings = _openings(prepared, units)
+    openings, age_structure = _openings(prepared, units)
     wanted = _graduates_wanted(openings, units, unit_crosswalk)
     coverage = _coverage(prepared, wanted)
-    table, unreachable = _table(prepared, policy, wanted, units, unit_crosswalk)
+    table, unreachable = intake_table(prepared, policy, wanted, _behind(units, unit_crosswalk))
     allocation = _allocation(prepared, policy, table)
     return QuotaResult(
         table=table,
         allocation=allocation,
         openings=openings,
+        age_structure=age_structure,
         graduates_wanted=wanted,
         coverage=coverage,
         units=units,
@@ -137,8 +140,8 @@ def _units(p: Prepared, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
     return units, unit_crosswalk
 
 
-def _openings(p: Prepared, units: pd.DataFrame) -> pd.DataFrame:
-    """Steps 1–3 per unit, year and scenario."""
+def _openings(p: Prepared, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Steps 1–3 per unit, year and scenario; and the rolled-forward age shares behind each year's exits."""
     years = list(range(p.base_year, p.last_year + 1))
     members = {u: m.split(", ") for u, m in units["members"].items()}
     exit_rates = p.exit_rates.to_numpy(float)
@@ -146,7 +149,8 @@ def _openings(p: Prepared, units: pd.DataFrame) -> pd.DataFrame:
     backlog = np.zeros(len(years) - 1)
     n = min(len(backlog), len(p.backlog_shares))
     backlog[:n] = p.backlog_shares[:n]
-    frames = []
+    frames, ages = [], []
+    bands = list(reference.AGE_BANDS)
     for scenario in ("low", "base", "high"):
         table = p.employment[scenario].unstack("year").reindex(columns=years)
         employment = np.vstack([table.loc[members[u]].sum(axis=0).to_numpy(float) for u in units.index])
@@ -157,6 +161,22 @@ def _openings(p: Prepared, units: pd.DataFrame) -> pd.DataFrame:
         backlog_part = units["vacancies"].to_numpy(float)[:, None] * backlog[None, :]
         openings = np.maximum(0.0, steps["expansion"] + replacement) + backlog_part
         for i, unit in enumerate(units.index):
+            # Year t's exits come from the age shares at the start of the year, those of t − 1.
+            shares = steps["age_shares"][i, :-1]
+            ages.append(
+                pd.DataFrame(
+                    {
+                        "occupation": unit,
+                        "year": np.repeat(years[1:], len(bands)),
+                        "scenario": scenario,
+                        "age_band": bands * (len(years) - 1),
+                        "previous_employment": np.repeat(employment[i, :-1], len(bands)),
+                        "age_share": shares.ravel(),
+                        "exit_rate": exit_rates.ravel(),
+                        "exits": (employment[i, :-1, None] * shares * exit_rates).ravel(),
+                    }
+                )
+            )
             frames.append(
                 pd.DataFrame(
                     {
@@ -175,7 +195,7 @@ def _openings(p: Prepared, units: pd.DataFrame) -> pd.DataFrame:
                     }
                 )
             )
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True), pd.concat(ages, ignore_index=True)
 
 
 def _graduates_wanted(
@@ -230,151 +250,16 @@ def _coverage(p: Prepared, wanted: pd.DataFrame) -> pd.DataFrame:
     return out[columns].sort_values([*PROGRAM, "year"]).reset_index(drop=True)
 
 
-def _intake_years(p: Prepared, policy: Policy, duration: int, specialty: str, level: str) -> list[int]:
-    if policy.intake_years is None:
-        return list(range(p.base_year + 1, p.last_year - duration + 1))
-    for year in policy.intake_years:
-        if year <= p.base_year:
-            raise ConfigError(
-                f"Policy.intake_years: {year} is not after the base year {p.base_year}; quotas are set for future intakes."
-            )
-        if year + duration > p.last_year:
-            raise ConfigError(
-                f"Policy.intake_years: specialty {specialty} ({level}) admitted in {year} graduates in "
-                f"{year + duration}, after the forecast's last year {p.last_year}; forecast to {year + duration} at "
-                f"least, or leave intake_years=None to get every reachable year."
-            )
-    return list(policy.intake_years)
-
-
-def _table(
-    p: Prepared, policy: Policy, wanted: pd.DataFrame, units: pd.DataFrame, unit_crosswalk: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Steps 7–10 and the specialty totals of step 11, with reliability flags."""
-    lookup = _wanted_lookup(wanted)
-    other = (
-        p.other_supply.groupby([*PROGRAM, "year"])["persons"].sum()
-        if len(p.other_supply)
-        else pd.Series(dtype=float)
+def _behind(units: pd.DataFrame, unit_crosswalk: pd.DataFrame) -> pd.DataFrame:
+    """Per program: the base-year employment behind it, ``Σ_o E[o] · M[o, s, l]``, and the fewest employers
+    reporting any of its occupations (the reliability rules)."""
+    links = unit_crosswalk[unit_crosswalk["share"] > 0]
+    frame = links.assign(
+        employment=links["unit"].map(units["base_employment"]) * links["share"],
+        employers=links["unit"].map(units["employers"]),
     )
-    # The paid admissions of a program's own intake year, else of every year (intake_year −1).
-    paid_of = {
-        (str(r.specialty), str(r.level), int(r.intake_year)): float(r.persons)
-        for r in p.paid.itertuples(index=False)
-    }
-    capacity = p.capacity
-    behind = unit_crosswalk.assign(
-        employment=unit_crosswalk["unit"].map(units["base_employment"]) * unit_crosswalk["share"],
-        employers=unit_crosswalk["unit"].map(units["employers"]),
-    )
-    behind = behind[behind["share"] > 0]
-    rows, unreachable = [], []
-    for program in p.programs.to_dict("records"):
-        s, lv = str(program["specialty"]), str(program["level"])
-        duration, program_yield = int(program["duration"]), float(program["yield"])
-        years = _intake_years(p, policy, duration, s, lv)
-        if not years:
-            unreachable.append(
-                {
-                    "specialty": s,
-                    "level": lv,
-                    "duration": duration,
-                    "first_graduation": p.base_year + 1 + duration,
-                    "last_forecast_year": p.last_year,
-                }
-            )
-            continue
-        mine = behind[(behind["specialty"] == s) & (behind["level"] == lv)]
-        employment_behind = float(mine["employment"].sum())
-        employers = float(mine["employers"].min()) if len(mine) else np.nan
-        previous = p.previous.get((s, lv))
-        previous = None if previous is None or pd.isna(previous) else float(previous)
-        offered = capacity[(capacity["specialty"] == s) & (capacity["level"] == lv)]
-        usable = offered[(offered["capacity"] >= policy.min_group) & (offered["score"] > 0)]
-        for a in years:
-            g = a + duration
-            supply = float(other.get((s, lv, g), 0.0)) if len(other) else 0.0
-            demand = {k: float(lookup.get((s, lv, g, k), 0.0)) for k in ("low", "base", "high")}
-            need = {k: max(0.0, demand[k] - supply) / program_yield for k in demand}
-            paid_a = paid_of.get((s, lv, a), paid_of.get((s, lv, -1), 0.0))
-            k0 = sorted(max(0.0, need[k] - paid_a) for k in need)
-            needs = sorted(need.values())
-            raw = decide(k0, policy.quantile, policy.quantile_range)
-            smoothed = smooth(raw, previous, policy.max_change)
-            total = round_half_up(smoothed)
-            small = ""
-            if 0 < total < policy.min_group:
-                small = policy.small_total
-                total = 0 if policy.small_total == "drop" else policy.min_group
-            if total > int(usable["capacity"].sum()):
-                listing = ", ".join(f"{r.institution} {r.capacity}" for r in offered.itertuples()) or "none"
-                raise InfeasibleQuotaError(
-                    f"specialty {s} ({lv}), intake {a}: the quota of {total} exceeds the capacity of the institutions "
-                    f"that can open a group of at least {policy.min_group} ({int(usable['capacity'].sum())}; all "
-                    f"institutions: {listing}); raise their capacity in Inputs.capacity, lower min_group, or add an "
-                    "institution."
-                )
-            reasons = []
-            if employment_behind < policy.min_cell:
-                reasons.append(f"employment behind it {employment_behind:.0f} < {policy.min_cell:g}")
-            if k0[2] > 2 * k0[0]:
-                reasons.append("high/low scenario ratio > 2" if k0[0] > 0 else "low scenario is 0")
-            if not np.isnan(employers) and employers < policy.min_employers:
-                reasons.append(f"fewer than {policy.min_employers} employers report its occupations")
-            rows.append(
-                {
-                    "specialty": s,
-                    "level": lv,
-                    "intake_year": a,
-                    "graduation_year": g,
-                    "duration": duration,
-                    "graduates_wanted": decide(
-                        sorted(demand.values()), policy.quantile, policy.quantile_range
-                    ),
-                    "other_supply": supply,
-                    "yield": program_yield,
-                    "need": decide(needs, policy.quantile, policy.quantile_range),
-                    "paid": paid_a,
-                    "raw_quota": raw,
-                    "previous": previous if previous is not None else np.nan,
-                    "smoothed_quota": smoothed,
-                    "quota": total,
-                    "low": k0[0],
-                    "base": k0[1],
-                    "high": k0[2],
-                    "small_total": small,
-                    "reliability": "low" if reasons else "ok",
-                    "reliability_notes": "; ".join(reasons),
-                    "decision": "proposal" if lv in _HIGHER_EDUCATION else "region",
-                }
-            )
-            previous = float(total)  # the next intake year is smoothed against this recommendation
-    columns = [
-        *PROGRAM,
-        "intake_year",
-        "graduation_year",
-        "duration",
-        "graduates_wanted",
-        "other_supply",
-        "yield",
-        "need",
-        "paid",
-        "raw_quota",
-        "previous",
-        "smoothed_quota",
-        "quota",
-        "low",
-        "base",
-        "high",
-        "small_total",
-        "reliability",
-        "reliability_notes",
-        "decision",
-    ]
-    table = pd.DataFrame(rows, columns=columns)
-    table["quota"] = table["quota"].astype(np.int64)
-    return table, pd.DataFrame(
-        unreachable, columns=[*PROGRAM, "duration", "first_graduation", "last_forecast_year"]
+    return frame.groupby(PROGRAM, as_index=False).agg(
+        employment=("employment", "sum"), employers=("employers", "min")
     )
 
 
@@ -387,16 +272,32 @@ def _target_share(shares: dict[tuple[str, str], float], specialty: str, level: s
 
 
 def _allocation(p: Prepared, policy: Policy, table: pd.DataFrame) -> pd.DataFrame:
-    """Step 11: places per institution, and the target-training part of each."""
+    """Step 11: places per institution, and the target-training part of each.
+
+    Every cell whose quota the institutions cannot take is collected, so one error lists them all.
+    """
     target = {
         (str(r.specialty), str(r.level)): float(r.share) for r in p.target_share.itertuples(index=False)
     }
     by_program = {key: frame for key, frame in p.capacity.groupby(PROGRAM, sort=False)}
-    institutions = {key: list(frame.itertuples(index=False)) for key, frame in by_program.items()}
-    rows = []
+    rows, infeasible = [], []
     for row in table.itertuples(index=False):
         offered = by_program.get((row.specialty, row.level))
         if offered is None:
+            if row.quota > 0:
+                infeasible.append(_infeasible(row, policy, None, "no institution offers it"))
+            continue
+        usable = offered[(offered["capacity"] >= policy.min_group) & (offered["score"] > 0)]
+        if row.quota > int(usable["capacity"].sum()):
+            infeasible.append(
+                _infeasible(
+                    row,
+                    policy,
+                    offered,
+                    f"the institutions that can open a group of at least {policy.min_group} have "
+                    f"{int(usable['capacity'].sum())} places",
+                )
+            )
             continue
         try:
             result = allocate(
@@ -406,14 +307,13 @@ def _allocation(p: Prepared, policy: Policy, table: pd.DataFrame) -> pd.DataFram
                 min_group=policy.min_group,
                 method=policy.apportionment,
             )
+        except ConfigError:
+            raise
         except ValueError as error:  # capacities that cannot hold the quota in groups of at least min_group
-            listing = ", ".join(f"{r.institution} {r.capacity}" for r in offered.itertuples())
-            raise InfeasibleQuotaError(
-                f"specialty {row.specialty} ({row.level}), intake {row.intake_year}: {row.quota} places cannot be "
-                f"shared in groups of at least {policy.min_group} within the capacities ({listing}); {error}."
-            ) from None
+            infeasible.append(_infeasible(row, policy, offered, f"no split fits ({error})"))
+            continue
         target_share = _target_share(target, row.specialty, row.level)
-        for i, inst in enumerate(institutions[(row.specialty, row.level)]):
+        for i, inst in enumerate(offered.itertuples(index=False)):
             places = int(result.places[i])
             rows.append(
                 {
@@ -431,6 +331,12 @@ def _allocation(p: Prepared, policy: Policy, table: pd.DataFrame) -> pd.DataFram
                     "decision": "proposal" if inst.kind == "university" else "region",
                 }
             )
+    if infeasible:
+        raise InfeasibleQuotaError(
+            f"{len(infeasible)} quota(s) do not fit the institutions' capacity:\n  "
+            + "\n  ".join(infeasible)
+            + "\nRaise capacity in Inputs.capacity, lower min_group, or add an institution."
+        )
     columns = [
         "institution",
         "kind",
@@ -447,3 +353,16 @@ def _allocation(p: Prepared, policy: Policy, table: pd.DataFrame) -> pd.DataFram
     out = pd.DataFrame(rows, columns=columns)
     out[["quota", "target_quota", "capacity"]] = out[["quota", "target_quota", "capacity"]].astype(np.int64)
     return out.sort_values(["specialty", "level", "intake_year", "institution"]).reset_index(drop=True)
+
+
+def _infeasible(row: Any, policy: Policy, offered: pd.DataFrame | None, why: str) -> str:
+    """One line of the infeasibility error: the cell, why, and every institution's capacity."""
+    listing = (
+        ", ".join(f"{r.institution} {r.capacity}" for r in offered.itertuples())
+        if offered is not None
+        else "none"
+    )
+    return (
+        f"specialty {row.specialty} ({row.level}), intake {row.intake_year}: {row.quota} places, but {why} "
+        f"(groups of at least {policy.min_group}; all institutions: {listing})"
+    )

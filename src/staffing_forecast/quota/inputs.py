@@ -62,7 +62,11 @@ class Inputs:
     shares
         ``specialty``, ``level``, ``completion``, ``p_emp``, ``p_field``, ``p_region`` and optionally ``{share}_lo``
         / ``{share}_hi`` (used by :func:`sensitivity`). Programs missing get
-        :func:`staffing_forecast.reference.outcome_defaults` by level.
+        :func:`staffing_forecast.reference.outcome_defaults` by level. A blank cell of a program that is listed is
+        an error, unless ``fill_shares`` is True.
+    fill_shares
+        Fill blank cells of ``shares`` with the reference default of the program's level instead of refusing
+        them. Default False. Every default used is listed with its source (``QuotaResult.programs``).
     pipeline
         Graduates expected from cohorts already admitted: ``specialty``, ``level``, ``year``, ``graduates``.
         Default: none (coverage is then not computed).
@@ -87,7 +91,7 @@ class Inputs:
         Manual forecast adjustments to show in explanations: ``occupation``, ``year``, ``original_mean``,
         ``adjustment``, ``reason``. Default: none.
     sources
-        Input name → where its values came from. Filled by :meth:`from_bundle`.
+        Input name → where its values came from. Filled by :func:`~staffing_forecast.quota.inputs_from_bundle`.
 
     Examples
     --------
@@ -114,6 +118,7 @@ class Inputs:
     durations: pd.DataFrame | None = None
     form: str = "full_time"
     shares: pd.DataFrame | None = None
+    fill_shares: bool = False
     pipeline: pd.DataFrame | None = None
     other_supply: pd.DataFrame | None = None
     paid: pd.DataFrame | None = None
@@ -129,39 +134,6 @@ class Inputs:
         object.__setattr__(self, "backlog_shares", tuple(float(s) for s in self.backlog_shares))
         if self.form not in reference.FORMS:
             raise ConfigError(f"Inputs: form={self.form!r} must be one of {list(reference.FORMS)}.")
-
-    @classmethod
-    def from_bundle(cls, bundle: Any, employment_forecast: pd.DataFrame, **overrides: Any) -> Inputs:
-        """Build the inputs from a data bundle and a forecast of employment by occupation.
-
-        Shares and scores come from :mod:`staffing_forecast.monitoring` where the bundle has the data, and the
-        documented defaults where it does not; ``sources`` says which. Any field can be overridden by keyword.
-
-        Parameters
-        ----------
-        bundle
-            A :class:`~staffing_forecast.Bundle` (``sf.datasets.load_demo()`` or ``sf.load_bundle(folder)``) with
-            at least ``employment`` and ``institutions``.
-        employment_forecast
-            A forecast frame of employment by occupation (``sf.forecast`` of ``sf.aggregate(employment,
-            by=["occupation"])``) with ``lo_{L}``/``hi_{L}`` at the policy's interval level (80 by default; pass
-            ``interval_level=`` here to use another). A frame without occupation keys, starting in the wrong year,
-            or whose level does not match the bundle's employment is a :class:`~staffing_forecast.ConfigError`.
-        overrides
-            Fields of :class:`Inputs` to set instead of what the bundle gives, and ``interval_level``.
-
-        Examples
-        --------
-        >>> import staffing_forecast as sf
-        >>> demo = sf.datasets.load_demo()
-        >>> fc = sf.forecast(sf.aggregate(demo.employment, by=["occupation"]), h=7, models="naive", level=[80])
-        >>> inputs = sf.quota.Inputs.from_bundle(demo, fc)
-        >>> inputs.base_year, inputs.sources["shares"]
-        (2025, 'monitoring: sf.monitoring.quota_shares (graduates 2023–2025, admissions)')
-        """
-        from .bundle import inputs_from_bundle
-
-        return inputs_from_bundle(cls, bundle, employment_forecast, **overrides)
 
     def replace(self, **changes: Any) -> Inputs:
         """A copy with some fields changed (the sensitivity analysis uses it)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Literal
 
-from ..errors import ConfigError, closest
-from .allocation import APPORTIONMENT, Method
+from ..errors import ConfigError
+from .allocation import Method, check_method
 
 __all__ = ["Policy"]
 
@@ -76,11 +76,10 @@ class Policy:
             problems.append(f"small_total={self.small_total!r} must be 'drop' or 'raise'")
         if self.min_cell < 0 or self.min_employers < 0:
             problems.append("min_cell and min_employers must be ≥ 0")
-        if self.apportionment not in APPORTIONMENT:
-            problems.append(
-                f"apportionment={self.apportionment!r} is unknown{closest(self.apportionment, APPORTIONMENT)} "
-                f"Use one of {list(APPORTIONMENT)}"
-            )
+        try:
+            check_method(self.apportionment, "apportionment")
+        except ConfigError as error:
+            problems.append(str(error).rstrip("."))
         if self.intake_years is not None:
             object.__setattr__(self, "intake_years", tuple(int(a) for a in self.intake_years))
         if problems:

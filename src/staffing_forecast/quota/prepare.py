@@ -154,7 +154,7 @@ def prepare(inputs: Inputs, policy: Policy) -> Prepared:
         paid=_paid(inputs),
         target_share=_target_share(inputs),
         previous=_previous(inputs),
-        adjustments=inputs.adjustments,
+        adjustments=_adjustments(inputs, employment),
         backlog_shares=backlog,
         sources=sources,
     )
@@ -272,29 +272,53 @@ def _program_table(inputs: Inputs, programs: pd.DataFrame, sources: dict[str, st
     out["duration"] = [
         durations.get((s, lv), np.nan) for s, lv in zip(out["specialty"], out["level"], strict=True)
     ]
-    lacking = out[out["duration"].isna()]
-    if len(lacking):
-        row = lacking.iloc[0]
-        raise ConfigError(
-            f"Inputs.durations: specialty {row['specialty']} at level {row['level']} ({inputs.form}) has no duration; "
-            "add it to the durations table (years from intake to graduation, rounded up)."
-        )
-    out["duration"] = out["duration"].astype(int)
+    out["duration"] = _whole_years(out, inputs.form)
+    out = _shares(inputs, out, sources)
+    out["yield"] = out["completion"] * out["p_emp"] * out["p_field"] * out["p_region"]
+    problems = [
+        f"specialty {row['specialty']} ({row['level']}): the yield per admitted student is 0 because "
+        f"{', '.join(s for s in SHARES if row[s] <= 0)} = 0 (Inputs.shares), so no number of admissions meets any "
+        "demand; check the monitoring data or set the share."
+        for _, row in out[out["yield"] <= 0].iterrows()
+    ]
+    raise_problems(problems, InfeasibleQuotaError)  # every program at once
+    return out
+
+
+def _shares(inputs: Inputs, programs: pd.DataFrame, sources: dict[str, str]) -> pd.DataFrame:
+    """The four shares of step 5 per program, with bounds and the source of each value.
+
+    A program missing from ``Inputs.shares`` takes the reference default of its level; a blank or non-numeric cell
+    of a program that is there is an error, unless ``Inputs.fill_shares`` asks for the default explicitly.
+    """
     defaults = reference.outcome_defaults().set_index("level")
+    out = programs.copy()
+    index = pd.MultiIndex.from_frame(out[PROGRAM])
     given = None
     if inputs.shares is not None:
         given = (
             _columns(inputs.shares, "shares", [*PROGRAM, *SHARES]).drop_duplicates(PROGRAM).set_index(PROGRAM)
         )
-    index = pd.MultiIndex.from_frame(out[PROGRAM])
+    listed = index.isin(given.index) if given is not None else np.zeros(len(out), bool)
+
+    def given_column(column: str) -> np.ndarray:
+        if given is None or column not in given.columns:
+            return np.full(len(out), np.nan)
+        return pd.to_numeric(given[column], errors="coerce").reindex(index).to_numpy(float)
+
+    problems = []
     for share in SHARES:
-
-        def given_column(column: str) -> np.ndarray:
-            if given is None or column not in given.columns:
-                return np.full(len(out), np.nan)
-            return pd.to_numeric(given[column], errors="coerce").reindex(index).to_numpy(float)
-
         values = given_column(share)
+        blank = listed & np.isnan(values)
+        if blank.any() and not inputs.fill_shares:
+            raw = given[share].reindex(index) if given is not None else None
+            for i in np.flatnonzero(blank):
+                problems.append(
+                    f"Inputs.shares: specialty {out['specialty'].iloc[i]} ({out['level'].iloc[i]}), column {share}: "
+                    f"{'blank' if raw is None or pd.isna(raw.iloc[i]) else repr(raw.iloc[i]) + ' is not a number'}; "
+                    "give a share in 0–1, drop the program's row to use the reference defaults of its level, or "
+                    "pass fill_shares=True to fill blank cells with them."
+                )
         from_data = ~np.isnan(values)
         out[share] = np.where(from_data, values, out["level"].map(defaults[share]).to_numpy(float))
         for bound in ("_lo", "_hi"):
@@ -304,22 +328,32 @@ def _program_table(inputs: Inputs, programs: pd.DataFrame, sources: dict[str, st
             from_data, sources.get("shares", "given"), "reference: sf.reference.outcome_defaults()"
         )
         bad = out[(out[share] < 0) | (out[share] > 1)]
-        if len(bad):
-            row = bad.iloc[0]
-            raise ConfigError(
-                f"Inputs.shares: specialty {row['specialty']} ({row['level']}) has {share} = {row[share]:g}, outside 0–1."
+        for row in bad.itertuples(index=False):
+            problems.append(
+                f"Inputs.shares: specialty {row.specialty} ({row.level}) has {share} = {getattr(row, share):g}, "
+                "outside 0–1."
             )
-    out["yield"] = out["completion"] * out["p_emp"] * out["p_field"] * out["p_region"]
-    zero = out[out["yield"] <= 0]
-    if len(zero):
-        row = zero.iloc[0]
-        culprits = [s for s in SHARES if row[s] <= 0]
-        raise InfeasibleQuotaError(
-            f"specialty {row['specialty']} ({row['level']}): the yield per admitted student is 0 because "
-            f"{', '.join(culprits)} = 0 (Inputs.shares), so no number of admissions meets any demand; check the "
-            "monitoring data or set the share."
-        )
+    raise_problems(problems, ConfigError)
     return out
+
+
+def _whole_years(programs: pd.DataFrame, form: str) -> np.ndarray:
+    """Durations rounded up to whole years (2 years 10 months, 2.83, graduate in the third year: 3)."""
+    years = pd.to_numeric(programs["duration"], errors="coerce")
+    problems = [
+        f"Inputs.durations: specialty {s} at level {lv} ({form}) has "
+        + (
+            "no duration"
+            if pd.isna(programs["duration"].iloc[i])
+            else f"duration {programs['duration'].iloc[i]!r}"
+        )
+        + "; give the years from intake to graduation, a number above 0 (rounded up)."
+        for i, (s, lv) in enumerate(zip(programs["specialty"], programs["level"], strict=True))
+        if not years.iloc[i] > 0
+    ]
+    raise_problems(problems, ConfigError)
+    # A tolerance keeps 3.0000000001 (months / 12 in floating point) at 3.
+    return np.ceil(years.to_numpy(float) - 1e-9).astype(int)
 
 
 def _age_shares(inputs: Inputs, occupations: pd.Index, sources: dict[str, str]) -> pd.DataFrame:
@@ -444,7 +478,22 @@ def _paid(inputs: Inputs) -> pd.DataFrame:
         return pd.DataFrame(columns=[*PROGRAM, "intake_year", "persons"])
     frame = _program_values(inputs.paid, "paid", ["persons"])
     if "intake_year" not in frame.columns:
-        frame["intake_year"] = -1  # every intake year
+        frame["intake_year"] = np.nan
+    years = pd.to_numeric(frame["intake_year"], errors="coerce")
+    bad = frame[years.isna() & frame["intake_year"].notna()]
+    if len(bad):
+        row = bad.iloc[0]
+        raise ConfigError(
+            f"Inputs.paid: specialty {row['specialty']} ({row['level']}): intake_year {row['intake_year']!r} is not "
+            "a year; leave it blank for a value that holds for every intake year."
+        )
+    frame["intake_year"] = years.fillna(-1).astype(int)  # -1: every intake year without its own row
+    if frame.duplicated([*PROGRAM, "intake_year"]).any():
+        row = frame[frame.duplicated([*PROGRAM, "intake_year"])].iloc[0]
+        raise ConfigError(
+            f"Inputs.paid: specialty {row['specialty']} ({row['level']}) has more than one value for intake year "
+            f"{'(every year)' if row['intake_year'] == -1 else row['intake_year']}; give one."
+        )
     return frame[[*PROGRAM, "intake_year", "persons"]]
 
 
@@ -467,3 +516,33 @@ def _previous(inputs: Inputs) -> pd.Series:
     if frame["quota"].isna().any() or (frame["quota"] < 0).any():
         raise ConfigError("Inputs.previous: last year's quotas must be counts ≥ 0.")
     return frame.groupby(PROGRAM)["quota"].sum()
+
+
+def _adjustments(inputs: Inputs, employment: pd.DataFrame) -> pd.DataFrame | None:
+    """Manual forecast adjustments as ``sf.adjust`` records them (``adjustment`` is text: "delta +40"), with
+    ``adjusted_by``, the adjusted mean minus the model's, in persons."""
+    if inputs.adjustments is None:
+        return None
+    frame = _columns(
+        inputs.adjustments, "adjustments", ["occupation", "year", "original_mean", "adjustment", "reason"]
+    )
+    problems = []
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce")
+    original = pd.to_numeric(frame["original_mean"], errors="coerce")
+    for row in frame.index[frame["year"].isna() | original.isna()]:
+        problems.append(
+            f"Inputs.adjustments, occupation {frame.at[row, 'occupation']}, year {frame.at[row, 'year']}: "
+            f"year and original_mean must be numbers (got {frame.at[row, 'year']!r}, "
+            f"{frame.at[row, 'original_mean']!r}); pass the forecast that sf.adjust returned."
+        )
+    raise_problems(problems, ConfigError)
+    frame["year"] = frame["year"].astype(int)
+    frame["original_mean"] = original.astype(float)
+    frame["adjustment"] = frame["adjustment"].fillna("").astype(str)
+    frame["reason"] = frame["reason"].fillna("").astype(str)
+    if "adjusted_by" not in frame.columns:
+        keys = pd.MultiIndex.from_frame(frame[["occupation", "year"]])
+        frame["adjusted_by"] = (
+            employment["base"].reindex(keys).to_numpy(float) - frame["original_mean"].to_numpy()
+        )
+    return frame[["occupation", "year", "original_mean", "adjusted_by", "adjustment", "reason"]]

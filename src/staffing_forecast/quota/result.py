@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,9 +12,9 @@ import pandas as pd
 from ..errors import ConfigError
 from .inputs import Inputs
 from .policy import Policy
-from .wording import STATUS, WORDS
+from .wording import SHARE_NAMES, STATUS, WORDS, level_name, range_note
 
-__all__ = ["Explanation", "QuotaResult"]
+__all__ = ["Explanation", "QuotaResult", "intake_totals"]
 
 
 @dataclass
@@ -90,6 +88,10 @@ class QuotaResult:
     openings
         Per occupation (or merged group, ending in ``*``), year and scenario: ``expansion``, ``exits``,
         ``transfers``, ``migration``, ``replacement``, ``backlog`` and ``openings``.
+    age_structure
+        Per occupation (or merged group), year, scenario and age band: the age share rolled forward to the start of
+        the year (``age_share``), the year's ``exit_rate`` and the ``exits`` they give with ``previous_employment``;
+        the exits of ``openings`` are their sum over bands.
     graduates_wanted
         Per specialty, level, year and scenario.
     coverage
@@ -102,6 +104,7 @@ class QuotaResult:
     table: pd.DataFrame
     allocation: pd.DataFrame
     openings: pd.DataFrame
+    age_structure: pd.DataFrame
     graduates_wanted: pd.DataFrame
     coverage: pd.DataFrame
     units: pd.DataFrame
@@ -120,6 +123,7 @@ class QuotaResult:
             "table": self.table,
             "allocation": self.allocation,
             "openings": self.openings,
+            "age_structure": self.age_structure,
             "graduates_wanted": self.graduates_wanted,
             "coverage": self.coverage,
             "units": self.units.reset_index(),
@@ -141,11 +145,34 @@ class QuotaResult:
         out["base_year"] = self.base_year
         return json.dumps(out, ensure_ascii=False)
 
-    def to_excel(self, path: str | os.PathLike[str], lang: str = "ru") -> Path:
-        """Write the quota workbook; see :func:`staffing_forecast.report.quota_workbook`."""
-        from ..report import quota_workbook  # reports sit above the calculator in the data flow
+    def totals(self) -> pd.DataFrame:
+        """Recommended places per intake year, and whether the year's total covers every program.
 
-        return quota_workbook(self, path, lang=lang)
+        A long program admitted late graduates after the forecast horizon, so late intake years hold only the
+        short programs (step 7): their totals are ``complete = False`` and ``missing`` lists what they lack. Every
+        summary that adds quotas across programs uses this, so no one reads such a total as the year's whole quota.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``intake_year``, ``quota``, ``quota_region``, ``quota_proposal``, ``low``, ``base``, ``high`` (sums of
+            the scenario raw quotas), ``programs``, ``low_reliability``, ``outside_range_rows``, ``complete``,
+            ``missing_programs`` (the programs without a row that year, ``specialty (level)``).
+
+        Examples
+        --------
+        >>> import staffing_forecast as sf
+        >>> from staffing_forecast.quota import Inputs, compute
+        >>> employment = pd.DataFrame({"occupation": "2512", "year": range(2025, 2031), "low": 500.0,
+        ...                            "base": 500.0, "high": 500.0})
+        >>> capacity = pd.DataFrame({"institution": "C01", "specialty": ["09.02.07", "09.03.04"],
+        ...                          "level": ["spo11", "bachelor"], "capacity": [200, 200]})
+        >>> result = compute(Inputs(employment=employment, base_year=2025, capacity=capacity,
+        ...                         crosswalk=capacity[["specialty", "level"]].assign(occupation="2512", share=0.5)))
+        >>> result.totals()[["intake_year", "complete", "missing_programs"]].to_dict("records")[-1]
+        {'intake_year': 2027, 'complete': False, 'missing_programs': '09.03.04 (bachelor)'}
+        """
+        return intake_totals(self.table, self.unreachable)
 
     def explain(self, specialty: str, level: str, intake_year: int, lang: str = "en") -> Explanation:
         """The tree of every step behind one quota: values, units, formulas and input sources.
@@ -193,13 +220,19 @@ def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanati
     s, lv, a, g = row["specialty"], row["level"], int(row["intake_year"]), int(row["graduation_year"])
     program = result.programs.set_index(["specialty", "level"]).loc[(s, lv)]
     scenarios = [_scenario_tree(result, row, program, scenario, lang) for scenario in ("low", "base", "high")]
+    # The decision sorts the three raw quotas; show them in that order, each with the quantile it stands at.
+    ordered = sorted(
+        scenarios, key=lambda node: float(node.value or 0.0)
+    )  # stable: ties keep low, base, high
     low_q, high_q = policy.quantile_range
+    for position, (node, q) in enumerate(zip(ordered, (low_q, 0.5, high_q), strict=True), start=1):
+        node.source = w["rank"].format(pos=position, q=q) + "; " + node.source
     decision = w["decide"].format(
         q=policy.quantile, low=row["low"], base=row["base"], high=row["high"], ql=low_q, qh=high_q,
         L=policy.interval_level,
     )  # fmt: skip
     raw = Explanation(
-        "raw_quota", float(row["raw_quota"]), "persons", decision, w["step"].format(n=9), scenarios
+        "raw_quota", float(row["raw_quota"]), "persons", decision, w["step"].format(n=9), ordered
     )
     previous = row["previous"]
     smoothing = (
@@ -207,15 +240,13 @@ def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanati
         if pd.notna(previous) and previous > 0
         else w["no_smooth"]
     )
-    program_rows = result.table[(result.table["specialty"] == s) & (result.table["level"] == lv)]
-    first_year = a == program_rows["intake_year"].min()
+    whence = (
+        w["smooth_source_first"].format(source=_source(result, "previous"))
+        if row["previous_source"] != "chained"
+        else w["smooth_source_later"].format(year=a - 1)
+    )
     smoothed = Explanation(
-        "smoothed_quota",
-        float(row["smoothed_quota"]),
-        "persons",
-        smoothing,
-        w["smooth_source_first"] if first_year else w["smooth_source_later"],
-        [raw],
+        "smoothed_quota", float(row["smoothed_quota"]), "persons", smoothing, whence, [raw]
     )
     note = w[f"small_{row['small_total']}"].format(m=policy.min_group) if row["small_total"] else w["rounded"]
     allocation = result.allocation[
@@ -241,10 +272,22 @@ def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanati
         for r in allocation.itertuples(index=False)
     ]
     children = [smoothed, *institutions]
+    if row["outside_range"]:
+        note_text = range_note(row, policy.max_change, policy.min_group, lang)
+        children.append(
+            Explanation(
+                "outside the scenario range", int(row["quota"]), "persons", note_text, w["step"].format(n=10)
+            )
+        )
     if row["reliability"] == "low":
         children.append(Explanation("reliability", "low", "", row["reliability_notes"], w["reliability"]))
     return Explanation(
-        "quota", int(row["quota"]), "persons", note, w["where"].format(s=s, lv=lv, a=a, g=g), children
+        "quota",
+        int(row["quota"]),
+        "persons",
+        note,
+        w["where"].format(s=s, lv=level_name(lv, lang), a=a, g=g),
+        children,
     )
 
 
@@ -300,6 +343,7 @@ def _scenario_tree(
             w["replacement_source"].format(
                 exits=_source(result, "exit_rates"), age=_source(result, "age_shares")
             ),
+            _age_bands(result, link.unit, g, scenario, lang),
         )
         backlog = Explanation(
             "backlog",
@@ -338,7 +382,10 @@ def _scenario_tree(
         ),
         w["step"].format(n=5)
         + "; "
-        + "; ".join(f"{k}: {program[f'source_{k}']}" for k in ("completion", "p_emp", "p_field", "p_region")),
+        + "; ".join(
+            f"{SHARE_NAMES[lang][k]}: {program[f'source_{k}']}"
+            for k in ("completion", "p_emp", "p_field", "p_region")
+        ),
     )
     wanted_node = Explanation(
         f"graduates wanted in {g}", n_value, "graduates", w["wanted"], w["step"].format(n=4), occupations
@@ -369,10 +416,62 @@ def _adjustments(result: QuotaResult, members: str, year: int, lang: str = "en")
     return [
         Explanation(
             f"manual adjustment, occupation {r.occupation}",
-            float(r.adjustment),
+            float(r.adjusted_by),
             "persons",
-            WORDS[lang]["adjustment"].format(original=r.original_mean, change=r.adjustment),
+            WORDS[lang]["adjustment"].format(
+                original=r.original_mean, change=r.adjusted_by, how=r.adjustment
+            ),
             str(r.reason),
         )
         for r in mine.itertuples(index=False)
     ]
+
+
+def _age_bands(result: QuotaResult, unit: str, year: int, scenario: str, lang: str) -> list[Explanation]:
+    """The exits of one unit and year by age band, from the age shares rolled forward to the start of the year."""
+    frame = result.age_structure
+    mine = frame[(frame["occupation"] == unit) & (frame["year"] == year) & (frame["scenario"] == scenario)]
+    w = WORDS[lang]
+    return [
+        Explanation(
+            f"exits {r.age_band}",
+            float(r.exits),
+            "persons/yr",
+            w["age_band"].format(t0=year - 1, e=r.previous_employment, share=r.age_share, rate=r.exit_rate),
+            w["age_source"],
+        )
+        for r in mine.itertuples(index=False)
+    ]
+
+
+def intake_totals(table: pd.DataFrame, unreachable: pd.DataFrame) -> pd.DataFrame:
+    """Places per intake year with ``complete`` and ``missing``; see :meth:`QuotaResult.totals`."""
+    programs = sorted(
+        {(str(s), str(lv)) for s, lv in zip(table["specialty"], table["level"], strict=True)}
+        | {(str(s), str(lv)) for s, lv in zip(unreachable["specialty"], unreachable["level"], strict=True)}
+    )
+    rows = []
+    for year, part in table.groupby("intake_year"):
+        present = set(zip(part["specialty"], part["level"], strict=True))
+        missing = [f"{s} ({lv})" for s, lv in programs if (s, lv) not in present]
+        rows.append(
+            {
+                "intake_year": int(year),
+                "quota": int(part["quota"].sum()),
+                "quota_region": int(part.loc[part["decision"] == "region", "quota"].sum()),
+                "quota_proposal": int(part.loc[part["decision"] == "proposal", "quota"].sum()),
+                "low": float(part["low"].sum()),
+                "base": float(part["base"].sum()),
+                "high": float(part["high"].sum()),
+                "programs": len(part),
+                "low_reliability": int((part["reliability"] == "low").sum()),
+                "outside_range_rows": int((part["outside_range"] != "").sum()),
+                "complete": not missing,
+                "missing_programs": ", ".join(missing),
+            }
+        )
+    columns = [
+        "intake_year", "quota", "quota_region", "quota_proposal", "low", "base", "high", "programs",
+        "low_reliability", "outside_range_rows", "complete", "missing_programs",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from ..reference import LEVEL_NAMES
+
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "rounded": "rounded half up",
@@ -10,8 +15,20 @@ WORDS: dict[str, dict[str, str]] = {
         "where": "specialty {s} ({lv}), intake {a}, graduates {g}",
         "smooth": "clip(raw, (1 − {mc}) · previous, (1 + {mc}) · previous), previous = {prev:g}",
         "no_smooth": "no previous quota: no smoothing",
-        "smooth_source_first": "step 10; previous: Inputs.previous",
-        "smooth_source_later": "step 10; previous: the recommendation for the year before",
+        "smooth_source_first": "step 10; previous: last year's quota ({source})",
+        "smooth_source_later": "step 10; previous: the smoothed value for {year} (before rounding and the min_group "
+        "rule)",
+        "rank": "sorted {pos} of 3, at the {q:.2f} quantile",
+        "outside_smoothing": "outside the scenario range {low:.1f}–{high:.1f}: held by the ±{pct:g} % rule from {whence} "
+        "{prev:g}",
+        "whence_first": "last year's",
+        "whence_later": "the {year} smoothed value",
+        "outside_small_total": "outside the scenario range {low:.1f}–{high:.1f}: a total below the minimum group {m} "
+        "was {what}",
+        "what_drop": "not opened (0)",
+        "what_raise": "raised to {m}",
+        "age_band": "E[{t0}] {e:.2f} · ageshare {share:.4f} · exit rate {rate:.4f}",
+        "age_source": "age shares rolled forward from the base year (step 1)",
         "decide": "quantile q = cost_short / (cost_short + cost_surplus) = {q:.3f}, interpolated between the sorted "
         "scenario quotas low {low:.2f}, base {base:.2f}, high {high:.2f} (low and high at the {ql:.2f} and {qh:.2f} "
         "quantiles of a {L} % interval; summing bounds across occupations treats their errors as perfectly "
@@ -38,7 +55,7 @@ WORDS: dict[str, dict[str, str]] = {
         "backlog": "backlog_share[{g}] · vacancies {v:.0f}",
         "backlog_source": "vacancies: {source}",
         "yield": "completion {c:.3f} · p_emp {e:.3f} · p_field {f:.3f} · p_region {r:.3f}",
-        "adjustment": "forecast {original:.2f} adjusted by {change:+.2f}",
+        "adjustment": "forecast mean {original:.2f} adjusted by {change:+.2f} ({how})",
         "low": "low",
         "base": "base",
         "high": "high",
@@ -51,8 +68,20 @@ WORDS: dict[str, dict[str, str]] = {
         "smooth": "не более чем на ±{mc:.0%} от КЦП прошлого года: clip(КЦП до сглаживания, (1 − {mc}) · {prev:g}, "
         "(1 + {mc}) · {prev:g})",
         "no_smooth": "КЦП прошлого года нет: без сглаживания",
-        "smooth_source_first": "шаг 10; КЦП прошлого года: исходные данные",
-        "smooth_source_later": "шаг 10; КЦП прошлого года: рекомендация на предыдущий год приёма",
+        "smooth_source_first": "шаг 10; КЦП прошлого года ({source})",
+        "smooth_source_later": "шаг 10; предыдущее значение: КЦП после сглаживания на {year} (до округления и правила "
+        "минимальной группы)",
+        "rank": "{pos}-й по величине из 3, квантиль {q:.2f}",
+        "outside_smoothing": "вне диапазона сценариев {low:.1f}–{high:.1f}: удержано правилом ±{pct:g} % от {whence} "
+        "{prev:g}",
+        "whence_first": "КЦП прошлого года",
+        "whence_later": "сглаженного значения на {year}",
+        "outside_small_total": "вне диапазона сценариев {low:.1f}–{high:.1f}: итог меньше минимальной группы {m}, "
+        "{what}",
+        "what_drop": "группа не открывается (0)",
+        "what_raise": "увеличено до {m}",
+        "age_band": "E[{t0}] {e:.2f} · доля возрастной группы {share:.4f} · интенсивность выбытия {rate:.4f}",
+        "age_source": "возрастная структура, сдвинутая от базового года (шаг 1)",
         "decide": "квантиль q = цена нехватки / (цена нехватки + цена избытка) = {q:.3f}, линейная интерполяция "
         "между сценариями: нижний {low:.2f}, базовый {base:.2f}, верхний {high:.2f} (нижний и верхний — квантили "
         "{ql:.2f} и {qh:.2f} интервала {L} %; границы интервалов суммируются по профессиям как полностью "
@@ -80,7 +109,7 @@ WORDS: dict[str, dict[str, str]] = {
         "backlog": "доля закрытия вакансий в {g} · вакансии {v:.0f}",
         "backlog_source": "вакансии: {source}",
         "yield": "завершение {c:.3f} · трудоустройство {e:.3f} · по специальности {f:.3f} · в регионе {r:.3f}",
-        "adjustment": "прогноз {original:.2f} скорректирован на {change:+.2f}",
+        "adjustment": "прогноз (среднее) {original:.2f} скорректирован вручную на {change:+.2f}",
         "low": "нижний",
         "base": "базовый",
         "high": "верхний",
@@ -94,3 +123,46 @@ STATUS = {
     "ru": {"share": "пропорционально", "capped": "ограничено мощностью", "left_out": "меньше минимальной группы: не открывать",
            "raised": "увеличено до минимальной группы", "no_capacity": "нет мощности"},
 }  # fmt: skip
+
+
+def range_note(row: Mapping[str, Any], max_change: float, min_group: int, lang: str = "en") -> str:
+    """Why a recommendation lies outside its low–high scenario range, in words (empty when it does not).
+
+    Examples
+    --------
+    >>> row = {"outside_range": "smoothing", "low": 0.0, "high": 3.2, "previous": 65.0, "previous_source": "given",
+    ...        "intake_year": 2026, "small_total": "", "quota": 49}
+    >>> range_note(row, 0.25, 15)
+    "outside the scenario range 0.0–3.2: held by the ±25 % rule from last year's 65"
+    """
+    w = WORDS[lang]
+    if row["outside_range"] == "smoothing":
+        whence = (
+            w["whence_first"]
+            if row["previous_source"] == "given"
+            else w["whence_later"].format(year=int(row["intake_year"]) - 1)
+        )
+        return w["outside_smoothing"].format(
+            low=row["low"],
+            high=row["high"],
+            pct=round(100 * max_change, 6),
+            whence=whence,
+            prev=float(row["previous"]),
+        )
+    if row["outside_range"] == "small_total":
+        what = w[f"what_{row['small_total']}"].format(m=min_group)
+        return w["outside_small_total"].format(low=row["low"], high=row["high"], m=min_group, what=what)
+    return ""
+
+
+#: The four shares of the yield, as explanations name them.
+SHARE_NAMES = {
+    "en": {"completion": "completion", "p_emp": "p_emp", "p_field": "p_field", "p_region": "p_region"},
+    "ru": {"completion": "завершение", "p_emp": "трудоустройство", "p_field": "по специальности",
+           "p_region": "в регионе"},
+}  # fmt: skip
+
+
+def level_name(level: str, lang: str) -> str:
+    """The level's code in English explanations, its name in Russian ones (as the workbook prints it)."""
+    return LEVEL_NAMES[level][0] if lang == "ru" and level in LEVEL_NAMES else level

@@ -27,11 +27,13 @@ __all__ = [
     "AGE_BANDS",
     "FORMS",
     "LEVELS",
+    "LEVEL_NAMES",
     "check_codes",
     "check_specialty_levels",
     "crosswalk",
     "durations",
     "exit_rates",
+    "level_codes",
     "occupation_groups",
     "occupations",
     "outcome_defaults",
@@ -43,6 +45,14 @@ __all__ = [
 
 #: Education levels, as used in the quota: college after 9 or 11 grades, bachelor, specialist, master.
 LEVELS = ("spo9", "spo11", "bachelor", "specialist", "master")
+#: Names of the levels as reports print them, Russian and English; loaders read them back as the codes.
+LEVEL_NAMES = {
+    "spo9": ("СПО на базе 9 классов", "college after grade 9"),
+    "spo11": ("СПО на базе 11 классов", "college after grade 11"),
+    "bachelor": ("бакалавриат", "bachelor"),
+    "specialist": ("специалитет", "specialist"),
+    "master": ("магистратура", "master"),
+}
 #: Forms of study.
 FORMS = ("full_time", "part_time")
 #: Age bands of the employer survey and of the exit rates.
@@ -296,6 +306,26 @@ _CODE_TABLES = {
     "specialty": ("specialties", "specialty", "ФГОС specialty code", "sf.reference.specialties()"),
     "group": ("occupation_groups", "group", "ОКЗ occupation group", "sf.reference.occupation_groups()"),
 }
+
+
+def level_codes(values: pd.Series) -> pd.Series:
+    """Read level names as reports print them (Russian or English, any case) back as the level codes.
+
+    Anything else is left as it is, for :func:`check_codes` to report.
+
+    Examples
+    --------
+    >>> level_codes(pd.Series(["бакалавриат", "СПО на базе 9 классов", "spo11", "Master", "bsc"])).tolist()
+    ['bachelor', 'spo9', 'spo11', 'master', 'bsc']
+    """
+    names = {name.casefold(): code for code, pair in LEVEL_NAMES.items() for name in (code, *pair)}
+
+    def code(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return names.get(" ".join(value.split()).casefold(), value)
+
+    return values.map(code)
 
 
 def check_codes(values: pd.Series, kind: str, *, place: Place, column: str, problems: list[str]) -> None:

@@ -90,9 +90,10 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
     kinds = {}
     for column in frame.columns:
         label, kind = column_label(str(column), lang)
-        kinds[label] = kind
+        kinds[label if isinstance(column, str) else column] = kind
         frame[column] = value_label(frame[column], lang, str(column))
-    frame.columns = [column_label(str(c), lang)[0] for c in frame.columns]
+    # A year as a column header (employment by year) stays a number; names get their label.
+    frame.columns = [column_label(c, lang)[0] if isinstance(c, str) else c for c in frame.columns]
     start = len(sheet.notes) + (1 if sheet.notes else 0)
     title = sheet.title[:31]  # Excel's limit on sheet names
     frame.to_excel(writer, sheet_name=title, index=False, startrow=start)

@@ -7,9 +7,22 @@ column the library's reports write has a label.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-__all__ = ["LANGS", "column_label", "value_label"]
+from ..reference import LEVEL_NAMES
+
+__all__ = [
+    "INPUT_NAMES",
+    "LANGS",
+    "POLICY_NAMES",
+    "POLICY_VALUES",
+    "TABLE_NAMES_RU",
+    "column_label",
+    "text_label",
+    "value_label",
+]
 
 LANGS = ("ru", "en")
 
@@ -135,6 +148,40 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "quota_at_high": ("КЦП при верхнем значении", "Quota at high value", "number"),
     "low_value": ("Нижнее значение", "Low value", "text"),
     "high_value": ("Верхнее значение", "High value", "text"),
+    "need_low": ("Требуется принять: нижний сценарий, чел.", "Admissions needed: low scenario", "number"),
+    "need_high": ("Требуется принять: верхний сценарий, чел.", "Admissions needed: high scenario", "number"),
+    "previous_source": ("Предыдущее значение для сглаживания", "Previous value for smoothing", "text"),
+    "small_total": ("Меньше минимальной группы", "Below the minimum group", "text"),
+    "outside_range": ("Вне диапазона сценариев", "Outside the scenario range", "text"),
+    "range_note": ("Почему вне диапазона сценариев", "Why outside the scenario range", "text"),
+    "employment_behind": ("Занятых за строкой, чел.", "Employment behind the row", "number"),
+    "complete": ("Полнота года приёма", "Intake year complete", "text"),
+    "missing_programs": (
+        "Нет программ (выпуск после горизонта прогноза)",
+        "Programs missing (graduating after the horizon)",
+        "text",
+    ),
+    "outside_range_rows": ("Из них вне диапазона сценариев", "Of which outside the scenario range", "count"),
+    "first_graduation": ("Первый возможный выпуск", "First graduation", "year"),
+    "last_forecast_year": ("Последний год прогноза", "Last forecast year", "year"),
+    "original_mean": ("Прогноз до корректировки, чел.", "Forecast before adjustment", "number"),
+    "adjusted_by": ("Корректировка, чел.", "Adjusted by, persons", "number"),
+    "adjustment": ("Вид корректировки", "Adjustment", "text"),
+    "reason": ("Основание", "Reason", "text"),
+    "age_band": ("Возрастная группа", "Age band", "text"),
+    "age_share": ("Доля возрастной группы", "Age share", "share"),
+    "exit_rate": ("Интенсивность выбытия", "Exit rate", "share"),
+    "rule": ("Правило", "Rule", "text"),
+    "rows": ("Строк", "Rows", "count"),
+    "share_of_rows": ("Доля строк", "Share of rows", "share"),
+    # forecasts
+    "unique_id": ("Ряд", "Series", "text"),
+    "region": ("Регион", "Region", "text"),
+    "sector": ("Код ОКВЭД2", "ОКВЭД2 code", "text"),
+    "ds": ("Дата", "Date", "text"),
+    "model": ("Модель", "Model", "text"),
+    "mean": ("Прогноз (среднее), чел.", "Forecast mean", "number"),
+    "fallback": ("Замена модели", "Model fallback", "text"),
     # method sheet
     "indicator": ("Показатель", "Indicator", "text"),
     "formula": ("Формула", "Formula", "text"),
@@ -151,11 +198,7 @@ _VALUES: dict[str, tuple[str, str]] = {
     "p_emp": ("доля трудоустроенных", "employed share"),
     "p_field": ("доля работающих по специальности", "in-field share"),
     "p_region": ("доля оставшихся в регионе", "regional retention"),
-    "spo9": ("СПО на базе 9 классов", "college after grade 9"),
-    "spo11": ("СПО на базе 11 классов", "college after grade 11"),
-    "bachelor": ("бакалавриат", "bachelor"),
-    "specialist": ("специалитет", "specialist"),
-    "master": ("магистратура", "master"),
+    **LEVEL_NAMES,
     "college": ("колледж", "college"),
     "region": ("решение региона", "region's decision"),
     "proposal": ("предложение (вуз)", "proposal (university)"),
@@ -178,11 +221,172 @@ _COLUMN_VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "raised": ("увеличено до минимальной группы", "raised to the minimum group"),
         "no_capacity": ("нет мощности", "no capacity"),
     },
+    "outside_range": {
+        "smoothing": ("да: удержано правилом сглаживания", "yes: held by the smoothing rule"),
+        "small_total": ("да: правило минимальной группы", "yes: the minimum group rule"),
+    },
+    "previous_source": {
+        "given": ("КЦП прошлого года", "last year's quota"),
+        "chained": ("сглаженное значение предыдущего года приёма", "the year before's smoothed value"),
+    },
+    "small_total": {
+        "drop": ("не открывать", "not opened"),
+        "raise": ("увеличено до минимальной группы", "raised to the minimum group"),
+    },
+    "complete": {
+        "complete": ("полный", "complete"),
+        "incomplete": ("неполный: только короткие программы", "incomplete: short programs only"),
+    },
 }
+
+#: The bundle's tables in Russian: name and description (the summary workbook lists them).
+TABLE_NAMES_RU: dict[str, tuple[str, str]] = {
+    "employment": ("Численность занятых", "Среднегодовая численность по работодателям и профессиям (основной ряд прогноза)"),
+    "vacancies": ("Вакансии", "Незаполненные вакансии на дату обследования по работодателям и профессиям"),
+    "employment_quarterly": ("Численность занятых по кварталам", "Среднеквартальная численность по работодателям и профессиям"),
+    "vacancies_quarterly": ("Вакансии по кварталам", "Незаполненные вакансии на конец квартала"),
+    "hires": ("Принято на работу", "Принято за год по работодателям и профессиям"),
+    "plans": ("Планы работодателей", "Ответы работодателей о численности по годам обследования: факт, оценка, планы"),
+    "age": ("Возрастная структура", "Занятые по возрастным группам на дату обследования"),
+    "graduates": ("Трудоустройство выпускников", "Мониторинг трудоустройства выпускников по организациям, специальностям, уровням и годам"),
+    "enrolment": ("Контингент", "Обучающиеся по организациям, специальностям, уровням, формам, курсам и годам (на 1 октября)"),
+    "admissions": ("Приём", "Приём по организациям, специальностям, уровням, формам и годам: бюджетный и платный"),
+    "institutions": ("Организации", "Организации, их программы и мощность приёма"),
+    "satisfaction": ("Удовлетворённость работодателей", "Оценки подготовки выпускников работодателями"),
+    "crosswalk": ("Соответствие ОКЗ — специальности", "Доли специальностей и уровней в найме выпускников по профессиям"),
+    "drivers": ("Факторы", "Показатели экономики региона: факт и сценарий"),
+}  # fmt: skip
+
+#: The quota's inputs by name, as the inputs sheet shows them.
+INPUT_NAMES: dict[str, tuple[str, str]] = {
+    "employment": ("Численность занятых (факт и прогноз)", "Employment (actual and forecast)"),
+    "adjustments": ("Ручные корректировки прогноза", "Manual forecast adjustments"),
+    "crosswalk": ("Соответствие ОКЗ — специальности", "Occupation–specialty crosswalk"),
+    "capacity": ("Мощность организаций", "Institution capacity"),
+    "age_shares": ("Возрастная структура занятых", "Age structure"),
+    "exit_rates": ("Интенсивность выбытия", "Exit rates"),
+    "transfer": ("Переход в другие профессии", "Transfers to other occupations"),
+    "migrate": ("Выезд из региона", "Migration out of the region"),
+    "vacancies": ("Вакансии", "Vacancies"),
+    "grad_share": ("Доля выпускников среди принятых на работу", "Graduate share of openings"),
+    "employers": ("Число работодателей", "Employers reporting"),
+    "shares": ("Доли завершения, трудоустройства и закрепления", "Completion and outcome shares"),
+    "scores": ("Оценки организаций", "Institution scores"),
+    "pipeline": ("Ожидаемый выпуск обучающихся", "Pipeline graduates"),
+    "other_supply": ("Выпускники из других источников", "Other supply"),
+    "paid": ("Платный приём", "Fee-paying admissions"),
+    "previous": ("КЦП прошлого года", "Last year's quota"),
+    "population": ("Контрольные итоги численности", "Population control totals"),
+    "target_share": ("Доля целевого обучения", "Target-training share"),
+}
+
+#: Policy fields, as the parameters sheet shows them.
+POLICY_NAMES: dict[str, tuple[str, str]] = {
+    "interval_level": (
+        "Уровень интервала прогноза для сценариев, %",
+        "Forecast interval level for scenarios, %",
+    ),
+    "cost_short": ("Цена нехватки одного выпускника", "Cost of one missing graduate"),
+    "cost_surplus": ("Цена избытка одного выпускника", "Cost of one surplus graduate"),
+    "max_change": ("Наибольшее изменение КЦП за год, доля", "Largest year-on-year change, share"),
+    "min_group": ("Минимальная группа, чел.", "Minimum group, persons"),
+    "small_total": ("Итог меньше минимальной группы", "Total below the minimum group"),
+    "min_cell": ("Минимальная численность занятых за строкой", "Smallest reliable cell"),
+    "min_employers": ("Минимальное число работодателей", "Fewest employers for a reliable row"),
+    "apportionment": ("Метод распределения мест", "Apportionment method"),
+    "intake_years": ("Годы приёма", "Intake years"),
+}
+
+#: Coded policy values in words.
+POLICY_VALUES: dict[str, tuple[str, str]] = {
+    "drop": ("не открывать (0)", "drop to 0"),
+    "raise": ("увеличить до минимальной группы", "raise to the minimum group"),
+    "largest_remainder": ("наибольших остатков (Гамильтона)", "largest remainder (Hamilton)"),
+    "sainte_lague": ("Сент-Лагю", "Sainte-Laguë"),
+    "dhondt": ("д'Ондта", "D'Hondt"),
+    "all": ("все годы, выпуск которых в горизонте прогноза", "every year graduating within the horizon"),
+}
+
+# Sources and reliability reasons are written in English where they arise; these phrases word them in Russian.
+# Longer phrases come first, so that a short one ("given") never replaces part of a longer one.
+_PHRASES_RU: list[tuple[str, str]] = [
+    (r"bundle employment to (\d+), then the forecast \(mean and (\d+) % interval\)",
+     r"данные о занятости по \1 г., далее прогноз (среднее и интервал \2 %)"),
+    (r"the quarterly forecast averaged over each calendar year \(annual average head count, sf\.to_annual\), "
+     r"years (\d+)–(\d+)", r"квартальный прогноз усреднён по календарным годам (среднегодовая численность), \1–\2 гг."),
+    (r"the monthly forecast averaged over each calendar year \(annual average head count, sf\.to_annual\), "
+     r"years (\d+)–(\d+)", r"месячный прогноз усреднён по календарным годам (среднегодовая численность), \1–\2 гг."),
+    (r"the forecast's manual adjustments \(sf\.adjust\)", "ручные корректировки прогноза"),
+    (r"bundle crosswalk table", "таблица соответствия ОКЗ — специальности из пакета данных"),
+    (r"bundle institutions table", "таблица организаций из пакета данных"),
+    (r"bundle age table, (\d+)", r"возрастная структура из пакета данных, \1 г."),
+    (r"regional average for (\[[^\]]*\])", r"среднее по региону для \1"),
+    (r"bundle vacancies table, (\d+)", r"вакансии из пакета данных, \1 г."),
+    (r"employers reporting each occupation in (\d+) \(employment table\)",
+     r"работодатели, сообщившие о профессии в \1 г. (таблица занятости)"),
+    (r"monitoring: sf\.monitoring\.quota_shares \(graduates (\d+)–(\d+), admissions\)",
+     r"мониторинг выпускников \1–\2 гг. и приёма"),
+    (r"monitoring: sf\.monitoring\.quota_shares \(graduates (\d+)–(\d+)\)", r"мониторинг выпускников \1–\2 гг."),
+    (r"monitoring: sf\.monitoring\.institution_scores \(last 3 years\)",
+     "мониторинг: интегральная оценка организаций (последние 3 года)"),
+    (r"no data for (.+?): the median score of the specialty \(else 1\)",
+     r"нет данных по \1: медианная оценка по специальности (иначе 1)"),
+    (r"bundle enrolment table, (\d+): students by course × completion still to go",
+     r"контингент из пакета данных, \1 г.: обучающиеся по курсам × доля завершающих обучение"),
+    (r"average fee-paying admissions (\d+)–(\d+) \(admissions table\)",
+     r"средний платный приём \1–\2 гг. (таблица приёма)"),
+    (r"state-funded admissions (\d+) \(admissions table\)", r"бюджетный приём \1 г. (таблица приёма)"),
+    (r"reference: sf\.reference\.outcome_defaults\(\) \(no graduates table\)",
+     "справочные значения по уровню образования (нет таблицы выпускников)"),
+    (r"reference: sf\.reference\.outcome_defaults\(\)", "справочное значение по уровню образования"),
+    (r"reference: sf\.reference\.crosswalk\(\) \(an assumption\)",
+     "справочник соответствия ОКЗ — специальности (допущение)"),
+    (r"reference: sf\.reference\.exit_rates\(\) \(350-ФЗ pension ages\)",
+     "справочник интенсивности выбытия (пенсионный возраст по 350-ФЗ)"),
+    (r"default: score 1 for every institution \(allocation by capacity\)",
+     "по умолчанию: оценка 1 для всех организаций (распределение по мощности)"),
+    (r"score 1 where none was given", "оценка 1, где она не задана"),
+    (r"not known: the reliability rule on employers is skipped",
+     "неизвестно: правило о числе работодателей не применяется"),
+    (r"not given: coverage is not computed", "не задано: обеспеченность не рассчитывается"),
+    (r"not given: no smoothing in the first intake year", "не задано: без сглаживания в первый год приёма"),
+    (r"not given: the scope is the surveyed employers", "не задано: охват — обследованные работодатели"),
+    (r"default: no fee-paying admissions", "по умолчанию: платного приёма нет"),
+    (r"default: no graduates from elsewhere", "по умолчанию: выпускников из других источников нет"),
+    (r"default: no target training", "по умолчанию: без целевого обучения"),
+    (r"default \(assumption\)", "по умолчанию (допущение)"),
+    (r"default assumption for", "допущение по умолчанию для"),
+    (r"given \(override\)", "задано пользователем вместо данных пакета"),
+    (r"employment behind it (\d+) < ([\d.]+)", r"занятых за строкой \1 < \2"),
+    (r"high/low need ratio > 2", "потребность по верхнему сценарию более чем вдвое выше, чем по нижнему"),
+    (r"low scenario needs no admissions", "по нижнему сценарию приём не нужен"),
+    (r"fewer than (\d+) employers report its occupations", r"о профессиях строки сообщили менее \1 работодателей"),
+    (r"\bgiven\b", "задано пользователем"),
+    (r"^none$", "нет"),
+]  # fmt: skip
+
+
+def text_label(text: str, lang: str) -> str:
+    """Word a source or reliability reason the library writes in English in ``lang``.
+
+    Examples
+    --------
+    >>> text_label("bundle age table, 2025; regional average for ['2519']", "ru")
+    "возрастная структура из пакета данных, 2025 г.; среднее по региону для ['2519']"
+    """
+    if lang != "ru" or not isinstance(text, str):
+        return text
+    for pattern, replacement in _PHRASES_RU:
+        text = re.sub(pattern, replacement, text)
+    return text
 
 
 def column_label(column: str, lang: str) -> tuple[str, str]:
     """Return the header of ``column`` in ``lang`` and its kind; an unknown column keeps its name, kind text."""
+    bound = re.fullmatch(r"(lo|hi)_(\d+)", column)  # forecast interval bounds, any level
+    if bound:
+        side = {"lo": ("Нижняя граница", "Lower bound"), "hi": ("Верхняя граница", "Upper bound")}[bound[1]]
+        return f"{side[0 if lang == 'ru' else 1]} {bound[2]} %", "number"
     ru, en, kind = _COLUMNS.get(column, (column, column, "text"))
     return (ru if lang == "ru" else en), kind
 

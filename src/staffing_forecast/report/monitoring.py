@@ -131,7 +131,7 @@ def monitoring_workbook(
     --------
     >>> import tempfile, pathlib, staffing_forecast as sf
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = sf.monitoring.report(sf.datasets.load_demo(), pathlib.Path(folder) / "monitoring.xlsx")
+    ...     path = sf.report.monitoring_workbook(sf.datasets.load_demo(), pathlib.Path(folder) / "monitoring.xlsx")
     ...     with pd.ExcelFile(path) as book:
     ...         book.sheet_names[:2]
     ['Трудоустройство', 'Динамика']

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..quota.wording import range_note
+from ..reference import LEVEL_NAMES
 from .excel import Sheet, check_lang, name_columns, write_workbook
+from .labels import INPUT_NAMES, POLICY_NAMES, POLICY_VALUES, text_label, value_label
 
 if TYPE_CHECKING:
     from ..quota import Explanation, QuotaResult
@@ -25,7 +28,11 @@ _TITLES = {
         "wanted": "Потребность в выпускниках",
         "explanation": "Пояснение расчёта",
         "inputs": "Исходные данные",
+        "sources": "Источники",
         "policy": "Параметры",
+        "reliability": "Надёжность",
+        "adjustments": "Корректировки прогноза",
+        "unreachable": "Вне горизонта прогноза",
     },
     "en": {
         "summary": "Summary",
@@ -36,35 +43,22 @@ _TITLES = {
         "wanted": "Graduates wanted",
         "explanation": "Explanation",
         "inputs": "Inputs",
+        "sources": "Sources",
         "policy": "Policy",
+        "reliability": "Reliability",
+        "adjustments": "Forecast adjustments",
+        "unreachable": "Beyond the horizon",
     },
-}
-
-_NOTES = {
-    "ru": [
-        "Рекомендуемые контрольные цифры приёма (КЦП) на места за счёт бюджета субъекта; строки вузов — предложения "
-        "(КЦП вузов устанавливаются по итогам федерального конкурса), строки колледжей — решение региона.",
-        "Диапазон «нижний — базовый — верхний» отражает только неопределённость прогноза занятости; неопределённость "
-        "долей (завершение, трудоустройство, закрепление) показана анализом чувствительности.",
-        "Низкая надёжность: мало занятых за строкой, верхний сценарий более чем вдвое выше нижнего, или менее трёх "
-        "работодателей.",
-    ],
-    "en": [
-        "Recommended state-funded admissions (КЦП); university rows are proposals (university quotas go through a "
-        "federal competition), college rows are the region's decision.",
-        "The low–base–high range carries the employment forecast's uncertainty only; uncertainty in the shares "
-        "(completion, employment, retention) is shown by the sensitivity analysis.",
-        "Low reliability: few people employed behind the row, a high scenario more than twice the low, or fewer "
-        "than three employers.",
-    ],
 }
 
 
 def quota_workbook(result: QuotaResult, path: str | os.PathLike[str], lang: str = "ru") -> Path:
     """Write a quota result as a workbook: summary, quotas, allocation, coverage, openings, explanation, inputs.
 
-    Headers are Russian by default (``lang="en"`` for English); numbers are formatted, header rows frozen,
-    university rows labelled as proposals. The file is written whole or not at all.
+    Every header, coded value, reason and source is in ``lang`` (Russian by default, ``"en"`` for English); numbers
+    and years are stored as numbers, formatted; header rows are frozen; university rows are labelled proposals.
+    Totals of intake years that cover only the short programs are marked incomplete, and rows whose recommendation
+    lies outside its scenario range say why. The file is written whole or not at all.
 
     Parameters
     ----------
@@ -85,7 +79,7 @@ def quota_workbook(result: QuotaResult, path: str | os.PathLike[str], lang: str 
     >>> result = sf.quota.compute(sf.quota.Inputs(employment=employment, base_year=2025, crosswalk=crosswalk,
     ...                                           capacity=capacity))
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = result.to_excel(pathlib.Path(folder) / "quota.xlsx")
+    ...     path = sf.report.quota_workbook(result, pathlib.Path(folder) / "quota.xlsx")
     ...     with pd.ExcelFile(path) as book:
     ...         book.sheet_names[:3]
     ['Сводка', 'КЦП по специальностям', 'По организациям']
@@ -93,25 +87,78 @@ def quota_workbook(result: QuotaResult, path: str | os.PathLike[str], lang: str 
     check_lang(lang)
     titles = _TITLES[lang]
     names = _institution_names(result)
-    table = result.table.drop(columns=["small_total"])
-    allocation = result.allocation
+    totals = result.totals()
+    incomplete = _incomplete_note(totals, lang)
     sheets = [
-        Sheet(titles["summary"], _summary(result), _NOTES[lang]),
-        Sheet(titles["table"], name_columns(table, lang)),
-        Sheet(titles["allocation"], name_columns(allocation, lang, names)),
+        Sheet(titles["summary"], _summary(totals, lang), _summary_notes(result, lang) + incomplete),
+        Sheet(titles["table"], name_columns(_table(result, lang), lang), incomplete),
+        Sheet(titles["allocation"], name_columns(result.allocation, lang, names), incomplete),
         Sheet(titles["coverage"], name_columns(result.coverage, lang)),
         Sheet(titles["openings"], name_columns(result.openings, lang)),
         Sheet(titles["wanted"], name_columns(result.graduates_wanted, lang)),
         Sheet(titles["explanation"], _explanations(result, lang)),
-        Sheet(titles["inputs"], _inputs(result), [f"{k}: {v}" for k, v in sorted(result.sources.items())]),
-        Sheet(
-            titles["policy"],
-            pd.DataFrame(
-                [(k, str(v)) for k, v in result.policy.to_dict().items()], columns=["parameter", "value"]
-            ),
-        ),
+        Sheet(titles["inputs"], name_columns(_inputs(result, lang), lang), [_WORDS[lang]["inputs_note"]]),
+        Sheet(titles["sources"], _sources(result, lang)),
+        Sheet(titles["policy"], _policy(result, lang)),
+        Sheet(titles["reliability"], _reliability(result, lang), [_WORDS[lang]["reliability_note"]]),
     ]
+    if result.adjustments is not None and len(result.adjustments):
+        sheets.append(Sheet(titles["adjustments"], name_columns(result.adjustments, lang)))
+    if len(result.unreachable):
+        sheets.append(Sheet(titles["unreachable"], name_columns(result.unreachable, lang)))
     return write_workbook(path, sheets, lang)
+
+
+_WORDS: dict[str, dict[str, Any]] = {
+    "ru": {
+        "notes": [
+            "Рекомендуемые контрольные цифры приёма (КЦП) на места за счёт бюджета субъекта; строки вузов — "
+            "предложения (КЦП вузов устанавливаются по итогам федерального конкурса), строки колледжей — решение "
+            "региона.",
+            "Диапазон «нижний — базовый — верхний» отражает только неопределённость прогноза занятости; "
+            "неопределённость долей (завершение, трудоустройство, закрепление) показана анализом чувствительности.",
+        ],
+        "outside": "Строк, где рекомендация вне диапазона сценариев (удержана правилом ±{pct:g} % или правилом "
+        "минимальной группы): {n} из {total}; причина — в столбце «Почему вне диапазона сценариев».",
+        "reliability": "Низкая надёжность: {n} из {total} строк ({share:.0%}); по правилам — лист «Надёжность».",
+        "incomplete": "Годы приёма {years} неполные: в них только программы, выпуск которых успевает до конца "
+        "горизонта прогноза; их итоги — не весь приём года.",
+        "inputs_note": "Доли по каждой программе и источник каждой доли; «справочное значение» — значение по "
+        "умолчанию для уровня образования.",
+        "reliability_note": "Доля строк с низкой надёжностью по каждому правилу (строка может попасть под "
+        "несколько). Разброс сценариев оценивается по потребности в приёме до вычета платных мест.",
+        "all_years": "все годы, выпуск которых в горизонте прогноза",
+        "rules": {
+            "small_cell": "мало занятых за строкой (< {min_cell:g})",
+            "wide_range": "верхний сценарий потребности более чем вдвое выше нижнего",
+            "few_employers": "менее {min_employers} работодателей",
+            "any": "любое правило",
+        },
+    },
+    "en": {
+        "notes": [
+            "Recommended state-funded admissions (КЦП); university rows are proposals (university quotas go through "
+            "a federal competition), college rows are the region's decision.",
+            "The low–base–high range carries the employment forecast's uncertainty only; uncertainty in the shares "
+            "(completion, employment, retention) is shown by the sensitivity analysis.",
+        ],
+        "outside": "Rows whose recommendation lies outside the scenario range (held by the ±{pct:g} % rule or the "
+        "minimum group rule): {n} of {total}; the reason is in the column 'Why outside the scenario range'.",
+        "reliability": "Low reliability: {n} of {total} rows ({share:.0%}); by rule on the sheet 'Reliability'.",
+        "incomplete": "Intake years {years} are incomplete: they hold only the programs whose graduates the forecast "
+        "horizon reaches; their totals are not the year's whole intake.",
+        "inputs_note": "The shares of each program and the source of each; 'reference value' is the level's default.",
+        "reliability_note": "Share of rows flagged low by each rule (a row can meet several). The scenario spread is "
+        "judged on the admissions needed, before fee-paying places are taken off.",
+        "all_years": "every year graduating within the horizon",
+        "rules": {
+            "small_cell": "few people employed behind the row (< {min_cell:g})",
+            "wide_range": "high scenario need more than twice the low",
+            "few_employers": "fewer than {min_employers} employers",
+            "any": "any rule",
+        },
+    },
+}
 
 
 def _institution_names(result: QuotaResult) -> pd.DataFrame | None:
@@ -121,23 +168,68 @@ def _institution_names(result: QuotaResult) -> pd.DataFrame | None:
     return capacity[["institution", "name"]].astype(str)
 
 
-def _summary(result: QuotaResult) -> pd.DataFrame:
+def _summary(totals: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = totals.copy()
+    out["complete"] = out["complete"].map({True: "complete", False: "incomplete"})
+    index = 0 if lang == "ru" else 1
+    out["missing_programs"] = out["missing_programs"].str.replace(
+        r"\((\w+)\)", lambda m: f"({LEVEL_NAMES.get(m[1], (m[1], m[1]))[index]})", regex=True
+    )
+    return out
+
+
+def _summary_notes(result: QuotaResult, lang: str) -> list[str]:
+    words = _WORDS[lang]
     table = result.table
-    rows = []
-    for year, part in table.groupby("intake_year"):
-        rows.append(
-            {
-                "intake_year": year,
-                "quota": int(part["quota"].sum()),
-                "quota_region": int(part.loc[part["decision"] == "region", "quota"].sum()),
-                "quota_proposal": int(part.loc[part["decision"] == "proposal", "quota"].sum()),
-                "low": float(part["low"].sum()),
-                "base": float(part["base"].sum()),
-                "high": float(part["high"].sum()),
-                "programs": len(part),
-                "low_reliability": int((part["reliability"] == "low").sum()),
-            }
-        )
+    total = len(table)
+    low = int((table["reliability"] == "low").sum())
+    return [
+        *words["notes"],
+        words["outside"].format(
+            pct=100 * result.policy.max_change, n=int((table["outside_range"] != "").sum()), total=total
+        ),
+        words["reliability"].format(n=low, total=total, share=low / total if total else 0.0),
+    ]
+
+
+def _incomplete_note(totals: pd.DataFrame, lang: str) -> list[str]:
+    years = totals.loc[~totals["complete"], "intake_year"].astype(int).tolist()
+    return [_WORDS[lang]["incomplete"].format(years=", ".join(map(str, years)))] if years else []
+
+
+def _table(result: QuotaResult, lang: str) -> pd.DataFrame:
+    """The quota table with the range note in words and the reasons in ``lang``."""
+    policy = result.policy
+    table = result.table.copy()
+    table["reliability_notes"] = table["reliability_notes"].map(lambda t: text_label(t, lang))
+    notes = [range_note(row, policy.max_change, policy.min_group, lang) for row in table.to_dict("records")]
+    table.insert(int(table.columns.get_loc("outside_range")) + 1, "range_note", notes)
+    return table
+
+
+def _reliability(result: QuotaResult, lang: str) -> pd.DataFrame:
+    """The share of rows each reliability rule flags."""
+    table, policy = result.table, result.policy
+    rules = {
+        name: text.format(min_cell=policy.min_cell, min_employers=policy.min_employers)
+        for name, text in _WORDS[lang]["rules"].items()
+    }
+    notes = table["reliability_notes"].fillna("")
+    flagged = {
+        "small_cell": notes.str.contains("employment behind it"),
+        "wide_range": notes.str.contains("high/low need ratio|low scenario needs no admissions"),
+        "few_employers": notes.str.contains("employers report"),
+        "any": table["reliability"] == "low",
+    }
+    total = len(table)
+    rows = [
+        {
+            "rule": rules[name],
+            "rows": int(mask.sum()),
+            "share_of_rows": float(mask.sum()) / total if total else 0.0,
+        }
+        for name, mask in flagged.items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -159,6 +251,8 @@ _STEPS_RU = [
     ("institution", "организация"),
     ("reliability", "надёжность"),
     ("manual adjustment, occupation", "ручная корректировка прогноза, профессия"),
+    ("exits", "выбытие, возрастная группа"),
+    ("outside the scenario range", "вне диапазона сценариев"),
 ]
 _UNITS_RU = {
     "persons": "чел.",
@@ -194,20 +288,53 @@ def _flatten(
     node: Explanation, depth: int, rows: list[dict[str, object]], keys: dict[str, object], lang: str
 ) -> None:
     value = node.value
+    if node.step == "reliability" and isinstance(value, str):
+        value = value_label(pd.Series([value]), lang, "reliability").iloc[0]
     rows.append(
         keys
         | {
             "step": "    " * depth + _step_label(node.step, lang),
             "value": round(value, 3) if isinstance(value, float) else value,
             "unit": _UNITS_RU.get(node.unit, node.unit) if lang == "ru" else node.unit,
-            "formula": node.formula,
-            "source": node.source,
+            "formula": text_label(node.formula, lang),
+            "source": text_label(node.source, lang),
         }
     )
     for child in node.children:
         _flatten(child, depth + 1, rows, keys, lang)
 
 
-def _inputs(result: QuotaResult) -> pd.DataFrame:
+def _inputs(result: QuotaResult, lang: str) -> pd.DataFrame:
+    """Each program's duration, shares and yield, with the source of every share (defaults named as such)."""
     columns = ["specialty", "level", "duration", "completion", "p_emp", "p_field", "p_region", "yield"]
-    return result.programs[columns]
+    sources = [f"source_{share}" for share in ("completion", "p_emp", "p_field", "p_region")]
+    out = result.programs[columns + sources].copy()
+    for column in sources:
+        out[column] = out[column].map(lambda t: text_label(t, lang))
+    return out
+
+
+def _sources(result: QuotaResult, lang: str) -> pd.DataFrame:
+    """Where every input came from, defaults and assumptions included."""
+    index = 0 if lang == "ru" else 1
+    rows = [
+        {"input": INPUT_NAMES.get(name, (name, name))[index], "source": text_label(source, lang)}
+        for name, source in sorted(result.sources.items())
+    ]
+    return pd.DataFrame(rows, columns=["input", "source"])
+
+
+def _policy(result: QuotaResult, lang: str) -> pd.DataFrame:
+    """The policy's parameters in words, numbers kept as numbers."""
+    index = 0 if lang == "ru" else 1
+    rows = []
+    for name, value in result.policy.to_dict().items():
+        if name == "intake_years":
+            years = value if isinstance(value, tuple) else ()
+            shown: object = ", ".join(map(str, years)) if years else POLICY_VALUES["all"][index]
+        elif isinstance(value, str):
+            shown = POLICY_VALUES.get(value, (value, value))[index]
+        else:
+            shown = value
+        rows.append({"parameter": POLICY_NAMES.get(name, (name, name))[index], "value": shown})
+    return pd.DataFrame(rows, columns=["parameter", "value"])
