@@ -54,6 +54,10 @@ class LagRegression(GlobalModel):
         Any scikit-learn regressor; cloned for each step. Default ``HistGradientBoostingRegressor``.
     calibration_origins
         Last origins of every series held out to calibrate the intervals.
+    n_threads
+        Threads the regressor may use (OpenMP, through ``threadpoolctl``). The default 1 is the fastest for the
+        small designs of staffing panels: measured on 150 demo series, 13 s against 606 s when gradient boosting
+        was left to start a thread per core on a busy machine.
     nonnegative
         Clip the mean and bounds at 0 (head counts).
     """
@@ -65,11 +69,14 @@ class LagRegression(GlobalModel):
     max_horizon: int = 7
     regressor: Any = field(default=None, repr=False)
     calibration_origins: int = 2
+    n_threads: int = 1
     nonnegative: bool = True
 
     def __post_init__(self) -> None:
-        if self.n_lags < 1 or self.max_horizon < 1 or self.calibration_origins < 1:
-            raise ConfigError("LagRegression: n_lags, max_horizon and calibration_origins must be 1 or more.")
+        if min(self.n_lags, self.max_horizon, self.calibration_origins, self.n_threads) < 1:
+            raise ConfigError(
+                "LagRegression: n_lags, max_horizon, calibration_origins and n_threads must be 1 or more."
+            )
 
     def required_length(self) -> int:
         """Fewest observations a series needs: one full window of lags."""
@@ -125,6 +132,12 @@ class LagRegression(GlobalModel):
         self, y: pd.DataFrame, X: pd.DataFrame | None = None, freq: str | None = None
     ) -> dict[str, str]:
         """Train one regressor per horizon step on every series long enough; return the others with why."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.n_threads):
+            return self._fit_panel(y, X, freq)
+
+    def _fit_panel(self, y: pd.DataFrame, X: pd.DataFrame | None, freq: str | None) -> dict[str, str]:
         panel = self._prepare(y, None, freq)
         if X is not None:
             extra = [c for c in exogenous_columns(X) if c not in panel.columns]
@@ -219,6 +232,12 @@ class LagRegression(GlobalModel):
     ) -> PanelForecast:
         """Forecast ``h ≤ max_horizon`` steps for every series seen in fit; intervals from the held-out errors of
         every series, pooled per step (split conformal)."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.n_threads):
+            return self._predict_panel(h, X, level)
+
+    def _predict_panel(self, h: int, X: pd.DataFrame | None, level: Sequence[int]) -> PanelForecast:
         if not hasattr(self, "models_"):
             raise NotFittedError("LagRegression is not fitted yet; call fit(panel) first.")
         h = check_h(h)
