@@ -67,8 +67,9 @@ class Auto(LocalModel):
         Share of zero values (after any leading zeros) from which a series is treated as intermittent.
     outliers
         ``"dampen"``: an isolated value far from its neighbours (more than ``outlier_threshold`` robust
-        standard deviations from the median of the five values around it) is replaced by that median before
-        fitting, and the ``note`` says so; ``"keep"`` fits the history as it is.
+        standard deviations from the median of the five values around it; the spread is the larger of the
+        residuals' and the one-step changes') is replaced by that median before fitting, and the ``note`` says
+        so; ``"keep"`` fits the history as it is.
     outlier_threshold
         See ``outliers``.
     calibration_windows
@@ -160,9 +161,9 @@ class Auto(LocalModel):
         window = np.lib.stride_tricks.sliding_window_view(np.pad(y, 2, mode="edge"), 5)
         median = np.median(window, axis=1)
         residual = y - median
-        sigma = 1.4826 * float(np.median(np.abs(residual)))
-        if sigma == 0:
-            sigma = float(np.mean(np.abs(np.diff(y))))
+        # The spread is the larger of the residuals' and the one-step changes' robust spread, so that a smooth,
+        # trending series (tiny residuals) does not see every bump as an outlier.
+        sigma = 1.4826 * max(float(np.median(np.abs(residual))), float(np.median(np.abs(np.diff(y)))))
         if sigma == 0:
             return y, ""
         outlier = np.abs(residual) > self.outlier_threshold * sigma
