@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -152,3 +155,17 @@ def test_lag_regression_learns_a_pattern_shared_across_series():
     assert fc["mean"].to_numpy() == pytest.approx(expected, rel=0.02)
     with pytest.raises(sf.ConfigError, match="trained for 2 steps; h=3"):
         model.fit(panel).predict(3)
+
+
+@pytest.mark.slow
+def test_prophet_prints_nothing():
+    """Prophet's import ("Importing plotly failed") and cmdstanpy's progress lines stay out of the user's output;
+    a fresh process, because the import message appears once per process."""
+    code = (
+        "import numpy as np, pandas as pd, staffing_forecast as sf\n"
+        "p = pd.DataFrame({'unique_id': 'a', 'ds': pd.date_range('2010', periods=12, freq='YS'),"
+        " 'y': np.arange(12.0)})\n"
+        "sf.forecast(p, h=2, models='prophet', level=[80], progress=False)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert run.stdout == "" and run.stderr == ""

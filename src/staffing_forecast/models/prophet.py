@@ -29,16 +29,19 @@ def _import_prophet() -> Any:
 
 
 class _Quiet:
-    """Silence cmdstanpy's and prophet's progress logs for the duration of a fit."""
+    """Silence cmdstanpy's and prophet's logs for the duration of an import, a fit or a prediction.
+
+    cmdstanpy resets its logger's level when it runs, so the loggers are disabled rather than raised in level.
+    """
 
     def __enter__(self) -> None:
-        self.levels = {name: logging.getLogger(name).level for name in _QUIET}
+        self.disabled = {name: logging.getLogger(name).disabled for name in _QUIET}
         for name in _QUIET:
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+            logging.getLogger(name).disabled = True
 
     def __exit__(self, *exc: object) -> None:
-        for name, level in self.levels.items():
-            logging.getLogger(name).setLevel(level)
+        for name, disabled in self.disabled.items():
+            logging.getLogger(name).disabled = disabled
 
 
 @dataclass(kw_only=True, eq=False)
