@@ -242,14 +242,15 @@ def _run(
                 "executor must have a map method (concurrent.futures, dask.distributed.Client ...)."
             )
         out, done = [], 0
-        start = time.perf_counter()
-        # Run in-process until it is clear the rest takes long enough for worker processes to pay off.
+        # Run in-process until it is clear the rest takes long enough for worker processes to pay off. The first
+        # task is not timed: it pays for compiling statsforecast's numba code, which no later task pays again.
         while done < len(tasks):
+            start = time.perf_counter()
             out.append(fn(tasks[done]))
             bar.update(sizes[done])
             done += 1
-            per_series = (time.perf_counter() - start) / sum(sizes[:done])
-            if n_jobs != 1 and per_series * sum(sizes[done:]) > _PARALLEL_MIN_SECONDS:
+            per_series = (time.perf_counter() - start) / sizes[done - 1]
+            if done > 1 and n_jobs != 1 and per_series * sum(sizes[done:]) > _PARALLEL_MIN_SECONDS:
                 break
         if done < len(tasks):
             from joblib import Parallel, delayed
