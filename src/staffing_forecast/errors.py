@@ -8,6 +8,9 @@
     ├── NotFittedError        a model was used before ``fit``
     └── InfeasibleQuotaError  the quota inputs admit no solution (capacity, yields, shares)
 
+    DataWarning (UserWarning)  a value was read but looks wrong (a decimal comma among thousands, a jump by a
+                               factor of 100); it is kept, and named so that it can be checked
+
 Every exception is also a ``ValueError``, so code that already catches ``ValueError`` keeps working.
 Messages say what is wrong, where (file, sheet, row, column or series), what was expected and how to fix it.
 """
@@ -19,6 +22,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "ConfigError",
+    "DataWarning",
     "InfeasibleQuotaError",
     "NotFittedError",
     "Place",
@@ -47,6 +51,10 @@ class NotFittedError(StaffingForecastError):
 
 class InfeasibleQuotaError(StaffingForecastError):
     """The quota inputs admit no feasible allocation."""
+
+
+class DataWarning(UserWarning):
+    """A value was read but looks wrong; the message names where it is and what to check."""
 
 
 def closest(word: str, known: Iterable[str], n: int = 3) -> str:

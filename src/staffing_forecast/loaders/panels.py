@@ -28,6 +28,7 @@ from ..parsing import parse_dates, parse_numbers
 from ..reference import check_codes
 from ..schema import DS, KEY_ORDER, UNIQUE_ID, Y, check_panel, make_unique_id
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells, read_sql_cells
+from .jumps import check_jumps
 
 __all__ = ["load_csv", "load_excel", "load_parquet", "load_sql", "to_panel"]
 
@@ -152,6 +153,7 @@ def to_panel(
     if keys and not has_id:
         frame[UNIQUE_ID] = make_unique_id(frame, keys, place=place)
     frame = frame[[UNIQUE_ID, DS, Y, *keys, *[c for c in others if c not in keys]]]
+    check_jumps(frame, place)
     return check_panel(frame, freq=freq, gaps=gaps, min_length=min_length, place=place)
 
 

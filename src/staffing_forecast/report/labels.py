@@ -7,6 +7,8 @@ column the library's reports write has a label.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 __all__ = ["LANGS", "column_label", "value_label"]
@@ -135,6 +137,14 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "quota_at_high": ("КЦП при верхнем значении", "Quota at high value", "number"),
     "low_value": ("Нижнее значение", "Low value", "text"),
     "high_value": ("Верхнее значение", "High value", "text"),
+    # forecast
+    "unique_id": ("Ряд", "Series", "text"),
+    "region": ("Регион", "Region", "text"),
+    "sector": ("ОКВЭД2", "ОКВЭД2 sector", "text"),
+    "model": ("Модель", "Model", "text"),
+    "period": ("Период", "Period", "year"),
+    "mean": ("Прогноз, чел.", "Forecast, persons", "count"),
+    "fallback": ("Причина замены модели", "Why the model fell back", "text"),
     # method sheet
     "indicator": ("Показатель", "Indicator", "text"),
     "formula": ("Формула", "Formula", "text"),
@@ -181,8 +191,18 @@ _COLUMN_VALUES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# Interval bounds of a forecast, lo_<level> and hi_<level>, for any level.
+_BOUND = re.compile(r"^(lo|hi)_(\d+)$")
+_BOUND_WORDS = {"lo": ("Нижняя граница", "Lower bound"), "hi": ("Верхняя граница", "Upper bound")}
+
+
 def column_label(column: str, lang: str) -> tuple[str, str]:
     """Return the header of ``column`` in ``lang`` and its kind; an unknown column keeps its name, kind text."""
+    if bound := _BOUND.match(column):
+        ru_word, en_word = _BOUND_WORDS[bound[1]]
+        return (
+            f"{ru_word} {bound[2]} %, чел." if lang == "ru" else f"{en_word} {bound[2]} %, persons"
+        ), "count"
     ru, en, kind = _COLUMNS.get(column, (column, column, "text"))
     return (ru if lang == "ru" else en), kind
 

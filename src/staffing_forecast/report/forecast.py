@@ -1,0 +1,135 @@
+"""The forecast workbook an official reads: one row per series with the years as columns, intervals, notes.
+
+Also :func:`write_csv`, the CSV an official opens in Excel: with ``lang="ru"`` it is written the way Russian
+Excel reads it (``;`` between fields, decimal commas, a UTF-8 byte-order mark); ``lang="en"`` writes a plain CSV.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..schema import DS, MEAN, MODEL, UNIQUE_ID, check_forecast
+from .excel import Sheet, check_lang, name_columns, write_workbook
+
+__all__ = ["forecast_workbook", "write_csv"]
+
+_INTERVAL = re.compile(r"^(lo|hi)_(\d+)$")
+
+_TITLES = {
+    "ru": ("Прогноз", "Интервалы", "Замены моделей"),
+    "en": ("Forecast", "Intervals", "Model fallbacks"),
+}
+
+_NOTES = {
+    "ru": (
+        "Прогноз по рядам: среднее значение по годам (чел.); интервалы прогноза — на листе «Интервалы».",
+        "Для {n} рядов выбранная модель не подошла и прогноз построен запасной моделью: см. лист «Замены моделей».",
+    ),
+    "en": (
+        "Forecast by series: the mean by period (persons); the prediction intervals are on sheet 'Intervals'.",
+        "For {n} series the chosen model did not fit and a fallback made the forecast: see sheet 'Model fallbacks'.",
+    ),
+}
+
+
+def forecast_workbook(forecast: pd.DataFrame, path: str | os.PathLike[str], *, lang: str = "ru") -> Path:
+    """Write a forecast frame as a workbook for officials; return the path.
+
+    Sheets: the forecast, one row per series (and model) with one column per period, years as numbers; the
+    intervals, one row per series and period with the mean and each ``lo_<L>``/``hi_<L>`` bound; and, when a
+    series fell back to another model, the reasons. Headers are Russian with units by default (``lang="en"``
+    for English); key columns summed over (``*`` in every row) are left out and occupation codes get their names.
+
+    Parameters
+    ----------
+    forecast
+        A forecast frame, as :func:`staffing_forecast.forecast` returns it.
+    path
+        The ``.xlsx`` file (replaced as a whole only when writing succeeds).
+    lang
+        ``"ru"`` or ``"en"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, staffing_forecast as sf
+    >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    >>> fc = sf.forecast(panel[panel["occupation"] == "2512"], h=2, models="drift", level=[80])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = sf.report.forecast_workbook(fc, pathlib.Path(folder) / "forecast.xlsx")
+    ...     list(pd.read_excel(path, skiprows=2).columns)
+    ['Код ОКЗ', 'Профессия (ОКЗ)', 'Модель', 2026, 2027]
+    """
+    check_lang(lang)
+    check_forecast(forecast)
+    titles, notes = _TITLES[lang], _NOTES[lang]
+    frame = forecast.copy()
+    period = "year" if ((frame[DS].dt.month == 1) & (frame[DS].dt.day == 1)).all() else "period"
+    frame[period] = _periods(frame[DS])
+    bounds = sorted(
+        (c for c in frame.columns if _INTERVAL.match(str(c))),
+        key=lambda c: (int(_INTERVAL.match(c)[2]), c[:2] == "hi"),  # type: ignore[index]
+    )
+    reserved = {UNIQUE_ID, DS, MODEL, MEAN, "fallback", period, *bounds}
+    keys = [c for c in frame.columns if c not in reserved and not (frame[c].astype(str) == "*").all()]
+    keys = [c for c in keys if not pd.api.types.is_numeric_dtype(frame[c])] or [UNIQUE_ID]
+    wide = frame.pivot_table(index=[*keys, MODEL], columns=period, values=MEAN, sort=False).reset_index()
+    wide.columns.name = None
+    long = frame[[*keys, MODEL, period, MEAN, *bounds]]
+    sheets = [
+        Sheet(titles[0], name_columns(wide, lang), notes=[notes[0]]),
+        Sheet(titles[1], name_columns(long, lang)),
+    ]
+    if "fallback" in frame.columns:
+        fell_back = frame.loc[frame["fallback"].fillna("").astype(str) != "", [*keys, MODEL, "fallback"]]
+        fell_back = fell_back.drop_duplicates()
+        if not fell_back.empty:
+            sheets[0].notes.append(notes[1].format(n=len(fell_back)))
+            sheets.append(Sheet(titles[2], name_columns(fell_back, lang)))
+    return write_workbook(path, sheets, lang)
+
+
+def _periods(ds: pd.Series) -> pd.Series:
+    """Years as numbers when every date is 1 January; ``2026Q1`` or ``2026-03`` otherwise."""
+    if ((ds.dt.month == 1) & (ds.dt.day == 1)).all():
+        return ds.dt.year.astype(int)
+    if (ds.dt.month.isin([1, 4, 7, 10]) & (ds.dt.day == 1)).all():
+        return ds.dt.year.astype(str) + "Q" + ds.dt.quarter.astype(str)
+    return ds.dt.strftime("%Y-%m")
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, lang: str = "ru") -> Path:
+    """Write ``frame`` as a CSV that Excel in ``lang`` opens as a table; return the path.
+
+    ``lang="ru"``: ``;`` between fields, decimal commas and a UTF-8 byte-order mark, so Russian Excel shows the
+    numbers as numbers and Cyrillic as letters; ``lang="en"``: ``,``, decimal points, plain UTF-8. Dates are
+    written ISO (``2026-01-01``) either way, and :func:`staffing_forecast.load_csv` reads both back. The file is
+    written to a temporary name and moved into place.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> frame = pd.DataFrame({"occupation": ["2512"], "mean": [1234.5]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_csv(frame, pathlib.Path(folder) / "forecast.csv")
+    ...     path.read_bytes().decode("utf-8")
+    '\\ufeffoccupation;mean\\r\\n2512;1234,5\\r\\n'
+    """
+    check_lang(lang)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    options = (
+        {"sep": ";", "decimal": ",", "encoding": "utf-8-sig", "lineterminator": "\r\n"}
+        if lang == "ru"
+        else {"sep": ",", "decimal": ".", "encoding": "utf-8"}
+    )
+    try:
+        frame.to_csv(tmp, index=False, date_format="%Y-%m-%d", **options)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
