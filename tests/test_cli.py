@@ -24,6 +24,7 @@ def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
         == demo[(demo.occupation == "2512") & (demo.ds.dt.year == 2025)].y.sum()
     )
     assert (tmp_path / "survey_template.xlsx").exists()
+    assert sf.load_survey(tmp_path / "forms").staff["employer"].nunique() == 3
     with pd.ExcelFile(tmp_path / "monitoring.xlsx") as book:
         assert book.sheet_names[0] == "Трудоустройство"
     with pd.ExcelFile(tmp_path / "quota.xlsx") as book:

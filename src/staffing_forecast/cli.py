@@ -4,7 +4,8 @@ Commands available now:
 
 - ``demo --out DIR``: the main job on the bundled synthetic cluster: validate it, write its tables, forecast
   employment by occupation 7 years ahead, write a summary workbook and the monitoring workbook (graduate
-  outcomes, employer satisfaction, institution scores; Russian by default) and the quota workbook to ``DIR``;
+  outcomes, employer satisfaction, institution scores; Russian by default) and the quota workbook to ``DIR``,
+  with the example files the README reads (``staff.csv``, filled survey forms in ``forms/``);
 - ``validate FOLDER``: read and validate a bundle folder (Russian headers read; ``--columns`` renames others), report every problem, print a summary;
 - ``template PATH --year YEAR``: write the employer survey form;
 - ``forecast PANEL --h H``: forecast a panel file (CSV, Excel or Parquet; ``--columns``, ``--keys``, ``--freq``
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import __version__
-from .datasets import load_demo
+from .datasets import load_demo, write_examples
 from .errors import ConfigError, StaffingForecastError
 from .loaders import Bundle, load_bundle, write_bundle, write_survey_template
 from .report import Sheet, forecast_workbook, write_csv, write_workbook
@@ -159,13 +160,16 @@ def _demo(args: argparse.Namespace) -> int:
     fc = forecast(by_occupation, h=args.h, models="auto", level=[80, 95], n_jobs=args.n_jobs)
     _write_csv(fc, out / "forecast_occupation.csv")
     print(
-        f"5/6 writing {out / 'summary.xlsx'}, {out / 'monitoring.xlsx'} and the survey form ...", flush=True
+        f"5/6 writing {out / 'summary.xlsx'}, {out / 'monitoring.xlsx'}, the survey form and example files "
+        f"({out / 'staff.csv'}, {out / 'forms'}) ...",
+        flush=True,
     )
     write_summary(bundle, out / "summary.xlsx", lang=args.lang, forecast=fc)
     monitoring_workbook(bundle, out / "monitoring.xlsx", lang=args.lang)
     write_survey_template(
         out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
     )
+    write_examples(out, bundle)  # the files the README's tour reads, as they arrive from outside
     print(f"6/6 computing the state training quotas, writing {out / 'quota.xlsx'} ...", flush=True)
     result = compute(Inputs.from_bundle(bundle, fc))
     _write_quota(result, out, args.lang)
