@@ -94,6 +94,20 @@ def test_csv_in_cp1251_with_a_title_line(tmp_path):
         sf.load_csv(path, columns={"Год": "ds", "ОКЗ": "occupation", "Численность": "y"})
 
 
+def test_a_key_column_left_out_of_keys_is_not_taken_for_a_number(tmp_path, capsys):
+    from staffing_forecast.cli import main
+
+    path = tmp_path / "staff.csv"
+    path.write_text("Профессия;Код ОКЗ;2024;2025\nПрограммисты;2512;10;12\n", encoding="cp1251")
+    with pytest.raises(
+        sf.SchemaError, match=r"column 'occupation' names a key but is not in keys=\['Профессия'\]"
+    ):
+        sf.load_csv(path, columns={"Код ОКЗ": "occupation"}, keys=["Профессия"])
+    args = ["forecast", str(path), "--h", "1", "--columns", "Код ОКЗ=occupation", "--keys", "Профессия"]
+    assert main(args) == 2
+    assert "names a key but is not in --keys Профессия; add it to --keys" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("load", "option", "message"),
     [

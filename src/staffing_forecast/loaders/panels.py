@@ -140,7 +140,13 @@ def to_panel(
     for col in others:
         if col in keys:
             continue
-        if not _all_numeric(frame[col], decimal):
+        if col in KEY_ORDER and not has_id:
+            # Codes look numeric: without this, an occupation column left out of keys= became a driver.
+            problems.append(
+                f"{place.at(column=col)}: column {col!r} names a key but is not in keys={list(keys)}; add it to "
+                "keys=, or remove it from the file."
+            )
+        elif not _all_numeric(frame[col], decimal):
             problems.append(
                 f"{place.at(column=col)}: column {col!r} is neither a key nor numeric; list it in keys=, "
                 "or remove it from the file."
