@@ -90,7 +90,9 @@ def test_csv_in_cp1251_with_a_title_line(tmp_path):
     assert panel["y"].tolist() == [1210.0, 1250.5]
     assert panel["unique_id"].unique().tolist() == ["Альфа/2512"]
     path.write_text("Численность занятых в ИТ\nГод;ОКЗ;Численность\n2024;2512;x\n", encoding="cp1251")
-    with pytest.raises(sf.SchemaError, match=r"staff.csv, row 3, column 'y': value 'x' is not a number"):
+    with pytest.raises(
+        sf.SchemaError, match=r"staff.csv, row 3, column 'Численность': value 'x' is not a number"
+    ):
         sf.load_csv(path, columns={"Год": "ds", "ОКЗ": "occupation", "Численность": "y"})
 
 
@@ -144,7 +146,7 @@ def staff_csv(tmp_path, values):
 def test_a_decimal_comma_among_thousands_is_named(tmp_path):
     path = staff_csv(tmp_path, ["1210", "1,200", "1 250"])
     doubtful = (
-        r"staff.csv, row 3, column 'y': value '1,200' was read as 1.2 \(a decimal comma\), but other values of the "
+        r"staff.csv, row 3, column 'Численность': value '1,200' was read as 1.2 \(a decimal comma\), but other values of the "
         r"column are in the thousands \('1210' in row 2\). Write 1200 if that is meant, or load with decimal='.'"
     )
     with pytest.warns(sf.DataWarning) as caught:
@@ -152,7 +154,9 @@ def test_a_decimal_comma_among_thousands_is_named(tmp_path):
     assert panel["y"].tolist() == [1210.0, 1.2, 1250.0]  # kept as read, and named
     first, second = (str(w.message) for w in caught)
     assert re.match(doubtful, first)
-    assert second.startswith("staff.csv, row 3, column 'y': 1.2 is 1008 times smaller than its neighbours")
+    assert second.startswith(
+        "staff.csv, row 3, column 'Численность': 1.2 is 1008 times smaller than its neighbours"
+    )
     with pytest.raises(sf.SchemaError, match=doubtful) as caught:
         sf.load_csv(path, columns=RUSSIAN, whole=True)  # head counts: 1.2 people is no reading at all
     assert "whole number" not in str(caught.value)
@@ -174,7 +178,7 @@ def test_a_value_a_hundred_times_off_its_neighbours_is_named(tmp_path):
     assert panel["y"].iloc[2] == 1e12
     (message,) = [str(w.message) for w in caught]
     assert message.startswith(
-        "staff.csv, row 4, column 'y': 1e+12 is 768049155 times larger than its neighbours (1250, 1302) in "
+        "staff.csv, row 4, column 'Численность': 1e+12 is 768049155 times larger than its neighbours (1250, 1302) in "
         "series 'Альфа/2512'"
     )
     # In a wide sheet the message names the series and the date; a last value is compared with the one before.
@@ -225,6 +229,15 @@ def test_a_bundle_with_the_russian_headers_of_the_docs_and_reports(tmp_path, dem
     bundle = sf.load_bundle(tmp_path)
     pd.testing.assert_frame_equal(bundle.employment, demo.employment)
     pd.testing.assert_frame_equal(bundle.graduates, demo.graduates)
+    # Messages name the headers of the file, not the names they were read as.
+    text = (tmp_path / "employment.csv").read_text(encoding="cp1251").splitlines()
+    fields = text[1].split(";")
+    text[1] = ";".join([fields[0], "-5", *fields[2:]])  # ds;y;region;... as the demo orders them
+    (tmp_path / "employment.csv").write_text("\n".join(text), encoding="cp1251")
+    with pytest.raises(
+        sf.SchemaError, match=r"employment.csv, row 2, column 'Численность, чел.': y '-5' is negative"
+    ):
+        sf.load_bundle(tmp_path)
 
 
 def test_every_bundle_column_a_report_prints_is_read_back_under_its_russian_header():

@@ -89,6 +89,7 @@ def to_panel(
 ) -> pd.DataFrame:
     """Turn raw cells (indexed by source row) into a validated panel; see the module docstring for options."""
     cells = _rename(cells, columns, place)
+    place = place.renamed({new: old for old, new in (columns or {}).items()})
     problems: list[str] = []
     numbers: dict[str, Any] = {
         "what": "value",
@@ -106,7 +107,9 @@ def to_panel(
         raise_problems(problems)
         # Melted rows share source row numbers, so later messages name the series and date instead.
         frame = frame.reset_index(drop=True)
-        place = Place(f"{place.name} (dates as columns)", sheet=place.sheet, in_file=False)
+        place = Place(
+            f"{place.name} (dates as columns)", sheet=place.sheet, in_file=False, headers=place.headers
+        )
     else:
         if Y not in cells.columns:
             raise SchemaError(

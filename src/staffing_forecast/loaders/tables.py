@@ -344,7 +344,9 @@ def validate_table(cells: pd.DataFrame, spec: TableSpec, place: Place) -> pd.Dat
     Russian headers (:data:`~staffing_forecast.loaders.headers.RUSSIAN_HEADERS`) are read as the spec's columns.
     Columns not in the spec are an error (a misspelled header must not silently become an unused column).
     """
+    before = list(cells.columns)
     cells = rename_known_headers(cells, spec.names, place)
+    place = place.renamed({new: old for old, new in zip(before, cells.columns, strict=True) if old != new})
     present = list(cells.columns)
     expected = spec.names
     if spec.panel_freq and UNIQUE_ID in present and UNIQUE_ID not in expected:
