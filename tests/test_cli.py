@@ -191,3 +191,18 @@ def test_forecast_command_advises_command_line_options(tmp_path, capsys):
     assert "columns=" not in err and "keys=" not in err
     assert main(["forecast", str(panel), *FORECAST_ARGS, "--columns", "Год"]) == 2
     assert "--columns 'Год': write HEADER=NAME pairs" in capsys.readouterr().err
+
+
+def test_forecast_command_shows_warnings_as_lines_with_command_line_advice(tmp_path, capsys):
+    panel = tmp_path / "staff.csv"
+    rows = "".join(
+        f"{2014 + i};Программисты;{v}\n" for i, v in enumerate([1210, "1,250", 1302, 1350, 1390, 1420])
+    )
+    panel.write_text("Год;Профессия;Численность\n" + rows, encoding="cp1251")
+    args = ["forecast", str(panel), "--h", "1", "--models", "naive", "--columns", "Год=ds,Численность=y"]
+    assert main([*args, "--keys", "Профессия", "--n-jobs", "1", "--out", str(tmp_path / "fc.csv")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "warning: DataWarning: staff.csv, row 3, column 'Численность': value '1,250' was read as 1.25"
+    )
+    assert "load with --decimal . if commas" in err and "panels.py" not in err

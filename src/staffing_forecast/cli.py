@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +31,7 @@ import pandas as pd
 
 from . import __version__
 from .datasets import load_demo, write_examples
-from .errors import ConfigError, StaffingForecastError
+from .errors import ConfigError, DataWarning, StaffingForecastError
 from .loaders import Bundle, load_bundle, write_bundle, write_survey_template
 from .report import Sheet, forecast_workbook, write_csv, write_workbook
 
@@ -219,6 +220,7 @@ def _names(text: str | None) -> list[str] | None:
 
 # Python spellings of loader options in messages → the command line's (the library's messages speak Python).
 _CLI_WORDS = [
+    (re.compile(r"level=\(\)"), lambda m: "--level with no value"),
     (re.compile(r"columns=\{([^}]*)\}"), lambda m: _cli_columns(m[1])),
     (
         re.compile(r"keys=\[([^\]]*)\]"),
@@ -248,6 +250,8 @@ def cli_words(message: str) -> str:
     --------
     >>> cli_words("map it with columns={'Год': 'ds'}, or pass keys=['employer', 'occupation'] and freq='YS'.")
     'map it with --columns "Год=ds", or pass --keys employer,occupation and --freq YS.'
+    >>> cli_words("drop them, or ask for no intervals (level=()).")
+    'drop them, or ask for no intervals (--level with no value).'
     """
     for pattern, replace in _CLI_WORDS:
         message = pattern.sub(replace, message)
@@ -425,11 +429,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for bad input, with the message on stderr)."""
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.run(args))
-    except StaffingForecastError as exc:
-        print(f"error: {type(exc).__name__}: {cli_words(str(exc))}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "always", DataWarning
+        )  # a doubtful value is told, whatever the interpreter's filters
+        warnings.showwarning = _show_warning
+        try:
+            return int(args.run(args))
+        except StaffingForecastError as exc:
+            print(f"error: {type(exc).__name__}: {cli_words(str(exc))}", file=sys.stderr)
+            return 2
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    """A warning as a line of the command's output, without the library's source line a traceback would show."""
+    print(f"warning: {category.__name__}: {cli_words(str(message))}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover
