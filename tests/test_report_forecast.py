@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
 import staffing_forecast as sf
@@ -62,3 +63,16 @@ def test_csv_for_russian_and_english_excel_round_trips_through_load_csv(tmp_path
         .read_bytes()
         .startswith("\ufeffunique_id;ds;y;employer\r\nE1;2022-01-01;10,5".encode())
     )
+
+
+def test_a_forecast_without_intervals_says_so_and_has_no_interval_sheet(tmp_path):
+    fc = sf.forecast(quarterly_panel().query("unique_id == 'E1'"), h=1, models="naive")
+    # One step dated 2025-01-01 reads as a year unless the frequency is given.
+    assert load_workbook(sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx"))["Прогноз"]["C3"].value == 2025
+    with pytest.raises(sf.ConfigError, match="freq='Q'; use one of"):
+        sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", freq="Q")
+    book = load_workbook(sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", freq="QS"))
+    assert book.sheetnames == ["Прогноз"]
+    assert book["Прогноз"]["A1"].value.endswith("интервалы прогноза не рассчитывались.")
+    assert [c.value for c in book["Прогноз"][3]] == ["Работодатель", "Модель", "2025Q1"]
+    assert book["Прогноз"]["C4"].value == 20.0

@@ -261,6 +261,7 @@ def cli_words(message: str) -> str:
 def _forecast(args: argparse.Namespace) -> int:
     from .engine import forecast
     from .loaders import load_csv, load_excel, load_parquet
+    from .schema import infer_freq
 
     path, out = Path(args.panel), Path(args.out)
     options = {
@@ -284,7 +285,7 @@ def _forecast(args: argparse.Namespace) -> int:
     models = args.models[0] if len(args.models) == 1 else list(args.models)
     fc = forecast(panel, h=args.h, freq=args.freq, models=models, level=args.level, n_jobs=args.n_jobs)
     if out.suffix.lower() == ".xlsx":
-        forecast_workbook(fc, out, lang=args.lang)
+        forecast_workbook(fc, out, lang=args.lang, freq=args.freq or infer_freq(panel))
     else:
         write_csv(fc, out, lang=args.lang)
     print(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out}")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import DS, MEAN, MODEL, UNIQUE_ID, check_forecast
+from ..errors import ConfigError
+from ..schema import DS, FREQUENCIES, MEAN, MODEL, UNIQUE_ID, check_forecast, infer_freq
 from .excel import Sheet, check_lang, name_columns, write_workbook
 
 __all__ = ["forecast_workbook", "write_csv"]
@@ -28,19 +29,24 @@ _NOTES = {
     "ru": (
         "Прогноз по рядам: среднее значение по годам (чел.); интервалы прогноза — на листе «Интервалы».",
         "Для {n} рядов выбранная модель не подошла и прогноз построен запасной моделью: см. лист «Замены моделей».",
+        "Прогноз по рядам: среднее значение по годам (чел.); интервалы прогноза не рассчитывались.",
     ),
     "en": (
         "Forecast by series: the mean by period (persons); the prediction intervals are on sheet 'Intervals'.",
         "For {n} series the chosen model did not fit and a fallback made the forecast: see sheet 'Model fallbacks'.",
+        "Forecast by series: the mean by period (persons); no prediction intervals were computed.",
     ),
 }
 
 
-def forecast_workbook(forecast: pd.DataFrame, path: str | os.PathLike[str], *, lang: str = "ru") -> Path:
+def forecast_workbook(
+    forecast: pd.DataFrame, path: str | os.PathLike[str], *, lang: str = "ru", freq: str | None = None
+) -> Path:
     """Write a forecast frame as a workbook for officials; return the path.
 
     Sheets: the forecast, one row per series (and model) with one column per period, years as numbers; the
-    intervals, one row per series and period with the mean and each ``lo_<L>``/``hi_<L>`` bound; and, when a
+    intervals (when there are any), one row per series and period with the mean and each ``lo_<L>``/``hi_<L>``
+    bound; and, when a
     series fell back to another model, the reasons. Headers are Russian with units by default (``lang="en"``
     for English); key columns summed over (``*`` in every row) are left out and occupation codes get their names.
 
@@ -52,6 +58,9 @@ def forecast_workbook(forecast: pd.DataFrame, path: str | os.PathLike[str], *, l
         The ``.xlsx`` file (replaced as a whole only when writing succeeds).
     lang
         ``"ru"`` or ``"en"``.
+    freq
+        ``"YS"`` (years, written as numbers), ``"QS"`` (``2026Q1``) or ``"MS"`` (``2026-03``); inferred from the
+        forecast's dates by default (pass it for a one-step quarterly or monthly forecast).
 
     Examples
     --------
@@ -67,8 +76,11 @@ def forecast_workbook(forecast: pd.DataFrame, path: str | os.PathLike[str], *, l
     check_forecast(forecast)
     titles, notes = _TITLES[lang], _NOTES[lang]
     frame = forecast.copy()
-    period = "year" if ((frame[DS].dt.month == 1) & (frame[DS].dt.day == 1)).all() else "period"
-    frame[period] = _periods(frame[DS])
+    freq = freq or infer_freq(frame)
+    if freq not in FREQUENCIES:
+        raise ConfigError(f"forecast_workbook: freq={freq!r}; use one of {list(FREQUENCIES)}.")
+    period = "year" if freq == "YS" else "period"
+    frame[period] = _periods(frame[DS], freq)
     bounds = sorted(
         (c for c in frame.columns if _INTERVAL.match(str(c))),
         key=lambda c: (int(_INTERVAL.match(c)[2]), c[:2] == "hi"),  # type: ignore[index]
@@ -79,10 +91,9 @@ def forecast_workbook(forecast: pd.DataFrame, path: str | os.PathLike[str], *, l
     wide = frame.pivot_table(index=[*keys, MODEL], columns=period, values=MEAN, sort=False).reset_index()
     wide.columns.name = None
     long = frame[[*keys, MODEL, period, MEAN, *bounds]]
-    sheets = [
-        Sheet(titles[0], name_columns(wide, lang), notes=[notes[0]]),
-        Sheet(titles[1], name_columns(long, lang)),
-    ]
+    sheets = [Sheet(titles[0], name_columns(wide, lang), notes=[notes[0] if bounds else notes[2]])]
+    if bounds:
+        sheets.append(Sheet(titles[1], name_columns(long, lang)))
     if "fallback" in frame.columns:
         fell_back = frame.loc[frame["fallback"].fillna("").astype(str) != "", [*keys, MODEL, "fallback"]]
         fell_back = fell_back.drop_duplicates()
@@ -92,11 +103,11 @@ def forecast_workbook(forecast: pd.DataFrame, path: str | os.PathLike[str], *, l
     return write_workbook(path, sheets, lang)
 
 
-def _periods(ds: pd.Series) -> pd.Series:
-    """Years as numbers when every date is 1 January; ``2026Q1`` or ``2026-03`` otherwise."""
-    if ((ds.dt.month == 1) & (ds.dt.day == 1)).all():
+def _periods(ds: pd.Series, freq: str) -> pd.Series:
+    """Years as numbers; ``2026Q1`` for quarters and ``2026-03`` for months."""
+    if freq == "YS":
         return ds.dt.year.astype(int)
-    if (ds.dt.month.isin([1, 4, 7, 10]) & (ds.dt.day == 1)).all():
+    if freq == "QS":
         return ds.dt.year.astype(str) + "Q" + ds.dt.quarter.astype(str)
     return ds.dt.strftime("%Y-%m")
 
