@@ -171,7 +171,7 @@ _PANEL_OPTIONS = ("freq", "whole", "nonnegative", "decimal", "gaps", "min_length
 
 
 def _check_options(function: str, own: Sequence[str], options: Mapping[str, Any]) -> None:
-    """Refuse an unknown keyword in the words of the public function, not of the helper it would reach."""
+    """Refuse an unknown keyword in the words of the public function, not of the function it passes options to."""
     known = [*own, *_PANEL_OPTIONS]
     for option in options:
         if option not in _PANEL_OPTIONS:
