@@ -15,9 +15,9 @@ def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
     assert list(sheets) == ["Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2", "Прогноз по ОКЗ"]
     forecast = _read_ru_csv(tmp_path / "forecast_occupation.csv", {"Код ОКЗ": str})
     assert len(forecast) == 7 * forecast["Код ОКЗ"].nunique()
-    assert (forecast["Нижняя граница 95 %"] <= forecast["Прогноз (среднее), чел."]).all()
+    assert (forecast["Нижняя граница 95 %, чел."] <= forecast["Прогноз, чел."]).all()
     assert forecast["Дата"].str[:4].astype(int).max() == 2032
-    assert forecast["Прогноз (среднее), чел."].map(lambda v: round(v, 1) == v).all()  # rounded figures
+    assert forecast["Прогноз, чел."].map(lambda v: round(v, 1) == v).all()  # rounded figures
     by_occupation = sheets["Занятость по ОКЗ"].set_index("Код ОКЗ")
     demo = sf.datasets.load_demo().employment
     assert (
@@ -27,6 +27,7 @@ def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
     tables = sheets["Сводка"]
     assert "Численность занятых" in tables["Таблица"].tolist() and tables["С"].iloc[0] == 2012
     assert (tmp_path / "survey_template.xlsx").exists()
+    assert sf.load_survey(tmp_path / "forms").staff["employer"].nunique() == 3
     with pd.ExcelFile(tmp_path / "monitoring.xlsx") as book:
         assert book.sheet_names[0] == "Трудоустройство"
     with pd.ExcelFile(tmp_path / "quota.xlsx") as book:
@@ -112,6 +113,8 @@ def test_forecast_command(tmp_path, capsys):
             str(out),
             "--n-jobs",
             "1",
+            "--lang",
+            "en",
         ]
     )
     assert code == 0
@@ -119,3 +122,101 @@ def test_forecast_command(tmp_path, capsys):
     assert set(fc["model"]) == {"naive", "drift"}
     assert len(fc) == 2 * 2 * panel["unique_id"].nunique()
     assert f"wrote {len(fc)} rows" in capsys.readouterr().out
+
+
+def economist_csv(path):
+    """Long annual head counts saved from Russian Excel: a title line, `;`, thousands spaces, decimal commas, cp1251."""
+    lines = ["Численность работников по профессиям;;", "Год;Профессия;Численность, чел."]
+    for i, year in enumerate(range(2016, 2026)):
+        bump = 2 if i == 4 else 0  # off the line once, so the intervals have a width
+        lines.append(f"{year};Программисты;{1000 + 12.5 * i + bump:,.1f}".replace(",", " ").replace(".", ","))
+        lines.append(f"{year};Администраторы;{200 + 5 * i}")
+    path.write_text("\n".join(lines) + "\n", encoding="cp1251")
+    return path
+
+
+FORECAST_ARGS = ["--h", "2", "--models", "drift", "--level", "80", "--n-jobs", "1", "--keys", "Профессия"]
+
+
+def test_forecast_command_writes_a_russian_workbook_for_xlsx(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    panel = economist_csv(tmp_path / "staff.csv")
+    out = tmp_path / "forecast.xlsx"
+    code = main(
+        ["forecast", str(panel), *FORECAST_ARGS, "--columns", "Год=ds,Численность, чел.=y", "--out", str(out)]
+    )
+    assert code == 0, capsys.readouterr().err
+    book = load_workbook(out)
+    assert book.sheetnames == ["Прогноз", "Интервалы"]
+    sheet = book["Прогноз"]
+    assert sheet["A1"].value.startswith("Прогноз по рядам: среднее значение по годам (чел.)")
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
+    assert rows[0] == ["Профессия", "Модель", 2026, 2027]  # years as numbers
+    # Drift: the last value plus the average change, 5 and 12.5 a year.
+    assert rows[1:] == [["Администраторы", "drift", 250, 255], ["Программисты", "drift", 1125, 1137.5]]
+    assert sheet["C4"].number_format == "#,##0"
+    intervals = [[cell.value for cell in row] for row in book["Интервалы"].iter_rows(max_row=2)]
+    assert intervals[0] == [
+        "Профессия",
+        "Модель",
+        "Год",
+        "Прогноз, чел.",
+        "Нижняя граница 80 %, чел.",
+        "Верхняя граница 80 %, чел.",
+    ]
+    programmers = [cell.value for cell in book["Интервалы"][4]]
+    assert programmers[:4] == ["Программисты", "drift", 2026, 1125]
+    assert programmers[4] < 1125 < programmers[5]
+
+
+def test_forecast_command_writes_csv_for_russian_excel(tmp_path):
+    panel = economist_csv(tmp_path / "staff.csv")
+    out = tmp_path / "forecast.csv"
+    assert (
+        main(
+            [
+                "forecast",
+                str(panel),
+                *FORECAST_ARGS,
+                "--columns",
+                "Год=ds,Численность, чел.=y",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    text = out.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeffunique_id;Профессия;ds;model;mean;lo_80;hi_80;fallback\r\n")
+    assert "Программисты;2026-01-01;drift;1125,0;" in text
+    back = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
+    assert back["mean"].tolist() == [250.0, 255.0, 1125.0, 1137.5]
+
+
+def test_forecast_command_advises_command_line_options(tmp_path, capsys):
+    panel = economist_csv(tmp_path / "staff.csv")
+    assert main(["forecast", str(panel), *FORECAST_ARGS]) == 2
+    err = capsys.readouterr().err
+    assert "no date column 'ds'" in err and 'Map the date column with --columns "...=ds".' in err
+    assert main(["forecast", str(panel), *FORECAST_ARGS, "--columns", "Гд=ds,Численность, чел.=y"]) == 2
+    err = capsys.readouterr().err
+    assert "column(s) ['Гд'] named in --columns are not in the file; did you mean 'Год'?" in err
+    assert "columns=" not in err and "keys=" not in err
+    assert main(["forecast", str(panel), *FORECAST_ARGS, "--columns", "Год"]) == 2
+    assert "--columns 'Год': write HEADER=NAME pairs" in capsys.readouterr().err
+
+
+def test_forecast_command_shows_warnings_as_lines_with_command_line_advice(tmp_path, capsys):
+    panel = tmp_path / "staff.csv"
+    rows = "".join(
+        f"{2014 + i};Программисты;{v}\n" for i, v in enumerate([1210, "1,250", 1302, 1350, 1390, 1420])
+    )
+    panel.write_text("Год;Профессия;Численность\n" + rows, encoding="cp1251")
+    args = ["forecast", str(panel), "--h", "1", "--models", "naive", "--columns", "Год=ds,Численность=y"]
+    assert main([*args, "--keys", "Профессия", "--n-jobs", "1", "--out", str(tmp_path / "fc.csv")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "warning: DataWarning: staff.csv, row 3, column 'Численность': value '1,250' was read as 1.25"
+    )
+    assert "load with --decimal . if commas" in err and "panels.py" not in err

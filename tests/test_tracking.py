@@ -117,3 +117,100 @@ def test_plan_accuracy_by_hand():
     assert by_horizon["horizon"].tolist() == [1, 2]
     with pytest.raises(sf.ConfigError, match="cannot group by 'sector'"):
         sf.tracking.plan_accuracy(plans, employment, by=["sector"])
+
+
+# A publish killed with SIGKILL at its n-th rename, in a fresh interpreter: nothing can clean up after it.
+_KILLED_PUBLISH = """
+import os, signal, sys
+import pandas as pd
+import staffing_forecast as sf
+
+store, vintage, rows, kill_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+renames = 0
+real_replace = os.replace
+
+
+def replace(src, dst):
+    global renames
+    renames += 1
+    if renames == kill_at:
+        print("killing", src, dst, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_replace(src, dst)
+
+
+os.replace = replace
+years = pd.to_datetime([f"{2022 + i % 2}-01-01" for i in range(rows)])
+fc = pd.DataFrame({"unique_id": [str(i // 2) for i in range(rows)], "ds": years, "model": "m", "mean": 1.0})
+sf.tracking.publish(fc, store, vintage=vintage, overwrite=True)
+"""
+
+
+def killed_publish(store, vintage: str, rows: int, kill_at: int) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_PUBLISH, str(store), vintage, str(rows), str(kill_at)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert "killing" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_at", [1, 2])
+def test_a_publish_killed_between_its_writes_leaves_a_skipped_and_reported_vintage(tmp_path, kill_at):
+    sf.tracking.publish(FORECAST, tmp_path, vintage="2021-12-20")
+    killed_publish(tmp_path, "2022-02-01", rows=4, kill_at=kill_at)
+    with pytest.warns(sf.tracking.IncompleteVintageWarning, match=r"2022-02-01 'forecast': .*interrupted"):
+        listing = sf.tracking.vintages(tmp_path)
+    assert listing["vintage"].tolist() == ["2021-12-20"]
+    with pytest.warns(sf.tracking.IncompleteVintageWarning):
+        record = sf.tracking.track(tmp_path, ACTUALS, metrics=["mape"])
+    assert set(record["vintage"]) == {"2021-12-20"}
+    with pytest.raises(
+        sf.ConfigError, match=r"'forecast' published at 2022-02-01 is incomplete: .*overwrite=True"
+    ):
+        sf.tracking.load_vintage(tmp_path, "2022-02-01")
+    assert not [p.name for p in tmp_path.rglob(".*")], "hidden files left behind"
+    # Publishing again completes the vintage and clears what the killed write left.
+    sf.tracking.publish(FORECAST, tmp_path, vintage="2022-02-01")
+    assert sf.tracking.vintages(tmp_path)["vintage"].tolist() == ["2021-12-20", "2022-02-01"]
+    assert sorted(p.name for p in (tmp_path / "vintages" / "2022-02-01").iterdir()) == [
+        "forecast.json",
+        "forecast.parquet",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_at", [1, 2])
+def test_an_overwrite_killed_between_its_writes_never_pairs_a_note_with_other_data(tmp_path, kill_at):
+    big = pd.concat([FORECAST.assign(unique_id=str(i)) for i in range(500)], ignore_index=True)
+    sf.tracking.publish(big, tmp_path, vintage="2021-12-20")
+    killed_publish(tmp_path, "2021-12-20", rows=6, kill_at=kill_at)
+    with pytest.warns(sf.tracking.IncompleteVintageWarning, match="2021-12-20 'forecast'"):
+        assert sf.tracking.vintages(tmp_path).empty
+    with pytest.raises(sf.ConfigError, match="is incomplete"):
+        sf.tracking.load_vintage(tmp_path, "2021-12-20")
+
+
+def test_a_note_that_disagrees_with_its_data_is_reported(tmp_path):
+    # What a publish killed between the note and the data left in stores written before publishing was atomic.
+    sf.tracking.publish(FORECAST, tmp_path, vintage="2021-12-20")
+    sf.tracking.publish(FORECAST, tmp_path, vintage="2022-02-01")
+    (tmp_path / "vintages" / "2022-02-01" / "forecast.parquet").unlink()
+    note = tmp_path / "vintages" / "2021-12-20" / "forecast.json"
+    note.write_text(
+        note.read_text(encoding="utf-8").replace('"rows": 2', '"rows": 3010000'), encoding="utf-8"
+    )
+    with pytest.warns(sf.tracking.IncompleteVintageWarning) as caught:
+        assert sf.tracking.vintages(tmp_path).empty
+    message = str(caught[0].message)
+    assert "2021-12-20 'forecast': its note says 3010000 rows but its data has 2" in message
+    assert "2022-02-01 'forecast': its data (.parquet) is missing" in message
+    with pytest.raises(sf.ConfigError, match=r"2022-02-01 is incomplete: its data \(.parquet\) is missing"):
+        sf.tracking.load_vintage(tmp_path, "2022-02-01")

@@ -12,6 +12,7 @@ from .backtest import cross_validate
 from .engine import forecast
 from .errors import (
     ConfigError,
+    DataWarning,
     InfeasibleQuotaError,
     NotFittedError,
     SchemaError,
@@ -41,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Bundle",
     "ConfigError",
+    "DataWarning",
     "InfeasibleQuotaError",
     "NotFittedError",
     "SchemaError",

@@ -4,10 +4,13 @@ Commands available now:
 
 - ``demo --out DIR``: the main job on the bundled synthetic cluster: validate it, write its tables, forecast
   employment by occupation 7 years ahead, write a summary workbook and the monitoring workbook (graduate
-  outcomes, employer satisfaction, institution scores; Russian by default) and the quota workbook to ``DIR``;
-- ``validate FOLDER``: read and validate a bundle folder, report every problem, print a summary;
+  outcomes, employer satisfaction, institution scores; Russian by default) and the quota workbook to ``DIR``,
+  with the example files the README reads (``staff.csv``, filled survey forms in ``forms/``);
+- ``validate FOLDER``: read and validate a bundle folder (Russian headers read; ``--columns`` renames others), report every problem, print a summary;
 - ``template PATH --year YEAR``: write the employer survey form;
-- ``forecast PANEL --h H``: forecast a panel file with ``models="auto"`` (or ``--models``) into a CSV;
+- ``forecast PANEL --h H``: forecast a panel file (CSV, Excel or Parquet; ``--columns``, ``--keys``, ``--freq``
+  as the loaders' options) with ``models="auto"`` (or ``--models``) into a workbook for officials (``--out
+  x.xlsx``) or a CSV (``;`` and decimal commas for Russian Excel with ``--lang ru``, the default);
 - ``quota FOLDER``: forecast a bundle's employment by occupation and compute the state training quotas
   (``quota.xlsx`` and CSV tables).
 
@@ -17,8 +20,9 @@ Run-store and service commands join as their parts of the library land.
 from __future__ import annotations
 
 import argparse
-import os
+import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,10 +30,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import __version__
-from .datasets import load_demo
-from .errors import StaffingForecastError
+from .datasets import load_demo, write_examples
+from .errors import ConfigError, DataWarning, StaffingForecastError
 from .loaders import Bundle, load_bundle, write_bundle, write_survey_template
-from .report import Sheet, write_csv, write_workbook
+from .report import Sheet, forecast_workbook, write_csv, write_workbook
 
 if TYPE_CHECKING:
     from .quota import QuotaResult
@@ -171,13 +175,16 @@ def _demo(args: argparse.Namespace) -> int:
     fc = forecast(by_occupation, h=args.h, models="auto", level=[80, 95], n_jobs=args.n_jobs)
     write_csv(fc, out / "forecast_occupation.csv", args.lang)
     print(
-        f"5/6 writing {out / 'summary.xlsx'}, {out / 'monitoring.xlsx'} and the survey form ...", flush=True
+        f"5/6 writing {out / 'summary.xlsx'}, {out / 'monitoring.xlsx'}, the survey form and example files "
+        f"({out / 'staff.csv'}, {out / 'forms'}) ...",
+        flush=True,
     )
     write_summary(bundle, out / "summary.xlsx", lang=args.lang, forecast=fc)
     monitoring_workbook(bundle, out / "monitoring.xlsx", lang=args.lang)
     write_survey_template(
         out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
     )
+    write_examples(out, bundle)  # the files the README's tour reads, as they arrive from outside
     print(f"6/6 computing the state training quotas, writing {out / 'quota.xlsx'} ...", flush=True)
     result = compute(inputs_from_bundle(bundle, fc))
     _write_quota(result, out, args.lang)
@@ -198,26 +205,104 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
-    os.replace(tmp, path)
+    write_csv(frame, path, lang="en")  # the job's tables are read by programs: plain CSV
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """``"Год=ds,Численность, чел.=y"`` → ``{"Год": "ds", "Численность, чел.": "y"}`` (headers may hold commas)."""
+    pairs: dict[str, str] = {}
+    buffer = ""
+    for piece in text.split(","):
+        buffer = f"{buffer},{piece}" if buffer else piece
+        if "=" in buffer:
+            header, _, name = buffer.rpartition("=")
+            if not header.strip() or not name.strip():
+                break
+            pairs[header.strip()] = name.strip()
+            buffer = ""
+    if buffer or not pairs:
+        raise ConfigError(
+            f"--columns {text!r}: write HEADER=NAME pairs separated by commas, e.g. "
+            '--columns "Год=ds,Численность=y,Код ОКЗ=occupation".'
+        )
+    return pairs
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [name.strip() for name in text.split(",") if name.strip()] if text else None
+
+
+# Python spellings of loader options in messages → the command line's (the library's messages speak Python).
+_CLI_WORDS = [
+    (re.compile(r"level=\(\)"), lambda m: "--level with no value"),
+    (re.compile(r"columns=\{([^}]*)\}"), lambda m: _cli_columns(m[1])),
+    (
+        re.compile(r"keys=\[([^\]]*)\]"),
+        lambda m: "--keys " + ",".join(re.findall(r"'([^']*)'", m[1]) or ["..."]),
+    ),
+    (
+        re.compile(r"\b(columns|keys|freq|gaps|decimal|header_row|sheet)=(?:'([^']*)')?"),
+        lambda m: _cli_option(m),
+    ),
+]
+
+
+def _cli_columns(body: str) -> str:
+    pairs = re.findall(r"'([^']*)':\s*'([^']*)'", body)
+    return '--columns "' + ",".join(f"{a}={b}" for a, b in pairs) + '"' if pairs else "--columns"
+
+
+def _cli_option(match: re.Match[str]) -> str:
+    option = "--" + match[1].replace("_", "-")
+    return f"{option} {match[2]}" if match[2] is not None else option
+
+
+def cli_words(message: str) -> str:
+    """Say the options a message advises the way the command line spells them.
+
+    Examples
+    --------
+    >>> cli_words("map it with columns={'Год': 'ds'}, or pass keys=['employer', 'occupation'] and freq='YS'.")
+    'map it with --columns "Год=ds", or pass --keys employer,occupation and --freq YS.'
+    >>> cli_words("drop them, or ask for no intervals (level=()).")
+    'drop them, or ask for no intervals (--level with no value).'
+    """
+    for pattern, replace in _CLI_WORDS:
+        message = pattern.sub(replace, message)
+    return message
 
 
 def _forecast(args: argparse.Namespace) -> int:
     from .engine import forecast
     from .loaders import load_csv, load_excel, load_parquet
+    from .schema import infer_freq
 
-    path = Path(args.panel)
-    loader = {".csv": load_csv, ".xlsx": load_excel, ".parquet": load_parquet}.get(path.suffix.lower())
-    if loader is None:
+    path, out = Path(args.panel), Path(args.out)
+    options = {
+        "columns": _pairs(args.columns) if args.columns else None,
+        "keys": _names(args.keys),
+        "freq": args.freq,
+        "decimal": args.decimal,
+        "gaps": args.gaps,
+        "min_length": 1,
+    }
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        panel = load_csv(path, header_row=args.header_row, **options)
+    elif suffix == ".xlsx":
+        panel = load_excel(path, sheet=args.sheet, header_row=args.header_row, **options)
+    elif suffix == ".parquet":
+        panel = load_parquet(path, **options)
+    else:
         print(f"error: {path.name}: use a .csv, .xlsx or .parquet panel", file=sys.stderr)
         return 2
-    panel = loader(path, min_length=1)
     models = args.models[0] if len(args.models) == 1 else list(args.models)
-    fc = forecast(panel, h=args.h, models=models, level=args.level, n_jobs=args.n_jobs)
-    _write_csv(fc, Path(args.out))
-    print(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {args.out}")
+    fc = forecast(panel, h=args.h, freq=args.freq, models=models, level=args.level, n_jobs=args.n_jobs)
+    if out.suffix.lower() == ".xlsx":
+        forecast_workbook(fc, out, lang=args.lang, freq=args.freq or infer_freq(panel))
+    else:
+        write_csv(fc, out, lang=args.lang)
+    print(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out}")
     return 0
 
 
@@ -247,7 +332,7 @@ def _quota(args: argparse.Namespace) -> int:
     from .panel import aggregate
     from .quota import Policy, compute, inputs_from_bundle
 
-    bundle = load_bundle(args.folder)
+    bundle = load_bundle(args.folder, columns=_pairs(args.columns) if args.columns else None)
     policy = Policy(
         interval_level=args.interval_level,
         cost_short=args.cost_short,
@@ -274,7 +359,7 @@ def _quota(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    bundle = load_bundle(args.folder)
+    bundle = load_bundle(args.folder, columns=_pairs(args.columns) if args.columns else None)
     print(bundle.summary().drop(columns="description").to_string())
     print(f"ok: {args.folder} is a valid bundle")
     return 0
@@ -286,6 +371,11 @@ def _template(args: argparse.Namespace) -> int:
     )
     print(f"wrote {path}")
     return 0
+
+
+_COLUMNS_HELP = (
+    'rename headers of every table file: "Числ. занятых=y,Наим. вуза=name" (Russian headers are read)'
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -305,8 +395,32 @@ def build_parser() -> argparse.ArgumentParser:
     fcst.add_argument("--h", type=int, required=True, help="horizon in periods")
     fcst.add_argument("--models", nargs="+", default=["auto"], help="model names (default: auto)")
     fcst.add_argument("--level", type=int, nargs="*", default=[80, 95], help="interval levels in percent")
+    fcst.add_argument(
+        "--columns",
+        help='rename headers to ds, y and key names: "Год=ds,Численность=y,Код ОКЗ=occupation"',
+    )
+    fcst.add_argument("--keys", help="key columns building the series id, comma-separated: Профессия,Регион")
+    fcst.add_argument(
+        "--freq", help="frequency: YS (years), QS (quarters) or MS (months); inferred by default"
+    )
+    fcst.add_argument(
+        "--decimal", choices=[",", "."], default=",", help="decimal mark (default: %(default)s)"
+    )
+    fcst.add_argument(
+        "--gaps",
+        choices=["error", "zero", "interpolate", "ffill", "keep"],
+        default="error",
+        help="missing periods",
+    )
+    fcst.add_argument("--sheet", help="sheet of an .xlsx panel (default: the first)")
+    fcst.add_argument("--header-row", type=int, help="row of the header (default: found below any title)")
     fcst.add_argument("--n-jobs", type=int, default=-1)
-    fcst.add_argument("--out", default="forecast.csv")
+    fcst.add_argument(
+        "--out",
+        default="forecast.csv",
+        help="a .xlsx workbook for officials, or a CSV (with --lang ru: ';' and decimal commas for Excel)",
+    )
+    fcst.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of the output")
     fcst.set_defaults(run=_forecast)
     quota = sub.add_parser(
         "quota", help="forecast a bundle's employment and compute the state training quotas"
@@ -324,10 +438,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     quota.add_argument("--min-group", type=int, default=15, help="smallest group worth opening")
     quota.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of the workbook")
+    quota.add_argument("--columns", help=_COLUMNS_HELP)
     quota.add_argument("--n-jobs", type=int, default=-1)
     quota.set_defaults(run=_quota)
     validate = sub.add_parser("validate", help="validate a bundle folder and summarise it")
     validate.add_argument("folder")
+    validate.add_argument("--columns", help=_COLUMNS_HELP)
     validate.set_defaults(run=_validate)
     template = sub.add_parser("template", help="write the employer survey form")
     template.add_argument("path")
@@ -342,11 +458,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for bad input, with the message on stderr)."""
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.run(args))
-    except StaffingForecastError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "always", DataWarning
+        )  # a doubtful value is told, whatever the interpreter's filters
+        warnings.showwarning = _show_warning
+        try:
+            return int(args.run(args))
+        except StaffingForecastError as exc:
+            print(f"error: {type(exc).__name__}: {cli_words(str(exc))}", file=sys.stderr)
+            return 2
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    """A warning as a line of the command's output, without the library's source line a traceback would show."""
+    print(f"warning: {category.__name__}: {cli_words(str(message))}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

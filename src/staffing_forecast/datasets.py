@@ -33,12 +33,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, Place
+from .examples import write_examples
 from .loaders.bundle import Bundle
 from .loaders.tables import TABLES, validate_table
 from .reference import crosswalk as reference_crosswalk
 from .reference import durations as reference_durations
 
-__all__ = ["load_demo", "make_cluster"]
+__all__ = ["load_demo", "make_cluster", "write_examples"]
 
 _SECTORS = {
     "62.01": 0.35,

@@ -9,6 +9,8 @@
     └── InfeasibleQuotaError  the quota inputs admit no solution (capacity, yields, shares)
 
     SeriesFailure (Exception)  a model cannot handle one series; the engine falls back and says why
+    DataWarning (UserWarning)  a value was read but looks wrong (a decimal comma among thousands, a jump by a
+                               factor of 100); it is kept, and named so that it can be checked
 
 Every exception is also a ``ValueError``, so code that already catches ``ValueError`` keeps working.
 Results that had to leave something out warn with ``StaffingForecastWarning`` (a ``UserWarning``) and count it.
@@ -18,10 +20,11 @@ Messages say what is wrong, where (file, sheet, row, column or series), what was
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 __all__ = [
     "ConfigError",
+    "DataWarning",
     "InfeasibleQuotaError",
     "NotFittedError",
     "Place",
@@ -67,6 +70,10 @@ class StaffingForecastWarning(UserWarning):
     """A result left something out (e.g. rows without a scale); the message says what and how many."""
 
 
+class DataWarning(UserWarning):
+    """A value was read but looks wrong; the message names where it is and what to check."""
+
+
 def closest(word: str, known: Iterable[str], n: int = 3) -> str:
     """Return a ``"did you mean ...?"`` hint for ``word`` among ``known``, or an empty string.
 
@@ -88,7 +95,8 @@ class Place:
 
     ``Place("survey.xlsx", sheet="2025")`` formats a file location; frames loaded from files keep the
     source row numbers in their index, so ``row`` is the row a user sees in Excel or a text editor.
-    A frame passed in by a user is described by name, with its index labels.
+    A frame passed in by a user is described by name, with its index labels. ``headers`` maps the library's
+    column names back to the file's own headers where a loader renamed them, so messages name what the user sees.
 
     Examples
     --------
@@ -96,12 +104,26 @@ class Place:
     "survey.xlsx, sheet '2025', row 14, column 'headcount'"
     >>> Place("panel", in_file=False).at(row=3)
     'panel, index 3'
+    >>> Place("staff.csv", headers={"y": "Численность"}).at(row=3, column="y")
+    "staff.csv, row 3, column 'Численность'"
     """
 
-    def __init__(self, name: str, *, sheet: str | None = None, in_file: bool = True) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        sheet: str | None = None,
+        in_file: bool = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.name = str(name)
         self.sheet = sheet
         self.in_file = in_file
+        self.headers = dict(headers or {})
+
+    def renamed(self, headers: Mapping[str, str]) -> Place:
+        """The same place, knowing that the columns ``headers`` maps (library name → file header) were renamed."""
+        return Place(self.name, sheet=self.sheet, in_file=self.in_file, headers=self.headers | dict(headers))
 
     def at(self, row: object = None, column: str | None = None, series: str | None = None) -> str:
         parts = [self.name]
@@ -112,7 +134,7 @@ class Place:
         if row is not None:
             parts.append(f"{'row' if self.in_file else 'index'} {row}")
         if column is not None:
-            parts.append(f"column {column!r}")
+            parts.append(f"column {self.headers.get(column, column)!r}")
         return ", ".join(parts)
 
     def __repr__(self) -> str:

@@ -3,7 +3,9 @@
 Numbers: a decimal comma (``12,5``) and thousands separated by spaces (``1 234``, including the no-break
 spaces Excel inserts) are read by default; ``1.234,5`` and ``1,234.5`` are read by their last separator.
 A lone comma is a decimal comma (the Russian convention), so ``1,234`` is one and a quarter, not a thousand:
-pass ``decimal="."`` for files written with English conventions.
+pass ``decimal="."`` for files written with English conventions. Where such a reading is doubtful (``1,200``
+in a column whose other values are in the thousands), it is named: an error for head counts (``whole=True``), a
+:class:`~staffing_forecast.errors.DataWarning` otherwise.
 
 Dates: years (``2025``), quarters (``2025Q1``, ``2025-Q1``, ``I кв. 2025``), months (``2025-03``) and full dates
 (``2025-03-31``, ``31.03.2025``). End-of-period dates are moved to the start of their period by
@@ -13,16 +15,19 @@ Dates: years (``2025``), quarters (``2025Q1``, ``2025-Q1``, ``I кв. 2025``), m
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from .errors import Place
+from .errors import DataWarning, Place
 
 __all__ = ["parse_dates", "parse_numbers"]
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# One comma before exactly three digits: a decimal comma or a thousands separator, nothing tells which.
+_AMBIGUOUS = re.compile(r"[+-]?\d{1,3},\d{3}")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 _QUARTER = re.compile(
     r"^(?:(?P<y1>\d{4})\s*[-/ ]?\s*[QqКк]\s*(?P<q1>[1-4])|"
@@ -103,6 +108,7 @@ def parse_numbers(
     if share:
         checks.append(((number < 0) | (number > 1), "is outside 0–1."))
     reasons = pd.Series("", index=values.index, dtype=object)
+    doubtful = _doubtful_commas(text, number, decimal, place, column, what) if not empty.all() else {}
     for mask, reason in reversed(checks):
         mask = mask.fillna(False) & ~not_number & ~empty
         reasons[mask] = reason
@@ -119,11 +125,36 @@ def parse_numbers(
             problems.append(f"{where}: {what} {shown!r} is not a number.")
             continue
         reason = reasons[row]
+        if reason == "is not a whole number of people." and row in doubtful:
+            problems.append(doubtful.pop(row))
+            continue
         if reason == "is outside 0–1." and 1 < number[row] <= 100:
             reason = "is outside 0–1 (write percentages as shares: 35 % is 0.35)."
         problems.append(f"{where}: {what} {shown!r} {reason}")
+    if doubtful:
+        warnings.warn("\n".join(doubtful.values()), DataWarning, stacklevel=2)
     out = number.where(~bad & ~empty)
     return pd.Series(out.to_numpy(dtype=float), index=values.index, name=values.name)
+
+
+def _doubtful_commas(
+    text: pd.Series, number: pd.Series, decimal: str, place: Place, column: str, what: str
+) -> dict[object, str]:
+    """Messages for cells like ``1,200`` read as 1.2 in a column whose other values are in the thousands."""
+    if decimal != "," or pd.api.types.is_numeric_dtype(text.dtype):
+        return {}
+    ambiguous = text.str.fullmatch(_AMBIGUOUS.pattern).fillna(False).astype(bool)
+    thousands = ~ambiguous & (number.abs() >= 1000)
+    if not ambiguous.any() or not thousands.any():
+        return {}
+    example = thousands.idxmax()
+    return {
+        row: f"{place.at(row=row, column=column)}: {what} {text[row]!r} was read as {number[row]:g} (a decimal "
+        f"comma), but other values of the column are in the thousands ({text[example]!r} in "
+        f"{'row' if place.in_file else 'index'} {example}). Write {text[row].replace(',', '')} if that is meant, or load with "
+        "decimal='.' if commas separate thousands in this file."
+        for row in text.index[ambiguous]
+    }
 
 
 def _clean(text: pd.Series, decimal: str) -> pd.Series:

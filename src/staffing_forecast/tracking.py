@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .errors import ConfigError, SchemaError
 from .metrics import METRICS, evaluate
@@ -40,7 +43,15 @@ from .schema import (
     infer_freq,
 )
 
-__all__ = ["BENCHMARKS", "load_vintage", "plan_accuracy", "publish", "track", "vintages"]
+__all__ = [
+    "BENCHMARKS",
+    "IncompleteVintageWarning",
+    "load_vintage",
+    "plan_accuracy",
+    "publish",
+    "track",
+    "vintages",
+]
 
 BENCHMARKS = ("no_change", "constant_share", "linear_trend")
 _INTERVAL_METRICS = {"coverage", "pinball", "winkler"}
@@ -63,6 +74,10 @@ def publish(
     overwrite: bool = False,
 ) -> Path:
     """Store a published forecast under its vintage date; return the file.
+
+    The forecast is written in full under a ``.partial`` name, renamed into place, and only then committed by
+    its JSON note, written last: a publish interrupted at any point (even killed) leaves either the previous
+    state or an incomplete vintage that readers skip and report, never a note describing other data.
 
     Parameters
     ----------
@@ -91,55 +106,137 @@ def publish(
     missing = [c for c in (UNIQUE_ID, DS, MODEL, MEAN) if c not in forecast.columns]
     if missing:
         raise SchemaError(f"publish: the forecast lacks {missing}; pass the frame sf.forecast returned.")
-    if not name or any(c in name for c in "/\\:"):
+    if not name or any(c in name for c in "/\\:") or name.startswith("."):
         raise ConfigError(f"publish: name {name!r} must be a plain file name.")
     folder = Path(store) / "vintages" / _vintage_text(vintage)
     path = folder / f"{name}.parquet"
-    if path.exists() and not overwrite:
+    note_path = path.with_suffix(".json")
+    if note_path.exists() and not overwrite:
         raise ConfigError(
             f"publish: {path} already exists; a published vintage is history. Pass overwrite=True to replace it."
         )
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    meta = {
+        "name": name,
+        "vintage": _vintage_text(vintage),
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": len(forecast),
+        "series": int(forecast[UNIQUE_ID].nunique()),
+        "models": sorted(forecast[MODEL].astype(str).unique().tolist()),
+        "note": note,
+    }
+    staged_data = folder / f"{name}.parquet{_PARTIAL}"
+    staged_note = folder / f"{name}.json{_PARTIAL}"
     try:
-        forecast.reset_index(drop=True).to_parquet(tmp, index=False)
-        meta = {
-            "name": name,
-            "vintage": _vintage_text(vintage),
-            "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "rows": len(forecast),
-            "series": int(forecast[UNIQUE_ID].nunique()),
-            "models": sorted(forecast[MODEL].astype(str).unique().tolist()),
-            "note": note,
-        }
-        path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
+        forecast.reset_index(drop=True).to_parquet(staged_data, index=False)
+        staged_note.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        # Uncommit first: from here until the note is back, readers see an incomplete vintage, never an old
+        # note describing new data.
+        note_path.unlink(missing_ok=True)
+        os.replace(staged_data, path)
+        os.replace(staged_note, note_path)  # the commit
     finally:
-        tmp.unlink(missing_ok=True)
+        staged_data.unlink(missing_ok=True)
+        staged_note.unlink(missing_ok=True)
+        (folder / f".{name}.parquet.tmp").unlink(missing_ok=True)  # left by a killed publish of version 0.1
     return path
 
 
-def vintages(store: str | os.PathLike[str], name: str | None = None) -> pd.DataFrame:
-    """Every published vintage: ``vintage``, ``name``, ``rows``, ``series``, ``models``, ``published_at``, ``note``."""
+#: Suffix of files being written; a publish killed mid-way leaves one, which readers report and publish removes.
+_PARTIAL = ".partial"
+
+
+def _problem(folder: Path, name: str) -> str:
+    """Why the vintage ``name`` in ``folder`` is incomplete, or an empty string when it is complete."""
+    data, note = folder / f"{name}.parquet", folder / f"{name}.json"
+    leftovers = [p.name for p in (data, note) if p.with_name(p.name + _PARTIAL).exists()]
+    if not note.exists():
+        return "its note (.json) was never written: the publish was interrupted"
+    if not data.exists():
+        return "its data (.parquet) is missing: the publish was interrupted"
+    try:
+        rows = pq.read_metadata(data).num_rows
+        expected = json.loads(note.read_text(encoding="utf-8"))["rows"]
+    except (OSError, ValueError, KeyError, pa.ArrowException) as error:
+        return f"it cannot be read ({type(error).__name__}: {error})"
+    if rows != expected:
+        return f"its note says {expected} rows but its data has {rows}: an overwrite was interrupted"
+    if leftovers:
+        return f"an interrupted publish left {leftovers}"
+    return ""
+
+
+def _scan(store: str | os.PathLike[str], name: str | None) -> tuple[list[dict[str, object]], list[str]]:
+    """The notes of complete vintages and one message per incomplete one."""
     root = Path(store) / "vintages"
-    rows = []
-    for meta in sorted(root.glob("*/*.json")) if root.exists() else []:
-        info = json.loads(meta.read_text(encoding="utf-8"))
-        if name is None or info.get("name") == name:
-            rows.append(info)
+    found: list[dict[str, object]] = []
+    broken: list[str] = []
+    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []
+    for folder in folders:
+        for stem in sorted({_stem(p.name) for p in folder.iterdir()} - {""}):
+            if name is not None and stem != name:
+                continue
+            problem = _problem(folder, stem)
+            if problem:
+                broken.append(f"{folder.name} {stem!r}: {problem}")
+            else:
+                found.append(json.loads((folder / f"{stem}.json").read_text(encoding="utf-8")))
+    return found, broken
+
+
+def _stem(file_name: str) -> str:
+    """The forecast name a store file belongs to, or an empty string for other files."""
+    if file_name.startswith("."):
+        return ""
+    for suffix in (".parquet", ".json", f".parquet{_PARTIAL}", f".json{_PARTIAL}"):
+        if file_name.endswith(suffix):
+            return file_name.removesuffix(suffix)
+    return ""
+
+
+def _report_incomplete(store: str | os.PathLike[str], broken: list[str]) -> None:
+    if broken:
+        warnings.warn(
+            f"{Path(store) / 'vintages'}: {len(broken)} incomplete vintage(s) skipped:\n  "
+            + "\n  ".join(broken)
+            + "\nPublish each again with overwrite=True, or delete its files.",
+            IncompleteVintageWarning,
+            stacklevel=3,
+        )
+
+
+class IncompleteVintageWarning(UserWarning):
+    """A vintage in the store was not completely written (an interrupted publish); readers skip it."""
+
+
+def vintages(store: str | os.PathLike[str], name: str | None = None) -> pd.DataFrame:
+    """Every published vintage: ``vintage``, ``name``, ``rows``, ``series``, ``models``, ``published_at``, ``note``.
+
+    A vintage whose publish was interrupted (data without its note, a note without its data, or a note that
+    disagrees with the data) is left out with an :class:`IncompleteVintageWarning` naming it and the fix.
+    """
+    rows, broken = _scan(store, name)
+    _report_incomplete(store, broken)
     columns = ["vintage", "name", "rows", "series", "models", "published_at", "note"]
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
 def load_vintage(store: str | os.PathLike[str], vintage: object, name: str = "forecast") -> pd.DataFrame:
     """The forecast published at ``vintage`` under ``name``."""
-    path = Path(store) / "vintages" / _vintage_text(vintage) / f"{name}.parquet"
-    if not path.exists():
-        known = vintages(store, name)["vintage"].tolist()
-        raise ConfigError(
-            f"no forecast {name!r} published at {_vintage_text(vintage)}; the store has {known}."
-        )
-    return pd.read_parquet(path)
+    folder = Path(store) / "vintages" / _vintage_text(vintage)
+    if folder.is_dir() and any(_stem(p.name) == name for p in folder.iterdir()):
+        problem = _problem(folder, name)
+        if problem:
+            raise ConfigError(
+                f"the forecast {name!r} published at {_vintage_text(vintage)} is incomplete: {problem}. "
+                "Publish it again with overwrite=True, or delete its files."
+            )
+        return pd.read_parquet(folder / f"{name}.parquet")
+    known, _ = _scan(store, name)
+    raise ConfigError(
+        f"no forecast {name!r} published at {_vintage_text(vintage)}; the store has "
+        f"{[str(info['vintage']) for info in known]}."
+    )
 
 
 def _benchmarks(fc: pd.DataFrame, actuals: pd.DataFrame, months: int, trend_years: int) -> pd.DataFrame:

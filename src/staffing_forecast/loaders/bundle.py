@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -118,11 +118,14 @@ class Bundle:
         return f"Bundle({present})"
 
 
-def load_bundle(folder: PathLike) -> Bundle:
+def load_bundle(folder: PathLike, *, columns: Mapping[str, Any] | None = None) -> Bundle:
     """Read a folder of tables (CSV, Excel or Parquet, one file per table) into a validated :class:`Bundle`.
 
     Every file is checked; all problems of all files are reported together. Files with a table extension
     whose name is not a known table are an error (a misspelled ``employmnet.csv`` must not be skipped).
+    Russian headers (``Регион``, ``Код ОКЗ``, ``Год``, ``Численность``, ``Выпуск, чел.`` ..., as the library's
+    workbooks print them) are read as the tables' columns. ``columns`` renames other headers first: one map for
+    every file (``{"Числ. занятых": "y"}``) or one per table (``{"employment": {"Числ. занятых": "y"}}``).
 
     Examples
     --------
@@ -157,6 +160,7 @@ def load_bundle(folder: PathLike) -> Bundle:
     for name, path in found.items():
         try:
             cells = _READERS[path.suffix.lower()](path)
+            cells = _rename_columns(cells, columns, name)
             sheet = None if path.suffix.lower() != ".xlsx" else _first_sheet(path)
             tables[name] = validate_table(cells, TABLES[name], Place(path.name, sheet=sheet))
         except SchemaError as exc:
@@ -164,6 +168,20 @@ def load_bundle(folder: PathLike) -> Bundle:
     if problems:
         raise SchemaError(f"{folder}: {len(problems)} file(s) have problems:\n" + "\n".join(problems))
     return Bundle(**tables, description=f"loaded from {folder}")
+
+
+def _rename_columns(cells: pd.DataFrame, columns: Mapping[str, Any] | None, table: str) -> pd.DataFrame:
+    """Apply a ``columns=`` map of :func:`load_bundle`: headers a file does not have are left to other files."""
+    if not columns:
+        return cells
+    per_table = any(isinstance(v, Mapping) for v in columns.values())
+    mapping = columns.get(table, {}) if per_table else columns
+    if per_table and not all(isinstance(v, Mapping) and k in TABLES for k, v in columns.items()):
+        raise ConfigError(
+            "load_bundle: columns= is either one map for every file ({'Численность': 'y'}) or one map per table "
+            f"({{'employment': {{'Численность': 'y'}}}}, tables {list(TABLES)}), not a mix of the two."
+        )
+    return cells.rename(columns={k: v for k, v in mapping.items() if k in cells.columns})
 
 
 def _first_sheet(path: Path) -> str:

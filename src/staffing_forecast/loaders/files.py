@@ -6,15 +6,25 @@ Everything here returns text or numbers exactly as stored; typing and validation
 
 from __future__ import annotations
 
+import csv
 import os
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from ..errors import ConfigError, Place, SchemaError, closest
+from ..errors import ConfigError, Place, SchemaError, closest, raise_problems
 
-__all__ = ["read_csv_cells", "read_excel_cells", "read_parquet_cells", "read_sql_cells", "sniff"]
+__all__ = [
+    "find_header",
+    "read_csv_cells",
+    "read_excel_cells",
+    "read_parquet_cells",
+    "read_sql_cells",
+    "sniff",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -70,7 +80,7 @@ def _open_checked(path: PathLike, expected: str) -> Path:
     return path
 
 
-def _finish(frame: pd.DataFrame, place: Place, first_row: int) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, place: Place, first_row: int, header: str = "row 1") -> pd.DataFrame:
     """Index rows by the number a user sees, drop wholly empty rows, refuse a header-only table."""
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -81,7 +91,7 @@ def _finish(frame: pd.DataFrame, place: Place, first_row: int) -> pd.DataFrame:
     unnamed = [c for c in frame.columns if c.startswith("Unnamed:") or not c]
     if unnamed:
         raise SchemaError(
-            f"{place.at()}: {len(unnamed)} column(s) have no header; name every column in row 1."
+            f"{place.at()}: {len(unnamed)} column(s) have no header; name every column in {header}."
         )
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
@@ -89,16 +99,41 @@ def _finish(frame: pd.DataFrame, place: Place, first_row: int) -> pd.DataFrame:
     return frame
 
 
-def _detect_separator(header: str) -> str:
-    counts = {sep: header.count(sep) for sep in (";", "\t", ",")}
+def find_header(rows: Sequence[Sequence[object]], limit: int = 30) -> int:
+    """The 0-based position of the header among ``rows``: the first row with two or more filled cells.
+
+    Rows above it hold at most one cell each: a title, a unit, a note or nothing, as reports saved for reading
+    have them. Only the first ``limit`` rows are searched; without a match the first row is the header.
+
+    Examples
+    --------
+    >>> find_header([["Численность занятых, чел.", None], [None, None], ["Профессия", "2024"], ["2512", 5]])
+    2
+    """
+    for i, row in enumerate(rows[:limit]):
+        if sum(not _blank(v) for v in row) >= 2:
+            return i
+    return 0
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _detect_separator(lines: Sequence[str]) -> str:
+    # The most frequent separator on any of the first lines: a title line above the header may have none.
+    counts = {sep: max(line.count(sep) for line in lines) for sep in (";", "\t", ",")}
     best = max(counts, key=lambda s: counts[s])
     return best if counts[best] else ","
 
 
-def read_csv_cells(path: PathLike, *, sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+def read_csv_cells(
+    path: PathLike, *, sep: str | None = None, encoding: str | None = None, header_row: int | None = None
+) -> pd.DataFrame:
     """Read a CSV file as text cells, detecting the separator (``;``, tab or ``,``) and encoding (UTF-8 or cp1251).
 
-    The index is the line number in the file (the header is line 1).
+    ``header_row`` is the line of the header (1 = the first line); by default it is the first line with two or
+    more filled cells, so a title line above the table is skipped. The index is the line number in the file.
     """
     path = _open_checked(path, "text")
     place = Place(path.name)
@@ -116,7 +151,11 @@ def read_csv_cells(path: PathLike, *, sep: str | None = None, encoding: str | No
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise SchemaError(f"{place.at()}: the file has no header and no data.")
-    sep = sep or _detect_separator(lines[0])
+    sep = sep or _detect_separator(lines[:30])
+    if header_row is None:
+        header_row = 1 + find_header(list(csv.reader(lines[:30], delimiter=sep)))
+    elif not 1 <= header_row <= len(lines):
+        raise ConfigError(f"{place.at()}: header_row={header_row}, but the file has {len(lines)} lines.")
     try:
         frame = pd.read_csv(
             path,
@@ -125,46 +164,122 @@ def read_csv_cells(path: PathLike, *, sep: str | None = None, encoding: str | No
             keep_default_na=False,
             encoding=enc,
             skip_blank_lines=False,
+            skiprows=header_row - 1,
             encoding_errors="strict",
         )
     except pd.errors.ParserError as exc:
         raise SchemaError(f"{place.at()}: the rows do not split into the header's columns ({exc}).") from None
-    return _finish(frame.replace("", None), place, first_row=2)
+    return _finish(frame.replace("", None), place, first_row=header_row + 1, header=f"line {header_row}")
 
 
-def read_excel_cells(path: PathLike, *, sheet: str | int | None = None, header_row: int = 1) -> pd.DataFrame:
+def read_excel_cells(
+    path: PathLike, *, sheet: str | int | None = None, header_row: int | None = None
+) -> pd.DataFrame:
     """Read one sheet of an .xlsx workbook as cells; the index is the Excel row number.
 
-    ``sheet`` is a name or a 0-based position; the first sheet by default.
+    ``sheet`` is a name or a 0-based position; the first sheet by default. ``header_row`` is the Excel row of
+    the header; by default the first row with two or more filled cells (a title above the table is skipped).
+    A header of two rows, with a group name merged across the cells above its sub-headers (``Численность,
+    чел.`` over ``2023 | 2024 | 2025``), is read as one: each column takes its lowest label, joined with the
+    ones above it where that alone would repeat another column's. Merged cells inside the table are an error
+    naming each merged range once.
     """
+    from openpyxl import load_workbook  # only when reading a workbook: keeps `import staffing_forecast` light
+
     path = _open_checked(path, "xlsx")
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:  # damaged or encrypted workbooks
+        # Not read-only: merged ranges are only known to a fully loaded workbook.
+        book = load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:  # damaged or encrypted workbooks
         raise SchemaError(
             f"{path.name}: the workbook cannot be opened ({exc}); re-save it in Excel as .xlsx."
         ) from None
-    with book:
-        return _parse_sheet(book, path, sheet, header_row)
+    try:
+        names = [str(n) for n in book.sheetnames]
+        if sheet is None:
+            sheet = names[0]
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise SchemaError(f"{path.name}: there is no sheet number {sheet}; the sheets are {names}.")
+            sheet = names[sheet]
+        elif sheet not in names:
+            raise SchemaError(
+                f"{path.name}: there is no sheet {sheet!r}{closest(sheet, names)} The sheets are {names}."
+            )
+        return _parse_sheet(book[sheet], Place(path.name, sheet=str(sheet)), header_row)
+    finally:
+        book.close()
 
 
-def _parse_sheet(book: pd.ExcelFile, path: Path, sheet: str | int | None, header_row: int) -> pd.DataFrame:
-    names = [str(n) for n in book.sheet_names]
-    if sheet is None:
-        sheet = names[0]
-    elif isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            raise SchemaError(f"{path.name}: there is no sheet number {sheet}; the sheets are {names}.")
-        sheet = names[sheet]
-    elif sheet not in names:
-        raise SchemaError(
-            f"{path.name}: there is no sheet {sheet!r}{closest(sheet, names)} The sheets are {names}."
-        )
-    place = Place(path.name, sheet=str(sheet))
-    frame = book.parse(sheet, dtype=object, header=header_row - 1)
-    if frame.columns.empty:
+def _parse_sheet(ws: Any, place: Place, header_row: int | None) -> pd.DataFrame:
+    raw = [list(row) for row in ws.iter_rows(values_only=True)]
+    used = [j for j in range(max((len(r) for r in raw), default=0)) if any(not _blank(r[j]) for r in raw)]
+    if not used:
         raise SchemaError(f"{place.at()}: the sheet is empty.")
-    return _finish(frame, place, first_row=header_row + 1)
+    raw = [[row[j] for j in used] for row in raw]
+    position = {col: j for j, col in enumerate(used)}  # 0-based Excel column → position among the used ones
+    merged = [m for m in ws.merged_cells.ranges if m.min_col - 1 in position]
+    filled = [row[:] for row in raw]  # every cell of a merged range holds the range's value
+    for m in merged:
+        value = ws.cell(m.min_row, m.min_col).value
+        for r in range(m.min_row, min(m.max_row, len(raw)) + 1):
+            for c in range(m.min_col, m.max_col + 1):
+                if c - 1 in position:
+                    filled[r - 1][position[c - 1]] = value
+    if header_row is None:
+        header_row = 1 + find_header(raw)
+    elif not 1 <= header_row <= len(raw):
+        raise ConfigError(f"{place.at()}: header_row={header_row}, but the sheet has {len(raw)} rows.")
+    last = _header_end(merged, header_row)
+    columns = _header_names([filled[r - 1] for r in range(header_row, last + 1)])
+    problems = [
+        f"{place.name}, sheet {place.sheet!r}, rows {m.min_row}–{m.max_row}, column "
+        f"{columns[position[m.min_col - 1]]!r}: cells {m.coord} are merged; unmerge them and repeat the value "
+        "in every row (each row of a table needs all its cells)."
+        if m.min_col == m.max_col
+        else f"{place.at(row=m.min_row)}: cells {m.coord} are merged; unmerge them and fill every cell."
+        for m in sorted(merged, key=lambda m: (m.min_row, m.min_col))
+        if m.min_row > last
+    ]
+    raise_problems(problems)
+    frame = pd.DataFrame(raw[last:], columns=columns, dtype=object)
+    header = f"row {header_row}" if last == header_row else f"rows {header_row}–{last}"
+    return _finish(frame, place, first_row=last + 1, header=header)
+
+
+def _header_end(merged: list[Any], header_row: int, most: int = 5) -> int:
+    """The last row of a header starting at ``header_row``: merged cells in it reach down, or group names above
+    sub-headers span several columns."""
+    last = header_row
+    for _ in range(most):
+        inside = [m for m in merged if header_row <= m.min_row <= last]
+        reach = max([m.max_row for m in inside], default=last)
+        groups = any(m.max_row == last and m.max_col > m.min_col for m in inside)
+        new_last = max(reach, last + 1 if groups else last)
+        if new_last == last:
+            break
+        last = new_last
+    return last
+
+
+def _header_names(rows: list[list[object]]) -> list[str]:
+    """One name per column from header rows: the lowest label, prefixed by those above it where needed to be unique."""
+    parts: list[list[str]] = []
+    for j in range(len(rows[0])):
+        labels: list[str] = []
+        for row in rows:
+            value = row[j]
+            text = "" if _blank(value) else str(value).strip()
+            if isinstance(value, float) and value.is_integer():
+                text = str(int(value))
+            if text and (not labels or labels[-1] != text):
+                labels.append(text)
+        parts.append(labels or [""])
+    lowest = [labels[-1] for labels in parts]
+    return [
+        " ".join(labels) if lowest.count(labels[-1]) > 1 and len(labels) > 1 else labels[-1]
+        for labels in parts
+    ]
 
 
 def read_parquet_cells(path: PathLike) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from ..parsing import parse_dates, parse_numbers
 from ..reference import check_codes
 from ..schema import DS, KEY_ORDER, UNIQUE_ID, Y, check_panel, make_unique_id
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells, read_sql_cells
+from .jumps import check_jumps
 
 __all__ = ["load_csv", "load_excel", "load_parquet", "load_sql", "to_panel"]
 
@@ -88,6 +89,7 @@ def to_panel(
 ) -> pd.DataFrame:
     """Turn raw cells (indexed by source row) into a validated panel; see the module docstring for options."""
     cells = _rename(cells, columns, place)
+    place = place.renamed({new: old for old, new in (columns or {}).items()})
     problems: list[str] = []
     numbers: dict[str, Any] = {
         "what": "value",
@@ -105,7 +107,9 @@ def to_panel(
         raise_problems(problems)
         # Melted rows share source row numbers, so later messages name the series and date instead.
         frame = frame.reset_index(drop=True)
-        place = Place(f"{place.name} (dates as columns)", sheet=place.sheet, in_file=False)
+        place = Place(
+            f"{place.name} (dates as columns)", sheet=place.sheet, in_file=False, headers=place.headers
+        )
     else:
         if Y not in cells.columns:
             raise SchemaError(
@@ -139,7 +143,13 @@ def to_panel(
     for col in others:
         if col in keys:
             continue
-        if not _all_numeric(frame[col], decimal):
+        if col in KEY_ORDER and not has_id:
+            # Codes look numeric: without this, an occupation column left out of keys= became a driver.
+            problems.append(
+                f"{place.at(column=col)}: column {col!r} names a key but is not in keys={list(keys)}; add it to "
+                "keys=, or remove it from the file."
+            )
+        elif not _all_numeric(frame[col], decimal):
             problems.append(
                 f"{place.at(column=col)}: column {col!r} is neither a key nor numeric; list it in keys=, "
                 "or remove it from the file."
@@ -152,7 +162,24 @@ def to_panel(
     if keys and not has_id:
         frame[UNIQUE_ID] = make_unique_id(frame, keys, place=place)
     frame = frame[[UNIQUE_ID, DS, Y, *keys, *[c for c in others if c not in keys]]]
+    check_jumps(frame, place)
     return check_panel(frame, freq=freq, gaps=gaps, min_length=min_length, place=place)
+
+
+#: The options every loader passes on to :func:`to_panel`.
+_PANEL_OPTIONS = ("freq", "whole", "nonnegative", "decimal", "gaps", "min_length", "check_code_lists")
+
+
+def _check_options(function: str, own: Sequence[str], options: Mapping[str, Any]) -> None:
+    """Refuse an unknown keyword in the words of the public function, not of the function it passes options to."""
+    known = [*own, *_PANEL_OPTIONS]
+    for option in options:
+        if option not in _PANEL_OPTIONS:
+            hint = closest(option, known) or "."
+            raise TypeError(
+                f"{function}() got an unexpected keyword argument {option!r}{hint} Its options are "
+                f"{', '.join(known)}."
+            )
 
 
 def _all_numeric(values: pd.Series, decimal: str) -> bool:
@@ -172,6 +199,7 @@ def load_csv(
     keys: Sequence[str] | None = None,
     sep: str | None = None,
     encoding: str | None = None,
+    header_row: int | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Load a panel from a CSV file (long or wide; separator and UTF-8/cp1251 encoding detected).
@@ -184,6 +212,9 @@ def load_csv(
         Rename map and key columns (see :mod:`staffing_forecast.loaders.panels`).
     sep, encoding
         Override the detected separator or encoding.
+    header_row
+        The line of the header (1 = the first); by default the first line with two or more filled cells, so
+        a title line above the table is skipped.
     **options
         ``freq``, ``whole``, ``nonnegative``, ``decimal``, ``gaps``, ``min_length``, ``check_code_lists``.
 
@@ -202,7 +233,8 @@ def load_csv(
     0      2512 2024-01-01  10.0
     1      2512 2025-01-01  12.0
     """
-    cells = read_csv_cells(path, sep=sep, encoding=encoding)
+    _check_options("load_csv", ["path", "columns", "keys", "sep", "encoding", "header_row"], options)
+    cells = read_csv_cells(path, sep=sep, encoding=encoding, header_row=header_row)
     return to_panel(
         cells, Place(str(getattr(path, "name", path)).split("/")[-1]), columns=columns, keys=keys, **options
     )
@@ -214,13 +246,37 @@ def load_excel(
     sheet: str | int | None = None,
     columns: Mapping[str, str] | None = None,
     keys: Sequence[str] | None = None,
+    header_row: int | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Load a panel from one sheet of an .xlsx workbook (long or wide); the first sheet by default.
 
-    Errors name the file, sheet, Excel row and column. Options as in :func:`load_csv`.
+    Errors name the file, sheet, Excel row and column. ``header_row`` is the Excel row of the header; by default
+    the first row with two or more filled cells, so a title above the table is skipped. A two-row header with a
+    group name merged above its sub-headers (``Численность, чел.`` over ``2023 | 2024``) is read as one.
+    Other options as in :func:`load_csv`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from openpyxl import Workbook
+    >>> book = Workbook()
+    >>> sheet = book.active
+    >>> sheet.append(["Численность занятых по профессиям"])
+    >>> sheet.append(["Профессия", "Численность, чел."])
+    >>> sheet.append([None, 2024, 2025])
+    >>> sheet.append(["2512", 10, 12])
+    >>> sheet.merge_cells("A2:A3")
+    >>> sheet.merge_cells("B2:C2")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "staff.xlsx"
+    >>> book.save(path)
+    >>> load_excel(path, columns={"Профессия": "occupation"})[["unique_id", "ds", "y"]]
+      unique_id         ds     y
+    0      2512 2024-01-01  10.0
+    1      2512 2025-01-01  12.0
     """
-    cells = read_excel_cells(path, sheet=sheet)
+    _check_options("load_excel", ["path", "sheet", "columns", "keys", "header_row"], options)
+    cells = read_excel_cells(path, sheet=sheet, header_row=header_row)
     name = str(path).split("/")[-1]
     sheet_name = sheet if isinstance(sheet, str) else None
     return to_panel(cells, Place(name, sheet=sheet_name), columns=columns, keys=keys, **options)
@@ -234,6 +290,7 @@ def load_parquet(
     **options: Any,
 ) -> pd.DataFrame:
     """Load a panel from a Parquet file. Options as in :func:`load_csv`."""
+    _check_options("load_parquet", ["path", "columns", "keys"], options)
     cells = read_parquet_cells(path)
     return to_panel(cells, Place(str(path).split("/")[-1]), columns=columns, keys=keys, **options)
 
@@ -266,5 +323,6 @@ def load_sql(
     >>> load_sql("staff", f"sqlite:///{db}", columns={"year": "ds", "headcount": "y"})["y"].tolist()
     [10.0, 12.0]
     """
+    _check_options("load_sql", ["query_or_table", "url", "columns", "keys"], options)
     cells, place = read_sql_cells(query_or_table, url)
     return to_panel(cells, place, columns=columns, keys=keys, **options)

@@ -16,6 +16,8 @@ from ..errors import Place, SchemaError, closest, raise_problems
 from ..parsing import parse_dates, parse_numbers
 from ..reference import AGE_BANDS, FORMS, check_codes, check_specialty_levels, level_codes
 from ..schema import DS, UNIQUE_ID, Y, check_panel, make_unique_id
+from .headers import rename_known_headers
+from .jumps import check_jumps
 
 __all__ = ["PANEL_KEYS", "TABLES", "Column", "TableSpec", "validate_table"]
 
@@ -341,8 +343,12 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: Place, problems: list
 def validate_table(cells: pd.DataFrame, spec: TableSpec, place: Place) -> pd.DataFrame:
     """Check and type a table's cells against its spec; raise one :class:`SchemaError` listing every problem.
 
+    Russian headers (:data:`~staffing_forecast.loaders.headers.RUSSIAN_HEADERS`) are read as the spec's columns.
     Columns not in the spec are an error (a misspelled header must not silently become an unused column).
     """
+    before = list(cells.columns)
+    cells = rename_known_headers(cells, spec.names, place)
+    place = place.renamed({new: old for old, new in zip(before, cells.columns, strict=True) if old != new})
     present = list(cells.columns)
     expected = spec.names
     if spec.panel_freq and UNIQUE_ID in present and UNIQUE_ID not in expected:
@@ -356,7 +362,10 @@ def validate_table(cells: pd.DataFrame, spec: TableSpec, place: Place) -> pd.Dat
             parts.append(f"missing column(s) {missing}" + "".join(closest(m, extra) for m in missing))
         if extra:
             parts.append(f"unexpected column(s) {extra}")
-        raise SchemaError(f"{place.at()}: {'; '.join(parts)}. The {spec.name} table has columns {expected}.")
+        raise SchemaError(
+            f"{place.at()}: {'; '.join(parts)}. The {spec.name} table has columns {expected}; Russian headers are "
+            "read too (docs/data.md lists them), and columns= renames any other."
+        )
     problems: list[str] = []
     out = pd.DataFrame(index=cells.index)
     for col in spec.columns:
@@ -377,5 +386,6 @@ def validate_table(cells: pd.DataFrame, spec: TableSpec, place: Place) -> pd.Dat
     if spec.panel_freq:
         out.insert(0, UNIQUE_ID, make_unique_id(out, list(PANEL_KEYS), place=place))
         out = out[[UNIQUE_ID, DS, Y, *PANEL_KEYS]]
+        check_jumps(out, place)
         return check_panel(out, freq=spec.panel_freq, gaps="error", min_length=1, place=place)
     return out.reset_index(drop=True)

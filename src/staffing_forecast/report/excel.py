@@ -87,13 +87,15 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
     from openpyxl.utils import get_column_letter
 
     frame = sheet.frame.copy()
-    kinds = {}
+    kinds: dict[object, str] = {}
+    labels: list[object] = []
     for column in frame.columns:
-        label, kind = column_label(str(column), lang)
-        kinds[label if isinstance(column, str) else column] = kind
+        # A number as a column name is a year of a wide table: the header stays a number, its values counts.
+        label, kind = (column, "count") if not isinstance(column, str) else column_label(str(column), lang)
+        kinds[label] = kind
+        labels.append(label)
         frame[column] = value_label(frame[column], lang, str(column))
-    # A year as a column header (employment by year) stays a number; names get their label.
-    frame.columns = [column_label(c, lang)[0] if isinstance(c, str) else c for c in frame.columns]
+    frame.columns = labels
     start = len(sheet.notes) + (1 if sheet.notes else 0)
     title = sheet.title[:31]  # Excel's limit on sheet names
     frame.to_excel(writer, sheet_name=title, index=False, startrow=start)

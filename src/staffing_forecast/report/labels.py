@@ -180,8 +180,9 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "sector": ("Код ОКВЭД2", "ОКВЭД2 code", "text"),
     "ds": ("Дата", "Date", "text"),
     "model": ("Модель", "Model", "text"),
-    "mean": ("Прогноз (среднее), чел.", "Forecast mean", "number"),
-    "fallback": ("Замена модели", "Model fallback", "text"),
+    "period": ("Период", "Period", "year"),
+    "mean": ("Прогноз, чел.", "Forecast, persons", "number"),
+    "fallback": ("Причина замены модели", "Why the model fell back", "text"),
     # method sheet
     "indicator": ("Показатель", "Indicator", "text"),
     "formula": ("Формула", "Formula", "text"),
@@ -381,12 +382,18 @@ def text_label(text: str, lang: str) -> str:
     return text
 
 
+# Interval bounds of a forecast, lo_<level> and hi_<level>, for any level.
+_BOUND = re.compile(r"^(lo|hi)_(\d+)$")
+_BOUND_WORDS = {"lo": ("Нижняя граница", "Lower bound"), "hi": ("Верхняя граница", "Upper bound")}
+
+
 def column_label(column: str, lang: str) -> tuple[str, str]:
     """Return the header of ``column`` in ``lang`` and its kind; an unknown column keeps its name, kind text."""
-    bound = re.fullmatch(r"(lo|hi)_(\d+)", column)  # forecast interval bounds, any level
-    if bound:
-        side = {"lo": ("Нижняя граница", "Lower bound"), "hi": ("Верхняя граница", "Upper bound")}[bound[1]]
-        return f"{side[0 if lang == 'ru' else 1]} {bound[2]} %", "number"
+    if bound := _BOUND.match(column):
+        ru_word, en_word = _BOUND_WORDS[bound[1]]
+        return (
+            f"{ru_word} {bound[2]} %, чел." if lang == "ru" else f"{en_word} {bound[2]} %, persons"
+        ), "number"
     ru, en, kind = _COLUMNS.get(column, (column, column, "text"))
     return (ru if lang == "ru" else en), kind
 

@@ -1,0 +1,108 @@
+"""The forecast workbook an official reads: one row per series with the years as columns, intervals, notes."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ConfigError
+from ..schema import DS, FREQUENCIES, MEAN, MODEL, UNIQUE_ID, check_forecast, infer_freq
+from .excel import Sheet, check_lang, name_columns, write_workbook
+
+__all__ = ["forecast_workbook"]
+
+_INTERVAL = re.compile(r"^(lo|hi)_(\d+)$")
+
+_TITLES = {
+    "ru": ("Прогноз", "Интервалы", "Замены моделей"),
+    "en": ("Forecast", "Intervals", "Model fallbacks"),
+}
+
+_NOTES = {
+    "ru": (
+        "Прогноз по рядам: среднее значение по годам (чел.); интервалы прогноза — на листе «Интервалы».",
+        "Для {n} рядов выбранная модель не подошла и прогноз построен запасной моделью: см. лист «Замены моделей».",
+        "Прогноз по рядам: среднее значение по годам (чел.); интервалы прогноза не рассчитывались.",
+    ),
+    "en": (
+        "Forecast by series: the mean by period (persons); the prediction intervals are on sheet 'Intervals'.",
+        "For {n} series the chosen model did not fit and a fallback made the forecast: see sheet 'Model fallbacks'.",
+        "Forecast by series: the mean by period (persons); no prediction intervals were computed.",
+    ),
+}
+
+
+def forecast_workbook(
+    forecast: pd.DataFrame, path: str | os.PathLike[str], *, lang: str = "ru", freq: str | None = None
+) -> Path:
+    """Write a forecast frame as a workbook for officials; return the path.
+
+    Sheets: the forecast, one row per series (and model) with one column per period, years as numbers; the
+    intervals (when there are any), one row per series and period with the mean and each ``lo_<L>``/``hi_<L>``
+    bound; and, when a
+    series fell back to another model, the reasons. Headers are Russian with units by default (``lang="en"``
+    for English); key columns summed over (``*`` in every row) are left out and occupation codes get their names.
+
+    Parameters
+    ----------
+    forecast
+        A forecast frame, as :func:`staffing_forecast.forecast` returns it.
+    path
+        The ``.xlsx`` file (replaced as a whole only when writing succeeds).
+    lang
+        ``"ru"`` or ``"en"``.
+    freq
+        ``"YS"`` (years, written as numbers), ``"QS"`` (``2026Q1``) or ``"MS"`` (``2026-03``); inferred from the
+        forecast's dates by default (pass it for a one-step quarterly or monthly forecast).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, staffing_forecast as sf
+    >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    >>> fc = sf.forecast(panel[panel["occupation"] == "2512"], h=2, models="drift", level=[80])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = sf.report.forecast_workbook(fc, pathlib.Path(folder) / "forecast.xlsx")
+    ...     list(pd.read_excel(path, skiprows=2).columns)
+    ['Код ОКЗ', 'Профессия (ОКЗ)', 'Модель', 2026, 2027]
+    """
+    check_lang(lang)
+    check_forecast(forecast)
+    titles, notes = _TITLES[lang], _NOTES[lang]
+    frame = forecast.copy()
+    freq = freq or infer_freq(frame)
+    if freq not in FREQUENCIES:
+        raise ConfigError(f"forecast_workbook: freq={freq!r}; use one of {list(FREQUENCIES)}.")
+    period = "year" if freq == "YS" else "period"
+    frame[period] = _periods(frame[DS], freq)
+    bounds = sorted(
+        (c for c in frame.columns if _INTERVAL.match(str(c))),
+        key=lambda c: (int(_INTERVAL.match(c)[2]), c[:2] == "hi"),  # type: ignore[index]
+    )
+    reserved = {UNIQUE_ID, DS, MODEL, MEAN, "fallback", period, *bounds}
+    keys = [c for c in frame.columns if c not in reserved and not (frame[c].astype(str) == "*").all()]
+    keys = [c for c in keys if not pd.api.types.is_numeric_dtype(frame[c])] or [UNIQUE_ID]
+    wide = frame.pivot_table(index=[*keys, MODEL], columns=period, values=MEAN, sort=False).reset_index()
+    wide.columns.name = None
+    long = frame[[*keys, MODEL, period, MEAN, *bounds]]
+    sheets = [Sheet(titles[0], name_columns(wide, lang), notes=[notes[0] if bounds else notes[2]])]
+    if bounds:
+        sheets.append(Sheet(titles[1], name_columns(long, lang)))
+    if "fallback" in frame.columns:
+        fell_back = frame.loc[frame["fallback"].fillna("").astype(str) != "", [*keys, MODEL, "fallback"]]
+        fell_back = fell_back.drop_duplicates()
+        if not fell_back.empty:
+            sheets[0].notes.append(notes[1].format(n=len(fell_back)))
+            sheets.append(Sheet(titles[2], name_columns(fell_back, lang)))
+    return write_workbook(path, sheets, lang)
+
+
+def _periods(ds: pd.Series, freq: str) -> pd.Series:
+    """Years as numbers; ``2026Q1`` for quarters and ``2026-03`` for months."""
+    if freq == "YS":
+        return ds.dt.year.astype(int)
+    if freq == "QS":
+        return ds.dt.year.astype(str) + "Q" + ds.dt.quarter.astype(str)
+    return ds.dt.strftime("%Y-%m")

@@ -1,0 +1,78 @@
+"""The forecast workbook and CSV for officials: layout, labels, periods, fallbacks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import staffing_forecast as sf
+
+
+def quarterly_panel() -> pd.DataFrame:
+    long = pd.DataFrame(
+        {
+            "unique_id": "E1",
+            "ds": pd.date_range("2022-01-01", periods=12, freq="QS"),
+            "y": [10.0, 11, 13, 12, 14, 15, 17, 16, 18, 19, 21, 20],
+            "employer": "E1",
+        }
+    )
+    short = pd.DataFrame(
+        {
+            "unique_id": "E2",
+            "ds": pd.date_range("2024-07-01", periods=2, freq="QS"),
+            "y": [3.0, 4],
+            "employer": "E2",
+        }
+    )
+    return pd.concat([long, short], ignore_index=True)
+
+
+def test_quarterly_forecast_with_a_fallback_in_english(tmp_path):
+    fc = sf.forecast(quarterly_panel(), h=2, models="ets", level=[80])
+    assert fc.loc[fc["unique_id"] == "E2", "fallback"].iloc[0]  # too short for ets
+    book = load_workbook(sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", lang="en"))
+    assert book.sheetnames == ["Forecast", "Intervals", "Model fallbacks"]
+    forecast = book["Forecast"]
+    assert forecast["A2"].value.startswith("For 1 series the chosen model did not fit")
+    assert [c.value for c in forecast[4]] == ["Employer", "Model", "2025Q1", "2025Q2"]
+    e2 = [c.value for c in forecast[6]]
+    assert e2[0] == "E2" and e2[2:] == fc.loc[fc["unique_id"] == "E2", "mean"].tolist()
+    reasons = [[c.value for c in row] for row in book["Model fallbacks"].iter_rows()]
+    assert reasons[0] == ["Employer", "Model", "Why the model fell back"]
+    assert reasons[1][0] == "E2" and "ets" in reasons[1][2]
+    assert [c.value for c in book["Intervals"][1]] == [
+        "Employer",
+        "Model",
+        "Period",
+        "Forecast, persons",
+        "Lower bound 80 %, persons",
+        "Upper bound 80 %, persons",
+    ]
+
+
+def test_csv_for_russian_and_english_excel_round_trips_through_load_csv(tmp_path):
+    panel = quarterly_panel()
+    for lang in ("ru", "en"):
+        path = sf.report.write_csv(panel.assign(y=panel["y"] + 0.5), tmp_path / f"{lang}.csv", lang=lang)
+        back = sf.load_csv(path, decimal="," if lang == "ru" else ".", min_length=1)
+        assert back["y"].tolist() == (panel["y"] + 0.5).tolist()
+    assert (
+        (tmp_path / "ru.csv")
+        .read_bytes()
+        .startswith("\ufeffunique_id;ds;y;employer\r\nE1;2022-01-01;10,5".encode())
+    )
+
+
+def test_a_forecast_without_intervals_says_so_and_has_no_interval_sheet(tmp_path):
+    fc = sf.forecast(quarterly_panel().query("unique_id == 'E1'"), h=1, models="naive")
+    # One step dated 2025-01-01 reads as a year unless the frequency is given.
+    assert load_workbook(sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx"))["Прогноз"]["C3"].value == 2025
+    with pytest.raises(sf.ConfigError, match="freq='Q'; use one of"):
+        sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", freq="Q")
+    book = load_workbook(sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", freq="QS"))
+    assert book.sheetnames == ["Прогноз"]
+    assert book["Прогноз"]["A1"].value.endswith("интервалы прогноза не рассчитывались.")
+    assert [c.value for c in book["Прогноз"][3]] == ["Работодатель", "Модель", "2025Q1"]
+    assert book["Прогноз"]["C4"].value == 20.0
