@@ -119,7 +119,7 @@ def test_forecast_command(tmp_path, capsys):
     )
     assert code == 0
     fc = pd.read_csv(out)
-    assert set(fc["model"]) == {"naive", "drift"}
+    assert set(fc["Model"]) == {"naive", "drift"}
     assert len(fc) == 2 * 2 * panel["unique_id"].nunique()
     assert f"wrote {len(fc)} rows" in capsys.readouterr().out
 
@@ -188,10 +188,10 @@ def test_forecast_command_writes_csv_for_russian_excel(tmp_path):
         == 0
     )
     text = out.read_bytes().decode("utf-8")
-    assert text.startswith("\ufeffunique_id;Профессия;ds;model;mean;lo_80;hi_80;fallback\r\n")
+    assert text.startswith("\ufeffРяд;Профессия;Дата;Модель;Прогноз, чел.;Нижняя граница 80 %, чел.;")
     assert "Программисты;2026-01-01;drift;1125,0;" in text
     back = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
-    assert back["mean"].tolist() == [250.0, 255.0, 1125.0, 1137.5]
+    assert back["Прогноз, чел."].tolist() == [250.0, 255.0, 1125.0, 1137.5]
 
 
 def test_forecast_command_advises_command_line_options(tmp_path, capsys):

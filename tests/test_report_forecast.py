@@ -33,15 +33,16 @@ def test_quarterly_forecast_with_a_fallback_in_english(tmp_path):
     fc = sf.forecast(quarterly_panel(), h=2, models="ets", level=[80])
     assert fc.loc[fc["unique_id"] == "E2", "fallback"].iloc[0]  # too short for ets
     book = load_workbook(sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", lang="en"))
-    assert book.sheetnames == ["Forecast", "Intervals", "Model fallbacks"]
+    assert book.sheetnames == ["Forecast", "Intervals", "Fallbacks and notes"]
     forecast = book["Forecast"]
     assert forecast["A2"].value.startswith("For 1 series the chosen model did not fit")
     assert [c.value for c in forecast[4]] == ["Employer", "Model", "2025Q1", "2025Q2"]
     e2 = [c.value for c in forecast[6]]
     assert e2[0] == "E2" and e2[2:] == fc.loc[fc["unique_id"] == "E2", "mean"].tolist()
-    reasons = [[c.value for c in row] for row in book["Model fallbacks"].iter_rows()]
-    assert reasons[0] == ["Employer", "Model", "Why the model fell back"]
-    assert reasons[1][0] == "E2" and "ets" in reasons[1][2]
+    reasons = [[c.value for c in row] for row in book["Fallbacks and notes"].iter_rows()]
+    assert reasons[0] == ["Employer", "Model", "Why the model fell back", "Note"]
+    e2 = next(row for row in reasons if row[0] == "E2")
+    assert "ets failed (2 observations, ets needs 7)" in e2[2]
     assert [c.value for c in book["Intervals"][1]] == [
         "Employer",
         "Model",
@@ -52,17 +53,12 @@ def test_quarterly_forecast_with_a_fallback_in_english(tmp_path):
     ]
 
 
-def test_csv_for_russian_and_english_excel_round_trips_through_load_csv(tmp_path):
-    panel = quarterly_panel()
-    for lang in ("ru", "en"):
-        path = sf.report.write_csv(panel.assign(y=panel["y"] + 0.5), tmp_path / f"{lang}.csv", lang=lang)
-        back = sf.load_csv(path, decimal="," if lang == "ru" else ".", min_length=1)
-        assert back["y"].tolist() == (panel["y"] + 0.5).tolist()
-    assert (
-        (tmp_path / "ru.csv")
-        .read_bytes()
-        .startswith("\ufeffunique_id;ds;y;employer\r\nE1;2022-01-01;10,5".encode())
-    )
+def test_csv_for_russian_excel_and_for_programs(tmp_path):
+    panel = quarterly_panel().assign(y=lambda p: p["y"] + 0.5)
+    russian = sf.report.write_csv(panel, tmp_path / "ru.csv", lang="ru").read_bytes().decode("utf-8")
+    assert russian.startswith("\ufeffРяд;Дата;y;Работодатель\nE1;2022-01-01;10,5")
+    back = sf.load_csv(sf.report.write_csv(panel, tmp_path / "plain.csv", lang=None), min_length=1)
+    assert back["y"].tolist() == panel["y"].tolist()
 
 
 def test_a_forecast_without_intervals_says_so_and_has_no_interval_sheet(tmp_path):

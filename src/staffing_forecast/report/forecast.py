@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ConfigError
-from ..schema import DS, FREQUENCIES, MEAN, MODEL, UNIQUE_ID, check_forecast, infer_freq
+from ..schema import DS, FALLBACK, FREQUENCIES, MEAN, MODEL, NOTE, UNIQUE_ID, check_forecast, infer_freq
 from .excel import Sheet, check_lang, name_columns, write_workbook
 
 __all__ = ["forecast_workbook"]
@@ -17,19 +17,19 @@ __all__ = ["forecast_workbook"]
 _INTERVAL = re.compile(r"^(lo|hi)_(\d+)$")
 
 _TITLES = {
-    "ru": ("Прогноз", "Интервалы", "Замены моделей"),
-    "en": ("Forecast", "Intervals", "Model fallbacks"),
+    "ru": ("Прогноз", "Интервалы", "Замены и примечания"),
+    "en": ("Forecast", "Intervals", "Fallbacks and notes"),
 }
 
 _NOTES = {
     "ru": (
         "Прогноз по рядам: среднее значение по годам (чел.); интервалы прогноза — на листе «Интервалы».",
-        "Для {n} рядов выбранная модель не подошла и прогноз построен запасной моделью: см. лист «Замены моделей».",
+        "Для {n} рядов выбранная модель не подошла и прогноз построен запасной моделью: см. лист «Замены и примечания».",
         "Прогноз по рядам: среднее значение по годам (чел.); интервалы прогноза не рассчитывались.",
     ),
     "en": (
         "Forecast by series: the mean by period (persons); the prediction intervals are on sheet 'Intervals'.",
-        "For {n} series the chosen model did not fit and a fallback made the forecast: see sheet 'Model fallbacks'.",
+        "For {n} series the chosen model did not fit and a fallback made the forecast: see sheet 'Fallbacks and notes'.",
         "Forecast by series: the mean by period (persons); no prediction intervals were computed.",
     ),
 }
@@ -43,7 +43,7 @@ def forecast_workbook(
     Sheets: the forecast, one row per series (and model) with one column per period, years as numbers; the
     intervals (when there are any), one row per series and period with the mean and each ``lo_<L>``/``hi_<L>``
     bound; and, when a
-    series fell back to another model, the reasons. Headers are Russian with units by default (``lang="en"``
+    series fell back to another model or has a note (``auto``'s rule, a widened interval), the reasons. Headers are Russian with units by default (``lang="en"``
     for English); key columns summed over (``*`` in every row) are left out and occupation codes get their names.
 
     Parameters
@@ -81,7 +81,7 @@ def forecast_workbook(
         (c for c in frame.columns if _INTERVAL.match(str(c))),
         key=lambda c: (int(_INTERVAL.match(c)[2]), c[:2] == "hi"),  # type: ignore[index]
     )
-    reserved = {UNIQUE_ID, DS, MODEL, MEAN, "fallback", period, *bounds}
+    reserved = {UNIQUE_ID, DS, MODEL, MEAN, FALLBACK, NOTE, period, *bounds}
     keys = [c for c in frame.columns if c not in reserved and not (frame[c].astype(str) == "*").all()]
     keys = [c for c in keys if not pd.api.types.is_numeric_dtype(frame[c])] or [UNIQUE_ID]
     wide = frame.pivot_table(index=[*keys, MODEL], columns=period, values=MEAN, sort=False).reset_index()
@@ -90,12 +90,15 @@ def forecast_workbook(
     sheets = [Sheet(titles[0], name_columns(wide, lang), notes=[notes[0] if bounds else notes[2]])]
     if bounds:
         sheets.append(Sheet(titles[1], name_columns(long, lang)))
-    if "fallback" in frame.columns:
-        fell_back = frame.loc[frame["fallback"].fillna("").astype(str) != "", [*keys, MODEL, "fallback"]]
-        fell_back = fell_back.drop_duplicates()
-        if not fell_back.empty:
-            sheets[0].notes.append(notes[1].format(n=len(fell_back)))
-            sheets.append(Sheet(titles[2], name_columns(fell_back, lang)))
+    said = [c for c in (FALLBACK, NOTE) if c in frame.columns]
+    if said:
+        text = frame[said].fillna("").astype(str)
+        remarks = frame.loc[(text != "").any(axis=1), [*keys, MODEL, *said]].drop_duplicates()
+        if not remarks.empty:
+            fell_back = (remarks[FALLBACK].fillna("") != "").sum() if FALLBACK in remarks else 0
+            if fell_back:
+                sheets[0].notes.append(notes[1].format(n=int(fell_back)))
+            sheets.append(Sheet(titles[2], name_columns(remarks, lang)))
     return write_workbook(path, sheets, lang)
 
 
