@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -72,3 +74,22 @@ def test_a_forecast_without_intervals_says_so_and_has_no_interval_sheet(tmp_path
     assert book["Прогноз"]["A1"].value.endswith("интервалы прогноза не рассчитывались.")
     assert [c.value for c in book["Прогноз"][3]] == ["Работодатель", "Модель", "2025Q1"]
     assert book["Прогноз"]["C4"].value == 20.0
+
+
+def test_a_russian_workbook_words_fallbacks_and_notes_in_russian(tmp_path):
+    values = [10.0, 12, 11, 13, 12, 500, 14, 13, 12, 14, 13, 14]
+    panel = pd.concat(
+        [
+            pd.DataFrame({"unique_id": uid, "ds": pd.date_range("2014", periods=len(v), freq="YS"), "y": v})
+            for uid, v in [("spike", values), ("new", [0.0] * 8 + [5.0, 6, 8, 9]), ("short", [4.0, 5.0])]
+        ]
+    )
+    fc = pd.concat(
+        [sf.forecast(panel, h=3, models="auto", level=[80, 95]), sf.forecast(panel, h=3, models="ets", level=[80])]
+    )
+    book = load_workbook(sf.report.forecast_workbook(fc.drop(columns=["lo_95", "hi_95"]), tmp_path / "fc.xlsx"))
+    remarks = [v for row in book["Замены и примечания"].iter_rows(min_row=2, values_only=True) for v in row[2:]]
+    text = " ".join(v for v in remarks if v)
+    assert "выброс сглажен" in text and "начальных нулей" in text and "не подошла" in text
+    english = re.findall(r"\b(?:failed|interval|observations|needs|left out|fitted|short|used|outlier)\b", text)
+    assert english == []

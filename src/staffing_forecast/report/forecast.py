@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..schema import DS, FALLBACK, FREQUENCIES, MEAN, MODEL, NOTE, UNIQUE_ID, check_forecast, infer_freq
 from .excel import Sheet, check_lang, name_columns, write_workbook
+from .labels import remark_label
 
 __all__ = ["forecast_workbook"]
 
@@ -94,6 +95,8 @@ def forecast_workbook(
     if said:
         text = frame[said].fillna("").astype(str)
         remarks = frame.loc[(text != "").any(axis=1), [*keys, MODEL, *said]].drop_duplicates()
+        for column in said:
+            remarks[column] = remarks[column].map(lambda t: remark_label(t, lang))
         if not remarks.empty:
             fell_back = (remarks[FALLBACK].fillna("") != "").sum() if FALLBACK in remarks else 0
             if fell_back:

@@ -20,6 +20,7 @@ __all__ = [
     "POLICY_VALUES",
     "TABLE_NAMES_RU",
     "column_label",
+    "remark_label",
     "text_label",
     "value_label",
 ]
@@ -378,6 +379,62 @@ def text_label(text: str, lang: str) -> str:
     if lang != "ru" or not isinstance(text, str):
         return text
     for pattern, replacement in _PHRASES_RU:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+# What the engine writes into a forecast's `fallback` and `note` columns, worded in Russian (most specific first).
+_REMARKS_RU: list[tuple[str, str]] = [
+    (r"(\w+) failed \((.*)\); used (\w+)", r"модель \1 не подошла (\2); прогноз построен моделью \3"),
+    (r"(\d+) observations, (\w+) needs (\d+)", r"наблюдений: \1, модели \2 нужно \3"),
+    (r"(\w+) could not be estimated on this series", r"модель \1 не удалось оценить на этом ряду"),
+    (r"(\w+) gave non-finite ([\w, ]+)", r"модель \1 дала нечисловые значения (\2)"),
+    (r"the estimation did not converge", "оценка параметров не сошлась"),
+    (r"no survey plan made by (\d+)", r"нет плана работодателя, составленного к \1 г."),
+    (r"the latest plan \(vintage (\d+)\) does not cover (\d+)", r"последний план (опрос \1 г.) не охватывает \2 г."),
+    (r"too few observations to estimate the spread of (.*) for an interval", r"слишком мало наблюдений для оценки разброса (\1)"),
+    (r"(\d+) observations, fewer than one season of (\d+)", r"наблюдений: \1, меньше одного сезона (\2)"),
+    (r"fitted on the (\d+) values after (\d+) leading zeros", r"оценено по \1 значениям после \2 начальных нулей"),
+    (r"short \((\d+) observations, (\d+) for the combination\): (\w+)", r"короткий ряд (наблюдений: \1, для комбинации нужно \2): \3"),
+    (r"intermittent \((\d+)% zeros\): TSB", r"прерывистый ряд (нулей: \1 %): метод TSB"),
+    (r"no nonzero value in the history: forecast 0", "в истории только нули: прогноз 0"),
+    (r"no combination member could be fitted \((.*)\): drift", r"ни одну модель комбинации не удалось оценить (\1): дрейф"),
+    (r"\(needs (\d+) observations\)", r"(нужно наблюдений: \1)"),
+    (r"\(could not be estimated\)", "(не удалось оценить)"),
+    (r"left out ", "без моделей "),
+    (r"outlier dampened: ", "выброс сглажен: "),
+    (r"\(value (\d+) of (\d+)\)", r"(значение \1 из \2)"),
+    (r"negative values in the history: not clipped at 0", "в истории есть отрицательные значения: прогноз не ограничен нулём"),
+    (r"(\d+) % interval widened \(Student's t\) at step (\d+): (\d+) past errors where (\d+) calibrate it",
+     r"интервал \1 % расширен (распределение Стьюдента) на шаге \2: прошлых ошибок \3 вместо \4"),
+    (r"(\d+) % interval widened \(Student's t\) at steps ([\d–]+): (\d+) past errors where (\d+) calibrate it",
+     r"интервал \1 % расширен (распределение Стьюдента) на шагах \2: прошлых ошибок \3 вместо \4"),
+    (r"(\d+) % interval beyond step (\d+) grown like a random walk \(√h\)",
+     r"интервал \1 % после шага \2 расширен как у случайного блуждания (√h)"),
+    (r"(\d+) % interval from the series' (\d+) change\(s\) as a random walk",
+     r"интервал \1 % по изменениям ряда (\2) как у случайного блуждания"),
+    (r"(\d+) % interval from the panel's typical change as a random walk",
+     r"интервал \1 % по типичному изменению других рядов как у случайного блуждания"),
+    (r"no change in the history: interval scaled by the other series' typical change \(([\d.]+)% a period\)",
+     r"ряд не менялся: интервал по типичному изменению других рядов (\1 % за период)"),
+    (r"no change in this or any other series: the interval has no width", "ни один ряд не менялся: интервал нулевой ширины"),
+    (r"a single observation of 0: the interval has no width", "одно наблюдение, равное 0: интервал нулевой ширины"),
+]  # fmt: skip
+
+
+def remark_label(text: str, lang: str) -> str:
+    """Word the engine's ``fallback`` and ``note`` texts in ``lang`` (they are written in English).
+
+    Examples
+    --------
+    >>> remark_label("ets failed (2 observations, ets needs 7); used naive", "ru")
+    'модель ets не подошла (наблюдений: 2, модели ets нужно 7); прогноз построен моделью naive'
+    >>> remark_label("left out ets (needs 7 observations), ets_damped (needs 8 observations)", "ru")
+    'без моделей ets (нужно наблюдений: 7), ets_damped (нужно наблюдений: 8)'
+    """
+    if lang != "ru" or not isinstance(text, str):
+        return text
+    for pattern, replacement in _REMARKS_RU:
         text = re.sub(pattern, replacement, text)
     return text
 
