@@ -28,10 +28,7 @@ def trending_panel(n: int, length: int = 14, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     level, drift, noise = rng.uniform(100, 700, n), rng.uniform(1, 4, n), rng.uniform(1, 4, n)
     return pd.concat(
-        [
-            series(f"s{i:03d}", level[i] + np.cumsum(rng.normal(drift[i], noise[i], length)))
-            for i in range(n)
-        ],
+        [series(f"s{i:03d}", level[i] + np.cumsum(rng.normal(drift[i], noise[i], length))) for i in range(n)],
         ignore_index=True,
     )
 

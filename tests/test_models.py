@@ -167,5 +167,7 @@ def test_prophet_prints_nothing():
         " 'y': np.arange(12.0)})\n"
         "sf.forecast(p, h=2, models='prophet', level=[80], progress=False)\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
     assert run.stdout == "" and run.stderr == ""

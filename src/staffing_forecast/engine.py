@@ -153,12 +153,16 @@ def _forecast_chunk(
             failed = chunk[chunk[UNIQUE_ID].isin(list(failures))]
             backup = _fresh(fallback)
             backup.fit_panel(failed, None, freq=freq)
-            part.fallback = backup.predict_panel(h, None, level, defer_intervals=True, pool_size=len(failures))
+            part.fallback = backup.predict_panel(
+                h, None, level, defer_intervals=True, pool_size=len(failures)
+            )
         parts[name] = part
     return parts
 
 
-def _calibrated(results: list[PanelForecast], h: int, levels: tuple[int, ...], nonnegative: bool, relative: float) -> tuple[pd.DataFrame, dict[str, str]]:
+def _calibrated(
+    results: list[PanelForecast], h: int, levels: tuple[int, ...], nonnegative: bool, relative: float
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Concatenate one model's chunk forecasts and calibrate their deferred intervals over all of them at once."""
     frames = [r.frame for r in results if not r.frame.empty]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -378,7 +382,9 @@ def forecast_checked(
     h = int(h)
     resolved = resolve_models(models, freq)
     for name, model in resolved.items():
-        needs = model.uses_drivers() if hasattr(model, "uses_drivers") else getattr(model, "supports_exog", False)
+        needs = (
+            model.uses_drivers() if hasattr(model, "uses_drivers") else getattr(model, "supports_exog", False)
+        )
         if X_future is None and needs:
             raise ConfigError(
                 f"model {name!r} uses drivers: pass X_future with their values for the {h} future periods of "
@@ -407,11 +413,15 @@ def forecast_checked(
         # Each task carries only its own series' future drivers, so workers are not sent the whole X_future.
         tasks = [(c, _rows_of(X_future, c)) for c in chunks]
         sizes = [c[UNIQUE_ID].nunique() for c in chunks]
-        chunk_results += _run(tasks, _ChunkTask(models=local_models, **settings), workers, executor, progress, sizes)
+        chunk_results += _run(
+            tasks, _ChunkTask(models=local_models, **settings), workers, executor, progress, sizes
+        )
     if global_models:
         chunk_results.append(_forecast_chunk(clean, global_models, X_future=X_future, **settings))
     frames = [
-        _assemble(name, [r[name] for r in chunk_results if name in r], int(h), levels, resolved, fallback, relative)
+        _assemble(
+            name, [r[name] for r in chunk_results if name in r], int(h), levels, resolved, fallback, relative
+        )
         for name in resolved
     ]
     out = pd.concat([f for f in frames if not f.empty], ignore_index=True)

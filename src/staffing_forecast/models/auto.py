@@ -129,11 +129,15 @@ class Auto(LocalModel):
         entered = f"fitted on the {active.size} values after {lead} leading zeros" if lead else ""
         if np.mean(active == 0) >= self.intermittent_share:
             share = f"{np.mean(y == 0):.0%} zeros"
-            return _State("intermittent", {"tsb": self._tsb._fit_one(y, None)}, f"intermittent ({share}): TSB")
+            return _State(
+                "intermittent", {"tsb": self._tsb._fit_one(y, None)}, f"intermittent ({share}): TSB"
+            )
         if active.size < self.min_combo:
             name = "naive" if active.size < 3 else "drift"
             note = f"short ({active.size} observations, {self.min_combo} for the combination): {name}"
-            return _State("short", {name: self._short[name]._fit_one(active, None)}, _join(entered, note), lead)
+            return _State(
+                "short", {name: self._short[name]._fit_one(active, None)}, _join(entered, note), lead
+            )
         cleaned, dampened = self._dampen(active)
         states, left_out = {}, []
         for name, model in self._models.items():
@@ -145,12 +149,16 @@ class Auto(LocalModel):
                 states[name] = model._fit_one(cleaned, None)
             except SeriesFailure as exc:
                 left_out.append(f"{name} ({exc.args[0]})")
-            except Exception:  # a member that cannot fit this series is left out of its combination, and named
+            except (
+                Exception
+            ):  # a member that cannot fit this series is left out of its combination, and named
                 left_out.append(f"{name} (could not be estimated)")
         if not states:
             name = "drift"
             note = f"no combination member could be fitted ({', '.join(left_out)}): drift"
-            return _State("short", {name: self._short[name]._fit_one(active, None)}, _join(entered, note), lead)
+            return _State(
+                "short", {name: self._short[name]._fit_one(active, None)}, _join(entered, note), lead
+            )
         note = f"left out {', '.join(left_out)}" if left_out else ""
         return _State("combination", states, _join(entered, dampened, note), lead)
 
@@ -171,7 +179,9 @@ class Auto(LocalModel):
         if not outlier.any():
             return y, ""
         cleaned = np.where(outlier, median, y)
-        said = ", ".join(f"{y[i]:g} → {median[i]:g} (value {i + 1} of {y.size})" for i in np.flatnonzero(outlier))
+        said = ", ".join(
+            f"{y[i]:g} → {median[i]:g} (value {i + 1} of {y.size})" for i in np.flatnonzero(outlier)
+        )
         return cleaned, f"outlier dampened: {said}"
 
     def _note_one(self, state: _State) -> str:
@@ -186,7 +196,7 @@ class Auto(LocalModel):
         if state.rule == "intermittent":
             return self._tsb._fitted_one(state.states["tsb"], y)
         if state.rule == "short":
-            (name, member), = state.states.items()
+            ((name, member),) = state.states.items()
             values = self._short[name]._fitted_one(member, active)
         else:
             values = self._reduce(
@@ -203,7 +213,7 @@ class Auto(LocalModel):
         if state.rule == "intermittent":
             return {"mean": self._tsb._predict_one(state.states["tsb"], h, ())["mean"]}
         if state.rule == "short":
-            (name, member), = state.states.items()
+            ((name, member),) = state.states.items()
             return {"mean": self._short[name]._predict_one(member, h, ())["mean"]}
         means = [self._models[n]._predict_one(s, h, ())["mean"] for n, s in state.states.items()]
         return {"mean": self._reduce(np.vstack(means))}

@@ -103,7 +103,9 @@ class PanelModel(Model, Protocol):
     name: ClassVar[str]
     is_global: ClassVar[bool]
 
-    def fit_panel(self, y: pd.DataFrame, X: pd.DataFrame | None = None, freq: str | None = None) -> dict[str, str]:
+    def fit_panel(
+        self, y: pd.DataFrame, X: pd.DataFrame | None = None, freq: str | None = None
+    ) -> dict[str, str]:
         """Fit every series it can; return ``{unique_id: reason}`` for the others instead of raising."""
         ...
 
@@ -401,7 +403,10 @@ class LocalModel(_PanelFrames):
         scores = None
         if use_conformal:
             scores, direct = self.calibration_scores(
-                h, levels, {u: o["mean"] for u, o in outs.items()}, pool_size or calibratable(self.y_.values())
+                h,
+                levels,
+                {u: o["mean"] for u, o in outs.items()},
+                pool_size or calibratable(self.y_.values()),
             )
             for uid, bounds in direct.items():
                 outs[uid].update(bounds)
@@ -579,7 +584,9 @@ def future_exog(
             "each series's last date (see sf.features.make_features)."
         )
     shared = UNIQUE_ID not in X.columns
-    missing_cols = [c for c in ([DS, *columns] if shared else [UNIQUE_ID, DS, *columns]) if c not in X.columns]
+    missing_cols = [
+        c for c in ([DS, *columns] if shared else [UNIQUE_ID, DS, *columns]) if c not in X.columns
+    ]
     if missing_cols:
         raise SchemaError(
             f"X_future: missing column(s) {missing_cols}; it needs ds (and unique_id unless the drivers are "

@@ -182,7 +182,9 @@ class LagRegression(GlobalModel):
             else:
                 self.scores_[step] = np.empty(0)
         self.states_ = dict.fromkeys(arrays)
-        self.fitted_ = panel[[UNIQUE_ID, DS, Y]].assign(fitted=self._in_sample(panel, arrays, dates, exog or None))
+        self.fitted_ = panel[[UNIQUE_ID, DS, Y]].assign(
+            fitted=self._in_sample(panel, arrays, dates, exog or None)
+        )
         return failures
 
     def _in_sample(
@@ -193,13 +195,18 @@ class LagRegression(GlobalModel):
         exog: dict[str, np.ndarray] | None,
     ) -> np.ndarray:
         """One-step fitted values from the step-1 regressor at every origin with a full window of lags."""
-        fitted = {uid: np.full(len(panel[panel[UNIQUE_ID] == uid]), np.nan) for uid in panel[UNIQUE_ID].unique()}
+        fitted = {
+            uid: np.full(len(panel[panel[UNIQUE_ID] == uid]), np.nan) for uid in panel[UNIQUE_ID].unique()
+        }
         for uid, y in arrays.items():
             origins = range(self.n_lags - 1, y.size - 1)
             if not len(origins):
                 continue
             rows = np.vstack(
-                [self._origin_features(y, t, exog[uid][t + 1] if exog else None, dates[uid][t]) for t in origins]
+                [
+                    self._origin_features(y, t, exog[uid][t + 1] if exog else None, dates[uid][t])
+                    for t in origins
+                ]
             )
             scale = np.array([float(np.mean(y[t - self.n_lags + 1 : t + 1])) + 1.0 for t in origins])
             fitted[uid][self.n_lags :] = self.models_[1].predict(rows) * scale
@@ -262,7 +269,11 @@ class LagRegression(GlobalModel):
                 x_row = future[uid][step - 1] if future else None
                 features = self._origin_features(y, t, x_row, self.dates_[uid][t])
                 mean[step - 1] = float(self.models_[step].predict(features[None, :])[0]) * scale
-            frame = {UNIQUE_ID: uid, DS: future_dates(pd.Timestamp(self.last_ds_[uid]), h, self.freq_), "mean": mean}
+            frame = {
+                UNIQUE_ID: uid,
+                DS: future_dates(pd.Timestamp(self.last_ds_[uid]), h, self.freq_),
+                "mean": mean,
+            }
             for lv in levels:
                 frame[lo(lv)] = frame[hi(lv)] = np.full(h, np.nan)
             parts.append(pd.DataFrame(frame))

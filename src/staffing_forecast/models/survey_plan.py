@@ -103,11 +103,16 @@ class SurveyPlan(LocalModel):
                 self.states_[uid] = self._state(uid, cutoff, values[-1], plans.get(uid))
             except SeriesFailure as exc:
                 failures[uid] = f"{self.name} failed ({exc.args[0]})"
-        fitted = [self._in_sample(uid, years[uid], values, plans.get(uid)) for uid, values in zip(ids, arrays, strict=True)]
+        fitted = [
+            self._in_sample(uid, years[uid], values, plans.get(uid))
+            for uid, values in zip(ids, arrays, strict=True)
+        ]
         self.fitted_ = panel[[UNIQUE_ID, DS, Y]].assign(fitted=np.concatenate(fitted) if fitted else [])
         return failures
 
-    def _in_sample(self, uid: str, years: np.ndarray, values: np.ndarray, table: pd.DataFrame | None) -> np.ndarray:
+    def _in_sample(
+        self, uid: str, years: np.ndarray, values: np.ndarray, table: pd.DataFrame | None
+    ) -> np.ndarray:
         """One-step fitted values: each year forecast from the year before with the plans made by then."""
         out = np.full(values.size, np.nan)
         for i in range(1, values.size):
