@@ -16,7 +16,7 @@ def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
     forecast = _read_ru_csv(tmp_path / "forecast_occupation.csv", {"Код ОКЗ": str})
     assert len(forecast) == 7 * forecast["Код ОКЗ"].nunique()
     assert (forecast["Нижняя граница 95 %, чел."] <= forecast["Прогноз, чел."]).all()
-    assert forecast["Дата"].str[:4].astype(int).max() == 2032
+    assert forecast["Год"].max() == 2032  # annual dates are written as years
     assert forecast["Прогноз, чел."].map(lambda v: round(v, 1) == v).all()  # rounded figures
     by_occupation = sheets["Занятость по ОКЗ"].set_index("Код ОКЗ")
     demo = sf.datasets.load_demo().employment
@@ -188,8 +188,8 @@ def test_forecast_command_writes_csv_for_russian_excel(tmp_path):
         == 0
     )
     text = out.read_bytes().decode("utf-8")
-    assert text.startswith("\ufeffРяд;Профессия;Дата;Модель;Прогноз, чел.;Нижняя граница 80 %, чел.;")
-    assert "Программисты;2026-01-01;drift;1125,0;" in text
+    assert text.startswith("\ufeffРяд;Профессия;Год;Модель;Прогноз, чел.;Нижняя граница 80 %, чел.;")
+    assert "Программисты;2026;drift;1125,0;" in text
     back = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
     assert back["Прогноз, чел."].tolist() == [250.0, 255.0, 1125.0, 1137.5]
 

@@ -228,7 +228,7 @@ def test_an_entering_unit_is_forecast_from_its_active_part():
     new = fc[fc["unique_id"] == "new"]
     assert new["mean"].tolist() == pytest.approx([150 + 50 / 3 * k for k in (1, 2, 3)])  # drift on 100..150
     assert (new["hi_95"] > 150).all()
-    assert new["note"].str.startswith("fitted on the 4 values after 10 leading zeros; short").all()
+    assert new["note"].str.startswith("fitted on the 4 values after the first 10 zeros; short").all()
     assert (new["fallback"] == "").all()
 
 
@@ -329,3 +329,28 @@ def test_one_drivers_table_covers_history_and_future():
         sf.SchemaError, match=r"X_future has no value of \['revenue'\] for series 'a' at 2010-01-01"
     ):
         sf.forecast(panel, h=2, models="sarimax", X_future=drivers[drivers["ds"] > "2012"])
+
+
+def test_a_dampened_outlier_widens_no_interval():
+    rng = np.random.default_rng(3)
+    clean = {f"occ{i}": 100 * (i + 1) + np.cumsum(rng.normal(5, 3, 14)) for i in range(3)}
+    spiky = clean["occ0"].copy()
+    spiky[8] *= 6
+    without = sf.forecast(pd.concat([series(u, v) for u, v in clean.items()]), h=3, models="auto", level=[80])
+    panel = pd.concat([series(u, v) for u, v in clean.items()] + [series("spiky", spiky)])
+    with_spike = sf.forecast(panel, h=3, models="auto", level=[80]).set_index(["unique_id", "ds"])
+    width = (with_spike["hi_80"] - with_spike["lo_80"]).unstack()
+    before = without.set_index(["unique_id", "ds"])["hi_80"] - without.set_index(["unique_id", "ds"])["lo_80"]
+    ratio = width.loc[list(clean)] / before.unstack()
+    assert ratio.to_numpy().max() < 1.5  # one bad value no longer widens the others' intervals (2.6× before)
+    assert width.loc["spiky"].iloc[0] < 2 * width.loc["occ0"].iloc[0]
+    assert "outlier dampened" in with_spike.loc["spiky", "note"].iloc[0]
+
+
+def test_a_unit_that_stopped_is_forecast_zero():
+    values = [10.0, 12, 14, 15, 16, 15, 14, 12, 10, 0, 0, 0, 0, 0]
+    peers = [series(f"p{i}", 50 + np.arange(14) * (i + 1.0)) for i in range(3)]
+    fc = sf.forecast(pd.concat([series("closed", values), *peers]), h=3, models="auto", level=[80])
+    closed = fc[fc["unique_id"] == "closed"]
+    assert (closed[["mean", "lo_80", "hi_80"]] == 0).all().all()
+    assert closed["note"].iloc[0] == "stopped: the last 5 values are 0 after 9 nonzero ones: forecast 0"

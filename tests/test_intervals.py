@@ -132,7 +132,7 @@ def test_a_short_neighbour_changes_nothing_for_long_series():
     pd.testing.assert_frame_equal(kept, alone)
     assert (together["fallback"] == "").all()
     short = together[together["unique_id"] == "short"]
-    assert short["note"].str.contains("short \\(2 observations").all()
+    assert short["note"].str.contains("short \\(2 observations;").all()
 
 
 def test_results_do_not_depend_on_how_the_panel_is_cut(monkeypatch):

@@ -93,3 +93,13 @@ def test_a_russian_workbook_words_fallbacks_and_notes_in_russian(tmp_path):
     assert "выброс сглажен" in text and "начальных нулей" in text and "не подошла" in text
     english = re.findall(r"\b(?:failed|interval|observations|needs|left out|fitted|short|used|outlier)\b", text)
     assert english == []
+
+
+def test_a_russian_csv_words_notes_and_fallbacks_too(tmp_path):
+    panel = pd.DataFrame(
+        {"unique_id": "new", "ds": pd.date_range("2014", periods=12, freq="YS"), "y": [0.0] * 8 + [5.0, 6, 8, 9]}
+    )
+    fc = sf.forecast(panel, h=2, models="auto")
+    text = sf.report.write_csv(fc, tmp_path / "fc.csv", lang="ru").read_text(encoding="utf-8-sig")
+    assert "после начальных нулей (8)" in text and "fitted" not in text
+    assert text.splitlines()[1].split(";")[2] == "2026"  # the year, as in the workbook

@@ -4,6 +4,8 @@ Per series, and written into the forecast's ``note`` column:
 
 - leading zeros (a unit that opened, an occupation that appeared) are set aside and the rules below apply to the
   active part that follows them;
+- stopped (nonzero values, then only zeros for the last ``stopped_after`` periods or more: an employer that
+  closed): forecast 0;
 - intermittent (at least ``intermittent_share`` of the active values are zero): TSB, with bounds from the
   empirical distribution of recent values;
 - fewer than ``min_combo`` active observations: drift (three or more points) or naive;
@@ -42,10 +44,11 @@ _MEMBERS = ("ets", "ets_damped", "theta", "dot", "arima", "drift")
 class _State:
     """How ``Auto`` handles one series: the rule, the fitted member states, and what to tell the user."""
 
-    rule: str  # "short", "intermittent", "combination" or "zero"
+    rule: str  # "short", "intermittent", "combination", "stopped" or "zero"
     states: dict[str, Any]
     note: str
     leading_zeros: int = 0
+    history: np.ndarray | None = None  # the history as fitted (outliers dampened), for calibration
 
 
 @dataclass(kw_only=True, eq=False)
@@ -65,6 +68,9 @@ class Auto(LocalModel):
         Fewest observations for the combination; shorter series get drift or naive.
     intermittent_share
         Share of zero values (after any leading zeros) from which a series is treated as intermittent.
+    stopped_after
+        Trailing zeros after an unbroken run of nonzero values from which a series is taken to have stopped (an
+        employer that closed, an occupation given up): forecast 0.
     outliers
         ``"dampen"``: an isolated value far from its neighbours (more than ``outlier_threshold`` robust
         standard deviations from the median of the five values around it; the spread is the larger of the
@@ -91,6 +97,7 @@ class Auto(LocalModel):
     combine: str = "median"
     min_combo: int = 5
     intermittent_share: float = 0.3
+    stopped_after: int = 2
     outliers: str = "dampen"
     outlier_threshold: float = 5.0
     calibration_windows: int = 2
@@ -104,6 +111,8 @@ class Auto(LocalModel):
             raise ConfigError(f"Auto: combine={self.combine!r}; use 'mean' or 'median'.")
         if self.outliers not in {"dampen", "keep"}:
             raise ConfigError(f"Auto: outliers={self.outliers!r}; use 'dampen' or 'keep'.")
+        if self.stopped_after < 1:
+            raise ConfigError(f"Auto: stopped_after={self.stopped_after}; use 1 or more.")
         if self.calibration_windows < 1:
             raise ConfigError(f"Auto: calibration_windows={self.calibration_windows}; use 1 or more.")
         m = self.season_length
@@ -126,7 +135,14 @@ class Auto(LocalModel):
         # A unit that opens (or an occupation that appears) has zeros before it starts: fit the active part.
         lead = int(np.argmax(y != 0))
         active = y[lead:]
-        entered = f"fitted on the {active.size} values after {lead} leading zeros" if lead else ""
+        entered = f"fitted on the {active.size} values after the first {lead} zeros" if lead else ""
+        # A unit that closed: positive values, then nothing but zeros for the last two periods or more.
+        tail = active.size - 1 - int(np.flatnonzero(active != 0)[-1])
+        if tail >= self.stopped_after and np.all(active[: active.size - tail] != 0):
+            note = (
+                f"stopped: the last {tail} values are 0 after {active.size - tail} nonzero ones: forecast 0"
+            )
+            return _State("stopped", {}, note, lead)
         if np.mean(active == 0) >= self.intermittent_share:
             share = f"{np.mean(y == 0):.0%} zeros"
             return _State(
@@ -134,7 +150,7 @@ class Auto(LocalModel):
             )
         if active.size < self.min_combo:
             name = "naive" if active.size < 3 else "drift"
-            note = f"short ({active.size} observations, {self.min_combo} for the combination): {name}"
+            note = f"short ({active.size} observations; the combination needs {self.min_combo}): {name}"
             return _State(
                 "short", {name: self._short[name]._fit_one(active, None)}, _join(entered, note), lead
             )
@@ -160,7 +176,8 @@ class Auto(LocalModel):
                 "short", {name: self._short[name]._fit_one(active, None)}, _join(entered, note), lead
             )
         note = f"left out {', '.join(left_out)}" if left_out else ""
-        return _State("combination", states, _join(entered, dampened, note), lead)
+        history = np.r_[y[:lead], cleaned]
+        return _State("combination", states, _join(entered, dampened, note), lead, history)
 
     def _dampen(self, y: np.ndarray) -> tuple[np.ndarray, str]:
         """Replace isolated outliers inside the history by the median of their neighbourhood (Hampel filter)."""
@@ -191,8 +208,8 @@ class Auto(LocalModel):
     def _fitted_one(self, state: _State, y: np.ndarray) -> np.ndarray:
         lead = state.leading_zeros
         active = y[lead:]
-        if state.rule == "zero":
-            return np.zeros(y.size)
+        if state.rule in ("zero", "stopped"):
+            return np.r_[np.nan, y[:-1]]  # the last value carried forward: 0 once stopped
         if state.rule == "intermittent":
             return self._tsb._fitted_one(state.states["tsb"], y)
         if state.rule == "short":
@@ -208,7 +225,7 @@ class Auto(LocalModel):
         return np.mean(values, axis=0) if self.combine == "mean" else np.median(values, axis=0)
 
     def _predict_one(self, state: _State, h: int, level: Sequence[int]) -> dict[str, np.ndarray]:
-        if state.rule == "zero":
+        if state.rule in ("zero", "stopped"):
             return {"mean": np.zeros(h)}
         if state.rule == "intermittent":
             return {"mean": self._tsb._predict_one(state.states["tsb"], h, ())["mean"]}
@@ -230,11 +247,14 @@ class Auto(LocalModel):
         # Few series pool few errors: use more windows so that the widest level has enough of them.
         needed = needed_errors(max(levels)) + 1
         windows = max(self.calibration_windows, min(40, math.ceil(needed / max(1, pool_size))))
-        regular = [uid for uid in means if self.states_[uid].rule != "intermittent"]
-        series = {uid: self.y_[uid] for uid in regular}
+        regular = [uid for uid in means if self.states_[uid].rule not in ("intermittent", "stopped")]
+        # Errors are measured on the history as fitted: a dampened outlier does not widen anyone's interval.
+        series = {uid: _history(self.states_[uid], self.y_[uid]) for uid in regular}
         errors = {uid: rolling_errors(self, y, h, windows) for uid, y in series.items()}
         direct = {
             uid: self._intermittent_bounds(self.y_[uid], means[uid], h, levels)
+            if self.states_[uid].rule == "intermittent"
+            else {c: np.zeros(h) for lv in levels for c in (lo(lv), hi(lv))}  # stopped: 0 is the forecast
             for uid in means
             if uid not in series
         }
@@ -251,6 +271,10 @@ class Auto(LocalModel):
             out[lo(lv)] = np.full(h, min(low, mean.min()))
             out[hi(lv)] = np.full(h, max(high, mean.max()))
         return out
+
+
+def _history(state: _State, y: np.ndarray) -> np.ndarray:
+    return state.history if state.history is not None else y
 
 
 def _join(*parts: str) -> str:

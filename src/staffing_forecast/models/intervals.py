@@ -185,7 +185,9 @@ def calibrate(
     for uid, err in scores.errors.items():
         said: list[str] = []
         scale = scores.scale[uid]
-        if scale == 0:
+        if scale == 0 and scores.level[uid] == 0:
+            said.append("a history of zeros: the interval has no width")
+        elif scale == 0:
             scale = borrowed * scores.level[uid]
             said.append(
                 f"no change in the history: interval scaled by the other series' typical change ({borrowed:.1%} a period)"
@@ -246,9 +248,10 @@ def _widths(
             width[j] = _t_width(pooled[j], level)
             widened.append(j)
     if widened:
-        fewest = min(pooled[j].size for j in widened)
+        counts = sorted({pooled[j].size for j in widened})
+        had = str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
         said.append(
-            f"{level} % interval widened (Student's t) at {_steps(widened)}: {fewest} past errors where "
+            f"{level} % interval widened (Student's t) at {_steps(widened)}: {had} past errors where "
             f"{needed} calibrate it"
         )
     known = np.flatnonzero(np.isfinite(width))

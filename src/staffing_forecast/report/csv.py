@@ -53,11 +53,18 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], lang: str | Non
     return path
 
 
+def _yearly(values: pd.Series) -> bool:
+    dates = pd.to_datetime(values, errors="coerce")
+    return bool(dates.notna().all() and (dates.dt.month == 1).all() and (dates.dt.day == 1).all())
+
+
 def _for_people(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         label, kind = column_label(str(column), lang)
         values = frame[column]
+        if column == "ds" and _yearly(values):  # annual data: the year, as the workbooks show it
+            values, (label, kind) = values.dt.year, column_label("year", lang)
         if pd.api.types.is_float_dtype(values) and kind in _DECIMALS:
             values = values.round(_DECIMALS[kind])
             if _DECIMALS[kind] == 0:

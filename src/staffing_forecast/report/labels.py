@@ -8,6 +8,7 @@ column the library's reports write has a label.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -394,8 +395,11 @@ _REMARKS_RU: list[tuple[str, str]] = [
     (r"the latest plan \(vintage (\d+)\) does not cover (\d+)", r"последний план (опрос \1 г.) не охватывает \2 г."),
     (r"too few observations to estimate the spread of (.*) for an interval", r"слишком мало наблюдений для оценки разброса (\1)"),
     (r"(\d+) observations, fewer than one season of (\d+)", r"наблюдений: \1, меньше одного сезона (\2)"),
-    (r"fitted on the (\d+) values after (\d+) leading zeros", r"оценено по \1 значениям после \2 начальных нулей"),
-    (r"short \((\d+) observations, (\d+) for the combination\): (\w+)", r"короткий ряд (наблюдений: \1, для комбинации нужно \2): \3"),
+    (r"fitted on the (\d+) values after the first (\d+) zeros", r"оценено по последним значениям (\1) после начальных нулей (\2)"),
+    (r"short \((\d+) observations; the combination needs (\d+)\): (\w+)", r"короткий ряд (наблюдений: \1, для комбинации нужно \2): \3"),
+    (r"stopped: the last (\d+) values are 0 after (\d+) nonzero ones: forecast 0",
+     r"деятельность прекращена: последние значения (\1) равны 0 после ненулевых (\2): прогноз 0"),
+    (r"a history of zeros: the interval has no width", "в истории только нули: интервал нулевой ширины"),
     (r"intermittent \((\d+)% zeros\): TSB", r"прерывистый ряд (нулей: \1 %): метод TSB"),
     (r"no nonzero value in the history: forecast 0", "в истории только нули: прогноз 0"),
     (r"no combination member could be fitted \((.*)\): drift", r"ни одну модель комбинации не удалось оценить (\1): дрейф"),
@@ -405,9 +409,9 @@ _REMARKS_RU: list[tuple[str, str]] = [
     (r"outlier dampened: ", "выброс сглажен: "),
     (r"\(value (\d+) of (\d+)\)", r"(значение \1 из \2)"),
     (r"negative values in the history: not clipped at 0", "в истории есть отрицательные значения: прогноз не ограничен нулём"),
-    (r"(\d+) % interval widened \(Student's t\) at step (\d+): (\d+) past errors where (\d+) calibrate it",
+    (r"(\d+) % interval widened \(Student's t\) at step (\d+): ([\d–]+) past errors where (\d+) calibrate it",
      r"интервал \1 % расширен (распределение Стьюдента) на шаге \2: прошлых ошибок \3 вместо \4"),
-    (r"(\d+) % interval widened \(Student's t\) at steps ([\d–]+): (\d+) past errors where (\d+) calibrate it",
+    (r"(\d+) % interval widened \(Student's t\) at steps ([\d–]+): ([\d–]+) past errors where (\d+) calibrate it",
      r"интервал \1 % расширен (распределение Стьюдента) на шагах \2: прошлых ошибок \3 вместо \4"),
     (r"(\d+) % interval beyond step (\d+) grown like a random walk \(√h\)",
      r"интервал \1 % после шага \2 расширен как у случайного блуждания (√h)"),
@@ -455,8 +459,18 @@ def column_label(column: str, lang: str) -> tuple[str, str]:
     return (ru if lang == "ru" else en), kind
 
 
+#: Columns of free text the library writes in English, and the function that words each in another language.
+_WORDED: dict[str, Any] = {
+    "fallback": lambda t, lang: remark_label(t, lang),
+    "note": lambda t, lang: remark_label(t, lang),
+    "reliability_notes": lambda t, lang: text_label(t, lang),
+}
+
+
 def value_label(values: pd.Series, lang: str, column: str = "") -> pd.Series:
-    """Translate coded values (trend words, sources, yes/no) of ``column`` into ``lang``."""
+    """Translate coded values (trend words, sources, yes/no) and the library's remarks of ``column`` into ``lang``."""
+    if column in _WORDED and (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+        return values.map(lambda t: _WORDED[column](t, lang))
     if values.dtype == bool:
         return values.map({True: "да" if lang == "ru" else "yes", False: ""})
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
