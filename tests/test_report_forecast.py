@@ -102,4 +102,4 @@ def test_a_russian_csv_words_notes_and_fallbacks_too(tmp_path):
     fc = sf.forecast(panel, h=2, models="auto")
     text = sf.report.write_csv(fc, tmp_path / "fc.csv", lang="ru").read_text(encoding="utf-8-sig")
     assert "после начальных нулей (8)" in text and "fitted" not in text
-    assert text.splitlines()[1].split(";")[2] == "2026"  # the year, as in the workbook
+    assert text.splitlines()[1].split(";")[1] == "2026"  # the year, as in the workbook
