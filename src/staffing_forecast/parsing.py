@@ -122,7 +122,10 @@ def parse_numbers(
         where = place.at(row=row, column=column)
         shown = text[row]
         if not_number[row]:
-            problems.append(f"{where}: {what} {shown!r} is not a number.")
+            problems.append(
+                f"{where}: {what} {shown!r} is not a number; write it in digits (1 250 or 1250,5) or remove "
+                "the row."
+            )
             continue
         reason = reasons[row]
         if reason == "is not a whole number of people." and row in doubtful:
