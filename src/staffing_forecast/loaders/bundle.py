@@ -103,7 +103,9 @@ class Bundle:
                     "description": spec.description,
                 }
             )
-        return pd.DataFrame(rows).set_index("table")
+        out = pd.DataFrame(rows).set_index("table")
+        out["series"] = out["series"].astype("Int64")  # a count, shown as 249 rather than 249.0
+        return out
 
     def __eq__(self, other: object) -> bool:
         """Equal when every table has the same values and types (the description is ignored)."""
