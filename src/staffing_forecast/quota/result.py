@@ -263,6 +263,7 @@ def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanati
                 T=int(row["quota"]),
                 score=r.score,
                 capacity=r.capacity,
+                weight=r.score * r.capacity,
                 exact=r.exact_share,
                 status=STATUS[lang][r.status],
                 target=r.target_quota,

@@ -34,8 +34,8 @@ WORDS: dict[str, dict[str, str]] = {
         "quantiles of a {L} % interval; summing bounds across occupations treats their errors as perfectly "
         "correlated: a deliberately wide range)",
         "step": "step {n}",
-        "institution": "share of {T} by score · capacity = {score:.3f} · {capacity}; exact {exact:.2f}; {status}; "
-        "target training {target}",
+        "institution": "share of {T} in proportion to the weight score · capacity = {score:.3f} · {capacity} = "
+        "{weight:.1f}; exact {exact:.2f}; {status}; target training {target}",
         "proposal": "step 11; university: a proposal (federal competition)",
         "region": "step 11; college: the region's decision",
         "reliability": "reliability rules",
@@ -87,8 +87,8 @@ WORDS: dict[str, dict[str, str]] = {
         "{ql:.2f} и {qh:.2f} интервала {L} %; границы интервалов суммируются по профессиям как полностью "
         "коррелированные: диапазон намеренно широкий)",
         "step": "шаг {n}",
-        "institution": "доля от {T} пропорционально оценке · мощности = {score:.3f} · {capacity}; расчётно "
-        "{exact:.2f}; {status}; в т.ч. целевое обучение {target}",
+        "institution": "доля от {T} пропорционально весу оценка · мощность = {score:.3f} · {capacity} = "
+        "{weight:.1f}; расчётно {exact:.2f}; {status}; в т.ч. целевое обучение {target}",
         "proposal": "шаг 11; вуз: предложение (КЦП вузов — по итогам федерального конкурса)",
         "region": "шаг 11; колледж: решение региона",
         "reliability": "правила надёжности",
