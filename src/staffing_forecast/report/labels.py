@@ -464,7 +464,18 @@ _WORDED: dict[str, Any] = {
     "fallback": lambda t, lang: remark_label(t, lang),
     "note": lambda t, lang: remark_label(t, lang),
     "reliability_notes": lambda t, lang: text_label(t, lang),
+    "adjustment": lambda t, lang: _adjustment_label(t, lang),
 }
+_ADJUSTMENTS_RU = {"value": "задано значение", "delta": "сдвиг на", "factor": "умножено на"}
+
+
+def _adjustment_label(text: str, lang: str) -> str:
+    """``"delta +40"`` (as ``sf.adjust`` records it) → ``"сдвиг на +40"``."""
+    if lang != "ru" or not isinstance(text, str):
+        return text
+    kind, _, amount = text.partition(" ")
+    amount = amount.replace("×", "").replace(".", ",")  # a Russian decimal comma
+    return f"{_ADJUSTMENTS_RU[kind]} {amount}" if kind in _ADJUSTMENTS_RU else text
 
 
 def value_label(values: pd.Series, lang: str, column: str = "") -> pd.Series:
