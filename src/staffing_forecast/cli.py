@@ -322,7 +322,8 @@ def _print_totals(result: QuotaResult) -> None:
         note = (
             ""
             if row.complete
-            else f"  (incomplete: {row.programs} programs; {missing} graduate after the forecast horizon)"
+            else f"  (incomplete: {row.programs} programs counted, {missing} more would graduate after the forecast "
+            "horizon)"
         )
         print(f"intake {row.intake_year}: {row.quota} places{note}")
 
