@@ -20,7 +20,7 @@ import pandas as pd
 
 from .errors import ConfigError, Place, SchemaError, closest
 from .models import REGISTRY, Naive
-from .models.base import PanelForecast, attach_intervals, relative_change, split_panel
+from .models.base import PanelForecast, attach_intervals, check_h, relative_change, split_panel
 from .models.intervals import Scores, calibratable
 from .schema import DS, FALLBACK, MODEL, NOTE, UNIQUE_ID, check_level, check_panel, infer_freq
 
@@ -190,25 +190,25 @@ def _assemble(
     failures = {uid: why for p in parts for uid, why in p.failures.items()}
     backups = [p.fallback for p in parts if p.fallback is not None]
     if lost:  # no interval at all: one observation, and no series in the panel that changes
-        raise SchemaError(
-            f"{Place('panel', in_file=False).at(series=next(iter(lost)))}: {next(iter(lost.values()))}. "
-            f"{len(lost)} series cannot be forecast with intervals: drop them, aggregate them (sf.aggregate), "
-            "or ask for no intervals (level=())."
-        )
+        uid, why = next(iter(lost.items()))
+        raise _cannot_forecast(uid, why, len(lost), "with intervals")
     out = [main.assign(**{MODEL: name})] if not main.empty else []
     if backups:
         backup, third = _calibrated(backups, h, levels, getattr(fallback, "nonnegative", True), relative)
         second = {uid: why for b in backups for uid, why in b.failures.items()} | third
         if second:
             uid, why = next(iter(second.items()))
-            raise SchemaError(
-                f"{Place('panel', in_file=False).at(series=uid)}: {failures[uid]}, and the fallback {why}. "
-                f"{len(second)} series cannot be forecast: drop them, aggregate them (sf.aggregate), or ask for no "
-                "intervals (level=())."
-            )
+            raise _cannot_forecast(uid, f"{failures[uid]}, and the fallback {why}", len(second))
         backup[FALLBACK] = backup[UNIQUE_ID].map(lambda u: f"{failures[u]}; used {_model_name(fallback)}")
         out.append(backup.assign(**{MODEL: name}))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def _cannot_forecast(uid: str, why: str, count: int, how: str = "") -> SchemaError:
+    return SchemaError(
+        f"{Place('panel', in_file=False).at(series=uid)}: {why}. {count} series cannot be forecast"
+        f"{' ' + how if how else ''}: drop them, aggregate them (sf.aggregate), or ask for no intervals (level=())."
+    )
 
 
 def _run(
@@ -348,7 +348,7 @@ def forecast(
     (['naive', 'theta'], True)
     """
     levels = check_level(level)
-    _check_run(h, n_jobs)
+    h = _check_run(h, n_jobs)
     clean = check_panel(panel, freq=freq)
     return forecast_checked(
         clean,
@@ -378,23 +378,16 @@ def forecast_checked(
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """:func:`forecast` on a panel already validated by ``check_panel`` (``cross_validate`` checks once)."""
-    _check_run(h, n_jobs)
-    h = int(h)
+    h = _check_run(h, n_jobs)
     resolved = resolve_models(models, freq)
-    for name, model in resolved.items():
-        needs = (
-            model.uses_drivers() if hasattr(model, "uses_drivers") else getattr(model, "supports_exog", False)
+    with_drivers = [name for name, model in resolved.items() if _uses_drivers(model)]
+    if X_future is None and with_drivers:
+        raise ConfigError(
+            f"model {with_drivers[0]!r} uses drivers: pass X_future with their values for the {h} future periods "
+            "of every series (see sf.features.make_features)."
         )
-        if X_future is None and needs:
-            raise ConfigError(
-                f"model {name!r} uses drivers: pass X_future with their values for the {h} future periods of "
-                "every series (see sf.features.make_features)."
-            )
     X_future = _check_future(X_future)
-    if X_future is not None and any(
-        m.uses_drivers() if hasattr(m, "uses_drivers") else getattr(m, "supports_exog", False)
-        for m in resolved.values()
-    ):
+    if X_future is not None and with_drivers:
         clean = _history_drivers(clean, X_future)
     fallback = fallback if fallback is not None else Naive(intervals="conformal")
     workers = _workers(n_jobs)
@@ -405,7 +398,7 @@ def forecast_checked(
     relative = relative_change(arrays)
     n_series = len(arrays)
     pool = calibratable(arrays)
-    settings = {"h": int(h), "level": levels, "freq": freq, "fallback": fallback, "pool_size": pool}
+    settings = {"h": h, "level": levels, "freq": freq, "fallback": fallback, "pool_size": pool}
     chunk_results: list[dict[str, _Part]] = []
     if local_models:
         size = _chunk_size(n_series, workers)
@@ -420,7 +413,7 @@ def forecast_checked(
         chunk_results.append(_forecast_chunk(clean, global_models, X_future=X_future, **settings))
     frames = [
         _assemble(
-            name, [r[name] for r in chunk_results if name in r], int(h), levels, resolved, fallback, relative
+            name, [r[name] for r in chunk_results if name in r], h, levels, resolved, fallback, relative
         )
         for name in resolved
     ]
@@ -432,13 +425,18 @@ def forecast_checked(
     return out.sort_values([UNIQUE_ID, MODEL, DS], kind="stable").reset_index(drop=True)
 
 
-def _check_run(h: int, n_jobs: int) -> None:
-    if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
-        raise ConfigError(f"h={h!r}: the horizon must be a whole number of periods, 1 or more.")
+def _check_run(h: int, n_jobs: int) -> int:
+    """``h`` as an int, once both it and ``n_jobs`` are known to be valid."""
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise ConfigError(
             f"n_jobs={n_jobs!r}: use 1 (no parallelism), a number of workers, or -1 (every core)."
         )
+    return check_h(h)
+
+
+def _uses_drivers(model: Any) -> bool:
+    """Whether a model needs drivers: the public hook where it has one, else its class attribute."""
+    return model.uses_drivers() if hasattr(model, "uses_drivers") else getattr(model, "supports_exog", False)
 
 
 def _check_future(X: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -47,7 +47,7 @@ from ..schema import (
     key_columns,
     lo,
 )
-from .intervals import Scores, calibratable, calibrate, rolling_errors
+from .intervals import Scores, calibratable, calibrate, rolling_errors, series_scale
 
 __all__ = [
     "GlobalModel",
@@ -466,10 +466,9 @@ def relative_change(series: Any) -> float:
     values = []
     for y in series:
         level = float(np.mean(np.abs(y))) if len(y) else 0.0
-        if len(y) > 1 and level > 0:
-            change = float(np.mean(np.abs(np.diff(y))))
-            if change > 0:
-                values.append(change / level)
+        change = series_scale(np.asarray(y))
+        if change > 0 and level > 0:
+            values.append(change / level)
     return float(np.median(values)) if values else 0.0
 
 

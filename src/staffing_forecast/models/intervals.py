@@ -179,6 +179,12 @@ def calibrate(
         column = [scores.errors[u][:, j] for u in varying if scores.errors[u].shape[1] > j]
         values = np.concatenate(column) if column else np.empty(0)
         pooled.append(np.sort(values[np.isfinite(values)]))
+    # What the pool gives every series at each step and level is computed once, not once per series.
+    from_pool = {lv: _pooled_widths(pooled, h, lv) for lv in levels}
+    shared: dict[int, tuple[np.ndarray | None, list[str]]] = {}
+    for lv in levels:
+        said_by_pool: list[str] = []
+        shared[lv] = (_widths(None, pooled, from_pool[lv], h, lv, said_by_pool), said_by_pool)
     widths: dict[str, dict[str, np.ndarray]] = {}
     notes: dict[str, str] = {}
     failures: dict[str, str] = {}
@@ -198,7 +204,11 @@ def calibrate(
         out: dict[str, np.ndarray] = {}
         try:
             for lv in levels:
-                scaled = _widths(own, pooled, h, lv, said)
+                if own is None:
+                    scaled, by_pool = shared[lv]
+                    said.extend(by_pool)
+                else:
+                    scaled = _widths(own, pooled, from_pool[lv], h, lv, said)
                 width = (
                     scaled * scale
                     if scaled is not None
@@ -231,8 +241,25 @@ def _t_width(scores: np.ndarray, level: int) -> float:
     return float(max(t_bound, scores.max()))
 
 
+def _pooled_widths(pooled: list[np.ndarray], h: int, level: int) -> np.ndarray:
+    """Per step, the pooled width at ``level``: calibrated, widened (Student's t) or NaN (too few errors)."""
+    needed = needed_errors(level)
+    width = np.full(h, np.nan)
+    for j in range(h):
+        if pooled[j].size >= needed:
+            width[j] = _quantile(pooled[j], level)
+        elif pooled[j].size >= _MIN_ERRORS:
+            width[j] = _t_width(pooled[j], level)
+    return width
+
+
 def _widths(
-    own: np.ndarray | None, pooled: list[np.ndarray], h: int, level: int, said: list[str]
+    own: np.ndarray | None,
+    pooled: list[np.ndarray],
+    from_pool: np.ndarray,
+    h: int,
+    level: int,
+    said: list[str],
 ) -> np.ndarray | None:
     """Scaled half-widths per step (own errors are scaled too), or ``None`` when no step can be estimated."""
     needed = needed_errors(level)
@@ -242,11 +269,10 @@ def _widths(
         mine = own[:, j][np.isfinite(own[:, j])] if own is not None and own.shape[1] > j else np.empty(0)
         if mine.size >= needed:
             width[j] = _quantile(mine, level)
-        elif pooled[j].size >= needed:
-            width[j] = _quantile(pooled[j], level)
-        elif pooled[j].size >= _MIN_ERRORS:
-            width[j] = _t_width(pooled[j], level)
-            widened.append(j)
+        elif np.isfinite(from_pool[j]):
+            width[j] = from_pool[j]
+            if pooled[j].size < needed:
+                widened.append(j)
     if widened:
         counts = sorted({pooled[j].size for j in widened})
         had = str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"

@@ -183,34 +183,33 @@ class LagRegression(GlobalModel):
                 self.scores_[step] = np.empty(0)
         self.states_ = dict.fromkeys(arrays)
         self.fitted_ = panel[[UNIQUE_ID, DS, Y]].assign(
-            fitted=self._in_sample(panel, arrays, dates, exog or None)
+            fitted=self._in_sample(
+                {uid: v.size for uid, v in zip(ids, values, strict=True)}, arrays, dates, exog or None
+            )
         )
         return failures
 
     def _in_sample(
         self,
-        panel: pd.DataFrame,
+        lengths: dict[str, int],
         arrays: dict[str, np.ndarray],
         dates: dict[str, pd.DatetimeIndex],
         exog: dict[str, np.ndarray] | None,
     ) -> np.ndarray:
-        """One-step fitted values from the step-1 regressor at every origin with a full window of lags."""
-        fitted = {
-            uid: np.full(len(panel[panel[UNIQUE_ID] == uid]), np.nan) for uid in panel[UNIQUE_ID].unique()
-        }
+        """One-step fitted values from the step-1 regressor at every origin with a full window of lags, in the
+        order of ``lengths`` (every series of the sorted panel; NaN where there is no such origin)."""
+        fitted = {uid: np.full(n, np.nan) for uid, n in lengths.items()}
+        rows, scales, where = [], [], []
         for uid, y in arrays.items():
-            origins = range(self.n_lags - 1, y.size - 1)
-            if not len(origins):
-                continue
-            rows = np.vstack(
-                [
-                    self._origin_features(y, t, exog[uid][t + 1] if exog else None, dates[uid][t])
-                    for t in origins
-                ]
-            )
-            scale = np.array([float(np.mean(y[t - self.n_lags + 1 : t + 1])) + 1.0 for t in origins])
-            fitted[uid][self.n_lags :] = self.models_[1].predict(rows) * scale
-        return np.concatenate([fitted[uid] for uid in panel[UNIQUE_ID].unique()]) if fitted else np.empty(0)
+            for t in range(self.n_lags - 1, y.size - 1):
+                rows.append(self._origin_features(y, t, exog[uid][t + 1] if exog else None, dates[uid][t]))
+                scales.append(float(np.mean(y[t - self.n_lags + 1 : t + 1])) + 1.0)
+                where.append((uid, t + 1))
+        if rows:  # one prediction for every origin of every series
+            values = self.models_[1].predict(np.vstack(rows)) * np.asarray(scales)
+            for (uid, i), value in zip(where, values, strict=True):
+                fitted[uid][i] = value
+        return np.concatenate(list(fitted.values())) if fitted else np.empty(0)
 
     def _heldout(
         self,
