@@ -381,7 +381,7 @@ _COLUMNS_HELP = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``staffing-forecast``."""
-    parser = argparse.ArgumentParser(prog="staffing-forecast", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="staffing-forecast", description=__doc__.split("\n\n")[0].replace("``", ""))
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the main job on the bundled synthetic cluster")
@@ -395,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     fcst.add_argument("panel", help="a .csv, .xlsx or .parquet panel")
     fcst.add_argument("--h", type=int, required=True, help="horizon in periods")
     fcst.add_argument("--models", nargs="+", default=["auto"], help="model names (default: auto)")
-    fcst.add_argument("--level", type=int, nargs="*", default=[80, 95], help="interval levels in percent")
+    fcst.add_argument("--level", type=int, nargs="*", default=[80, 95], help="interval levels in percent (default: 80 95; none for no intervals)")
     fcst.add_argument(
         "--columns",
         help='rename headers to ds, y and key names: "Год=ds,Численность=y,Код ОКЗ=occupation"',
@@ -415,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fcst.add_argument("--sheet", help="sheet of an .xlsx panel (default: the first)")
     fcst.add_argument("--header-row", type=int, help="row of the header (default: found below any title)")
-    fcst.add_argument("--n-jobs", type=int, default=-1)
+    fcst.add_argument("--n-jobs", type=int, default=-1, help="worker processes (-1: every core)")
     fcst.add_argument(
         "--out",
         default="forecast.csv",
@@ -440,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     quota.add_argument("--min-group", type=int, default=15, help="smallest group worth opening")
     quota.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of the workbook")
     quota.add_argument("--columns", help=_COLUMNS_HELP)
-    quota.add_argument("--n-jobs", type=int, default=-1)
+    quota.add_argument("--n-jobs", type=int, default=-1, help="worker processes (-1: every core)")
     quota.set_defaults(run=_quota)
     validate = sub.add_parser("validate", help="validate a bundle folder and summarise it")
     validate.add_argument("folder")
