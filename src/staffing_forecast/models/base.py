@@ -502,15 +502,18 @@ def attach_intervals(
             frame[column] = values
     frame = nest_intervals(frame, levels)
     if nonnegative:
-        clip_rows = ~frame[UNIQUE_ID].isin(list(unclipped)).to_numpy()
-        for column in [MEAN] + [c for lv in levels for c in (lo(lv), hi(lv))]:
-            values = frame[column].to_numpy(dtype=float).copy()
-            values[clip_rows] = np.maximum(values[clip_rows], 0.0)
-            frame[column] = values
+        _clip_head_counts(frame, levels, unclipped)
     if notes:
         extra = frame[UNIQUE_ID].map(notes).fillna("")
         frame[NOTE] = [join_notes(a, b) for a, b in zip(frame[NOTE], extra, strict=True)]
     return frame, failures
+
+
+def _clip_head_counts(frame: pd.DataFrame, levels: Sequence[int], unclipped: frozenset[str]) -> None:
+    """Clip the mean and bounds at 0 in place, except for the series whose history has negative values."""
+    rows = ~frame[UNIQUE_ID].isin(list(unclipped)).to_numpy()
+    columns = [MEAN] + [c for lv in levels for c in (lo(lv), hi(lv))]
+    frame.loc[rows, columns] = frame.loc[rows, columns].clip(lower=0.0)
 
 
 def join_notes(*notes: str) -> str:
@@ -537,8 +540,7 @@ def finish_forecast(
     fc = nest_intervals(fc, levels)
     notes = dict(notes or {})
     if nonnegative:
-        clip_rows = ~fc[UNIQUE_ID].isin(list(unclipped))
-        fc.loc[clip_rows, [MEAN, *bounds]] = fc.loc[clip_rows, [MEAN, *bounds]].clip(lower=0.0)
+        _clip_head_counts(fc, levels, unclipped)
         for uid in unclipped:
             notes[uid] = join_notes(notes.get(uid, ""), "negative values in the history: not clipped at 0")
     fc.insert(2, MODEL, name)
