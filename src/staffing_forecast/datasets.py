@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import scipy.signal
 
 from .errors import ConfigError, Place
 from .examples import write_examples
@@ -154,7 +155,11 @@ def _shocks(sectors: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 
 def make_cluster(
-    n_employers: int = 40, years: tuple[int, int] = (2012, 2025), seed: int = 2025, region: str = "67"
+    n_employers: int = 40,
+    years: tuple[int, int] = (2012, 2025),
+    seed: int = 2025,
+    region: str = "67",
+    momentum: float = 0.0,
 ) -> Bundle:
     """Generate a synthetic regional IT cluster; every number is reproducible from ``seed``.
 
@@ -168,6 +173,10 @@ def make_cluster(
         Seed of the random generator.
     region
         Region code used as the first key.
+    momentum
+        Persistence of each series' own growth from one year to the next, in [0, 1): the yearly log-growth
+        shocks follow an AR(1) process with this coefficient, so that a series that grew last year tends to
+        keep growing, as employment does. ``0`` (the default) is a random walk in logs.
 
     Returns
     -------
@@ -183,6 +192,8 @@ def make_cluster(
     True
     """
     first, last = years
+    if not 0 <= momentum < 1:
+        raise ConfigError(f"make_cluster: momentum={momentum}; use a value in [0, 1).")
     if n_employers < 1 or last - first < 5:
         raise ConfigError(
             f"make_cluster: need n_employers ≥ 1 and at least 6 years; got {n_employers}, {years}."
@@ -228,7 +239,11 @@ def make_cluster(
     t = all_years - first
     trend = (emp_growth[s_emp] + np.array([occ_trend[o] for o in s_occ]))[:, None] * t[None, :]
     cycle = 0.03 * np.sin(2 * np.pi * (all_years - 2012) / 7.0)
-    walk = np.cumsum(rng.normal(0, 0.04, (n_series, n_years)), axis=1)
+    shocks = rng.normal(0, 0.04, (n_series, n_years))
+    if momentum:
+        # Growth that persists: g_t = momentum * g_{t-1} + e_t (the same shocks, so momentum=0 is unchanged).
+        shocks = scipy.signal.lfilter([1.0], [1.0, -momentum], shocks, axis=1)
+    walk = np.cumsum(shocks, axis=1)
     log_mean = np.log(level)[:, None] + trend + cycle[None, :] + _shocks(sectors[s_emp], all_years) + walk
     alive = all_years[None, :] >= start[s_emp][:, None]
 
@@ -292,7 +307,8 @@ def make_cluster(
     return Bundle(
         **validated,
         description=f"synthetic cluster: make_cluster(n_employers={n_employers}, "
-        f"years={years}, seed={seed}, region={region!r})",
+        f"years={years}, seed={seed}, region={region!r}"
+        + (f", momentum={momentum})" if momentum else ")"),
     )
 
 
