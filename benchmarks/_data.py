@@ -31,7 +31,13 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "momentum": ("yearly", "quarterly"),
     "demo": ("yearly",),
 }
-ROLES = {"m3": "development", "m1": "development", "tourism": "scoring", "momentum": "scoring", "demo": "scoring"}
+ROLES = {
+    "m3": "development",
+    "m1": "development",
+    "tourism": "scoring",
+    "momentum": "scoring",
+    "demo": "scoring",
+}
 _LABOUR = re.compile(r"EMPLOY|LABOU?R|WORKERS|JOBS|PAYROLL")
 
 

@@ -44,7 +44,10 @@ def peer_forecasts(part: Subset, n_jobs: int) -> dict[str, tuple[pd.DataFrame, f
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fc = StatsForecast(
-                models=[model(season_length=part.season)], freq=part.freq, n_jobs=n_jobs, fallback_model=Naive()
+                models=[model(season_length=part.season)],
+                freq=part.freq,
+                n_jobs=n_jobs,
+                fallback_model=Naive(),
             ).forecast(df=part.train, h=part.h, level=[95])
         seconds = time.perf_counter() - t0
         fc = fc.reset_index() if "unique_id" not in fc.columns else fc
@@ -57,7 +60,9 @@ def peer_forecasts(part: Subset, n_jobs: int) -> dict[str, tuple[pd.DataFrame, f
 def ours(part: Subset, n_jobs: int, members: tuple[str, ...] | None) -> tuple[pd.DataFrame, float]:
     model = "auto" if members is None else sf.models.Auto(season_length=part.season, members=members)
     t0 = time.perf_counter()
-    fc = sf.forecast(part.train, h=part.h, freq=part.freq, models=model, level=[95], n_jobs=n_jobs, progress=False)
+    fc = sf.forecast(
+        part.train, h=part.h, freq=part.freq, models=model, level=[95], n_jobs=n_jobs, progress=False
+    )
     return fc[["unique_id", "ds", "mean", "lo_95", "hi_95"]], time.perf_counter() - t0
 
 
@@ -142,7 +147,9 @@ def main() -> None:
                 new = run_subset(part, args.n_jobs, variants)
                 rows.extend(new)
                 print(pd.DataFrame(new).round(3).to_string(index=False), file=sys.stderr, flush=True)
-                pd.DataFrame(rows).to_csv(args.out, index=False)  # nothing measured is lost if a later subset fails
+                pd.DataFrame(rows).to_csv(
+                    args.out, index=False
+                )  # nothing measured is lost if a later subset fails
     table = pd.DataFrame(rows)
     print(table.round(3).to_string(index=False))
     print()

@@ -123,7 +123,9 @@ def cross_validate(
         train = train[~train[UNIQUE_ID].isin([u for (u, c) in skipped if c == cutoff])]
         if train.empty:
             continue
-        fc = forecast_checked(train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, progress=False)
+        fc = forecast_checked(
+            train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, progress=False
+        )
         fc = fc.merge(future[[UNIQUE_ID, DS, Y]], on=[UNIQUE_ID, DS], how="inner")
         fc.insert(fc.columns.get_loc(DS), CUTOFF, cutoff)
         parts.append(fc)

@@ -307,8 +307,7 @@ def make_cluster(
     return Bundle(
         **validated,
         description=f"synthetic cluster: make_cluster(n_employers={n_employers}, "
-        f"years={years}, seed={seed}, region={region!r}"
-        + (f", momentum={momentum})" if momentum else ")"),
+        f"years={years}, seed={seed}, region={region!r}" + (f", momentum={momentum})" if momentum else ")"),
     )
 
 

@@ -127,7 +127,7 @@ class ETS(_Statsforecast):
 
     def _refit_fixed(self, state: Any, y: np.ndarray) -> Any:
         components = getattr(state, "model_", {}).get("components")
-        if components is None or self.season_length > 1 and y.size < 2 * self.season_length:
+        if components is None or (self.season_length > 1 and y.size < 2 * self.season_length):
             return self._fit_one(y, None)
         from statsforecast.models import AutoETS
 
