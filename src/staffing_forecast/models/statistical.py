@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -148,7 +148,8 @@ class ARIMA(_Statsforecast):
         smaller values search fewer models.
     approximation
         Choose the orders by approximate (conditional sum of squares) likelihood, then fit the chosen model
-        exactly: faster on long series.
+        exactly: faster on long series. ``None``: only for series longer than 150 observations or with more
+        than 12 periods per cycle (the rule of R's ``forecast::auto.arima``).
 
     Notes
     -----
@@ -165,7 +166,7 @@ class ARIMA(_Statsforecast):
     max_P: int = 2
     max_Q: int = 2
     max_order: int = 5
-    approximation: bool = False
+    approximation: bool | None = False
 
     def __post_init__(self) -> None:
         orders = {"max_p": self.max_p, "max_q": self.max_q, "max_P": self.max_P, "max_Q": self.max_Q}
@@ -185,6 +186,12 @@ class ARIMA(_Statsforecast):
             max_order=self.max_order,
             approximation=self.approximation,
         )
+
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        if self.approximation is None:
+            long = y.size > 150 or self.season_length > 12
+            return replace(self, approximation=long)._fit_one(y, X)
+        return super()._fit_one(y, X)
 
     def _refit_fixed(self, state: Any, y: np.ndarray) -> Any:
         model = getattr(state, "model_", None)
