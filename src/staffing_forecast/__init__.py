@@ -36,6 +36,7 @@ from .metrics import evaluate, leaderboard
 from .panel import aggregate, to_annual
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
 from .selection import pick, select
+from .summary import ForecastSummary, summarize
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,7 @@ __all__ = [
     "Bundle",
     "ConfigError",
     "DataWarning",
+    "ForecastSummary",
     "InfeasibleQuotaError",
     "NotFittedError",
     "SchemaError",
@@ -77,6 +79,7 @@ __all__ = [
     "reference",
     "report",
     "select",
+    "summarize",
     "to_annual",
     "tracking",
     "write_bundle",

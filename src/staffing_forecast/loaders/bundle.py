@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..display import html_table
 from ..errors import ConfigError, Place, SchemaError, closest
 from ..schema import DS
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells
@@ -106,6 +107,17 @@ class Bundle:
         out = pd.DataFrame(rows).set_index("table")
         out["series"] = out["series"].astype("Int64")  # a count, shown as 249 rather than 249.0
         return out
+
+    def _repr_html_(self) -> str:
+        """The :meth:`summary` as an HTML table, for Jupyter."""
+        tables = self.tables()
+        caption = f"Bundle: {len(tables)} table{'s' if len(tables) != 1 else ''}"
+        return html_table(
+            self.summary(),
+            caption=caption + (f" ({self.description})" if self.description else ""),
+            index=True,
+            max_rows=len(tables),
+        )
 
     def __eq__(self, other: object) -> bool:
         """Equal when every table has the same values and types (the description is ignored)."""

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..display import html_table
 from ..errors import ConfigError
 from .inputs import Inputs
 from .policy import Policy
@@ -173,6 +174,30 @@ class QuotaResult:
         {'intake_year': 2027, 'complete': False, 'missing_programs': '09.03.04 (bachelor)'}
         """
         return intake_totals(self.table, self.unreachable)
+
+    def _repr_html_(self) -> str:
+        """Totals per intake year and the first programs' quotas as HTML tables, for Jupyter."""
+        totals = self.totals()
+        policy = ", ".join(f"{k}={v}" for k, v in self.policy.to_dict().items())
+        notes = [f"Policy: {policy}."]
+        incomplete = totals.loc[~totals["complete"], "intake_year"].tolist()
+        if incomplete:
+            notes.append(
+                f"Intake years {incomplete} hold only the programs graduating within the forecast horizon "
+                "(missing_programs)."
+            )
+        columns = [
+            "specialty", "level", "intake_year", "low", "base", "high", "quota", "reliability", "decision",
+        ]  # fmt: skip
+        return html_table(
+            totals,
+            caption=f"QuotaResult: base year {self.base_year}, {len(self.table)} rows (specialty × level × intake year)",
+            notes=notes,
+        ) + html_table(
+            self.table[columns],
+            caption="Recommended quotas (result.table; result.explain(specialty, level, intake_year) says why)",
+            max_rows=10,
+        )
 
     def explain(self, specialty: str, level: str, intake_year: int, lang: str = "en") -> Explanation:
         """The tree of every step behind one quota: values, units, formulas and input sources.
