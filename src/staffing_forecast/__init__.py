@@ -6,7 +6,7 @@
 ['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
 """
 
-from . import datasets, features, models, monitoring, plot, quota, reference, report, tracking
+from . import datasets, display, features, models, monitoring, plot, quota, reference, report, tracking
 from .adjust import adjust
 from .backtest import cross_validate
 from .engine import forecast
@@ -57,6 +57,7 @@ __all__ = [
     "check_panel",
     "cross_validate",
     "datasets",
+    "display",
     "evaluate",
     "features",
     "forecast",

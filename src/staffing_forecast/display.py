@@ -63,7 +63,7 @@ _WHOLE = {"persons", "places", "rows", "series", "programs", "years", "graduates
 
 
 def unit_of(column: str) -> str:
-    """The unit of ``column``: ``lo_80`` and ``hi_80`` are persons like the mean; unknown columns have none.
+    """Return the unit of ``column``: ``lo_80`` and ``hi_80`` are persons like the mean; unknown columns have none.
 
     Examples
     --------

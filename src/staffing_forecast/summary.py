@@ -41,7 +41,7 @@ class ForecastSummary:
         return f"ForecastSummary {self.first.year}–{self.last.year}:\n{self.table!r}"
 
     def _repr_html_(self) -> str:
-        """The table with units under the headers, for Jupyter."""
+        """Render the table with units under the headers, for Jupyter."""
         fell_back = int((self.table[FALLBACK] != "").sum()) if FALLBACK in self.table else 0
         notes = [
             f"change: average growth per year from {'the last actual value' if 'last_actual' in self.table else 'the first forecast'} "

@@ -167,7 +167,7 @@ def _problem(folder: Path, name: str) -> str:
 
 
 def _scan(store: str | os.PathLike[str], name: str | None) -> tuple[list[dict[str, object]], list[str]]:
-    """The notes of complete vintages and one message per incomplete one."""
+    """Read the notes of complete vintages and one message per incomplete one."""
     root = Path(store) / "vintages"
     found: list[dict[str, object]] = []
     broken: list[str] = []
@@ -185,7 +185,7 @@ def _scan(store: str | os.PathLike[str], name: str | None) -> tuple[list[dict[st
 
 
 def _stem(file_name: str) -> str:
-    """The forecast name a store file belongs to, or an empty string for other files."""
+    """Return the forecast name a store file belongs to, or an empty string for other files."""
     if file_name.startswith("."):
         return ""
     for suffix in (".parquet", ".json", f".parquet{_PARTIAL}", f".json{_PARTIAL}"):
@@ -222,7 +222,7 @@ def vintages(store: str | os.PathLike[str], name: str | None = None) -> pd.DataF
 
 
 def load_vintage(store: str | os.PathLike[str], vintage: object, name: str = "forecast") -> pd.DataFrame:
-    """The forecast published at ``vintage`` under ``name``."""
+    """Load the forecast published at ``vintage`` under ``name``."""
     folder = Path(store) / "vintages" / _vintage_text(vintage)
     if folder.is_dir() and any(_stem(p.name) == name for p in folder.iterdir()):
         problem = _problem(folder, name)

@@ -65,7 +65,7 @@ class Bundle:
     description: str = field(default="", compare=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables that are present, by name."""
+        """Return the tables that are present, by name."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
@@ -109,7 +109,7 @@ class Bundle:
         return out
 
     def _repr_html_(self) -> str:
-        """The :meth:`summary` as an HTML table, for Jupyter."""
+        """Render the :meth:`summary` as an HTML table, for Jupyter."""
         tables = self.tables()
         caption = f"Bundle: {len(tables)} table{'s' if len(tables) != 1 else ''}"
         return html_table(
@@ -249,7 +249,7 @@ def _same(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
 def load_table(
     path: PathLike, table: str, *, sheet: str | int | None = None, columns: dict[str, str] | None = None
 ) -> pd.DataFrame:
-    """Load one bundle table (``graduates``, ``enrolment``, ``admissions``, ``institutions`` ...) from a file.
+    r"""Load one bundle table (``graduates``, ``enrolment``, ``admissions``, ``institutions`` ...) from a file.
 
     The format follows the extension (.csv, .xlsx, .parquet); ``columns`` renames source headers first.
 
@@ -258,7 +258,7 @@ def load_table(
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "grads.csv"
     >>> _ = path.write_text("institution;specialty;level;year;graduates;employed;employed_in_field;"
-    ...                     "employed_in_field_in_region\\nC01;09.02.07;spo9;2024;50;40;30;20\\n", encoding="utf-8")
+    ...                     "employed_in_field_in_region\nC01;09.02.07;spo9;2024;50;40;30;20\n", encoding="utf-8")
     >>> load_table(path, "graduates")["employed"].tolist()
     [40]
     """

@@ -202,7 +202,7 @@ def load_csv(
     header_row: int | None = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """Load a panel from a CSV file (long or wide; separator and UTF-8/cp1251 encoding detected).
+    r"""Load a panel from a CSV file (long or wide; separator and UTF-8/cp1251 encoding detected).
 
     Parameters
     ----------
@@ -227,7 +227,7 @@ def load_csv(
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "staff.csv").write_text("ОКЗ;2024;2025\\n2512;10;12\\n2514;3;4\\n", encoding="utf-8")
+    >>> _ = (folder / "staff.csv").write_text("ОКЗ;2024;2025\n2512;10;12\n2514;3;4\n", encoding="utf-8")
     >>> load_csv(folder / "staff.csv", columns={"ОКЗ": "occupation"})[["unique_id", "ds", "y"]].head(2)
       unique_id         ds     y
     0      2512 2024-01-01  10.0

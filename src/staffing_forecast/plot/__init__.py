@@ -14,7 +14,7 @@ library is imported.
 """
 
 from .evaluation import cv_errors, model_choice
-from .forecast import forecast, series_title, track_record
+from .forecasts import forecast, series_title, track_record
 from .monitoring import outcome_rates, satisfaction_index
 from .quota import allocation, coverage_map, quota_ranges, quota_waterfall, tornado
 

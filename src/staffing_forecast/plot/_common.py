@@ -30,7 +30,7 @@ def new_axes(ax: Axes | None, height: float, width: float = 9) -> Axes:
 
 
 def texts(lang: str) -> dict[str, str]:
-    """The plot texts in ``lang``; a :class:`~staffing_forecast.ConfigError` for another language."""
+    """Return the plot texts in ``lang``; a :class:`~staffing_forecast.ConfigError` for another language."""
     return plot_text(lang)
 
 
@@ -53,7 +53,7 @@ def _names(kind: str) -> dict[str, tuple[str, str]]:
 
 
 def code_name(kind: str, code: object, lang: str) -> str:
-    """The reference name of an ОКЗ occupation, ОКВЭД2 sector or ФГОС specialty code; ``""`` when unknown.
+    """Return the reference name of an ОКЗ occupation, ОКВЭД2 sector or ФГОС specialty code; ``""`` when unknown.
 
     Examples
     --------

@@ -1,5 +1,8 @@
-"""Plots of the quota: recommendations with their scenario range, sensitivity, the steps behind one number,
-pipeline coverage and the allocation to institutions."""
+"""Plots of the quota.
+
+Recommendations with their scenario range, sensitivity, the steps behind one number, pipeline coverage and the
+allocation to institutions.
+"""
 
 from __future__ import annotations
 

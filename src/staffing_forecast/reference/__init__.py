@@ -360,8 +360,10 @@ def check_codes(values: pd.Series, kind: str, *, place: Place, column: str, prob
 
 
 def check_specialty_levels(frame: pd.DataFrame, *, place: Place, problems: list[str]) -> None:
-    """Append a message for each row whose ``level`` cannot train for its ``specialty`` (e.g. a college code at
-    bachelor level)."""
+    """Append a message for each row whose ``level`` cannot train for its ``specialty``.
+
+    For example a college specialty code (``09.02.07``) at bachelor level.
+    """
     education = _read("specialties").set_index("specialty")["education"]
     kinds = frame["specialty"].astype(str).map(education)
     allowed_pairs = {(kind, level) for kind, levels in _EDUCATION_LEVELS.items() for level in levels}
