@@ -43,3 +43,32 @@ def test_every_plot_has_a_picture_in_the_plots_chapter():
     assert drawn <= pictures, f"no picture in docs/plots.md for {sorted(drawn - pictures)}"
     for name in pictures:
         assert (ROOT / "docs" / "images" / f"{name}.png").is_file(), name
+
+
+# Public modules whose every function shows an example in the reference (run as a doctest).
+_WITH_EXAMPLES = (
+    sf,
+    sf.plot,
+    sf.monitoring,
+    sf.tracking,
+    sf.report,
+    sf.datasets,
+    sf.reference,
+    sf.features,
+    sf.loaders,
+    sf.metrics,
+    sf.display,
+)
+
+
+@pytest.mark.parametrize("module", _WITH_EXAMPLES, ids=lambda m: m.__name__)
+def test_every_public_function_has_an_example(module):
+    import inspect
+
+    missing = [
+        name
+        for name in module.__all__
+        if inspect.isfunction(getattr(module, name))
+        and ">>>" not in (inspect.getdoc(getattr(module, name)) or "")
+    ]
+    assert not missing, f"{module.__name__}: no example in the docstring of {missing}"

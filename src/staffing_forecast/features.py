@@ -37,7 +37,14 @@ def calendar(ds: pd.Series, freq: str) -> pd.DataFrame:
 
 
 def future_rows(panel: pd.DataFrame, h: int, freq: str | None = None) -> pd.DataFrame:
-    """Make the ``h`` future rows of every series (``unique_id``, key columns, ``ds``), after its last date."""
+    """Make the ``h`` future rows of every series (``unique_id``, key columns, ``ds``), after its last date.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"unique_id": "a", "ds": pd.to_datetime(["2024-01-01", "2025-01-01"]), "y": [1.0, 2.0]})
+    >>> future_rows(panel, 2)["ds"].dt.year.tolist()
+    [2026, 2027]
+    """
     if h < 1:
         raise ConfigError(f"h={h!r}: the horizon must be a whole number of periods, 1 or more.")
     freq = freq or infer_freq(panel)
@@ -176,6 +183,14 @@ def plan_features(rows: pd.DataFrame, plans: pd.DataFrame, cutoff: pd.Timestamp)
 
     Only vintages dated at or before the cutoff year are used, so a model fitted at the cutoff never sees a plan
     made later.
+
+    Examples
+    --------
+    >>> plans = pd.DataFrame({"region": "67", "sector": "62.01", "employer": "E1", "occupation": "2512",
+    ...     "vintage": [2024, 2026], "ds": pd.to_datetime(["2026-01-01"] * 2), "kind": "plan", "value": [100, 130]})
+    >>> rows = pd.DataFrame({"unique_id": ["67/62.01/E1/2512"], "ds": pd.to_datetime(["2026-01-01"])})
+    >>> plan_features(rows, plans, pd.Timestamp("2025-01-01")).tolist()  # the 2026 survey is not known in 2025
+    [100]
     """
     usable = plans[plans["vintage"] <= cutoff.year]
     uid = make_unique_id(usable, ["region", "sector", "employer", "occupation"])

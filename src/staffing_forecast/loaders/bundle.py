@@ -213,6 +213,18 @@ def write_bundle(bundle: Bundle, folder: PathLike, *, format: str = "csv") -> No
 
     Files are written to a temporary folder beside the target and moved in only when every table is written,
     so a failure halfway leaves the target as it was.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import staffing_forecast as sf
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> demo = sf.datasets.load_demo()
+    >>> sf.write_bundle(demo, folder, format="parquet")
+    >>> sorted(p.name for p in folder.iterdir())[:3]
+    ['admissions.parquet', 'age.parquet', 'crosswalk.parquet']
+    >>> sf.load_bundle(folder) == demo
+    True
     """
     if format not in {"csv", "xlsx", "parquet"}:
         raise ConfigError(f"write_bundle: format={format!r}; use 'csv', 'xlsx' or 'parquet'.")
@@ -284,15 +296,46 @@ def load_table(
 
 
 def load_graduates(path: PathLike, **options: Any) -> pd.DataFrame:
-    """Load the graduate employment monitoring table (nested counts); see :func:`load_table`."""
+    """Load the graduate employment monitoring table (nested counts); see :func:`load_table`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import staffing_forecast as sf
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sf.write_bundle(sf.datasets.load_demo(), folder)
+    >>> graduates = sf.load_graduates(folder / "graduates.csv")
+    >>> bool((graduates["employed"] <= graduates["graduates"]).all())
+    True
+    """
     return load_table(path, "graduates", **options)
 
 
 def load_enrolment(path: PathLike, **options: Any) -> pd.DataFrame:
-    """Load students by institution, specialty, level, form, course and year; see :func:`load_table`."""
+    """Load students by institution, specialty, level, form, course and year; see :func:`load_table`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import staffing_forecast as sf
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sf.write_bundle(sf.datasets.load_demo(), folder)
+    >>> sorted(sf.loaders.load_enrolment(folder / "enrolment.csv")["course"].unique().tolist())
+    [1, 2, 3, 4, 5, 6]
+    """
     return load_table(path, "enrolment", **options)
 
 
 def load_admissions(path: PathLike, **options: Any) -> pd.DataFrame:
-    """Load admissions (state-funded and fee-paying) by program and year; see :func:`load_table`."""
+    """Load admissions (state-funded and fee-paying) by program and year; see :func:`load_table`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import staffing_forecast as sf
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sf.write_bundle(sf.datasets.load_demo(), folder)
+    >>> len(sf.loaders.load_admissions(folder / "admissions.csv")) == len(sf.datasets.load_demo().admissions)
+    True
+    """
     return load_table(path, "admissions", **options)
