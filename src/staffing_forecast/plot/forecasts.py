@@ -277,11 +277,12 @@ def _fan(
 
 
 def _year_axis(ax: Axes) -> None:
+    """Ticks on whole years, at most about six of them (a fixed locator: date auto-locators are slow to draw)."""
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    first, last = (mdates.num2date(x).year for x in ax.get_xlim())
+    ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, -(-(last - first) // 6))))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
 def track_record(
