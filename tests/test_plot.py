@@ -254,3 +254,16 @@ def test_track_record_draws_each_vintage_against_actuals(tmp_path, occupations):
     assert len(one.collections) == 2  # each vintage's 80 % interval
     with pytest.raises(sf.ConfigError, match="no forecast 'other' published"):
         sf.plot.track_record(tmp_path, occupations, name="other")
+
+
+def test_plot_texts_exist_in_both_languages_with_the_same_fields():
+    import string
+
+    from staffing_forecast.report.labels import PLOT_TEXT
+
+    for key, (ru, en) in PLOT_TEXT.items():
+        assert ru and en, key
+        fields = [{f for _, f, _, _ in string.Formatter().parse(text) if f} for text in (ru, en)]
+        assert fields[0] == fields[1], key
+    with pytest.raises(sf.ConfigError, match="unknown plot language 'de'"):
+        sf.plot.cv_errors(pd.DataFrame({"model": ["a"], "step": [1], "mase": [1.0]}), lang="de")
