@@ -74,7 +74,7 @@ def cv_errors(
         "cv_errors",
         f"sf.evaluate(cv, [{metric!r}], train=panel, by=['model', 'step']) or the output of sf.cross_validate",
     )
-    ax = new_axes(ax, 4.5, 8)
+    ax = new_axes(ax, 5, 8)
     for name, part in scores.groupby(MODEL, sort=True):
         part = part.sort_values("step")
         ax.plot(part["step"], part[metric], marker="o", lw=2, label=str(name))
@@ -87,7 +87,7 @@ def cv_errors(
     ax.set_ylim(bottom=0)
     ax.set_title(wrap(text["cv_errors"].format(metric=metric.upper() if metric != "smape" else "sMAPE"), 60))
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=4, frameon=False)  # below, off the lines
     return ax
 
 
