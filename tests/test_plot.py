@@ -225,12 +225,18 @@ def test_allocation_draws_capacity_and_quota_per_institution(demo, demo_result):
     year = int(demo_result.allocation["intake_year"].min())
     rows = demo_result.allocation[demo_result.allocation["intake_year"] == year]
     ax = sf.plot.allocation(demo_result, institutions=demo.institutions)
-    assert ax.get_title() == f"Распределение КЦП по организациям, приём {year}"
+    assert ax.get_title(loc="right") == f"Распределение КЦП по организациям, приём {year}"
+    assert [t.get_text() for t in ax.figure.legends[0].get_texts()] == [
+        "мощность",
+        "КЦП (решение региона)",
+        "КЦП (предложение вуза)",
+    ]
+    assert "(СПО на базе 11 классов)" in " ".join(t.get_text() for t in ax.get_yticklabels())
     assert len(ax.get_yticklabels()) == len(rows)
     capacity = [p.get_width() for p in ax.patches[: len(rows)]]
     assert sum(capacity) == rows["capacity"].sum()
     assert sum(p.get_width() for p in ax.patches[len(rows) : 2 * len(rows)]) == rows["quota"].sum()
-    assert "Колледж информационных технологий" in " ".join(t.get_text() for t in ax.get_yticklabels())
+    assert "C01 Колледж информационных" in " ".join(t.get_text() for t in ax.get_yticklabels())
     one = sf.plot.allocation(demo_result, year, specialty="09.02.07", lang="en")
     assert len(one.get_yticklabels()) == (rows["specialty"] == "09.02.07").sum()
     with pytest.raises(sf.ConfigError, match="no rows for intake 1999"):

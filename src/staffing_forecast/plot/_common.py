@@ -78,14 +78,28 @@ def coded(kind: str, code: object, lang: str, width: int | None = None) -> str:
 
 
 def program(specialty: object, level: object, lang: str, width: int | None = 60) -> str:
-    """``09.02.07 Информационные системы и программирование (СПО на базе 11 кл.)``, shortened to ``width``."""
+    """``09.02.07 Информационные системы и программирование (СПО на базе 11 классов)``.
+
+    With ``width`` the specialty's name is shortened so that the whole fits, the code and the level kept.
+
+    Examples
+    --------
+    >>> program("09.02.07", "spo11", "en", width=60)
+    '09.02.07 Information systems and… (college after grade 11)'
+    """
     name = code_name("specialty", specialty, lang)
-    text = (
-        f"{specialty} {name} ({level_name(level, lang)})"
-        if name
-        else f"{specialty} ({level_name(level, lang)})"
-    )
-    return text if width is None else textwrap.shorten(text, width, placeholder="…")
+    level_text = f"({level_name(level, lang)})"
+    if not name:
+        return f"{specialty} {level_text}"
+    if width is not None:
+        room = width - len(str(specialty)) - len(level_text) - 2
+        name = textwrap.shorten(name, max(room, 8), placeholder="…")
+    return f"{specialty} {name} {level_text}"
+
+
+def shorten(text: str, width: int) -> str:
+    """Cut ``text`` at a word to at most ``width`` characters, marking the cut with ``…``."""
+    return textwrap.shorten(text, width, placeholder="…")
 
 
 def wrap(text: str, width: int = 50) -> str:

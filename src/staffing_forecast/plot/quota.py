@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..quota import QuotaResult
 from ..report.labels import value_label
-from ._common import level_name, new_axes, program, require, texts, wrap
+from ._common import level_name, new_axes, program, require, shorten, texts, wrap
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -252,7 +252,7 @@ def quota_waterfall(
     ax.set_xticks(positions, [wrap(text[key], 18) for key in _WATERFALL], fontsize="small")
     ax.set_ylabel(text["persons"])
     ax.set_ylim(0, max(values) * 1.15 if max(values) > 0 else 1)
-    what = program(specialty, level, lang)
+    what = program(specialty, level, lang, width=None)
     graduation = int(rows.loc[rows["intake_year"] == year, "graduation_year"].iloc[0])
     ax.set_title(
         wrap(text["waterfall"].format(what=what, year=year, graduation=graduation), 100)
@@ -404,7 +404,7 @@ def allocation(
     ...     "intake_year": 2026, "capacity": [100, 50], "quota": [60, 25], "target_quota": [10, 0],
     ...     "decision": "region"})
     >>> ax = allocation(table, lang="en")
-    >>> ax.get_title(), len(ax.get_yticklabels())
+    >>> ax.get_title(loc="right"), len(ax.get_yticklabels())
     ('Quota allocation to institutions, intake 2026', 2)
     """
     text = texts(lang)
@@ -436,7 +436,8 @@ def allocation(
         names = dict(
             zip(institutions["institution"].astype(str), institutions["name"].astype(str), strict=False)
         )
-    ax = new_axes(ax, 0.32 * len(shown) + 1.5, 10)
+    own_figure = ax is None
+    ax = new_axes(ax, 0.32 * len(shown) + 1.8, 10)
     positions = np.arange(len(shown))
     ax.barh(positions, shown["capacity"], color="lightgrey", height=0.8, label=text["capacity"])
     proposal = (
@@ -464,14 +465,18 @@ def allocation(
             fontsize="x-small",
         )  # fmt: skip
     labels = [
-        f"{r.institution}{' ' + names[r.institution] if r.institution in names else ''} — "
-        f"{program(r.specialty, r.level, lang, width=45)}"
+        f"{r.institution}{' ' + shorten(names[r.institution], 28) if r.institution in names else ''} — "
+        f"{program(r.specialty, r.level, lang, width=55)}"
         for r in shown.itertuples(index=False)
     ]
     ax.set_yticks(positions, labels, fontsize="small")
     ax.set_ylim(-0.6, len(shown) - 0.4)
     ax.set_xlabel(text["places"])
-    ax.set_title(text["allocation"].format(year=year))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2, frameon=False)
+    ax.set_title(text["allocation"].format(year=year), loc="right")  # over the bars and their long labels
+    if own_figure:  # below the axes and their label, in the space the layout keeps for it
+        handles, texts_ = ax.get_legend_handles_labels()
+        ax.figure.legend(handles, texts_, loc="outside lower center", ncols=4, frameon=False)
+    else:
+        ax.legend(loc="best", fontsize="small")
     ax.grid(axis="x", alpha=0.3)
     return ax
