@@ -6,7 +6,7 @@
 ['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
 """
 
-from . import datasets, features, models, monitoring, plot, quota, reference, report, tracking
+from . import datasets, display, features, models, monitoring, plot, quota, reference, report, tracking
 from .adjust import adjust
 from .backtest import cross_validate
 from .engine import forecast
@@ -36,6 +36,7 @@ from .metrics import evaluate, leaderboard
 from .panel import aggregate, to_annual
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
 from .selection import pick, select
+from .summary import ForecastSummary, summarize
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,7 @@ __all__ = [
     "Bundle",
     "ConfigError",
     "DataWarning",
+    "ForecastSummary",
     "InfeasibleQuotaError",
     "NotFittedError",
     "SchemaError",
@@ -55,6 +57,7 @@ __all__ = [
     "check_panel",
     "cross_validate",
     "datasets",
+    "display",
     "evaluate",
     "features",
     "forecast",
@@ -77,6 +80,7 @@ __all__ = [
     "reference",
     "report",
     "select",
+    "summarize",
     "to_annual",
     "tracking",
     "write_bundle",
