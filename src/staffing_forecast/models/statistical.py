@@ -135,6 +135,23 @@ class ETS(_Statsforecast):
         return _fit_quietly(model, y)
 
 
+#: Length above which a calibration refit of ARIMA keeps the estimated coefficients (``ARIMA._refit_fixed``).
+_FORWARD_FROM = 60
+
+
+@dataclass(frozen=True)
+class _Forwarded:
+    """A fitted statsforecast model applied, unchanged, to a shorter history: forecasts from that cutoff."""
+
+    model: Any
+    y: np.ndarray
+
+    def predict(self, h: int, level: Any = None) -> dict[str, Any]:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return dict(self.model.forward(y=self.y, h=h))
+
+
 @dataclass(kw_only=True, eq=False)
 class ARIMA(_Statsforecast):
     """ARIMA with automatic order selection (Hyndman–Khandakar stepwise search).
@@ -197,6 +214,10 @@ class ARIMA(_Statsforecast):
         model = getattr(state, "model_", None)
         if model is None:
             return self._fit_one(y, None)
+        if y.size > _FORWARD_FROM:
+            # Long series: filter the shorter history with the coefficients already estimated (a Kalman pass,
+            # ~20× cheaper than re-estimating a seasonal ARIMA); their sampling error is small at this length.
+            return _Forwarded(state, y.astype(np.float64))
         from statsforecast.models import ARIMA as FixedARIMA
 
         p, q, P, Q, m, d, D = model["arma"]
