@@ -112,7 +112,7 @@ def _runs(args: argparse.Namespace) -> int:
             table = store.list_runs()
             print(table.to_string(index=False) if len(table) else f"{args.store}: no runs yet")
         elif args.action == "show":
-            opened = open_run(args.store, args.run or "latest")
+            opened = open_run(args.store, args.run_id or "latest")
             m = opened.manifest
             print(f"run {opened.id}: {m['status']}, started {m['started']}, finished {m['finished']}")
             print(f"folder: {opened.path}")
@@ -123,13 +123,13 @@ def _runs(args: argparse.Namespace) -> int:
             if m.get("skipped"):
                 print("skipped: " + "; ".join(f"{s['source']}: {s['reason']}" for s in m["skipped"]))
         elif args.action == "diff":
-            if not args.run:
+            if not args.run_id:
                 from .errors import ConfigError
 
                 raise ConfigError(
                     "runs diff: name the older run: staffing-forecast runs diff OLD [NEW] --store DIR."
                 )
-            changes = diff_runs(args.store, args.run, args.other or "latest")
+            changes = diff_runs(args.store, args.run_id, args.other or "latest")
             forecasts, quota = changes["forecasts"], changes["quota"]
             print(f"forecast rows changed: {len(forecasts)}; quota cells changed: {len(quota)}")
             if len(forecasts):
@@ -161,7 +161,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     runs = sub.add_parser("runs", help="list, show, compare or prune the runs of a run store")
     runs.add_argument("action", choices=["list", "show", "diff", "prune"])
     runs.add_argument(
-        "run", nargs="?", help="a run id or its start (show: default latest; diff: the older run)"
+        "run_id", nargs="?", metavar="run", help="a run id or its start (show: default latest; diff: the older run)"
     )
     runs.add_argument("other", nargs="?", help="diff: the newer run (default: latest)")
     runs.add_argument("--store", default="runs-store", help="the run store folder (default: %(default)s)")

@@ -294,7 +294,7 @@ def _run_on_executor(
 
         futures = executor.map(fn, [tasks[i] for i in todo], pure=False)
         where = {future.key: i for future, i in zip(futures, todo, strict=True)}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=executor.loop):
             finished(where[future.key], future.result())
             future.release()  # the worker may drop it: the result is in hand (and on disk with a checkpoint)
         return

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -101,6 +102,9 @@ class RunResult:
         ]
         if counts.get("chunks_reused"):
             lines.append(f"resumed: {counts['chunks_reused']} finished task(s) reused")
+        if self.manifest.get("warnings"):
+            told = self.manifest["warnings"]
+            lines.append(f"{len(told)} warning(s), listed in manifest.json and run.log; the first: {told[0]}")
         if self.manifest.get("skipped"):
             lines.append(f"skipped sources: {', '.join(s['source'] for s in self.manifest['skipped'])}")
         lines.append(f"workbooks: {', '.join(p.name for p in self.workbooks)} in {self.path}")
@@ -172,20 +176,24 @@ def run(
         raise StoreError(
             f"cannot create the run store {store.root}: {error.strerror or error}; choose a writable --out."
         ) from None
-    with store.lock("starting"):
+    with store.lock() as name_holder:
         folder = store.interrupted(plain) if resume else None
         if folder is not None:
             attempts = int(folder.manifest.get("attempts", 1)) + 1
-            folder.save(status="running", pid=os.getpid(), error=None, attempts=attempts, finished=None)
+            folder.save(
+                status="running", pid=os.getpid(), error=None, attempts=attempts, finished=None, warnings=[]
+            )
             say(f"resuming run {folder.id} (attempt {attempts})")
         else:
             if resume:
                 say("no interrupted run of this configuration: starting a new run")
             folder = store.create(plain)
-        _name_lock_holder(store, folder.id)
+        name_holder(folder.id)
         handler = _log_to(folder.file("run.log"))
         try:
-            return _run(config, store, folder, say, before_publish)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                return _run(config, store, folder, say, before_publish, caught)
         except BaseException as error:  # killed by Ctrl-C too: the manifest must not say running
             with contextlib.suppress(Exception):
                 folder.save(status="failed", finished=now(), error=f"{type(error).__name__}: {error}")
@@ -196,11 +204,9 @@ def run(
             handler.close()
 
 
-def _name_lock_holder(store: RunStore, run: str) -> None:
-    path = store.root / "lock.json"
-    holder = json.loads(path.read_text(encoding="utf-8"))
-    holder["run"] = run
-    write_atomic(path, json.dumps(holder))
+def _warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    """The warnings of the run so far, each once, as ``Category: message``."""
+    return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
 
 
 def _log_to(path: Path) -> logging.Handler:
@@ -217,6 +223,7 @@ def _run(
     folder: RunFolder,
     say: Callable[[str], None],
     before_publish: Callable[[RunFolder], None] | None,
+    caught: list[warnings.WarningMessage],
 ) -> RunResult:
     timings: dict[str, float] = {}
     counts: dict[str, Any] = {}
@@ -230,7 +237,10 @@ def _run(
         began = time.perf_counter()
         yield
         timings[name] = round(time.perf_counter() - began, 3)
-        folder.save(timings=timings, counts=counts)
+        told = _warnings(caught)
+        for text in told[len(folder.manifest.get("warnings", [])) :]:
+            log.warning("%s", text)
+        folder.save(timings=timings, counts=counts, warnings=told)
 
     fc_config, freq = config.forecast, config.series.frequency
     checkpoint = Checkpoint(folder.file("chunks"))

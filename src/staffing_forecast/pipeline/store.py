@@ -24,7 +24,7 @@ import shutil
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -169,14 +169,14 @@ class RunStore:
 
     # --- the lock -------------------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self, run: str) -> Iterator[None]:
+    def lock(self) -> Iterator[Callable[[str], None]]:
         """Hold the store for one job; a second job gets a :class:`StoreError` naming the holder.
 
-        A lock whose holder process is dead (killed, the machine restarted) is taken over, so a killed run never
-        blocks the next one.
+        Yields a function that records the holder's run id in the lock. A lock whose holder process is dead
+        (killed, the machine restarted) is taken over, so a killed run never blocks the next one.
         """
         path = self.root / "lock.json"
-        mine = {"pid": os.getpid(), "host": socket.gethostname(), "run": run, "since": now()}
+        mine = {"pid": os.getpid(), "host": socket.gethostname(), "run": None, "since": now()}
         for _ in range(3):
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -204,11 +204,21 @@ class RunStore:
             break
         else:
             raise StoreError(f"{path}: could not take the lock; try again.")
+
+        def name(run: str) -> None:
+            mine["run"] = run
+            write_atomic(path, json.dumps(mine))
+
         try:
-            yield
+            yield name
         finally:
             with contextlib.suppress(OSError):
-                if self._holder(path) == mine:
+                holder = self._holder(path) or {}
+                if (holder.get("pid"), holder.get("host"), holder.get("since")) == (
+                    mine["pid"],
+                    mine["host"],
+                    mine["since"],
+                ):
                     path.unlink()
 
     @staticmethod
@@ -384,6 +394,7 @@ def _new_manifest(run: str, config: dict[str, Any], digest: str) -> dict[str, An
         "packages": package_versions(),
         "data": {},
         "skipped": [],
+        "warnings": [],
         "timings": {},
         "counts": {},
         "attempts": 1,
