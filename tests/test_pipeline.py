@@ -172,6 +172,27 @@ def test_the_sql_password_comes_from_the_environment_and_is_never_recorded(monke
     assert "s3cret" not in json.dumps(config.to_dict())
 
 
+def test_sql_tables_and_survey_forms_join_the_bundle(bundle_folder, tmp_path):
+    import sqlite3
+
+    cluster = sf.load_bundle(bundle_folder)
+    sf.datasets.write_examples(tmp_path, cluster)  # filled survey forms in tmp_path / "forms"
+    staff = cluster.employment.assign(ds=cluster.employment["ds"].dt.year, y=cluster.employment["y"] + 1)
+    with sqlite3.connect(tmp_path / "cluster.db") as connection:
+        staff[["region", "sector", "employer", "occupation", "ds", "y"]].to_sql(
+            "staff", connection, index=False
+        )
+    sql = {"url": f"sqlite:///{tmp_path / 'cluster.db'}", "tables": {"employment": "SELECT * FROM staff"}}
+    data = settings(
+        bundle_folder, tmp_path / "store", sources={"sql": sql, "survey": str(tmp_path / "forms")}
+    )
+    result = run(parse_config(data | {"forecast": {"models": ["naive"], "horizon": 2, "levels": [80]}}))
+    assert result.manifest["counts"]["survey_forms"] == len(list((tmp_path / "forms").glob("*.xlsx"))) > 0
+    total = result.forecasts[result.forecasts["employer"] == "*"].groupby("ds")["mean"].sum().iloc[0]
+    last = staff[staff["ds"] == staff["ds"].max()]["y"].sum()
+    assert total == pytest.approx(last)  # naive: the database's figures, not the bundle folder's
+
+
 # --- a run and its store ---------------------------------------------------------------------------------------
 
 

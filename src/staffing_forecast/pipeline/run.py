@@ -137,7 +137,8 @@ def run(
         Continue the newest run of the same configuration that did not complete (killed or failed), reusing the
         tasks it finished; when there is none, start a new run.
     progress
-        Called with one line per stage (``"3/10 cross-validating the candidate models"``); the command line prints it.
+        Called with one line per stage (``"3/10 cross-validating the candidate models ..."``); the command line
+        prints it. Without it the run is quiet: no lines and no progress bar.
     before_publish
         Called with the run folder once every table is written, before the forecast is published and
         ``runs/latest`` moves (tests use it to fail at the last moment).
@@ -193,7 +194,7 @@ def run(
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                return _run(config, store, folder, say, before_publish, caught)
+                return _run(config, store, folder, say, before_publish, caught, progress is not None)
         except BaseException as error:  # killed by Ctrl-C too: the manifest must not say running
             with contextlib.suppress(Exception):
                 folder.save(status="failed", finished=now(), error=f"{type(error).__name__}: {error}")
@@ -224,6 +225,7 @@ def _run(
     say: Callable[[str], None],
     before_publish: Callable[[RunFolder], None] | None,
     caught: list[warnings.WarningMessage],
+    progress: bool,
 ) -> RunResult:
     timings: dict[str, float] = {}
     counts: dict[str, Any] = {}
@@ -271,8 +273,9 @@ def _run(
             write_parquet(scores, folder.file("cv_scores.parquet"))
             write_parquet(selection, folder.file("selection.parquet"))
         with stage("forecast"):
+            bars = None if progress else False  # the engine's bar shows on long runs, unless the run is quiet
             forecasts = stages.forecast_chosen(
-                panel, selection, fc_config, freq, n_jobs, executor, checkpoint
+                panel, selection, fc_config, freq, n_jobs, executor, checkpoint, progress=bars
             )
             counts["fallbacks"] = int(forecasts.loc[forecasts["fallback"] != "", UNIQUE_ID].nunique())
         with stage("reconcile"):

@@ -204,6 +204,7 @@ def forecast_chosen(
     n_jobs: int,
     executor: Any,
     checkpoint: Any,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Forecast each series with its chosen model only; intervals are calibrated over the series of each model.
 
@@ -228,6 +229,7 @@ def forecast_chosen(
                 n_jobs=n_jobs,
                 executor=executor,
                 checkpoint=checkpoint,
+                progress=progress,
             )
         )
     out = pd.concat(parts, ignore_index=True)
