@@ -265,10 +265,10 @@ def parse_config(data: Mapping[str, Any], *, path: str | os.PathLike[str] | None
 
     Examples
     --------
-    >>> parse_config({"forecast": {"metric": "mse"}})
+    >>> parse_config({"sources": {"demo": True}, "forecast": {"metric": "mse"}})
     Traceback (most recent call last):
     ...
-    staffing_forecast.errors.ConfigError: run.toml, [forecast] metric = 'mse': not allowed; did you mean 'mase' or 'mae'? Allowed: ...
+    staffing_forecast.errors.ConfigError: run.toml, [forecast] metric = 'mse': not allowed; did you mean 'rmse' or 'mase' or 'rmsse'? Allowed: ...
     """
     where = Path(path).name if path is not None else "run.toml"
     unknown = [k for k in data if k not in _SECTIONS]

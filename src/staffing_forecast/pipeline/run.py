@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -107,7 +108,8 @@ class RunResult:
             lines.append(f"{len(told)} warning(s), listed in manifest.json and run.log; the first: {told[0]}")
         if self.manifest.get("skipped"):
             lines.append(f"skipped sources: {', '.join(s['source'] for s in self.manifest['skipped'])}")
-        lines.append(f"workbooks: {', '.join(p.name for p in self.workbooks)} in {self.path}")
+        books = ", ".join(p.name for p in self.workbooks)
+        lines.append(f"workbooks: {books} in {self.path}" if books else f"tables in {self.path}")
         return "\n".join(lines)
 
 
@@ -307,6 +309,7 @@ def _run(
     timings["total"] = round(time.perf_counter() - start, 3)
     folder.save(status="complete", finished=now(), timings=timings, counts=counts)
     store.set_latest(folder.id)
+    shutil.rmtree(folder.file("chunks"), ignore_errors=True)  # only a killed run needs them
     log.info("complete")
     return RunResult(
         run=folder.id,

@@ -6,7 +6,8 @@ Layout of a store (``[output] store``, or ``--out``)::
         lock.json                      the job holding the store (pid, host, run); taken over when that job is dead
         runs/latest                    the id of the last complete run (a one-line file, replaced atomically)
         runs/<UTC time>-<config hash>/ one run: manifest.json, tables (.parquet), inputs/, explain.jsonl,
-                                       workbooks (.xlsx), run.log, chunks/ (finished tasks, for --resume)
+                                       workbooks (.xlsx), run.log, chunks/ (finished tasks, for --resume;
+                                       removed once the run completes)
         vintages/                      every complete run's forecast, for the track record (sf.tracking)
 
 Every file is written under a temporary name and renamed into place, so a run killed at any moment leaves
