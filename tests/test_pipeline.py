@@ -213,6 +213,10 @@ def two_runs(bundle_folder, tmp_path_factory):
         adjustments={"file": str(adjustments)},
     )
     config = parse_config(data, path=root / "run.toml")
+    # A vintage published three years ago, which these runs can score now that its actuals have arrived.
+    occupations = sf.aggregate(sf.load_bundle(bundle_folder).employment, by=["occupation"])
+    old = sf.forecast(occupations[occupations["ds"].dt.year <= 2022], h=3, models="drift", level=[80])
+    sf.tracking.publish(old, root / "store", vintage="2023-01-15")
     return root / "store", run(config), run(config)
 
 
@@ -230,6 +234,13 @@ def test_a_run_writes_its_folder_manifest_tables_and_workbooks(two_runs):
         "run.log",
     ]:
         assert (folder / name).exists(), name
+    with pd.ExcelFile(folder / "forecast.xlsx") as book:
+        assert book.sheet_names == ["Прогноз", "Интервалы", "Замены и примечания", "Корректировки",
+                                    "Точность прошлых прогнозов"]  # fmt: skip
+        record = pd.read_excel(book, "Точность прошлых прогнозов", skiprows=2)
+    assert set(record["Модель"]) == {"drift", "эталон: без изменений", "эталон: постоянная доля",
+                                     "эталон: линейный тренд"}  # fmt: skip
+    assert "Средняя ошибка (MAPE), %" in record.columns and second.manifest["counts"]["vintages_scored"] == 1
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert (
         manifest["status"] == "complete" and manifest["version"] == sf.__version__ and manifest["format"] == 1
@@ -294,10 +305,12 @@ def test_explanations_are_one_line_per_quota_cell_in_both_languages(two_runs):
 
 def test_every_run_publishes_its_forecast_keyed_by_run(two_runs):
     store, first, second = two_runs
-    files = sorted(p.name for p in (store / "vintages").rglob("*.parquet"))
+    files = sorted(p.name for p in (store / "vintages").rglob("forecast@*.parquet"))
     assert files == [f"forecast@{first.run}.parquet", f"forecast@{second.run}.parquet"]
     listing = sf.tracking.vintages(store)
-    assert len(listing) == 1 and listing["note"].iloc[0] == f"run {second.run}"  # the last run of the day
+    assert len(listing) == 2 and listing["note"].iloc[-1] == f"run {second.run}"  # the last run of the day
+    today = sf.tracking.load_vintage(store, listing["vintage"].iloc[-1])
+    pd.testing.assert_frame_equal(today, second.forecasts)
 
 
 def test_reading_a_run_checks_its_format_and_library_version(two_runs, tmp_path):
@@ -413,7 +426,7 @@ def test_a_failure_at_the_last_moment_keeps_the_previous_latest(bundle_folder, t
         "disk unplugged"
         in json.loads((store / "runs" / failed["run"] / "manifest.json").read_text())["error"]
     )
-    assert len(list((store / "vintages").rglob("*.parquet"))) == 2  # the failed run published nothing
+    assert len(list((store / "vintages").rglob("*.parquet"))) == 3  # the failed run published nothing
 
 
 def test_a_second_job_on_a_locked_store_exits_2_naming_the_holder(bundle_folder, tmp_path, capsys):

@@ -300,9 +300,10 @@ def _run(
                 totals = result.totals()
                 counts["quota_places"] = {str(r.intake_year): int(r.quota) for r in totals.itertuples()}
         with stage("publish"):
+            record = _track_record(panel, store, folder)
+            counts["vintages_scored"] = int(record["vintage"].nunique()) if record is not None else 0
             if config.output.workbooks:
-                _workbooks(bundle, forecasts, result, config, folder, store)
-            counts["vintages_scored"] = _track_record(panel, store, folder)
+                _workbooks(bundle, forecasts, result, config, folder, record)
             if before_publish is not None:
                 before_publish(folder)
             _publish(forecasts, store, folder)
@@ -396,13 +397,15 @@ def _workbooks(
     result: QuotaResult | None,
     config: Config,
     folder: RunFolder,
-    store: RunStore,
+    record: pd.DataFrame | None,
 ) -> None:
     from ..report import forecast_workbook, monitoring_workbook, quota_workbook, write_csv
     from ..report.summary import write_summary
 
     lang = config.output.lang
-    forecast_workbook(forecasts, folder.file("forecast.xlsx"), lang=lang, freq=config.series.frequency)
+    forecast_workbook(
+        forecasts, folder.file("forecast.xlsx"), lang=lang, freq=config.series.frequency, track_record=record
+    )
     occupations = occupation_forecast(forecasts) if ("occupation",) in config.series.hierarchy else None
     wanted = {"lo_80", "hi_80", "lo_95", "hi_95"}
     shown = occupations if occupations is not None and wanted <= set(forecasts.columns) else None
@@ -417,24 +420,24 @@ def _workbooks(
         write_csv(result.allocation, folder.file("quota_allocation.csv"), lang)
 
 
-def _track_record(panel: pd.DataFrame, store: RunStore, folder: RunFolder) -> int:
-    """Score the store's earlier vintages against the actuals known now; return the vintages scored."""
+def _track_record(panel: pd.DataFrame, store: RunStore, folder: RunFolder) -> pd.DataFrame | None:
+    """Score the store's earlier vintages against the actuals known now (``None`` before any has actuals)."""
     import warnings
 
     from .. import tracking
     from ..schema import DS, Y
 
     if not (store.root / "vintages").is_dir():
-        return 0
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", tracking.IncompleteVintageWarning)  # listed in the log instead
         try:
             record = tracking.track(store.root, panel[[UNIQUE_ID, DS, Y]])
         except ConfigError as error:  # no vintage has actuals yet
             log.info("no track record yet: %s", error)
-            return 0
+            return None
     write_parquet(record, folder.file("track_record.parquet"))
-    return int(record["vintage"].nunique())
+    return record
 
 
 def _publish(forecasts: pd.DataFrame, store: RunStore, folder: RunFolder) -> None:
