@@ -187,7 +187,12 @@ def choose_models(
         return pd.DataFrame(columns=[UNIQUE_ID, MODEL]), selection
     scores = evaluate(cv, [config.metric], train=panel, season_length=season_length, by=[UNIQUE_ID, MODEL])
     selection = select(
-        cv, config.metric, train=panel, season_length=season_length, preference=list(config.models)
+        cv,
+        config.metric,
+        train=panel,
+        season_length=season_length,
+        preference=list(config.models),
+        scores=scores,
     )
     lacking = sorted(set(ids) - set(selection[UNIQUE_ID]))
     if lacking:  # no window at all and not reported as skipped: treat as too short
