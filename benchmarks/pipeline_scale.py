@@ -14,6 +14,7 @@ and a 2-worker ``dask.distributed.LocalCluster`` (one thread per worker) reached
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import contextlib
 import multiprocessing as mp
 import tempfile
@@ -27,6 +28,11 @@ import staffing_forecast as sf
 def cluster_folder(n_series: int, root: Path) -> tuple[Path, int]:
     """A bundle folder of about ``n_series`` bottom series (about six per employer), and the exact count."""
     bundle = sf.datasets.make_cluster(n_employers=max(1, round(n_series / 6.2)), years=(2012, 2025), seed=0)
+    # make_cluster keeps the demo's eight institutions; a region with 40 times the employers trains for them at
+    # 40 times the capacity, or the quota is (rightly) infeasible.
+    scale = max(1.0, n_series / 250)
+    institutions = bundle.institutions.assign(capacity=(bundle.institutions["capacity"] * scale).round().astype(int))
+    bundle = dataclasses.replace(bundle, institutions=institutions)
     folder = root / f"cluster-{n_series}"
     sf.write_bundle(bundle, folder, format="parquet")
     return folder, int(bundle.employment["unique_id"].nunique())
@@ -73,6 +79,9 @@ def _job(queue: mp.Queue, folder: str, store: str, executor: str, models: list[s
         start = time.perf_counter()
         result = sf.pipeline.run(sf.pipeline.parse_config(data))
         seconds = time.perf_counter() - start
+    except Exception as error:
+        queue.put(error)  # the parent reports it instead of waiting for ever
+        raise
     finally:
         if cluster is not None:
             cluster.close()
@@ -89,6 +98,8 @@ def measure(folder: Path, store: Path, executor: str, models: list[str]) -> tupl
     process.start()
     result = queue.get()
     process.join()
+    if isinstance(result, Exception):
+        raise result
     return result
 
 
