@@ -14,8 +14,8 @@ and a 2-worker ``dask.distributed.LocalCluster`` (one thread per worker) reached
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import contextlib
+import dataclasses
 import multiprocessing as mp
 import tempfile
 import threading
