@@ -8,12 +8,18 @@ import staffing_forecast as sf
 from staffing_forecast.cli import main
 
 
+def latest_run(store):
+    """The folder of the store's last complete run."""
+    return store / "runs" / (store / "runs" / "latest").read_text(encoding="utf-8").strip()
+
+
 def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--n-jobs", "1"]) == 0
     assert sf.load_bundle(tmp_path / "data") == sf.datasets.load_demo()
-    sheets = pd.read_excel(tmp_path / "summary.xlsx", sheet_name=None)
+    run = latest_run(tmp_path)  # the workbooks are the run's; the example files stay beside the store
+    sheets = pd.read_excel(run / "summary.xlsx", sheet_name=None)
     assert list(sheets) == ["Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2", "Прогноз по ОКЗ"]
-    forecast = _read_ru_csv(tmp_path / "forecast_occupation.csv", {"Код ОКЗ": str})
+    forecast = _read_ru_csv(run / "forecast_occupation.csv", {"Код ОКЗ": str})
     assert len(forecast) == 7 * forecast["Код ОКЗ"].nunique()
     assert (forecast["Нижняя граница 95 %, чел."] <= forecast["Прогноз, чел."]).all()
     assert forecast["Год"].max() == 2032  # annual dates are written as years
@@ -28,23 +34,24 @@ def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
     assert "Численность занятых" in tables["Таблица"].tolist() and tables["С"].iloc[0] == 2012
     assert (tmp_path / "survey_template.xlsx").exists()
     assert sf.load_survey(tmp_path / "forms").staff["employer"].nunique() == 3
-    with pd.ExcelFile(tmp_path / "monitoring.xlsx") as book:
+    with pd.ExcelFile(run / "monitoring.xlsx") as book:
         assert book.sheet_names[0] == "Трудоустройство"
-    with pd.ExcelFile(tmp_path / "quota.xlsx") as book:
+    with pd.ExcelFile(run / "quota.xlsx") as book:
         assert book.sheet_names[:2] == ["Сводка", "КЦП по специальностям"]
-    quota = _read_ru_csv(tmp_path / "quota_table.csv", {"Код специальности": str})
-    allocation = _read_ru_csv(tmp_path / "quota_allocation.csv", {"Код специальности": str})
+    quota = _read_ru_csv(run / "quota_table.csv", {"Код специальности": str})
+    allocation = _read_ru_csv(run / "quota_allocation.csv", {"Код специальности": str})
     places = "Рекомендуемые КЦП, мест"
     assert quota[places].sum() == allocation[places].sum() > 0
     assert set(quota["Уровень образования"]) <= {"СПО на базе 9 классов", "СПО на базе 11 классов", "бакалавриат",
                                                  "специалитет", "магистратура"}  # fmt: skip
-    raw = (tmp_path / "quota_table.csv").read_bytes()
+    raw = (run / "quota_table.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
     out = capsys.readouterr().out
     assert (
         "done: 249 series" in out
         and "programs counted, 20 more would graduate after the forecast horizon)" in out
     )
+    assert f"workbooks in {run}" in out and (run / "manifest.json").exists()
 
 
 def _read_ru_csv(path, dtype):
@@ -71,7 +78,7 @@ def test_quota_command_on_a_bundle_folder(tmp_path, capsys, demo):
         ]
     )
     assert code == 0
-    with pd.ExcelFile(tmp_path / "out" / "quota.xlsx") as book:
+    with pd.ExcelFile(latest_run(tmp_path / "out") / "quota.xlsx") as book:
         assert book.sheet_names[1] == "Quotas by specialty"
     assert "2026" in capsys.readouterr().out
 

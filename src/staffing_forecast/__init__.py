@@ -6,7 +6,19 @@
 ['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
 """
 
-from . import datasets, display, features, models, monitoring, plot, quota, reference, report, tracking
+from . import (
+    datasets,
+    display,
+    features,
+    models,
+    monitoring,
+    pipeline,
+    plot,
+    quota,
+    reference,
+    report,
+    tracking,
+)
 from .adjust import adjust
 from .backtest import cross_validate
 from .engine import forecast
@@ -75,6 +87,7 @@ __all__ = [
     "models",
     "monitoring",
     "pick",
+    "pipeline",
     "plot",
     "quota",
     "reference",

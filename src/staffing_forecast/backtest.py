@@ -60,6 +60,8 @@ def cross_validate(
     freq: str | None = None,
     window: str = "expanding",
     input_size: int | None = None,
+    executor: Any = None,
+    checkpoint: Any = None,
 ) -> pd.DataFrame:
     """Forecast from each of ``n_windows`` rolling origins and line the forecasts up with the actuals.
 
@@ -81,6 +83,9 @@ def cross_validate(
         periods up to it.
     input_size
         Training periods per origin with ``window="sliding"``.
+    executor, checkpoint
+        As for :func:`~staffing_forecast.forecast`: run the series' tasks on a ``dask.distributed.Client`` (or
+        any executor with ``map``), and keep each task's result as it finishes.
 
     Returns
     -------
@@ -127,7 +132,15 @@ def cross_validate(
         if train.empty:
             continue
         fc = forecast_checked(
-            train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, progress=False
+            train,
+            h,
+            freq=freq,
+            models=models,
+            levels=levels,
+            n_jobs=n_jobs,
+            executor=executor,
+            progress=False,
+            checkpoint=checkpoint,
         )
         fc = fc.merge(future[[UNIQUE_ID, DS, Y]], on=[UNIQUE_ID, DS], how="inner")
         fc.insert(fc.columns.get_loc(DS), CUTOFF, cutoff)

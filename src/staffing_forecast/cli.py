@@ -2,19 +2,21 @@
 
 Commands available now:
 
-- ``demo --out DIR``: the main job on the bundled synthetic cluster: validate it, write its tables, forecast
-  employment by occupation 7 years ahead, write a summary workbook and the monitoring workbook (graduate
-  outcomes, employer satisfaction, institution scores; Russian by default) and the quota workbook to ``DIR``,
-  with the example files the README reads (``staff.csv``, filled survey forms in ``forms/``);
+- ``demo --out DIR``: the batch job on the bundled synthetic cluster: write its tables to ``DIR/data`` (and the
+  example files the README reads: ``staff.csv``, filled survey forms in ``forms/``), then run the pipeline on them
+  into the run store ``DIR`` (forecast employment by occupation 7 years ahead, the monitoring and quota
+  workbooks; Russian by default);
+- ``run CONFIG``: the batch job of a ``run.toml`` (``init-config PATH`` writes a commented one) into its run
+  store, ``--resume`` to continue a killed run; ``runs list|show|diff|prune --store DIR`` reads the store;
 - ``validate FOLDER``: read and validate a bundle folder (Russian headers read; ``--columns`` renames others), report every problem, print a summary;
 - ``template PATH --year YEAR``: write the employer survey form;
 - ``forecast PANEL --h H``: forecast a panel file (CSV, Excel or Parquet; ``--columns``, ``--keys``, ``--freq``
   as the loaders' options) with ``models="auto"`` (or ``--models``) into a workbook for officials (``--out
   x.xlsx``) or a CSV (``;`` and decimal commas for Russian Excel with ``--lang ru``, the default);
-- ``quota FOLDER``: forecast a bundle's employment by occupation and compute the state training quotas
-  (``quota.xlsx`` and CSV tables).
+- ``quota FOLDER``: the batch job with one model: forecast a bundle's employment by occupation and compute the
+  state training quotas (``quota.xlsx`` and CSV tables) into a run store.
 
-Run-store and service commands join as their parts of the library land.
+Exit codes: 0 done, 2 bad input or configuration (one line on stderr), 1 an unexpected error.
 """
 
 from __future__ import annotations
@@ -22,190 +24,60 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import pandas as pd
 
 from . import __version__
+from .cli_pipeline import add_commands, add_verbosity
 from .datasets import load_demo, write_examples
 from .errors import ConfigError, DataWarning, StaffingForecastError
-from .loaders import Bundle, load_bundle, write_bundle, write_survey_template
-from .report import Sheet, forecast_workbook, write_csv, write_workbook
-
-if TYPE_CHECKING:
-    from .quota import QuotaResult
+from .loaders import load_bundle, write_bundle, write_survey_template
+from .report import forecast_workbook, write_csv
 
 __all__ = ["main"]
 
-_SUMMARY_LABELS = {
-    "ru": {
-        "table": "Таблица",
-        "rows": "Строк",
-        "series": "Рядов",
-        "first": "С",
-        "last": "По",
-        "description": "Описание",
-        "occupation": "Код ОКЗ",
-        "sector": "ОКВЭД2",
-        "name": "Наименование",
-        "sheets": ("Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2", "Прогноз по ОКЗ"),
-    },
-    "en": {
-        "table": "Table",
-        "rows": "Rows",
-        "series": "Series",
-        "first": "From",
-        "last": "To",
-        "description": "Description",
-        "occupation": "ОКЗ code",
-        "sector": "ОКВЭД2",
-        "name": "Name",
-        "sheets": ("Summary", "Employment by occupation", "Employment by sector", "Forecast by occupation"),
-    },
-}
-
-_FORECAST_LABELS = {
-    "ru": {
-        "occupation": "Код ОКЗ",
-        "name": "Наименование",
-        "ds": "Год",
-        "mean": "Прогноз, чел.",
-        "lo_80": "Нижняя граница 80 %",
-        "hi_80": "Верхняя граница 80 %",
-        "lo_95": "Нижняя граница 95 %",
-        "hi_95": "Верхняя граница 95 %",
-        "fallback": "Замена модели",
-    },
-    "en": {
-        "occupation": "ОКЗ code",
-        "name": "Occupation",
-        "ds": "Year",
-        "mean": "Forecast, persons",
-        "lo_80": "Lower 80 %",
-        "hi_80": "Upper 80 %",
-        "lo_95": "Lower 95 %",
-        "hi_95": "Upper 95 %",
-        "fallback": "Model fallback",
-    },
-}
-
-
-def _employment_by(bundle: Bundle, key: str, lang: str) -> pd.DataFrame:
-    from . import reference
-
-    table = bundle.employment.pivot_table(
-        index=key, columns=bundle.employment["ds"].dt.year, values="y", aggfunc="sum", fill_value=0
-    )
-    names = (reference.occupations() if key == "occupation" else reference.sectors()).set_index(key)
-    labels = _SUMMARY_LABELS[lang]
-    table.insert(0, labels["name"], names.reindex(table.index)[f"name_{lang}"].fillna(""))
-    table.index.name = labels[key]
-    table.columns = [int(c) if str(c).isdigit() else c for c in table.columns]  # years stay numbers
-    return table
-
-
-def _forecast_sheet(fc: pd.DataFrame, lang: str) -> pd.DataFrame:
-    from . import reference
-
-    labels = _FORECAST_LABELS[lang]
-    names = reference.occupations().set_index("occupation")[f"name_{lang}"]
-    table = fc[["occupation", "ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95", "fallback"]].copy()
-    table.insert(1, "name", table["occupation"].map(names).fillna(""))
-    table["ds"] = table["ds"].dt.year
-    table[["mean", "lo_80", "hi_80", "lo_95", "hi_95"]] = table[
-        ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]
-    ].round(0)
-    return table.rename(columns=labels)
-
-
-def _table_list(bundle: Bundle, lang: str) -> pd.DataFrame:
-    """The bundle's tables with years as numbers (quarters stay text) and, in Russian, Russian names."""
-    from .report.labels import TABLE_NAMES_RU
-
-    out = bundle.summary().reset_index()
-    for column in ("first", "last"):
-        years = pd.to_numeric(out[column], errors="coerce")
-        out[column] = [
-            int(y) if pd.notna(y) else (v or None) for y, v in zip(years, out[column], strict=True)
-        ]
-    if lang == "ru":
-        out["description"] = out["table"].map(lambda t: TABLE_NAMES_RU.get(t, (t, ""))[1])
-        out["table"] = out["table"].map(lambda t: TABLE_NAMES_RU.get(t, (t, ""))[0])
-    return out
-
-
-def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.DataFrame | None = None) -> Path:
-    """Write a workbook summarising a bundle (tables, employment by occupation and by sector, by year) and, if
-    given, the employment forecast by occupation."""
-    labels = _SUMMARY_LABELS[lang]
-    summary = _table_list(bundle, lang).rename(columns={k: v for k, v in labels.items() if k != "sheets"})
-    sheets = [
-        Sheet(labels["sheets"][0], summary),
-        Sheet(labels["sheets"][1], _employment_by(bundle, "occupation", lang).reset_index()),
-        Sheet(labels["sheets"][2], _employment_by(bundle, "sector", lang).reset_index()),
-    ]
-    if forecast is not None:
-        sheets.append(Sheet(labels["sheets"][3], _forecast_sheet(forecast, lang)))
-    write_workbook(path, sheets, lang)  # written whole or not at all
-    return path
-
 
 def _demo(args: argparse.Namespace) -> int:
-    from .engine import forecast
-    from .panel import aggregate
-    from .quota import compute, inputs_from_bundle
-    from .report import monitoring_workbook
+    from .cli_pipeline import demo_config, job, print_totals
 
     out = Path(args.out)
-    print(f"staffing-forecast {__version__}: demo on the bundled synthetic cluster")
-    print("1/6 generating and validating the demo cluster ...", flush=True)
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
+    say(f"staffing-forecast {__version__}: demo on the bundled synthetic cluster")
     bundle = load_demo()
-    print(bundle.summary().drop(columns="description").to_string())
-    print(f"2/6 writing the tables to {out / 'data'} ...", flush=True)
+    if not args.quiet:
+        print(bundle.summary().drop(columns="description").to_string())
+    say(
+        f"writing the tables to {out / 'data'} and the example files ({out / 'staff.csv'}, {out / 'forms'}) ..."
+    )
     write_bundle(bundle, out / "data", format=args.format)
-    print("3/6 re-reading them to check the round trip ...", flush=True)
     if load_bundle(out / "data") != bundle:
         print("error: the tables written differ from the tables read back", file=sys.stderr)
         return 1
-    print(f"4/6 forecasting employment by occupation, {args.h} years ahead (models='auto') ...", flush=True)
-    by_occupation = aggregate(bundle.employment, by=["occupation"])
-    fc = forecast(by_occupation, h=args.h, models="auto", level=[80, 95], n_jobs=args.n_jobs)
-    write_csv(fc, out / "forecast_occupation.csv", args.lang)
-    print(
-        f"5/6 writing {out / 'summary.xlsx'}, {out / 'monitoring.xlsx'}, the survey form and example files "
-        f"({out / 'staff.csv'}, {out / 'forms'}) ...",
-        flush=True,
-    )
-    write_summary(bundle, out / "summary.xlsx", lang=args.lang, forecast=fc)
-    monitoring_workbook(bundle, out / "monitoring.xlsx", lang=args.lang)
     write_survey_template(
         out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
     )
     write_examples(out, bundle)  # the files the README's tour reads, as they arrive from outside
-    print(f"6/6 computing the state training quotas, writing {out / 'quota.xlsx'} ...", flush=True)
-    result = compute(inputs_from_bundle(bundle, fc))
-    _write_quota(result, out, args.lang)
-    _print_totals(result)
-    first = result.totals().iloc[0]
+    result = job(demo_config(out / "data", out, h=args.h, lang=args.lang, n_jobs=args.n_jobs), args)
+    assert result.quota is not None  # the demo's configuration computes it
+    if args.quiet:
+        return 0
+    print_totals(result.quota)
+    first = result.quota.totals().iloc[0]
     print(
         f"quotas for intake {int(first['intake_year'])}: {int(first['quota'])} places "
         f"({int(first['quota_region'])} in colleges, {int(first['quota_proposal'])} proposed for universities)"
     )
     total = bundle.employment.groupby("ds")["y"].sum()
-    future = fc.groupby("ds")["mean"].sum()
+    occupations = result.forecasts[result.forecasts["region"] == "*"]
+    future = occupations.groupby("ds")["mean"].sum()
     print(
         f"done: {bundle.employment['unique_id'].nunique()} series, employment {total.iloc[0]:.0f} "
         f"({total.index[0].year}) → {total.iloc[-1]:.0f} ({total.index[-1].year}) → forecast "
-        f"{future.iloc[-1]:.0f} ({future.index[-1].year}); outputs in {out}"
+        f"{future.iloc[-1]:.0f} ({future.index[-1].year}); workbooks in {result.path}"
     )
     return 0
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    write_csv(frame, path, lang="en")  # the job's tables are read by programs: plain CSV
 
 
 def _pairs(text: str) -> dict[str, str]:
@@ -306,56 +178,19 @@ def _forecast(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_quota(result: QuotaResult, out: Path, lang: str) -> None:
-    """The quota workbook and its two main tables as CSV, for people reading ``lang``."""
-    from .report import quota_workbook
-
-    quota_workbook(result, out / "quota.xlsx", lang=lang)
-    write_csv(result.table, out / "quota_table.csv", lang)
-    write_csv(result.allocation, out / "quota_allocation.csv", lang)
-
-
-def _print_totals(result: QuotaResult) -> None:
-    """Places per intake year; years holding only the short programs say so."""
-    for row in result.totals().itertuples(index=False):
-        missing = len(row.missing_programs.split(", ")) if row.missing_programs else 0
-        note = (
-            ""
-            if row.complete
-            else f"  (incomplete: {row.programs} programs counted, {missing} more would graduate after the forecast "
-            "horizon)"
-        )
-        print(f"intake {row.intake_year}: {row.quota} places{note}")
-
-
 def _quota(args: argparse.Namespace) -> int:
-    from .engine import forecast
-    from .panel import aggregate
-    from .quota import Policy, compute, inputs_from_bundle
+    from .cli_pipeline import job, print_totals, quota_config
+    from .quota import Policy
 
-    bundle = load_bundle(args.folder, columns=_pairs(args.columns) if args.columns else None)
     policy = Policy(
         interval_level=args.interval_level,
         cost_short=args.cost_short,
         max_change=args.max_change,
         min_group=args.min_group,
     )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    print(
-        f"1/3 forecasting employment by occupation {args.h} years ahead (models={args.models!r}) ...",
-        flush=True,
-    )
-    by_occupation = aggregate(bundle.employment, by=["occupation"])
-    fc = forecast(
-        by_occupation, h=args.h, models=args.models, level=[policy.interval_level], n_jobs=args.n_jobs
-    )
-    write_csv(fc, out / "forecast_occupation.csv", args.lang)
-    print("2/3 computing the quotas ...", flush=True)
-    result = compute(inputs_from_bundle(bundle, fc, interval_level=policy.interval_level), policy)
-    print(f"3/3 writing {out / 'quota.xlsx'} and the tables ...", flush=True)
-    _write_quota(result, out, args.lang)
-    _print_totals(result)
+    result = job(quota_config(Path(args.folder), Path(args.out), policy, args), args)
+    if result.quota is not None and not args.quiet:
+        print_totals(result.quota)
     return 0
 
 
@@ -387,11 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the main job on the bundled synthetic cluster")
-    demo.add_argument("--out", default="staffing-forecast-demo", help="output folder (default: %(default)s)")
+    demo.add_argument(
+        "--out", default="demo-output", help="output folder and run store (default: %(default)s)"
+    )
     demo.add_argument("--format", choices=["csv", "xlsx", "parquet"], default="csv", help="table file format")
     demo.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of the workbooks")
     demo.add_argument("--h", type=int, default=7, help="forecast horizon in years (default: %(default)s)")
     demo.add_argument("--n-jobs", type=int, default=-1, help="worker processes (-1: every core)")
+    demo.add_argument("--resume", action="store_true", help="continue a killed demo run")
+    add_verbosity(demo)
     demo.set_defaults(run=_demo)
     fcst = sub.add_parser("forecast", help="forecast a panel file (unique_id or keys, ds, y)")
     fcst.add_argument("panel", help="a .csv, .xlsx or .parquet panel")
@@ -435,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         "quota", help="forecast a bundle's employment and compute the state training quotas"
     )
     quota.add_argument("folder", help="a bundle folder (employment, institutions, graduates, ...)")
-    quota.add_argument("--out", default="quota-output", help="output folder (default: %(default)s)")
+    quota.add_argument("--out", default="quota-output", help="the run store folder (default: %(default)s)")
     quota.add_argument("--h", type=int, default=7, help="forecast horizon in years (default: %(default)s)")
     quota.add_argument("--models", default="auto", help="forecast model (default: %(default)s)")
     quota.add_argument("--interval-level", type=int, default=80, help="scenario interval level, percent")
@@ -449,7 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     quota.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of the workbook")
     quota.add_argument("--columns", help=_COLUMNS_HELP)
     quota.add_argument("--n-jobs", type=int, default=-1, help="worker processes (-1: every core)")
+    quota.add_argument("--resume", action="store_true", help="continue a killed run of the same options")
+    add_verbosity(quota)
     quota.set_defaults(run=_quota)
+    add_commands(sub)
     validate = sub.add_parser("validate", help="validate a bundle folder and summarise it")
     validate.add_argument("folder")
     validate.add_argument("--columns", help=_COLUMNS_HELP)
@@ -465,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (2 for bad input, with the message on stderr)."""
+    """Run the command line; returns the exit code: 0 done, 2 bad input or configuration (the message on stderr,
+    no traceback), 1 an unexpected error (a traceback with ``--verbose``)."""
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter(
@@ -477,6 +320,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         except StaffingForecastError as exc:
             print(f"error: {type(exc).__name__}: {cli_words(str(exc))}", file=sys.stderr)
             return 2
+        except Exception as exc:  # a bug or the machine: one line, and the traceback when asked for
+            if getattr(args, "verbose", False):
+                traceback.print_exc()
+            print(
+                f"error: unexpected {type(exc).__name__}: {exc} (run with --verbose for the traceback; a run's "
+                "log is in its folder, run.log)",
+                file=sys.stderr,
+            )
+            return 1
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:

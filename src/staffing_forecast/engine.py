@@ -9,6 +9,7 @@ as a ``dask.distributed.Client``. A series whose model fails falls back to the `
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import math
 import time
@@ -218,8 +219,12 @@ def _run(
     executor: Any,
     progress: bool | None,
     sizes: list[int],
+    checkpoint: Any = None,
+    keys: list[str] | None = None,
 ) -> list[Any]:
-    """Run the tasks in order; progress counts series, and appears by itself once a run takes a few seconds."""
+    """Run the tasks; results come back in task order. Progress counts series, and appears by itself once a run
+    takes a few seconds. With a ``checkpoint``, a task whose key it holds is not run again, and each result is
+    handed to it as soon as its task finishes (so a killed run loses only the tasks under way)."""
     from tqdm.auto import tqdm
 
     bar = tqdm(
@@ -229,43 +234,89 @@ def _run(
         disable=progress is False,
         delay=0 if progress else 3,
     )
+    results: list[Any] = [None] * len(tasks)
+    todo = list(range(len(tasks)))
+    if checkpoint is not None and keys is not None:
+        todo = []
+        for i, key in enumerate(keys):
+            kept = checkpoint.get(key)
+            if kept is None:
+                todo.append(i)
+            else:
+                results[i] = kept
+                bar.update(sizes[i])
+
+    def finished(i: int, result: Any) -> None:
+        results[i] = result
+        if checkpoint is not None and keys is not None:
+            checkpoint.put(keys[i], result)
+        bar.update(sizes[i])
+
     try:
         if executor is not None:
-            if hasattr(executor, "gather"):  # dask.distributed.Client
-                futures = executor.map(fn, tasks)
-                out = list(executor.gather(futures))
-                bar.update(sum(sizes))
-                return out
-            if hasattr(executor, "map"):
-                out = []
-                for result, size in zip(executor.map(fn, tasks), sizes, strict=True):
-                    out.append(result)
-                    bar.update(size)
-                return out
-            raise ConfigError(
-                "executor must have a map method (concurrent.futures, dask.distributed.Client ...)."
-            )
-        out, done = [], 0
+            _run_on_executor(executor, fn, tasks, todo, finished)
+            return results
+        done = 0
         # Run in-process until it is clear the rest takes long enough for worker processes to pay off. The first
         # task is not timed: it pays for compiling statsforecast's numba code, which no later task pays again.
-        while done < len(tasks):
+        while done < len(todo):
             start = time.perf_counter()
-            out.append(fn(tasks[done]))
-            bar.update(sizes[done])
+            finished(todo[done], fn(tasks[todo[done]]))
             done += 1
-            per_series = (time.perf_counter() - start) / sizes[done - 1]
-            if done > 1 and n_jobs != 1 and per_series * sum(sizes[done:]) > _PARALLEL_MIN_SECONDS:
+            per_series = (time.perf_counter() - start) / sizes[todo[done - 1]]
+            rest = sum(sizes[i] for i in todo[done:])
+            if done > 1 and n_jobs != 1 and per_series * rest > _PARALLEL_MIN_SECONDS:
                 break
-        if done < len(tasks):
+        if done < len(todo):
             from joblib import Parallel, delayed
 
-            results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(t) for t in tasks[done:])
-            for result, size in zip(results, sizes[done:], strict=True):
-                out.append(result)
-                bar.update(size)
-        return out
+            left = todo[done:]
+            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(tasks[i]) for i in left)
+            for i, result in zip(left, outputs, strict=True):
+                finished(i, result)
+        return results
     finally:
         bar.close()
+
+
+def _run_on_executor(
+    executor: Any,
+    fn: Callable[..., Any],
+    tasks: list[Any],
+    todo: list[int],
+    finished: Callable[[int, Any], None],
+) -> None:
+    """Run the tasks ``todo`` on an executor, handing each result over as soon as it is ready."""
+    if not todo:
+        return
+    if hasattr(executor, "gather"):  # dask.distributed.Client: results as they complete, not all at the end
+        from distributed import as_completed
+
+        futures = executor.map(fn, [tasks[i] for i in todo], pure=False)
+        where = {future.key: i for future, i in zip(futures, todo, strict=True)}
+        for future in as_completed(futures, loop=executor.loop):
+            finished(where[future.key], future.result())
+            future.release()  # the worker may drop it: the result is in hand (and on disk with a checkpoint)
+        return
+    if hasattr(executor, "map"):
+        for i, result in zip(todo, executor.map(fn, [tasks[i] for i in todo]), strict=True):
+            finished(i, result)
+        return
+    raise ConfigError("executor must have a map method (concurrent.futures, dask.distributed.Client ...).")
+
+
+def _task_key(item: tuple[pd.DataFrame, pd.DataFrame | None], settings: Mapping[str, Any]) -> str:
+    """A fingerprint of one task: its rows (values, columns, types) and every setting, models included. Two
+    tasks with the same key give the same result, so a checkpoint may answer for either."""
+    digest = hashlib.sha256()
+    for frame in item:
+        if frame is None:
+            digest.update(b"-")
+            continue
+        digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    digest.update(repr(sorted((str(k), repr(v)) for k, v in settings.items())).encode())
+    return digest.hexdigest()[:32]
 
 
 class _ChunkTask:
@@ -291,6 +342,7 @@ def forecast(
     X_future: pd.DataFrame | None = None,
     fallback: Any = None,
     progress: bool | None = None,
+    checkpoint: Any = None,
 ) -> pd.DataFrame:
     """Forecast every series of a panel ``h`` periods ahead with one or more models.
 
@@ -323,6 +375,12 @@ def forecast(
     progress
         A progress bar counting series: ``True`` always, ``False`` never, ``None`` (default) once a run has
         taken three seconds.
+    checkpoint
+        Somewhere to keep each task's result as soon as it finishes, and to find it again: an object with
+        ``get(key)`` (the result, or ``None``) and ``put(key, result)``. A key fingerprints a task's rows and
+        every setting, so a result is reused only for the same work; the run store
+        (:mod:`staffing_forecast.pipeline`) uses it to resume a killed run. Intervals are calibrated after the
+        tasks, so a resumed call returns exactly what an uninterrupted one would.
 
     Returns
     -------
@@ -361,6 +419,7 @@ def forecast(
         X_future=X_future,
         fallback=fallback,
         progress=progress,
+        checkpoint=checkpoint,
     )
 
 
@@ -376,6 +435,7 @@ def forecast_checked(
     X_future: pd.DataFrame | None = None,
     fallback: Any = None,
     progress: bool | None = None,
+    checkpoint: Any = None,
 ) -> pd.DataFrame:
     """:func:`forecast` on a panel already validated by ``check_panel`` (``cross_validate`` checks once)."""
     h = _check_run(h, n_jobs)
@@ -406,8 +466,19 @@ def forecast_checked(
         # Each task carries only its own series' future drivers, so workers are not sent the whole X_future.
         tasks = [(c, _rows_of(X_future, c)) for c in chunks]
         sizes = [c[UNIQUE_ID].nunique() for c in chunks]
+        keys = None
+        if checkpoint is not None:
+            fingerprint = settings | {"models": local_models}
+            keys = [_task_key(task, fingerprint) for task in tasks]
         chunk_results += _run(
-            tasks, _ChunkTask(models=local_models, **settings), workers, executor, progress, sizes
+            tasks,
+            _ChunkTask(models=local_models, **settings),
+            workers,
+            executor,
+            progress,
+            sizes,
+            checkpoint,
+            keys,
         )
     if global_models:
         chunk_results.append(_forecast_chunk(clean, global_models, X_future=X_future, **settings))

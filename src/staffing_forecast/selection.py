@@ -24,6 +24,7 @@ def select(
     default: str | None = None,
     preference: Sequence[str] | None = None,
     tolerance: float = 1e-9,
+    scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Pick the best model per series by a cross-validated metric.
 
@@ -49,6 +50,9 @@ def select(
         Season of the naive scale.
     min_windows, default, preference, tolerance
         See the rules above.
+    scores
+        ``sf.evaluate(cv, [metric], train=train, season_length=season_length)`` when the caller has it already
+        (the batch job keeps it as its score table); computed here otherwise.
 
     Returns
     -------
@@ -77,7 +81,8 @@ def select(
     missing = [m for m in dict.fromkeys(cv[MODEL]) if m not in order]
     order += missing
     chosen_default = default if default is not None else order[0]
-    scores = evaluate(cv, [metric], train=train, season_length=season_length)
+    if scores is None:
+        scores = evaluate(cv, [metric], train=train, season_length=season_length)
     column = next(c for c in scores.columns if c.startswith(metric))  # coverage_80 for interval metrics
     higher = metric in ("direction", "coverage")
     # A frame without cutoffs is one test window per series.

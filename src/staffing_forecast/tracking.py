@@ -72,6 +72,7 @@ def publish(
     name: str = "forecast",
     note: str = "",
     overwrite: bool = False,
+    run: str | None = None,
 ) -> Path:
     """Store a published forecast under its vintage date; return the file.
 
@@ -93,6 +94,10 @@ def publish(
         Free text kept beside the forecast (who, why, which data).
     overwrite
         Replace an existing file of the same vintage and name (default: refuse, so history is never lost).
+    run
+        The run that made it (the batch job passes its run id): stored as ``<name>@<run>``, so several runs on
+        one day coexist. Readers take the last complete run of a vintage date (run ids sort by time) as that
+        vintage.
 
     Examples
     --------
@@ -106,10 +111,13 @@ def publish(
     missing = [c for c in (UNIQUE_ID, DS, MODEL, MEAN) if c not in forecast.columns]
     if missing:
         raise SchemaError(f"publish: the forecast lacks {missing}; pass the frame sf.forecast returned.")
-    if not name or any(c in name for c in "/\\:") or name.startswith("."):
-        raise ConfigError(f"publish: name {name!r} must be a plain file name.")
+    if not name or any(c in name for c in "/\\:@") or name.startswith("."):
+        raise ConfigError(f"publish: name {name!r} must be a plain file name (without '@').")
+    if run is not None and (not run or any(c in run for c in "/\\:@") or run.startswith(".")):
+        raise ConfigError(f"publish: run {run!r} must be a plain file name (without '@').")
     folder = Path(store) / "vintages" / _vintage_text(vintage)
-    path = folder / f"{name}.parquet"
+    stem = name if run is None else f"{name}@{run}"
+    path = folder / f"{stem}.parquet"
     note_path = path.with_suffix(".json")
     if note_path.exists() and not overwrite:
         raise ConfigError(
@@ -124,9 +132,10 @@ def publish(
         "series": int(forecast[UNIQUE_ID].nunique()),
         "models": sorted(forecast[MODEL].astype(str).unique().tolist()),
         "note": note,
+        "run": run,
     }
-    staged_data = folder / f"{name}.parquet{_PARTIAL}"
-    staged_note = folder / f"{name}.json{_PARTIAL}"
+    staged_data = folder / f"{stem}.parquet{_PARTIAL}"
+    staged_note = folder / f"{stem}.json{_PARTIAL}"
     try:
         forecast.reset_index(drop=True).to_parquet(staged_data, index=False)
         staged_note.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -138,7 +147,7 @@ def publish(
     finally:
         staged_data.unlink(missing_ok=True)
         staged_note.unlink(missing_ok=True)
-        (folder / f".{name}.parquet.tmp").unlink(missing_ok=True)  # left by a killed publish of version 0.1
+        (folder / f".{stem}.parquet.tmp").unlink(missing_ok=True)  # left by a killed publish of version 0.1
     return path
 
 
@@ -173,15 +182,30 @@ def _scan(store: str | os.PathLike[str], name: str | None) -> tuple[list[dict[st
     broken: list[str] = []
     folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []
     for folder in folders:
+        complete: dict[str, str] = {}  # name → the stem of its last complete run in this vintage
         for stem in sorted({_stem(p.name) for p in folder.iterdir()} - {""}):
-            if name is not None and stem != name:
+            base = stem.split("@", 1)[0]
+            if name is not None and base != name:
                 continue
             problem = _problem(folder, stem)
             if problem:
                 broken.append(f"{folder.name} {stem!r}: {problem}")
             else:
-                found.append(json.loads((folder / f"{stem}.json").read_text(encoding="utf-8")))
+                complete[base] = stem  # sorted: a later run replaces an earlier one
+        found += [
+            json.loads((folder / f"{stem}.json").read_text(encoding="utf-8")) for stem in complete.values()
+        ]
     return found, broken
+
+
+def _last_run(folder: Path, name: str) -> str | None:
+    """The stem of the last complete publish of ``name`` in a vintage folder (``name`` or ``name@<run>``)."""
+    stems = sorted({_stem(p.name) for p in folder.iterdir()} - {""})
+    chosen = None
+    for stem in stems:
+        if stem.split("@", 1)[0] == name and not _problem(folder, stem):
+            chosen = stem
+    return chosen
 
 
 def _stem(file_name: str) -> str:
@@ -244,14 +268,15 @@ def load_vintage(store: str | os.PathLike[str], vintage: object, name: str = "fo
     staffing_forecast.errors.ConfigError: no forecast 'forecast' published at 2026-01-15; the store has [].
     """
     folder = Path(store) / "vintages" / _vintage_text(vintage)
-    if folder.is_dir() and any(_stem(p.name) == name for p in folder.iterdir()):
-        problem = _problem(folder, name)
-        if problem:
+    if folder.is_dir() and any(_stem(p.name).split("@", 1)[0] == name for p in folder.iterdir()):
+        stem = _last_run(folder, name)
+        if stem is None:
+            stems = sorted({s for p in folder.iterdir() if (s := _stem(p.name)).split("@", 1)[0] == name})
             raise ConfigError(
-                f"the forecast {name!r} published at {_vintage_text(vintage)} is incomplete: {problem}. "
-                "Publish it again with overwrite=True, or delete its files."
+                f"the forecast {name!r} published at {_vintage_text(vintage)} is incomplete: "
+                f"{_problem(folder, stems[-1])}. Publish it again with overwrite=True, or delete its files."
             )
-        return pd.read_parquet(folder / f"{name}.parquet")
+        return pd.read_parquet(folder / f"{stem}.parquet")
     known, _ = _scan(store, name)
     raise ConfigError(
         f"no forecast {name!r} published at {_vintage_text(vintage)}; the store has "

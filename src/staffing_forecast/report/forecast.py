@@ -18,9 +18,20 @@ __all__ = ["forecast_workbook"]
 _INTERVAL = re.compile(r"^(lo|hi)_(\d+)$")
 
 _TITLES = {
-    "ru": ("Прогноз", "Интервалы", "Замены и примечания"),
-    "en": ("Forecast", "Intervals", "Fallbacks and notes"),
+    "ru": ("Прогноз", "Интервалы", "Замены и примечания", "Корректировки", "Точность прошлых прогнозов"),
+    "en": ("Forecast", "Intervals", "Fallbacks and notes", "Adjustments", "Track record"),
 }
+_TRACK_NOTES = {
+    "ru": (
+        "Точность прогнозов, опубликованных ранее, по фактическим данным, поступившим с тех пор, в сравнении с "
+        "простыми эталонами; интервал — {L} %."
+    ),
+    "en": (
+        "How forecasts published earlier turned out against the actuals that have arrived since, beside simple "
+        "benchmarks; the interval is {L} %."
+    ),
+}
+_ADJUSTED = ("original_mean", "adjustment", "reason")
 
 _NOTES = {
     "ru": (
@@ -37,7 +48,12 @@ _NOTES = {
 
 
 def forecast_workbook(
-    forecast: pd.DataFrame, path: str | os.PathLike[str], *, lang: str = "ru", freq: str | None = None
+    forecast: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    lang: str = "ru",
+    freq: str | None = None,
+    track_record: pd.DataFrame | None = None,
 ) -> Path:
     """Write a forecast frame as a workbook for officials; return the path.
 
@@ -72,7 +88,7 @@ def forecast_workbook(
     check_lang(lang)
     check_forecast(forecast)
     titles, notes = _TITLES[lang], _NOTES[lang]
-    frame = forecast.copy()
+    frame = forecast.drop(columns=[c for c in _ADJUSTED if c in forecast.columns])
     freq = freq or infer_freq(frame)
     if freq not in FREQUENCIES:
         raise ConfigError(f"forecast_workbook: freq={freq!r}; use one of {list(FREQUENCIES)}.")
@@ -102,7 +118,23 @@ def forecast_workbook(
             if fell_back:
                 sheets[0].notes.append(notes[1].format(n=int(fell_back)))
             sheets.append(Sheet(titles[2], name_columns(remarks, lang)))
+    if "adjustment" in forecast.columns and (forecast["adjustment"].fillna("") != "").any():
+        changed = forecast[forecast["adjustment"].fillna("") != ""]
+        changed = changed.assign(**{period: _periods(changed[DS], freq)})
+        sheets.append(Sheet(titles[3], name_columns(changed[[*keys, MODEL, period, *_ADJUSTED, MEAN]], lang)))
+    if track_record is not None and not track_record.empty:
+        sheets.append(_track_sheet(track_record, titles[4], lang))
     return write_workbook(path, sheets, lang)
+
+
+def _track_sheet(record: pd.DataFrame, title: str, lang: str) -> Sheet:
+    """The track record: one row per vintage and model (the benchmarks named), the error metrics in percent."""
+    coverage = [c for c in record.columns if re.fullmatch(r"coverage_\d+", str(c))]
+    level = coverage[0].split("_")[1] if coverage else ""
+    table = record.rename(columns={coverage[0]: "coverage"} if coverage else {})
+    metrics = [c for c in ("mape", "wape", "direction", "coverage") if c in table.columns]
+    table = table[[c for c in ("vintage", MODEL, "rows", *metrics) if c in table.columns]].copy()
+    return Sheet(title, table, notes=[_TRACK_NOTES[lang].format(L=level or "—")])
 
 
 def _periods(ds: pd.Series, freq: str) -> pd.Series:

@@ -189,6 +189,12 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "period": ("Период", "Period", "year"),
     "mean": ("Прогноз, чел.", "Forecast, persons", "number"),
     "fallback": ("Причина замены модели", "Why the model fell back", "text"),
+    # track record of published forecasts
+    "vintage": ("Дата выпуска прогноза", "Vintage", "text"),
+    "mape": ("Средняя ошибка (MAPE), %", "Mean absolute percentage error (MAPE), %", "number"),
+    "wape": ("Взвешенная ошибка (WAPE), %", "Weighted absolute percentage error (WAPE), %", "number"),
+    "direction": ("Верно предсказано направление, %", "Direction of change right, %", "number"),
+    "coverage": ("Факт в интервале прогноза, %", "Actuals within the interval, %", "number"),
     # method sheet
     "indicator": ("Показатель", "Indicator", "text"),
     "formula": ("Формула", "Formula", "text"),
@@ -219,6 +225,11 @@ _VALUES: dict[str, tuple[str, str]] = {
 
 # Values whose words depend on the column ("low" is a scenario in one column and a reliability in another).
 _COLUMN_VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "model": {
+        "no_change": ("эталон: без изменений", "benchmark: no change"),
+        "constant_share": ("эталон: постоянная доля", "benchmark: constant share"),
+        "linear_trend": ("эталон: линейный тренд", "benchmark: linear trend"),
+    },
     "scenario": {"low": ("нижний", "low"), "base": ("базовый", "base"), "high": ("верхний", "high")},
     "reliability": {"ok": ("достаточная", "ok"), "low": ("низкая", "low")},
     "status": {

@@ -1,0 +1,181 @@
+"""The command line's batch-job commands: ``run``, ``init-config``, ``runs``, and the ``demo`` and ``quota`` jobs,
+each a thin call of :func:`staffing_forecast.pipeline.run`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .pipeline import Config, RunStore, diff_runs, load_config, open_run, write_example
+from .pipeline import run as run_pipeline
+from .pipeline.config import ForecastConfig, OutputConfig, ParallelConfig, SeriesConfig, SourcesConfig
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
+    from .quota import Policy, QuotaResult
+
+__all__ = ["add_commands", "job"]
+
+
+def _say(args: argparse.Namespace) -> object:
+    return None if getattr(args, "quiet", False) else (lambda text: print(text, flush=True))
+
+
+def job(config: Config, args: argparse.Namespace) -> RunResult:
+    """Run the pipeline with the command line's --resume, --quiet and --verbose."""
+    if getattr(args, "verbose", False):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logging.getLogger("staffing_forecast.pipeline").addHandler(handler)
+    result = run_pipeline(config, resume=getattr(args, "resume", False), progress=_say(args))  # type: ignore[arg-type]
+    if not getattr(args, "quiet", False):
+        print(result.summary())
+    return result
+
+
+def print_totals(result: QuotaResult) -> None:
+    """Places per intake year; years holding only the short programs say so."""
+    for row in result.totals().itertuples(index=False):
+        missing = len(row.missing_programs.split(", ")) if row.missing_programs else 0
+        note = (
+            ""
+            if row.complete
+            else f"  (incomplete: {row.programs} programs counted, {missing} more would graduate after the forecast "
+            "horizon)"
+        )
+        print(f"intake {row.intake_year}: {row.quota} places{note}")
+
+
+def demo_config(data: Path, out: Path, *, h: int, lang: str, n_jobs: int) -> Config:
+    """The demo's job: the bundle written to ``data``, employment by occupation, the quota, into ``out``."""
+    from .quota import Policy
+
+    return Config(
+        sources=SourcesConfig(bundle=data),
+        series=SeriesConfig(hierarchy=(("occupation",),)),
+        forecast=ForecastConfig(horizon=h),
+        quota=Policy(),
+        output=OutputConfig(store=out, lang=lang),
+        parallel=ParallelConfig(n_jobs=n_jobs),
+    )
+
+
+def quota_config(folder: Path, out: Path, policy: Policy, args: argparse.Namespace) -> Config:
+    """The quota command's job: one model (no cross-validation), the policy's interval level only."""
+    from .cli import _pairs
+
+    return Config(
+        sources=SourcesConfig(bundle=folder, columns=_pairs(args.columns) if args.columns else None),
+        series=SeriesConfig(hierarchy=(("occupation",),)),
+        forecast=ForecastConfig(horizon=args.h, models=(args.models,), levels=(policy.interval_level,)),
+        quota=policy,
+        output=OutputConfig(store=out, lang=args.lang),
+        parallel=ParallelConfig(n_jobs=args.n_jobs),
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.out:
+        config = config.replace("output", store=Path(args.out).resolve())
+    if args.scheduler:
+        if "://" not in args.scheduler:
+            from .errors import ConfigError
+
+            raise ConfigError(
+                f"--scheduler {args.scheduler!r}: give a Dask scheduler address, e.g. tcp://host:8786."
+            )
+        config = config.replace("parallel", scheduler=args.scheduler)
+    if args.n_jobs is not None:
+        config = config.replace("parallel", n_jobs=args.n_jobs)
+    result = job(config, args)
+    if result.quota is not None and not args.quiet:
+        print_totals(result.quota)
+    return 0
+
+
+def _init_config(args: argparse.Namespace) -> int:
+    path = write_example(args.path, overwrite=args.force)
+    print(f"wrote {path}; run it with: staffing-forecast run {path}")
+    return 0
+
+
+def _runs(args: argparse.Namespace) -> int:
+    store = RunStore(args.store)
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
+        if args.action == "list":
+            table = store.list_runs()
+            print(table.to_string(index=False) if len(table) else f"{args.store}: no runs yet")
+        elif args.action == "show":
+            opened = open_run(args.store, args.run_id or "latest")
+            m = opened.manifest
+            print(f"run {opened.id}: {m['status']}, started {m['started']}, finished {m['finished']}")
+            print(f"folder: {opened.path}")
+            tables = ", ".join(f"{k} {v['rows']}" for k, v in m["data"].get("tables", {}).items())
+            print(f"data: {m['data'].get('sha256')} ({tables})")
+            print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in m["timings"].items()))
+            print("counts: " + ", ".join(f"{k} {v}" for k, v in m["counts"].items()))
+            if m.get("skipped"):
+                print("skipped: " + "; ".join(f"{s['source']}: {s['reason']}" for s in m["skipped"]))
+        elif args.action == "diff":
+            if not args.run_id:
+                from .errors import ConfigError
+
+                raise ConfigError(
+                    "runs diff: name the older run: staffing-forecast runs diff OLD [NEW] --store DIR."
+                )
+            changes = diff_runs(args.store, args.run_id, args.other or "latest")
+            forecasts, quota = changes["forecasts"], changes["quota"]
+            print(f"forecast rows changed: {len(forecasts)}; quota cells changed: {len(quota)}")
+            if len(forecasts):
+                print(forecasts.head(args.top).to_string(index=False))
+            if len(quota):
+                print(quota.head(args.top).to_string(index=False))
+        else:
+            removed = store.prune(args.keep)
+            print(f"removed {len(removed)} run(s)" + (": " + ", ".join(removed) if removed else ""))
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add ``run``, ``init-config`` and ``runs`` to the command line."""
+    run = sub.add_parser("run", help="run the batch job of a run.toml into its run store")
+    run.add_argument("config", help="the run.toml (staffing-forecast init-config run.toml writes an example)")
+    run.add_argument("--out", help="the run store folder (default: [output] store of the file)")
+    run.add_argument(
+        "--resume", action="store_true", help="continue this configuration's killed or failed run"
+    )
+    run.add_argument("--scheduler", help="a Dask scheduler address, tcp://host:8786 (default: [parallel])")
+    run.add_argument("--n-jobs", type=int, help="worker processes (default: [parallel] n_jobs)")
+    add_verbosity(run)
+    run.set_defaults(run=_run)
+    init = sub.add_parser("init-config", help="write a commented run.toml that runs on the demo as it is")
+    init.add_argument("path")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    init.set_defaults(run=_init_config)
+    runs = sub.add_parser("runs", help="list, show, compare or prune the runs of a run store")
+    runs.add_argument("action", choices=["list", "show", "diff", "prune"])
+    runs.add_argument(
+        "run_id",
+        nargs="?",
+        metavar="run",
+        help="a run id or its start (show: default latest; diff: the older run)",
+    )
+    runs.add_argument("other", nargs="?", help="diff: the newer run (default: latest)")
+    runs.add_argument("--store", default="runs-store", help="the run store folder (default: %(default)s)")
+    runs.add_argument(
+        "--keep", type=int, default=10, help="prune: complete runs to keep (default: %(default)s)"
+    )
+    runs.add_argument("--top", type=int, default=20, help="diff: changes to print (default: %(default)s)")
+    runs.set_defaults(run=_runs)
+
+
+def add_verbosity(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quiet", action="store_true", help="print only errors")
+    group.add_argument("--verbose", action="store_true", help="also print the run's log")

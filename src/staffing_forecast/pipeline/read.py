@@ -1,0 +1,107 @@
+"""Reading runs back: one run's tables, and what changed between two runs."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..quota import Inputs
+from ..schema import DS, MEAN, MODEL, UNIQUE_ID
+from .inputs import load_inputs
+from .store import RunStore, StoreError
+
+__all__ = ["Run", "diff_runs", "open_run"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """A complete run of a store, checked on opening (format and library version); tables are read on demand.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from staffing_forecast.pipeline import parse_config, run
+    >>> store = tempfile.mkdtemp()
+    >>> config = parse_config({"sources": {"demo": True}, "forecast": {"models": ["naive"], "horizon": 2},
+    ...                        "output": {"store": store, "workbooks": False}, "quota": {"enabled": False},
+    ...                        "parallel": {"n_jobs": 1}})
+    >>> first = run(config)
+    >>> opened = open_run(store)
+    >>> opened.id == first.run, len(opened.table("forecasts")) == len(first.forecasts)
+    (True, True)
+    """
+
+    id: str
+    path: Path
+    manifest: dict[str, Any]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One of the run's tables: ``forecasts``, ``cv_scores``, ``selection``, ``adjustments``, ``quota``,
+        ``allocation``, ``track_record``, ``monitoring_outcomes`` ..."""
+        path = self.path / f"{name}.parquet"
+        if not path.exists():
+            known = sorted(p.stem for p in self.path.glob("*.parquet"))
+            raise StoreError(f"{self.path}: no table {name!r}; it has {', '.join(known)}.")
+        return pd.read_parquet(path)
+
+    def inputs(self) -> Inputs:
+        """The quota's inputs, exactly as the run computed the quota from them."""
+        return load_inputs(self.path / "inputs")
+
+    def explanations(self) -> list[dict[str, Any]]:
+        """Every quota cell's explanation (``explain.jsonl``), in English and in Russian."""
+        path = self.path / "explain.jsonl"
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def open_run(store: str | os.PathLike[str], run: str = "latest") -> Run:
+    """Open a complete run (``latest`` by default, or an id or the start of one) of a store."""
+    folder = RunStore(store).open(run)
+    return Run(id=folder.id, path=folder.path, manifest=folder.manifest)
+
+
+def diff_runs(store: str | os.PathLike[str], old: str, new: str = "latest") -> dict[str, pd.DataFrame]:
+    """What changed from run ``old`` to run ``new``: forecasts and quotas.
+
+    Returns
+    -------
+    dict
+        ``forecasts``: ``unique_id``, ``ds``, ``model_old``, ``model_new``, ``mean_old``, ``mean_new``, ``change``,
+        ``change_pct`` for every row whose value or model changed (or that only one run has); ``quota``:
+        ``specialty``, ``level``, ``intake_year``, ``quota_old``, ``quota_new``, ``change`` likewise.
+    """
+    a, b = open_run(store, old), open_run(store, new)
+    out = {}
+    fa, fb = a.table("forecasts"), b.table("forecasts")
+    keys = [UNIQUE_ID, DS]
+    merged = fa[[*keys, MODEL, MEAN]].merge(
+        fb[[*keys, MODEL, MEAN]], on=keys, how="outer", suffixes=("_old", "_new")
+    )
+    merged["change"] = merged[f"{MEAN}_new"] - merged[f"{MEAN}_old"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        merged["change_pct"] = 100 * merged["change"] / merged[f"{MEAN}_old"].abs()
+    moved = (
+        merged["change"].abs().gt(1e-9)
+        | merged["change"].isna()
+        | (merged[f"{MODEL}_old"].astype(str) != merged[f"{MODEL}_new"].astype(str))
+    )
+    out["forecasts"] = merged[moved].sort_values(keys).reset_index(drop=True)
+    qa, qb = _optional(a, "quota"), _optional(b, "quota")
+    cell = ["specialty", "level", "intake_year"]
+    if qa is not None and qb is not None:
+        q = qa[[*cell, "quota"]].merge(qb[[*cell, "quota"]], on=cell, how="outer", suffixes=("_old", "_new"))
+        q["change"] = q["quota_new"] - q["quota_old"]
+        out["quota"] = q[q["change"].ne(0) | q["change"].isna()].sort_values(cell).reset_index(drop=True)
+    else:
+        out["quota"] = pd.DataFrame(columns=[*cell, "quota_old", "quota_new", "change"])
+    return out
+
+
+def _optional(run: Run, name: str) -> pd.DataFrame | None:
+    return run.table(name) if (run.path / f"{name}.parquet").exists() else None

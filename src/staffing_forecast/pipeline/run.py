@@ -1,0 +1,449 @@
+"""``sf.pipeline.run``: the one place that wires the stages, into a new folder of the run store."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..engine import SEASON_LENGTH
+from ..errors import ConfigError
+from ..schema import MODEL, UNIQUE_ID
+from . import stages
+from .config import Config, load_config
+from .inputs import save_inputs
+from .store import Checkpoint, RunFolder, RunStore, StoreError, now, write_atomic, write_parquet
+
+if TYPE_CHECKING:
+    from ..quota import QuotaResult
+
+__all__ = ["STAGES", "RunResult", "run"]
+
+#: The stages in order, as the progress lines and the manifest's timings name them.
+STAGES = (
+    "load",
+    "validate",
+    "cross_validate",
+    "select",
+    "forecast",
+    "reconcile",
+    "adjust",
+    "monitoring",
+    "quota",
+    "publish",
+)
+_WORDS = {
+    "load": "loading the sources",
+    "validate": "validating and summing the series",
+    "cross_validate": "cross-validating the candidate models",
+    "select": "choosing a model per series",
+    "forecast": "forecasting",
+    "reconcile": "reconciling the levels",
+    "adjust": "applying the manual adjustments",
+    "monitoring": "monitoring: graduate outcomes, satisfaction, scores",
+    "quota": "computing the state training quotas",
+    "publish": "writing the workbooks and publishing the forecast",
+}
+log = logging.getLogger("staffing_forecast.pipeline")
+
+
+@dataclass
+class RunResult:
+    """What one run produced; every table is also in the run folder (``path``).
+
+    Attributes
+    ----------
+    run, path, store
+        The run's id, its folder and the store folder.
+    forecasts
+        The forecast of every series by its chosen model, adjusted, with ``fallback``, ``note``,
+        ``original_mean``, ``adjustment`` and ``reason``.
+    selection, cv_scores, adjustments
+        The choice per series with its reason; the cross-validated score of every series and candidate; the rows
+        changed by hand.
+    quota
+        The :class:`~staffing_forecast.quota.QuotaResult`, or ``None`` when ``[quota] enabled = false``.
+    manifest
+        The run's ``manifest.json`` (status, timings, counts, fingerprint, skipped sources).
+    """
+
+    run: str
+    path: Path
+    store: Path
+    forecasts: pd.DataFrame
+    selection: pd.DataFrame
+    cv_scores: pd.DataFrame
+    adjustments: pd.DataFrame
+    quota: QuotaResult | None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def workbooks(self) -> list[Path]:
+        """The workbooks written for officials."""
+        return sorted(self.path.glob("*.xlsx"))
+
+    def summary(self) -> str:
+        """A few lines for a terminal: what ran, how long, what came out, where."""
+        counts, timings = self.manifest.get("counts", {}), self.manifest.get("timings", {})
+        lines = [
+            f"run {self.run}: {counts.get('series', 0)} series forecast {counts.get('horizon', '?')} periods ahead "
+            f"in {timings.get('total', 0):.1f} s; {counts.get('fallbacks', 0)} fell back, "
+            f"{counts.get('adjusted_rows', 0)} rows adjusted by hand",
+        ]
+        if counts.get("chunks_reused"):
+            lines.append(f"resumed: {counts['chunks_reused']} finished task(s) reused")
+        if self.manifest.get("warnings"):
+            told = self.manifest["warnings"]
+            lines.append(f"{len(told)} warning(s), listed in manifest.json and run.log; the first: {told[0]}")
+        if self.manifest.get("skipped"):
+            lines.append(f"skipped sources: {', '.join(s['source'] for s in self.manifest['skipped'])}")
+        books = ", ".join(p.name for p in self.workbooks)
+        lines.append(f"workbooks: {books} in {self.path}" if books else f"tables in {self.path}")
+        return "\n".join(lines)
+
+
+def _as_config(config: Config | str | os.PathLike[str]) -> Config:
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, str | os.PathLike):
+        return load_config(config)
+    raise ConfigError(f"run: config must be a Config or the path of a run.toml, not {type(config).__name__}.")
+
+
+def run(
+    config: Config | str | os.PathLike[str],
+    *,
+    resume: bool = False,
+    progress: Callable[[str], None] | None = None,
+    before_publish: Callable[[RunFolder], None] | None = None,
+) -> RunResult:
+    """Run the batch job: load → validate → cross-validate → select → forecast → reconcile → adjust → monitoring
+    → quota → publish, into a new folder of the run store.
+
+    Parameters
+    ----------
+    config
+        A :class:`Config` or the path of a ``run.toml`` (``staffing-forecast init-config`` writes one).
+    resume
+        Continue the newest run of the same configuration that did not complete (killed or failed), reusing the
+        tasks it finished; when there is none, start a new run.
+    progress
+        Called with one line per stage (``"3/10 cross-validating the candidate models ..."``); the command line
+        prints it. Without it the run is quiet: no lines and no progress bar.
+    before_publish
+        Called with the run folder once every table is written, before the forecast is published and
+        ``runs/latest`` moves (tests use it to fail at the last moment).
+
+    Returns
+    -------
+    RunResult
+
+    Notes
+    -----
+    The run folder is created first, with a manifest saying ``running``; it says ``complete`` (or ``failed``,
+    with the error) at the end, and ``runs/latest`` names the run only once it is complete. Each forecasting task
+    is written to ``chunks/`` as it finishes, which is what ``resume`` reuses. The same configuration on the same
+    data gives the same forecasts: tasks are cut by a fixed rule and intervals calibrated after them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from staffing_forecast.pipeline import parse_config
+    >>> config = parse_config({"sources": {"demo": True}, "forecast": {"models": ["naive", "drift"], "horizon": 3},
+    ...                        "output": {"store": tempfile.mkdtemp(), "workbooks": False},
+    ...                        "quota": {"enabled": False}, "parallel": {"n_jobs": 1}})
+    >>> result = run(config)
+    >>> result.manifest["status"], sorted(result.selection["model"].unique())
+    ('complete', ['drift', 'naive'])
+    """
+    config = _as_config(config)
+    say = progress or (lambda text: None)
+    store = RunStore(config.output.store)
+    plain = config.to_dict()
+    plain.pop("path", None)
+    plain["output"].pop("store", None)  # the same job into another store is the same job
+    try:
+        store.root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"cannot create the run store {store.root}: {error.strerror or error}; choose a writable --out."
+        ) from None
+    with store.lock() as name_holder:
+        folder = store.interrupted(plain) if resume else None
+        if folder is not None:
+            attempts = int(folder.manifest.get("attempts", 1)) + 1
+            folder.save(
+                status="running", pid=os.getpid(), error=None, attempts=attempts, finished=None, warnings=[]
+            )
+            say(f"resuming run {folder.id} (attempt {attempts})")
+        else:
+            if resume:
+                say("no interrupted run of this configuration: starting a new run")
+            folder = store.create(plain)
+        name_holder(folder.id)
+        handler = _log_to(folder.file("run.log"))
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                return _run(config, store, folder, say, before_publish, caught, progress is not None)
+        except BaseException as error:  # killed by Ctrl-C too: the manifest must not say running
+            with contextlib.suppress(Exception):
+                folder.save(status="failed", finished=now(), error=f"{type(error).__name__}: {error}")
+            log.error("run failed: %s: %s", type(error).__name__, error)
+            raise
+        finally:
+            log.removeHandler(handler)
+            handler.close()
+
+
+def _warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    """The warnings of the run so far, each once, as ``Category: message``."""
+    return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+
+
+def _log_to(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    return handler
+
+
+def _run(
+    config: Config,
+    store: RunStore,
+    folder: RunFolder,
+    say: Callable[[str], None],
+    before_publish: Callable[[RunFolder], None] | None,
+    caught: list[warnings.WarningMessage],
+    progress: bool,
+) -> RunResult:
+    timings: dict[str, float] = {}
+    counts: dict[str, Any] = {}
+    start = time.perf_counter()
+    number = iter(range(1, len(STAGES) + 1))
+
+    @contextlib.contextmanager
+    def stage(name: str) -> Iterator[None]:
+        say(f"{next(number)}/{len(STAGES)} {_WORDS[name]} ...")
+        log.info("stage %s", name)
+        began = time.perf_counter()
+        yield
+        timings[name] = round(time.perf_counter() - began, 3)
+        told = _warnings(caught)
+        for text in told[len(folder.manifest.get("warnings", [])) :]:
+            log.warning("%s", text)
+        folder.save(timings=timings, counts=counts, warnings=told)
+
+    fc_config, freq = config.forecast, config.series.frequency
+    checkpoint = Checkpoint(folder.file("chunks"))
+    with _executor(config) as executor:
+        n_jobs = config.parallel.n_jobs
+        with stage("load"):
+            sources = stages.load_sources(config.sources)
+            bundle = sources.bundle
+            for skipped in sources.skipped:
+                log.warning("skipped %s: %s", skipped["source"], skipped["reason"])
+            folder.save(data=stages.fingerprint(bundle), skipped=sources.skipped)
+        with stage("validate"):
+            panel = stages.build_panel(bundle, config.series)
+            counts |= {
+                "series": int(panel[UNIQUE_ID].nunique()),
+                "rows": len(panel),
+                "horizon": fc_config.horizon,
+            }
+            counts["survey_forms"] = sources.survey_forms
+        with stage("cross_validate"):
+            cv = stages.run_cross_validation(panel, fc_config, freq, n_jobs, executor, checkpoint)
+            counts["cv_rows"] = len(cv)
+        with stage("select"):
+            scores, selection = stages.choose_models(cv, panel, fc_config, SEASON_LENGTH[freq])
+            counts["chosen"] = {
+                str(k): int(v) for k, v in selection[MODEL].value_counts().sort_index().items()
+            }
+            write_parquet(scores, folder.file("cv_scores.parquet"))
+            write_parquet(selection, folder.file("selection.parquet"))
+        with stage("forecast"):
+            bars = None if progress else False  # the engine's bar shows on long runs, unless the run is quiet
+            forecasts = stages.forecast_chosen(
+                panel, selection, fc_config, freq, n_jobs, executor, checkpoint, progress=bars
+            )
+            counts["fallbacks"] = int(forecasts.loc[forecasts["fallback"] != "", UNIQUE_ID].nunique())
+        with stage("reconcile"):
+            forecasts = stages.reconcile(forecasts, fc_config.reconcile)
+        with stage("adjust"):
+            table = stages.read_adjustments(config.adjustments.file) if config.adjustments.file else None
+            forecasts, adjustments = stages.adjust_forecasts(forecasts, table)
+            counts["adjusted_rows"] = len(adjustments)
+            write_parquet(forecasts, folder.file("forecasts.parquet"))
+            write_parquet(adjustments, folder.file("adjustments.parquet"))
+        counts["chunks_reused"], counts["chunks_written"] = checkpoint.reused, checkpoint.written
+        with stage("monitoring"):
+            monitoring = _monitoring(bundle)
+            for name, frame in monitoring.items():
+                write_parquet(frame, folder.file(f"monitoring_{name}.parquet"))
+        result = None
+        with stage("quota"):
+            if config.quota is not None:
+                result = _quota(bundle, forecasts, config, folder)
+                totals = result.totals()
+                counts["quota_places"] = {str(r.intake_year): int(r.quota) for r in totals.itertuples()}
+        with stage("publish"):
+            record = _track_record(panel, store, folder)
+            counts["vintages_scored"] = int(record["vintage"].nunique()) if record is not None else 0
+            if config.output.workbooks:
+                _workbooks(bundle, forecasts, result, config, folder, record)
+            if before_publish is not None:
+                before_publish(folder)
+            _publish(forecasts, store, folder)
+    timings["total"] = round(time.perf_counter() - start, 3)
+    folder.save(status="complete", finished=now(), timings=timings, counts=counts)
+    store.set_latest(folder.id)
+    shutil.rmtree(folder.file("chunks"), ignore_errors=True)  # only a killed run needs them
+    log.info("complete")
+    return RunResult(
+        run=folder.id,
+        path=folder.path,
+        store=store.root,
+        forecasts=forecasts,
+        selection=selection,
+        cv_scores=scores,
+        adjustments=adjustments,
+        quota=result,
+        manifest=folder.manifest,
+    )
+
+
+@contextlib.contextmanager
+def _executor(config: Config) -> Iterator[Any]:
+    """A Dask client for ``[parallel] scheduler``, closed afterwards; ``None`` (joblib) otherwise."""
+    address = config.parallel.scheduler
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConfigError(
+            f"[parallel] scheduler = {address!r} needs Dask: pip install 'staffing_forecast[distributed]'."
+        ) from None
+    try:
+        client = Client(address, timeout="10s", set_as_default=False)
+    except OSError as error:
+        raise ConfigError(
+            f"[parallel] scheduler = {address!r}: cannot connect ({error}); is the scheduler up?"
+        ) from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _monitoring(bundle: Any) -> dict[str, pd.DataFrame]:
+    from .. import monitoring
+
+    out: dict[str, pd.DataFrame] = {}
+    if bundle.graduates is not None and len(bundle.graduates):
+        out["outcomes"] = monitoring.graduate_outcomes(bundle)
+        out["scores"] = monitoring.institution_scores(bundle)
+    if bundle.satisfaction is not None and len(bundle.satisfaction):
+        out["satisfaction"] = monitoring.satisfaction(bundle)
+    return out
+
+
+def occupation_forecast(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the level ``["occupation"]`` (every other key summed over), as one forecast for the quota."""
+    others = [c for c in ("region", "sector", "employer") if c in forecasts.columns]
+    rows = forecasts[(forecasts[others] == "*").all(axis=1) & (forecasts["occupation"] != "*")]
+    return rows.assign(**{MODEL: "selected"}).reset_index(drop=True)
+
+
+def _quota(bundle: Any, forecasts: pd.DataFrame, config: Config, folder: RunFolder) -> QuotaResult:
+    from ..quota import compute, inputs_from_bundle
+
+    assert config.quota is not None
+    policy = config.quota
+    inputs = inputs_from_bundle(bundle, occupation_forecast(forecasts), interval_level=policy.interval_level)
+    result = compute(inputs, policy)
+    save_inputs(inputs, folder.file("inputs"))
+    write_parquet(result.table, folder.file("quota.parquet"))
+    write_parquet(result.allocation, folder.file("allocation.parquet"))
+    lines = []
+    for row in result.table.itertuples(index=False):
+        trees = {
+            lang: result.explain(row.specialty, row.level, row.intake_year, lang=lang).to_dict()
+            for lang in ("en", "ru")
+        }
+        cell = {"specialty": row.specialty, "level": row.level, "intake_year": int(row.intake_year)}
+        lines.append(json.dumps(cell | {"quota": int(row.quota), "explanation": trees}, ensure_ascii=False))
+    write_atomic(folder.file("explain.jsonl"), "\n".join(lines) + "\n")
+    return result
+
+
+def _workbooks(
+    bundle: Any,
+    forecasts: pd.DataFrame,
+    result: QuotaResult | None,
+    config: Config,
+    folder: RunFolder,
+    record: pd.DataFrame | None,
+) -> None:
+    from ..report import forecast_workbook, monitoring_workbook, quota_workbook, write_csv
+    from ..report.summary import write_summary
+
+    lang = config.output.lang
+    forecast_workbook(
+        forecasts, folder.file("forecast.xlsx"), lang=lang, freq=config.series.frequency, track_record=record
+    )
+    occupations = occupation_forecast(forecasts) if ("occupation",) in config.series.hierarchy else None
+    wanted = {"lo_80", "hi_80", "lo_95", "hi_95"}
+    shown = occupations if occupations is not None and wanted <= set(forecasts.columns) else None
+    write_summary(bundle, folder.file("summary.xlsx"), lang=lang, forecast=shown)
+    if occupations is not None:
+        write_csv(occupations.drop(columns=MODEL), folder.file("forecast_occupation.csv"), lang)
+    if bundle.graduates is not None and bundle.institutions is not None:
+        monitoring_workbook(bundle, folder.file("monitoring.xlsx"), lang=lang)
+    if result is not None:
+        quota_workbook(result, folder.file("quota.xlsx"), lang=lang)
+        write_csv(result.table, folder.file("quota_table.csv"), lang)
+        write_csv(result.allocation, folder.file("quota_allocation.csv"), lang)
+
+
+def _track_record(panel: pd.DataFrame, store: RunStore, folder: RunFolder) -> pd.DataFrame | None:
+    """Score the store's earlier vintages against the actuals known now (``None`` before any has actuals)."""
+    import warnings
+
+    from .. import tracking
+    from ..schema import DS, Y
+
+    if not (store.root / "vintages").is_dir():
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tracking.IncompleteVintageWarning)  # listed in the log instead
+        try:
+            record = tracking.track(store.root, panel[[UNIQUE_ID, DS, Y]])
+        except ConfigError as error:  # no vintage has actuals yet
+            log.info("no track record yet: %s", error)
+            return None
+    write_parquet(record, folder.file("track_record.parquet"))
+    return record
+
+
+def _publish(forecasts: pd.DataFrame, store: RunStore, folder: RunFolder) -> None:
+    from .. import tracking
+
+    vintage = datetime.now(UTC).date().isoformat()
+    tracking.publish(
+        forecasts, store.root, vintage=vintage, name="forecast", run=folder.id, note=f"run {folder.id}"
+    )

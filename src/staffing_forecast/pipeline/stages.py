@@ -1,0 +1,305 @@
+"""The batch job's stages, each a function of what the previous ones returned (no files written here).
+
+:func:`staffing_forecast.pipeline.run` calls them in order and writes what they return into the run store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..adjust import adjust
+from ..backtest import cross_validate
+from ..engine import forecast_checked
+from ..errors import ConfigError, SchemaError
+from ..loaders import Bundle, load_bundle, load_survey
+from ..metrics import evaluate
+from ..panel import aggregate
+from ..schema import DS, MODEL, UNIQUE_ID, check_panel
+from ..selection import select
+from .config import ForecastConfig, SeriesConfig, SourcesConfig
+
+__all__ = [
+    "Sources",
+    "adjust_forecasts",
+    "build_panel",
+    "choose_models",
+    "fingerprint",
+    "forecast_chosen",
+    "load_sources",
+    "read_adjustments",
+    "reconcile",
+    "run_cross_validation",
+]
+
+
+@dataclass
+class Sources:
+    """What was loaded: the bundle, and the files skipped with why (only when partial runs are allowed)."""
+
+    bundle: Bundle
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    survey_forms: int = 0
+
+
+def load_sources(config: SourcesConfig) -> Sources:
+    """Load and validate every source: the demo, a bundle folder, SQL tables, survey forms.
+
+    An unreadable or invalid file stops the run before anything is written, with every problem listed; with
+    ``allow_partial = true`` a bad table other than ``employment`` is skipped instead and listed in ``skipped``.
+    """
+    skipped: list[dict[str, str]] = []
+    if config.demo:
+        from ..datasets import load_demo
+
+        bundle = load_demo()
+    elif config.bundle is not None:
+        bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns)
+    else:
+        bundle = Bundle(employment=pd.DataFrame())  # filled from SQL below
+    if config.sql is not None:
+        bundle, lost = _load_sql(bundle, config)
+        skipped += lost
+    forms = 0
+    if config.survey is not None:
+        survey = load_survey(config.survey)
+        forms = int(survey.plans["employer"].nunique()) if survey.plans is not None else 0
+        if survey.plans is not None and len(survey.plans):
+            plans = survey.plans if bundle.plans is None else pd.concat([bundle.plans, survey.plans])
+            keys = ["employer", "occupation", "vintage", DS, "kind"]
+            bundle = replace(bundle, plans=plans.drop_duplicates(keys, keep="last").reset_index(drop=True))
+    return Sources(bundle=bundle, skipped=skipped, survey_forms=forms)
+
+
+def _load_folder(
+    folder: Path, allow_partial: bool, columns: Any = None
+) -> tuple[Bundle, list[dict[str, str]]]:
+    try:
+        return load_bundle(folder, columns=columns), []
+    except SchemaError:
+        if not allow_partial:
+            raise
+    # Partial: table by table, so that one bad file costs only its own table.
+    from ..loaders import load_table
+    from ..loaders.tables import TABLES
+
+    tables: dict[str, pd.DataFrame] = {}
+    skipped = []
+    for path in sorted(Path(folder).iterdir()):
+        if path.suffix.lower() not in (".csv", ".xlsx", ".parquet") or path.name.startswith((".", "~$")):
+            continue
+        if path.stem not in TABLES:
+            skipped.append({"source": str(path), "reason": "not a bundle table"})
+            continue
+        try:
+            tables[path.stem] = load_table(path, path.stem, columns=_for_table(columns, path.stem))
+        except (SchemaError, ConfigError, OSError, ValueError) as error:
+            if path.stem == "employment":
+                raise SchemaError(f"{path}: employment is required and cannot be skipped: {error}") from None
+            skipped.append({"source": str(path), "reason": str(error)})
+    if "employment" not in tables:
+        raise SchemaError(
+            f"{folder}: no employment table (employment.csv, .xlsx or .parquet); it is required."
+        )
+    return Bundle(**tables, description=f"loaded from {folder} (partial)"), skipped
+
+
+def _for_table(columns: Any, table: str) -> dict[str, str] | None:
+    """The renames of one table: ``columns`` maps headers, or tables to their own maps."""
+    if not columns:
+        return None
+    if any(isinstance(v, dict) for v in columns.values()):
+        return columns.get(table)
+    return dict(columns)
+
+
+def _load_sql(bundle: Bundle, config: SourcesConfig) -> tuple[Bundle, list[dict[str, str]]]:
+    from ..loaders.files import read_sql_cells
+    from ..loaders.tables import TABLES, validate_table
+
+    assert config.sql is not None
+    url = config.sql.connection_url()
+    tables, skipped = {}, []
+    for name, query in config.sql.tables.items():
+        try:
+            cells, place = read_sql_cells(query, url)
+            tables[name] = validate_table(cells, TABLES[name], place)
+        except SchemaError as error:
+            if not config.allow_partial or name == "employment":
+                raise
+            skipped.append({"source": f"sql:{name}", "reason": str(error)})
+    return replace(bundle, **tables), skipped
+
+
+def fingerprint(bundle: Bundle) -> dict[str, Any]:
+    """A hash of every table's values and columns, and their sizes: the same data give the same fingerprint."""
+    tables = {}
+    whole = hashlib.sha256()
+    for name, frame in sorted(bundle.tables().items()):
+        digest = hashlib.sha256(repr(list(frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        tables[name] = {"rows": len(frame), "sha256": digest.hexdigest()[:16]}
+        whole.update(digest.digest())
+    return {"sha256": whole.hexdigest()[:16], "tables": tables}
+
+
+def build_panel(bundle: Bundle, config: SeriesConfig) -> pd.DataFrame:
+    """The series to forecast: employment summed to each level of the hierarchy (and the bottom series)."""
+    employment = check_panel(bundle.employment, freq=config.frequency)
+    keys = [c for c in ("region", "sector", "employer", "occupation") if c in employment.columns]
+    parts = [aggregate(employment, by=list(level)) for level in config.hierarchy]
+    if config.bottom:
+        parts.append(aggregate(employment, by=keys))
+    panel = pd.concat(parts, ignore_index=True).drop_duplicates([UNIQUE_ID, DS])
+    return panel.sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True)
+
+
+def run_cross_validation(
+    panel: pd.DataFrame, config: ForecastConfig, freq: str, n_jobs: int, executor: Any, checkpoint: Any
+) -> pd.DataFrame:
+    """Every candidate model from each rolling origin (skipped for a single candidate: there is nothing to choose)."""
+    if len(config.models) == 1:
+        return pd.DataFrame(columns=[UNIQUE_ID, MODEL, "cutoff", DS, "mean", "y"])
+    return cross_validate(
+        panel,
+        h=config.cv_horizon,
+        n_windows=config.cv_windows,
+        models=list(config.models),
+        freq=freq,
+        n_jobs=n_jobs,
+        executor=executor,
+        checkpoint=checkpoint,
+    )
+
+
+def choose_models(
+    cv: pd.DataFrame, panel: pd.DataFrame, config: ForecastConfig, season_length: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scores of every series and candidate, and the model chosen per series (``sf.select``'s rules)."""
+    ids = sorted(panel[UNIQUE_ID].unique())
+    if cv.empty:
+        only = config.models[0]
+        selection = pd.DataFrame({UNIQUE_ID: ids, MODEL: only, "reason": "the only candidate"})
+        return pd.DataFrame(columns=[UNIQUE_ID, MODEL]), selection
+    scores = evaluate(cv, [config.metric], train=panel, season_length=season_length, by=[UNIQUE_ID, MODEL])
+    selection = select(
+        cv,
+        config.metric,
+        train=panel,
+        season_length=season_length,
+        preference=list(config.models),
+        scores=scores,
+    )
+    lacking = sorted(set(ids) - set(selection[UNIQUE_ID]))
+    if lacking:  # no window at all and not reported as skipped: treat as too short
+        extra = pd.DataFrame({UNIQUE_ID: lacking, MODEL: config.models[0], "reason": "too short to judge"})
+        selection = pd.concat([selection, extra], ignore_index=True).sort_values(UNIQUE_ID, ignore_index=True)
+    return scores, selection
+
+
+def forecast_chosen(
+    panel: pd.DataFrame,
+    selection: pd.DataFrame,
+    config: ForecastConfig,
+    freq: str,
+    n_jobs: int,
+    executor: Any,
+    checkpoint: Any,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Forecast each series with its chosen model only; intervals are calibrated over the series of each model.
+
+    Grouping by model costs one fit per series instead of one per candidate; the ``model`` column names the choice.
+    """
+    chosen = selection.set_index(UNIQUE_ID)[MODEL]
+    parts = []
+    for (
+        model
+    ) in config.models:  # the configuration's order: the result does not depend on the selection's order
+        ids = chosen.index[chosen == model]
+        if ids.empty:
+            continue
+        subset = panel[panel[UNIQUE_ID].isin(ids)]
+        parts.append(
+            forecast_checked(
+                subset,
+                config.horizon,
+                freq=freq,
+                models=model,
+                levels=config.levels,
+                n_jobs=n_jobs,
+                executor=executor,
+                checkpoint=checkpoint,
+                progress=progress,
+            )
+        )
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True)
+
+
+def reconcile(forecasts: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Make the levels' forecasts add up; ``"none"`` returns them as they are (methods arrive with sf.reconcile)."""
+    if method == "none":
+        return forecasts
+    raise ConfigError(f"reconcile = {method!r}: not available yet; use 'none'.")
+
+
+def read_adjustments(path: Path) -> pd.DataFrame:
+    """The adjustments file: ``unique_id``, ``ds``, one of ``value``/``delta``/``factor``, and ``reason`` per row."""
+    from ..loaders.files import read_csv_cells, read_excel_cells
+
+    if not path.exists():
+        raise ConfigError(f"[adjustments] file = {str(path)!r}: no such file.")
+    table = read_excel_cells(path) if path.suffix.lower() == ".xlsx" else read_csv_cells(path)
+    table.columns = [str(c).strip() for c in table.columns]
+    missing = [c for c in (UNIQUE_ID, DS, "reason") if c not in table.columns]
+    if missing:
+        raise SchemaError(
+            f"{path.name}: missing column(s) {missing}; it has {list(table.columns)}. Each row needs unique_id, "
+            "ds, one of value / delta / factor, and reason."
+        )
+    blank = table["reason"].isna() | (table["reason"].astype(str).str.strip() == "")
+    if blank.any():
+        row = table.index[blank][0]
+        raise SchemaError(f"{path.name}, row {row}: no reason; every adjustment says why (and who).")
+    table[UNIQUE_ID] = table[UNIQUE_ID].astype(str).str.strip()
+    for kind in ("value", "delta", "factor"):
+        if kind in table.columns:
+            text = table[kind].astype("string").str.strip().str.replace(",", ".", regex=False)
+            numbers = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
+            bad = numbers.isna() & text.fillna("").ne("")
+            if bad.any():
+                row = table.index[bad][0]
+                raise SchemaError(
+                    f"{path.name}, row {row}, column {kind!r}: {table.at[row, kind]!r} is not a number."
+                )
+            table[kind] = numbers.astype(float)
+    years = pd.to_numeric(table[DS], errors="coerce")
+    table[DS] = pd.to_datetime(
+        [f"{int(y)}-01-01" if pd.notna(y) else d for y, d in zip(years, table[DS], strict=True)]
+    )
+    return table
+
+
+def adjust_forecasts(
+    forecasts: pd.DataFrame, table: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the adjustments (``sf.adjust``, one call per kind and reason); return the forecasts and the rows changed."""
+    columns = [UNIQUE_ID, DS, MODEL, "original_mean", "mean", "adjustment", "reason"]
+    if table is None or table.empty:
+        out = forecasts.assign(original_mean=forecasts["mean"], adjustment="", reason="")
+        return out, pd.DataFrame(columns=columns)
+    kinds = [k for k in ("value", "delta", "factor") if k in table.columns]
+    if not kinds:
+        raise SchemaError("adjustments: needs one of the columns value, delta or factor.")
+    out = forecasts
+    for kind in kinds:
+        rows = table[table[kind].notna()]
+        for reason, group in rows.groupby("reason", sort=True):
+            out = adjust(out, group[[UNIQUE_ID, DS, kind]], reason=str(reason))
+    changed = out[out["adjustment"] != ""][columns].reset_index(drop=True)
+    return out, changed

@@ -1,0 +1,124 @@
+"""The summary workbook of a bundle: its tables, employment by occupation and by sector, and a forecast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..loaders import Bundle
+from .excel import Sheet, write_workbook
+
+__all__ = ["write_summary"]
+
+_SUMMARY_LABELS = {
+    "ru": {
+        "table": "Таблица",
+        "rows": "Строк",
+        "series": "Рядов",
+        "first": "С",
+        "last": "По",
+        "description": "Описание",
+        "occupation": "Код ОКЗ",
+        "sector": "ОКВЭД2",
+        "name": "Наименование",
+        "sheets": ("Сводка", "Занятость по ОКЗ", "Занятость по ОКВЭД2", "Прогноз по ОКЗ"),
+    },
+    "en": {
+        "table": "Table",
+        "rows": "Rows",
+        "series": "Series",
+        "first": "From",
+        "last": "To",
+        "description": "Description",
+        "occupation": "ОКЗ code",
+        "sector": "ОКВЭД2",
+        "name": "Name",
+        "sheets": ("Summary", "Employment by occupation", "Employment by sector", "Forecast by occupation"),
+    },
+}
+
+_FORECAST_LABELS = {
+    "ru": {
+        "occupation": "Код ОКЗ",
+        "name": "Наименование",
+        "ds": "Год",
+        "mean": "Прогноз, чел.",
+        "lo_80": "Нижняя граница 80 %",
+        "hi_80": "Верхняя граница 80 %",
+        "lo_95": "Нижняя граница 95 %",
+        "hi_95": "Верхняя граница 95 %",
+        "fallback": "Замена модели",
+    },
+    "en": {
+        "occupation": "ОКЗ code",
+        "name": "Occupation",
+        "ds": "Year",
+        "mean": "Forecast, persons",
+        "lo_80": "Lower 80 %",
+        "hi_80": "Upper 80 %",
+        "lo_95": "Lower 95 %",
+        "hi_95": "Upper 95 %",
+        "fallback": "Model fallback",
+    },
+}
+
+
+def _employment_by(bundle: Bundle, key: str, lang: str) -> pd.DataFrame:
+    from .. import reference
+
+    table = bundle.employment.pivot_table(
+        index=key, columns=bundle.employment["ds"].dt.year, values="y", aggfunc="sum", fill_value=0
+    )
+    names = (reference.occupations() if key == "occupation" else reference.sectors()).set_index(key)
+    labels = _SUMMARY_LABELS[lang]
+    table.insert(0, labels["name"], names.reindex(table.index)[f"name_{lang}"].fillna(""))
+    table.index.name = labels[key]
+    table.columns = [int(c) if str(c).isdigit() else c for c in table.columns]  # years stay numbers
+    return table
+
+
+def _forecast_sheet(fc: pd.DataFrame, lang: str) -> pd.DataFrame:
+    from .. import reference
+
+    labels = _FORECAST_LABELS[lang]
+    names = reference.occupations().set_index("occupation")[f"name_{lang}"]
+    table = fc[["occupation", "ds", "mean", "lo_80", "hi_80", "lo_95", "hi_95", "fallback"]].copy()
+    table.insert(1, "name", table["occupation"].map(names).fillna(""))
+    table["ds"] = table["ds"].dt.year
+    table[["mean", "lo_80", "hi_80", "lo_95", "hi_95"]] = table[
+        ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+    ].round(0)
+    return table.rename(columns=labels)
+
+
+def _table_list(bundle: Bundle, lang: str) -> pd.DataFrame:
+    """The bundle's tables with years as numbers (quarters stay text) and, in Russian, Russian names."""
+    from .labels import TABLE_NAMES_RU
+
+    out = bundle.summary().reset_index()
+    for column in ("first", "last"):
+        years = pd.to_numeric(out[column], errors="coerce")
+        out[column] = [
+            int(y) if pd.notna(y) else (v or None) for y, v in zip(years, out[column], strict=True)
+        ]
+    if lang == "ru":
+        out["description"] = out["table"].map(lambda t: TABLE_NAMES_RU.get(t, (t, ""))[1])
+        out["table"] = out["table"].map(lambda t: TABLE_NAMES_RU.get(t, (t, ""))[0])
+    return out
+
+
+def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.DataFrame | None = None) -> Path:
+    """Write a workbook summarising a bundle (tables, employment by occupation and by sector, by year) and, if
+    given, the employment forecast by occupation."""
+    labels = _SUMMARY_LABELS[lang]
+    summary = _table_list(bundle, lang).rename(columns={k: v for k, v in labels.items() if k != "sheets"})
+    sheets = [
+        Sheet(labels["sheets"][0], summary),
+        Sheet(labels["sheets"][1], _employment_by(bundle, "occupation", lang).reset_index()),
+        Sheet(labels["sheets"][2], _employment_by(bundle, "sector", lang).reset_index()),
+    ]
+    if forecast is not None:
+        sheets.append(Sheet(labels["sheets"][3], _forecast_sheet(forecast, lang)))
+    write_workbook(path, sheets, lang)  # written whole or not at all
+    return path
