@@ -374,7 +374,6 @@ def test_auto_stays_inside_its_members_envelope():
         "ets": models.ETS(),
         "dot": models.Theta(variant="dynamic_optimized"),
         "ces": models.CES(),
-        "arima": models.ARIMA(),
         "drift": models.Drift(),
     }
     assert tuple(members) == auto.members

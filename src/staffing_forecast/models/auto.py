@@ -10,7 +10,7 @@ Per series, and written into the forecast's ``note`` column:
   empirical distribution of recent values;
 - fewer than ``min_combo`` active observations: drift (three or more points) or naive;
 - otherwise: isolated outliers are dampened (Hampel filter) and the median of the members' forecasts is taken
-  (by default ETS, the dynamic optimised Theta method, CES, ARIMA and drift). A member needing more observations
+  (by default ETS, the dynamic optimised Theta method, CES and drift). A member needing more observations
   than the series has, or failing on it, is left out and named.
 
 Intervals of the combination are conformal: the members are refitted at ``calibration_windows`` earlier cutoffs
@@ -97,7 +97,7 @@ class Auto(LocalModel):
     name: ClassVar[str] = "auto"
 
     season_length: int = 1
-    members: tuple[str, ...] = ("ets", "dot", "ces", "arima", "drift")
+    members: tuple[str, ...] = ("ets", "dot", "ces", "drift")
     combine: str = "median"
     min_combo: int = 5
     intermittent_share: float = 0.3
