@@ -9,7 +9,7 @@
 from . import datasets, features, models, monitoring, plot, quota, reference, report, tracking
 from .adjust import adjust
 from .backtest import cross_validate
-from .engine import forecast
+from .engine import Forecast, forecast
 from .errors import (
     ConfigError,
     DataWarning,
@@ -32,8 +32,10 @@ from .loaders import (
     write_bundle,
     write_survey_template,
 )
+from .hierarchy import Hierarchy
 from .metrics import evaluate, leaderboard
 from .panel import aggregate, to_annual
+from .reconcile import reconcile
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
 from .selection import pick, select
 
@@ -43,6 +45,8 @@ __all__ = [
     "Bundle",
     "ConfigError",
     "DataWarning",
+    "Forecast",
+    "Hierarchy",
     "InfeasibleQuotaError",
     "NotFittedError",
     "SchemaError",
@@ -73,6 +77,7 @@ __all__ = [
     "monitoring",
     "pick",
     "plot",
+    "reconcile",
     "quota",
     "reference",
     "report",
