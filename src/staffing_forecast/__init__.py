@@ -19,6 +19,7 @@ from .errors import (
     StaffingForecastError,
     StaffingForecastWarning,
 )
+from .hierarchy import Hierarchy
 from .loaders import (
     Bundle,
     load_bundle,
@@ -32,7 +33,6 @@ from .loaders import (
     write_bundle,
     write_survey_template,
 )
-from .hierarchy import Hierarchy
 from .metrics import evaluate, leaderboard
 from .panel import aggregate, to_annual
 from .reconcile import reconcile
@@ -77,8 +77,8 @@ __all__ = [
     "monitoring",
     "pick",
     "plot",
-    "reconcile",
     "quota",
+    "reconcile",
     "reference",
     "report",
     "select",

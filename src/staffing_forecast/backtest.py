@@ -8,13 +8,16 @@ it. Series with no data at or before a cutoff are listed in ``cv.attrs["skipped"
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .engine import forecast_checked
+from .engine import forecast_checked, hierarchy_panel
 from .errors import ConfigError
 from .schema import CUTOFF, DS, FREQUENCIES, MODEL, UNIQUE_ID, Y, check_level, check_panel, infer_freq
+
+if TYPE_CHECKING:
+    from .hierarchy import Hierarchy
 
 __all__ = ["cross_validate", "windows"]
 
@@ -60,6 +63,8 @@ def cross_validate(
     freq: str | None = None,
     window: str = "expanding",
     input_size: int | None = None,
+    hierarchy: Hierarchy | None = None,
+    reconcile: str | None = None,
 ) -> pd.DataFrame:
     """Forecast from each of ``n_windows`` rolling origins and line the forecasts up with the actuals.
 
@@ -81,6 +86,11 @@ def cross_validate(
         periods up to it.
     input_size
         Training periods per origin with ``window="sliding"``.
+    hierarchy, reconcile
+        As for :func:`~staffing_forecast.forecast`: every level of the hierarchy is forecast from each origin
+        and reconciled with ``reconcile`` (default ``"mint_shrink"``), the in-sample residuals coming from the
+        same origin's fit. Bottom series without data at an origin are left out of that origin's hierarchy
+        (``Hierarchy.restrict``). Score per level with ``sf.evaluate(cv, by=["hierarchy_level"], ...)``.
 
     Returns the forecast frame plus ``cutoff`` and ``y`` (the actual value), one row per series, model, cutoff
     and forecast date that has an actual. ``attrs["skipped"]`` lists the series that had no forecast at a cutoff,
@@ -103,6 +113,10 @@ def cross_validate(
         )
     if window == "expanding" and input_size is not None:
         raise ConfigError("cross_validate: input_size applies to window='sliding' only.")
+    if hierarchy is None and reconcile is not None:
+        raise ConfigError("cross_validate: reconcile= needs hierarchy= (sf.Hierarchy.from_keys(panel, levels=...)).")
+    if hierarchy is not None:
+        panel = hierarchy_panel(panel, hierarchy)
     # Validated once: every window is a subset of a clean panel, so it is not checked again.
     clean = check_panel(panel, freq=freq)
     freq = freq or infer_freq(clean)
@@ -123,7 +137,12 @@ def cross_validate(
         train = train[~train[UNIQUE_ID].isin([u for (u, c) in skipped if c == cutoff])]
         if train.empty:
             continue
-        fc = forecast_checked(train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, progress=False)
+        if hierarchy is None:
+            fc = forecast_checked(
+                train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, progress=False
+            )
+        else:
+            fc = _reconciled(train, hierarchy, reconcile, h, freq, models, levels, n_jobs)
         fc = fc.merge(future[[UNIQUE_ID, DS, Y]], on=[UNIQUE_ID, DS], how="inner")
         fc.insert(fc.columns.get_loc(DS), CUTOFF, cutoff)
         parts.append(fc)
@@ -138,3 +157,26 @@ def cross_validate(
         for (uid, cutoff), why in sorted(skipped.items(), key=lambda item: (item[0][1], item[0][0]))
     ]
     return cv
+
+
+def _reconciled(
+    train: pd.DataFrame,
+    hierarchy: Hierarchy,
+    method: str | None,
+    h: int,
+    freq: str,
+    models: Any,
+    levels: tuple[int, ...],
+    n_jobs: int,
+) -> pd.DataFrame:
+    """Forecast every level from one origin and reconcile over the bottom series present at that origin."""
+    from .reconcile import reconcile
+
+    present = set(train[UNIQUE_ID])
+    bottom = [uid for uid in hierarchy.bottom_ids if uid in present]
+    own = hierarchy if len(bottom) == len(hierarchy.bottom_ids) else hierarchy.restrict(bottom)
+    train = train[train[UNIQUE_ID].isin(own.ids)]
+    result = forecast_checked(
+        train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, progress=False, fitted=True
+    )
+    return reconcile(result.forecast, own, method=method or "mint_shrink", fitted=result.fitted)

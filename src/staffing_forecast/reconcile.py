@@ -244,14 +244,13 @@ def _reconcile_model(
         used = "wls_var"
         note = f"mint_shrink computed as wls_var (sparse above {DENSE_LIMIT:,} series)"
     residuals = None if y_in is None or y_fit is None else y_in - y_fit
+    short: list[str] = []
     if residuals is not None and method in _NEEDS_RESIDUALS:
         usable = (~np.isnan(residuals)).sum(axis=1)
         if (usable < 2).any():
-            uid = ids[int(np.argmax(usable < 2))]
-            raise SchemaError(
-                f"reconcile: {label}series {uid!r} has fewer than 2 in-sample residuals, so {method} cannot weigh "
-                "it; use wls_struct, or forecast with a model that has fitted values for it."
-            )
+            residuals, short = _young(residuals, usable < 2, forecast, ids, dates, label, method)
+            y_fit = np.where(np.isnan(y_in), 0.0, y_in) - residuals  # type: ignore[arg-type]
+            y_in = np.where(np.isnan(y_in), 0.0, y_in)  # type: ignore[arg-type]
     try:
         if dense:
             mean, operator = _dense(S, y_hat, used, y_in, y_fit, nonnegative, hierarchy, middle_level)
@@ -285,8 +284,13 @@ def _reconcile_model(
                 out[lo(lv)] = out[lo(lv)].clip(lower=0.0)
     if model is not None:
         out[MODEL] = f"{model}/{method}"
-    if NOTE in out.columns and note:
-        out[NOTE] = [join_notes(a, note) for a in out[NOTE].fillna("").astype(str)]
+    if NOTE in out.columns and (note or short):
+        young = out[UNIQUE_ID].isin(short).to_numpy()
+        extra = "fewer than 2 in-sample residuals: weighted by the variance of its own interval"
+        out[NOTE] = [
+            join_notes(a, note, extra if y else "")
+            for a, y in zip(out[NOTE].fillna("").astype(str), young, strict=True)
+        ]
     if FALLBACK in out.columns:
         out[FALLBACK] = out[FALLBACK].fillna("")
     return hierarchy.label(out)
@@ -316,7 +320,7 @@ def _dense(
         reconciler = hf.BottomUp()
     elif method == "top_down_historical":
         reconciler = hf.TopDown(method="average_proportions")
-        kwargs |= {"tags": tags, "y_insample": y_in}
+        kwargs |= {"tags": tags, "y_insample": _history(y_in)}
     elif method == "top_down_forecast":
         reconciler = hf.TopDown(method="forecast_proportions")
         kwargs |= {"tags": tags}
@@ -437,28 +441,79 @@ def _sparse(
         n_agg = S.shape[0] - n_bottom
         A = sparse.hstack([sparse.csr_matrix((S.shape[0], n_agg)), S], format="csr")
         return np.asarray(A @ y_hat), A
-    if method in _TREE_ONLY:
+    if method == "top_down_historical":
         from hierarchicalforecast import methods as hf
 
         _check_single_top(hierarchy, method)
-        tags = _tag_rows(hierarchy)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if method == "middle_out":
-                result = hf.MiddleOutSparse(
-                    middle_level=middle_level or _middle(hierarchy), top_down_method="forecast_proportions"
-                ).fit_predict(S=S, y_hat=y_hat, tags=tags)
-            else:
-                kind = "average_proportions" if method == "top_down_historical" else "forecast_proportions"
-                kwargs: dict[str, Any] = {"S": S, "y_hat": y_hat, "tags": tags}
-                if method == "top_down_historical":
-                    kwargs["y_insample"] = y_in
-                result = hf.TopDownSparse(method=kind).fit_predict(**kwargs)
+            result = hf.TopDownSparse(method="average_proportions").fit_predict(
+                S=S, y_hat=y_hat, tags=_tag_rows(hierarchy), y_insample=_history(y_in)
+            )
         mean = np.asarray(result["mean"], dtype=float)
+        return mean, _share_operators(S, mean, hierarchy, method, middle_level)
+    if method in _TREE_ONLY:
+        _check_single_top(hierarchy, method)
+        mean = _forecast_proportions(S, y_hat, hierarchy, method, middle_level)
         return mean, _share_operators(S, mean, hierarchy, method, middle_level)
     projection = _Projection(S, _weights(S, method, residuals))
     mean = projection(y_hat)
     return mean, projection
+
+
+def _young(
+    residuals: np.ndarray,
+    rows: np.ndarray,
+    forecast: pd.DataFrame,
+    ids: pd.Index,
+    dates: np.ndarray,
+    label: str,
+    method: str,
+) -> tuple[np.ndarray, list[str]]:
+    """Give series with fewer than 2 in-sample residuals (new employers) residuals ``±σ`` alternating, ``σ`` the
+    base standard deviation of their first forecast step: weighted by their own uncertainty, uncorrelated."""
+    levels = sorted(int(str(c)[3:]) for c in forecast.columns if str(c).startswith("hi_") and str(c)[3:].isdigit())
+    if not levels:
+        uid = ids[int(np.argmax(rows))]
+        raise SchemaError(
+            f"reconcile: {label}series {uid!r} has fewer than 2 in-sample residuals, so {method} cannot weigh it "
+            "from its history; forecast with level=[80] (its interval then gives the weight), or use wls_struct."
+        )
+    sd = _base_sd(np.empty(0), forecast, ids, dates, levels[-1])[:, 0]
+    out = residuals.copy()
+    signs = np.where(np.arange(out.shape[1]) % 2 == 0, 1.0, -1.0)
+    out[rows] = np.maximum(sd[rows], _RIDGE)[:, None] * signs[None, :]
+    return out, list(ids[rows])
+
+
+def _history(y_in: np.ndarray | None) -> np.ndarray | None:
+    """In-sample values for historical proportions: a series before its first year employed no one (0)."""
+    return None if y_in is None else np.nan_to_num(y_in)
+
+
+def _forecast_proportions(
+    S: sparse.csr_matrix, y_hat: np.ndarray, hierarchy: Hierarchy, method: str, middle_level: str | None
+) -> np.ndarray:
+    """Top-down by forecast proportions from the cut level (the top, or ``middle_level``) down, level by level:
+    each node takes the share its base forecast has among its siblings' (Athanasopoulos, Ahmed & Hyndman 2009);
+    above the cut level, bottom-up. Vectorised over series with the level codes."""
+    names = list(hierarchy.levels)
+    cut = names.index((middle_level or _middle(hierarchy)) if method == "middle_out" else names[0])
+    offsets = np.cumsum([0, *[len(ids) for ids in hierarchy.tags.values()]])
+    codes = hierarchy._codes
+    value = y_hat[offsets[cut] + codes[names[cut]]]  # every bottom series starts from its cut node's forecast
+    for j in range(cut + 1, len(names)):
+        child = offsets[j] + codes[names[j]]
+        parent = codes[names[j - 1]]
+        # the sum of the children's base forecasts under each parent (each child counted once)
+        first = np.unique(child, return_index=True)[1]
+        sums = np.zeros((len(hierarchy.tags[names[j - 1]]), y_hat.shape[1]))
+        np.add.at(sums, parent[first], y_hat[child[first]])
+        siblings = sums[parent]
+        n_siblings = np.bincount(parent[first])[parent][:, None]
+        share = np.where(siblings != 0, y_hat[child] / np.where(siblings == 0, 1.0, siblings), 1.0 / n_siblings)
+        value = value * share
+    return np.asarray(S @ value)
 
 
 def _nonnegative(mean: np.ndarray, S: sparse.csr_matrix) -> np.ndarray:
