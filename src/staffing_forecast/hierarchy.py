@@ -142,7 +142,7 @@ class Hierarchy:
         # coarse to fine: fewer keys first, the bottom last; the given order breaks ties
         order = sorted(spec, key=lambda name: len(spec[name]))
         spec = {name: spec[name] for name in order}
-        summed = [k for k in bottom_keys if (panel[k].astype(str) == ALL).any()]
+        summed = [k for k in keys if (panel[k].astype(str) == ALL).any()]
         if summed:
             raise SchemaError(
                 f"Hierarchy.from_keys: key {summed[0]!r} holds '*' (an aggregate) in some rows; build the hierarchy "
