@@ -95,7 +95,9 @@ def hierarchy_panels(draw: st.DrawFn, max_employers: int = 4, max_occupations: i
     rows = []
     for e in range(n_employers):
         sector = draw(st.sampled_from(SECTORS[:3]))
-        chosen = draw(st.lists(st.sampled_from(occupations), min_size=1, max_size=len(occupations), unique=True))
+        chosen = draw(
+            st.lists(st.sampled_from(occupations), min_size=1, max_size=len(occupations), unique=True)
+        )
         for occupation in chosen:
             start = draw(st.integers(2018, 2023))
             for year in range(start, 2026):

@@ -43,7 +43,9 @@ def test_ids_levels_and_matrix_of_a_crossed_structure():
             "occupation": ["2512", "2514", "2512"],
         }
     )
-    h = sf.Hierarchy.from_keys(panel, {"all": [], "by employer": ["employer"], "by occupation": ["occupation"]})
+    h = sf.Hierarchy.from_keys(
+        panel, {"all": [], "by employer": ["employer"], "by occupation": ["occupation"]}
+    )
     assert list(h.levels) == ["all", "by employer", "by occupation", "employer/occupation"]
     assert h.bottom_ids == ["E1/2512", "E1/2514", "E2/2512"]
     assert not h.is_tree
@@ -62,7 +64,9 @@ def test_ids_levels_and_matrix_of_a_crossed_structure():
 
 
 def test_a_panel_finer_than_the_bottom_is_summed_to_it(demo):
-    h = sf.Hierarchy.from_keys(demo.employment, [["region"], ["region", "sector"], ["region", "sector", "employer"]])
+    h = sf.Hierarchy.from_keys(
+        demo.employment, [["region"], ["region", "sector"], ["region", "sector", "employer"]]
+    )
     assert h.is_tree and h.bottom_level == "region/sector/employer"
     full = h.aggregate(demo.employment)
     total = demo.employment.groupby("ds")["y"].sum()
@@ -71,7 +75,9 @@ def test_a_panel_finer_than_the_bottom_is_summed_to_it(demo):
 
 def test_occupation_groups_from_the_code(demo):
     panel = with_occupation_group(demo.employment)
-    h = sf.Hierarchy.from_keys(panel, [[], ["occupation_group"], ["occupation_group", "occupation"], ["employer"]])
+    h = sf.Hierarchy.from_keys(
+        panel, [[], ["occupation_group"], ["occupation_group", "occupation"], ["employer"]]
+    )
     groups = set(sf.reference.occupations()["group"])
     assert {uid.split("/")[3] for uid in h.tags["occupation_group"]} <= groups
     assert h.bottom_ids[0].count("/") == 4  # region/sector/employer/group/occupation
@@ -87,14 +93,18 @@ def test_nested_true_names_a_child_with_two_parents():
             "employer": ["E1", "E1"],
         }
     )
-    with pytest.raises(sf.SchemaError, match=r"'\*/E1' \(level 'employer'\) has two parents on level 'sector'"):
+    with pytest.raises(
+        sf.SchemaError, match=r"'\*/E1' \(level 'employer'\) has two parents on level 'sector'"
+    ):
         sf.Hierarchy.from_keys(panel, [["sector"], ["employer"], ["sector", "employer"]], nested=True)
     assert not sf.Hierarchy.from_keys(panel, [["sector"], ["employer"]]).is_tree
 
 
 def test_bad_structures_are_schema_errors_naming_the_keys(demo):
     panel = demo.employment
-    with pytest.raises(sf.SchemaError, match=r"'sectr' is not a key column of the panel; did you mean 'sector'"):
+    with pytest.raises(
+        sf.SchemaError, match=r"'sectr' is not a key column of the panel; did you mean 'sector'"
+    ):
         sf.Hierarchy.from_keys(panel, [[], ["sectr"]])
     with pytest.raises(sf.ConfigError, match="is a string"):
         sf.Hierarchy.from_keys(panel, ["sector"])

@@ -114,7 +114,9 @@ def cross_validate(
     if window == "expanding" and input_size is not None:
         raise ConfigError("cross_validate: input_size applies to window='sliding' only.")
     if hierarchy is None and reconcile is not None:
-        raise ConfigError("cross_validate: reconcile= needs hierarchy= (sf.Hierarchy.from_keys(panel, levels=...)).")
+        raise ConfigError(
+            "cross_validate: reconcile= needs hierarchy= (sf.Hierarchy.from_keys(panel, levels=...))."
+        )
     if hierarchy is not None:
         panel = hierarchy_panel(panel, hierarchy)
     # Validated once: every window is a subset of a clean panel, so it is not checked again.

@@ -399,7 +399,9 @@ def forecast(
     levels = check_level(level)
     h = _check_run(h, n_jobs)
     if hierarchy is None and reconcile is not None:
-        raise ConfigError("forecast: reconcile= needs hierarchy= (sf.Hierarchy.from_keys(panel, levels=...)).")
+        raise ConfigError(
+            "forecast: reconcile= needs hierarchy= (sf.Hierarchy.from_keys(panel, levels=...))."
+        )
     if hierarchy is not None:
         panel = hierarchy_panel(panel, hierarchy)
     clean = check_panel(panel, freq=freq)

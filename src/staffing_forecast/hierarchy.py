@@ -59,7 +59,7 @@ def with_occupation_group(panel: pd.DataFrame, *, column: str = "occupation_grou
             "aggregate occupations only after grouping, or drop the aggregate rows."
         )
     out = panel.drop(columns=[column], errors="ignore")
-    out.insert(int(out.columns.get_loc("occupation")), column, codes.str[:3])  # type: ignore[arg-type]
+    out.insert(int(out.columns.get_loc("occupation")), column, codes.str[:3])
     keys = key_columns(out)
     out[UNIQUE_ID] = make_unique_id(out, keys)
     return out
@@ -169,11 +169,7 @@ class Hierarchy:
                 f"Hierarchy.from_keys: levels={levels!r}; give the keys kept at each level, e.g. "
                 "[[], ['sector'], ['sector', 'employer']]."
             )
-        items = (
-            list(levels.items())
-            if isinstance(levels, Mapping)
-            else [(None, kept) for kept in levels]
-        )
+        items = list(levels.items()) if isinstance(levels, Mapping) else [(None, kept) for kept in levels]
         if not items:
             raise ConfigError("Hierarchy.from_keys: levels is empty; give at least one level, e.g. [[]].")
         spec: dict[str, tuple[str, ...]] = {}
@@ -392,5 +388,5 @@ class Hierarchy:
             raise SchemaError(f"label: series {uid!r} is not in the hierarchy.")
         out = frame.drop(columns=[HIERARCHY_LEVEL], errors="ignore")
         position = out.columns.get_loc(UNIQUE_ID) + 1
-        out.insert(int(position), HIERARCHY_LEVEL, levels.to_numpy())  # type: ignore[arg-type]
+        out.insert(int(position), HIERARCHY_LEVEL, levels.to_numpy())
         return out

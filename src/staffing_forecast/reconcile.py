@@ -472,7 +472,9 @@ def _young(
 ) -> tuple[np.ndarray, list[str]]:
     """Give series with fewer than 2 in-sample residuals (new employers) residuals ``±σ`` alternating, ``σ`` the
     base standard deviation of their first forecast step: weighted by their own uncertainty, uncorrelated."""
-    levels = sorted(int(str(c)[3:]) for c in forecast.columns if str(c).startswith("hi_") and str(c)[3:].isdigit())
+    levels = sorted(
+        int(str(c)[3:]) for c in forecast.columns if str(c).startswith("hi_") and str(c)[3:].isdigit()
+    )
     if not levels:
         uid = ids[int(np.argmax(rows))]
         raise SchemaError(
@@ -511,7 +513,9 @@ def _forecast_proportions(
         np.add.at(sums, parent[first], y_hat[child[first]])
         siblings = sums[parent]
         n_siblings = np.bincount(parent[first])[parent][:, None]
-        share = np.where(siblings != 0, y_hat[child] / np.where(siblings == 0, 1.0, siblings), 1.0 / n_siblings)
+        share = np.where(
+            siblings != 0, y_hat[child] / np.where(siblings == 0, 1.0, siblings), 1.0 / n_siblings
+        )
         value = value * share
     return np.asarray(S @ value)
 
@@ -528,14 +532,18 @@ def _nonnegative(mean: np.ndarray, S: sparse.csr_matrix) -> np.ndarray:
 # ---- intervals --------------------------------------------------------------------------------------------------
 
 
-def _base_sd(y_hat: np.ndarray, forecast: pd.DataFrame, ids: pd.Index, dates: np.ndarray, level: int) -> np.ndarray:
+def _base_sd(
+    y_hat: np.ndarray, forecast: pd.DataFrame, ids: pd.Index, dates: np.ndarray, level: int
+) -> np.ndarray:
     """Base standard deviations from the upper bound at ``level`` (the lower one may be clipped at 0)."""
     upper, _ = _matrix(forecast, ids, hi(level), "forecast")
     mean, _ = _matrix(forecast, ids, MEAN, "forecast")
     sd = (upper - mean) / norm.ppf(0.5 + level / 200)
     if np.isnan(sd).any():
         uid = ids[int(np.argwhere(np.isnan(sd))[0][0])]
-        raise SchemaError(f"reconcile: series {uid!r} has no hi_{level} bound; give every series its interval.")
+        raise SchemaError(
+            f"reconcile: series {uid!r} has no hi_{level} bound; give every series its interval."
+        )
     return np.clip(sd, 0.0, None)
 
 
@@ -576,4 +584,6 @@ def check_methods(methods: Sequence[str]) -> None:
     """Raise a :class:`ConfigError` for a name that is not a reconciliation method."""
     for name in methods:
         if name not in METHODS:
-            raise ConfigError(f"unknown reconciliation method {name!r}{closest(name, METHODS)} Known: {METHODS}.")
+            raise ConfigError(
+                f"unknown reconciliation method {name!r}{closest(name, METHODS)} Known: {METHODS}."
+            )
