@@ -276,3 +276,23 @@ def test_errors_say_what_to_do(demo):
         sf.reconcile(fc, grouped, method="top_down_forecast")
     with pytest.raises(sf.ConfigError, match="reconcile= needs hierarchy="):
         sf.forecast(demo.employment, h=1, models="naive", reconcile="ols")
+
+
+def test_the_quota_takes_the_occupation_totals_of_a_reconciled_forecast(demo):
+    panel = demo.employment
+    h = sf.Hierarchy.from_keys(panel, [[], ["occupation"], ["sector", "employer", "occupation"]])
+    fc = sf.forecast(
+        panel, h=2, models="naive", level=[80], hierarchy=h, reconcile="wls_struct", progress=False
+    )
+    inputs = sf.quota.inputs_from_bundle(demo, fc)
+    assert "occupation totals of a hierarchy forecast" in inputs.sources["employment"]
+    totals = fc[fc["hierarchy_level"] == "occupation"].set_index(["occupation", "ds"])
+    first = inputs.employment[inputs.employment["year"] == 2026].set_index("occupation")
+    row = totals.xs(pd.Timestamp("2026-01-01"), level="ds")
+    np.testing.assert_allclose(first.loc[row.index, "base"], row["mean"])
+    np.testing.assert_allclose(first.loc[row.index, "high"], row["hi_80"])
+    bottom = fc[fc["hierarchy_level"] == "sector/employer/occupation"]
+    summed = sf.quota.inputs_from_bundle(demo, bottom)
+    assert "bounds summed" in summed.sources["employment"]
+    wide = summed.employment[summed.employment["year"] == 2026].set_index("occupation")
+    assert (wide["high"] - wide["low"]).sum() > (first["high"] - first["low"]).sum()

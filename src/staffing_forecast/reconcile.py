@@ -245,6 +245,7 @@ def _reconcile_model(
         note = f"mint_shrink computed as wls_var (sparse above {DENSE_LIMIT:,} series)"
     residuals = None if y_in is None or y_fit is None else y_in - y_fit
     short: list[str] = []
+    notes: list[str] = [note] if note else []
     if residuals is not None and method in _NEEDS_RESIDUALS:
         usable = (~np.isnan(residuals)).sum(axis=1)
         if (usable < 2).any():
@@ -253,7 +254,7 @@ def _reconcile_model(
             y_in = np.where(np.isnan(y_in), 0.0, y_in)  # type: ignore[arg-type]
     try:
         if dense:
-            mean, operator = _dense(S, y_hat, used, y_in, y_fit, nonnegative, hierarchy, middle_level)
+            mean, operator = _dense(S, y_hat, used, y_in, y_fit, nonnegative, hierarchy, middle_level, notes)
         else:
             mean, operator = _sparse(S, y_hat, used, residuals, nonnegative, hierarchy, middle_level, y_in)
     except (ConfigError, SchemaError):
@@ -284,6 +285,7 @@ def _reconcile_model(
                 out[lo(lv)] = out[lo(lv)].clip(lower=0.0)
     if model is not None:
         out[MODEL] = f"{model}/{method}"
+    note = join_notes(*notes)
     if NOTE in out.columns and (note or short):
         young = out[UNIQUE_ID].isin(short).to_numpy()
         extra = "fewer than 2 in-sample residuals: weighted by the variance of its own interval"
@@ -308,8 +310,10 @@ def _dense(
     nonnegative: bool,
     hierarchy: Hierarchy,
     middle_level: str | None,
+    notes: list[str],
 ) -> tuple[np.ndarray, Any]:
-    """Reconciled means and the reconciliation matrix ``S P`` (dense), by hierarchicalforecast."""
+    """Reconciled means and the reconciliation matrix ``S P`` (dense), by hierarchicalforecast; ``notes``
+    collects what the ``note`` column should say."""
     from hierarchicalforecast import methods as hf
 
     S_dense = S.toarray()
@@ -330,7 +334,7 @@ def _dense(
         )
         kwargs |= {"tags": tags}
     else:
-        reconciler = hf.MinTrace(method=method, nonnegative=nonnegative)
+        reconciler = hf.MinTrace(method=method)
         if method in _NEEDS_RESIDUALS:
             kwargs |= {"y_insample": y_in, "y_hat_insample": y_fit}
     if method in _TREE_ONLY:
@@ -340,10 +344,21 @@ def _dense(
         result = reconciler.fit_predict(**kwargs)
     mean = np.asarray(result["mean"], dtype=float)
     P = getattr(reconciler, "P", None)
+    n_bottom = S.shape[1]
+    if nonnegative and method in _LEAST_SQUARES and (mean[-n_bottom:] < 0).any():
+        # The unconstrained optimum is the answer whenever it is non-negative; otherwise the quadratic programme.
+        # Its intervals keep the unconstrained projection (the constrained one is not linear).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                constrained = hf.MinTrace(method=method, nonnegative=True).fit_predict(**kwargs)
+                mean = np.asarray(constrained["mean"], dtype=float)
+            except Exception:  # an ill-conditioned programme: clipped instead, and the note says so
+                notes.append(
+                    f"{method}: the non-negative programme failed; negative bottom values clipped at 0"
+                )
     if method in _TREE_ONLY or P is None:
         operator = _share_operators(S, mean, hierarchy, method, middle_level)
-    elif nonnegative and method in _LEAST_SQUARES:
-        operator = S_dense @ hf.BottomUp()._get_PW_matrices(S_dense)[0]
     else:
         operator = S_dense @ np.asarray(P)
     return mean, operator
