@@ -19,9 +19,11 @@ bottom series), the grouped hierarchy above, synthetic base forecasts (h = 7). E
 process that reports wall time and peak resident memory (``VmHWM``, data included): ``sf.reconcile`` (frame in,
 frame out, intervals included) against hierarchicalforecast's sparse classes (arrays in, means out). ``--part
 dense`` measures the dense (hierarchicalforecast) ``mint_shrink`` against the sparse path at growing sizes, which
-sets ``DENSE_LIMIT``.
+sets ``DENSE_LIMIT``. ``--part quota`` builds the demo's quota from the occupation level taken from a separate
+forecast, from summed employer bounds and from the reconciled hierarchy.
 
     python benchmarks/reconcile.py --part accuracy
+    python benchmarks/reconcile.py --part quota
     python benchmarks/reconcile.py --part scale --employers 1700 17000
     python benchmarks/reconcile.py --part dense
 """
@@ -215,6 +217,47 @@ def accuracy(name: str, panel: pd.DataFrame, h: sf.Hierarchy, horizon: int, seas
     return table
 
 
+# ---- the quota ------------------------------------------------------------------------------------------------
+
+
+def quota() -> None:
+    """The demo's quota from the occupation level taken four ways: a forecast by occupation (the usual input),
+    employer × occupation forecasts with summed bounds, and the reconciled hierarchy (bottom-up, mint_shrink)."""
+    bundle = sf.datasets.load_demo()
+    panel = bundle.employment
+    h = sf.Hierarchy.from_keys(
+        panel, [[], ["sector"], ["sector", "employer"], ["occupation"], ["sector", "employer", "occupation"]]
+    )
+    result = sf.forecast(h.aggregate(panel), h=7, models="auto", level=[80, 95], fitted=True, progress=False)
+    fc = result.forecast
+    inputs = {
+        "occupation forecast (separate)": fc[fc["unique_id"].isin(h.tags["occupation"])],
+        "employer x occupation, bounds summed": fc[fc["unique_id"].isin(h.bottom_ids)],
+    }
+    for method in ("bottom_up", "wls_struct", "mint_shrink"):
+        inputs[f"hierarchy reconciled ({method})"] = sf.reconcile(
+            fc, h, method=method, fitted=result.fitted, nonnegative=True
+        )
+    rows = []
+    for name, frame in inputs.items():
+        quota_inputs = sf.quota.inputs_from_bundle(bundle, frame)
+        table = sf.quota.compute(quota_inputs, sf.quota.Policy()).table
+        employment = quota_inputs.employment[quota_inputs.employment["year"] == 2032]
+        rows.append(
+            {
+                "occupation level from": name,
+                "E 2032 low-high, sum": round(float((employment["high"] - employment["low"]).sum())),
+                "quota high-low, sum": round(float((table["high"] - table["low"]).sum())),
+                "rows low": int((table["reliability"] == "low").sum()),
+                "by need spread": int(table["reliability_notes"].str.contains("ratio").sum()),
+                "rows": len(table),
+                "quota, sum": int(table["quota"].sum()),
+            }
+        )
+    print("\n## The demo's quota by where the occupation level comes from (auto forecasts, default policy)\n")
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
 # ---- scale ----------------------------------------------------------------------------------------------------
 
 
@@ -346,7 +389,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--part", choices=["accuracy", "scale", "dense"], default="accuracy")
+    parser.add_argument("--part", choices=["accuracy", "quota", "scale", "dense"], default="accuracy")
     parser.add_argument("--employers", type=int, nargs="+", default=None)
     args = parser.parse_args()
     if args.part == "accuracy":
@@ -354,6 +397,8 @@ def main() -> None:
             panel, h, horizon, season = load()
             print(f"{name}: {h!r}", flush=True)
             accuracy(name, panel, h, horizon, season)
+    elif args.part == "quota":
+        quota()
     elif args.part == "scale":
         scale(args.employers or [1700, 17000])
     else:

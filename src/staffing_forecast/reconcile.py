@@ -17,7 +17,6 @@ the diagonal of the reconciled covariance is estimated from :data:`PROBES` rando
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -148,6 +147,7 @@ def reconcile(
             f"Levels: {list(hierarchy.levels)}."
         )
     use_dense = len(hierarchy) <= DENSE_LIMIT if dense is None else bool(dense)
+    forecast = forecast.reset_index(drop=True)
     models = forecast[MODEL].astype(str).unique().tolist() if MODEL in forecast.columns else [None]
     parts = []
     for model in models:
@@ -593,12 +593,3 @@ def _reconciled_sd(operator: Any, sd: np.ndarray, corr: np.ndarray | None, dense
         else:
             out[:, s] = np.sqrt(np.clip(np.einsum("ij,ij->i", scaled @ corr, scaled), 0.0, None))
     return out
-
-
-def check_methods(methods: Sequence[str]) -> None:
-    """Raise a :class:`ConfigError` for a name that is not a reconciliation method."""
-    for name in methods:
-        if name not in METHODS:
-            raise ConfigError(
-                f"unknown reconciliation method {name!r}{closest(name, METHODS)} Known: {METHODS}."
-            )
