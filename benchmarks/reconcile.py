@@ -167,9 +167,12 @@ def hf_reconcile(fc: pd.DataFrame, fitted: pd.DataFrame, h: sf.Hierarchy, method
     S = pd.DataFrame(h.summing_matrix().toarray(), columns=h.bottom_ids)
     S.insert(0, "unique_id", h.ids)
     y_hat = fc[["unique_id", "ds", "mean"]].rename(columns={"mean": "base"})
-    insample = fitted.dropna(subset=["fitted"])[["unique_id", "ds", "y", "fitted"]].rename(
-        columns={"fitted": "base"}
-    )
+    insample = fitted[["unique_id", "ds", "y", "fitted"]].rename(columns={"fitted": "base"})
+    # hierarchicalforecast needs every series in Y_df: a series without any fitted value (one active observation)
+    # gets its actuals (zero residuals); the others leave out the rows without a fitted value
+    empty = (insample.groupby("unique_id")["base"].transform("count") == 0).to_numpy()
+    insample.loc[empty, "base"] = insample.loc[empty, "y"]
+    insample = insample.dropna(subset=["base"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = HierarchicalReconciliation([build[m]() for m in methods]).reconcile(
@@ -182,6 +185,10 @@ def accuracy(name: str, panel: pd.DataFrame, h: sf.Hierarchy, horizon: int, seas
     full = h.aggregate(panel)
     cutoff = full["ds"].max() - pd.DateOffset(months=(12 if season == 1 else 1) * horizon)
     train, test = full[full["ds"] <= cutoff], full[full["ds"] > cutoff]
+    # series that start after the cutoff (new employers) are not forecast: the hierarchy of the others
+    present = set(train["unique_id"])
+    h = h.restrict([uid for uid in h.bottom_ids if uid in present])
+    train, test = train[train["unique_id"].isin(h.ids)], test[test["unique_id"].isin(h.ids)]
     scale = scales(train, season)
     methods = OUR_METHODS if h.is_tree else [m for m in OUR_METHODS if m != "top_down_forecast"]
     rows: dict[tuple[str, str, str], pd.Series] = {}
@@ -197,7 +204,7 @@ def accuracy(name: str, panel: pd.DataFrame, h: sf.Hierarchy, horizon: int, seas
         coverage[(base_name, "base")] = coverage_by_level(fc, test, h, 80)
         theirs = hf_reconcile(fc, fitted, h, methods)
         for method in methods:
-            ours = sf.reconcile(fc, h, method=method, fitted=fitted.dropna(subset=["fitted"]))
+            ours = sf.reconcile(fc, h, method=method, fitted=fitted)
             rows[(base_name, "sf.reconcile", method)] = mase_by_level(ours, test, scale, h, "mean")
             rows[(base_name, "hierarchicalforecast", method)] = mase_by_level(theirs, test, scale, h, method)
             if method in ("bottom_up", "wls_struct", "mint_shrink"):
@@ -391,9 +398,12 @@ def main() -> None:
     )
     parser.add_argument("--part", choices=["accuracy", "quota", "scale", "dense"], default="accuracy")
     parser.add_argument("--employers", type=int, nargs="+", default=None)
+    parser.add_argument("--data", choices=["tourism", "demo"], nargs="+", default=["tourism", "demo"])
     args = parser.parse_args()
     if args.part == "accuracy":
         for name, load in (("Tourism", tourism), ("Demo cluster", demo)):
+            if name.split()[0].lower() not in args.data:
+                continue
             panel, h, horizon, season = load()
             print(f"{name}: {h!r}", flush=True)
             accuracy(name, panel, h, horizon, season)
