@@ -117,9 +117,9 @@ def base_autoets(train: pd.DataFrame, h: int, season: int) -> tuple[pd.DataFrame
         }
     )
     fc["model"], fc["fallback"], fc["note"] = "autoets", "", ""
-    # statsforecast leaves NaN bounds where ETS has no residual degrees of freedom (a series of a few years)
+    # statsforecast leaves NaN or infinite bounds where ETS has no residual degrees of freedom (a series of a few years)
     for column in ("lo_80", "hi_80", "lo_95", "hi_95"):
-        fc[column] = fc[column].fillna(fc["mean"])
+        fc[column] = fc[column].where(np.isfinite(fc[column]), fc["mean"])
     fitted = fitted.rename(columns={"AutoETS": "fitted"})[["unique_id", "ds", "y", "fitted"]]
     fitted.insert(2, "model", "autoets")
     return fc, fitted

@@ -554,10 +554,11 @@ def _base_sd(
     upper, _ = _matrix(forecast, ids, hi(level), "forecast")
     mean, _ = _matrix(forecast, ids, MEAN, "forecast")
     sd = (upper - mean) / norm.ppf(0.5 + level / 200)
-    if np.isnan(sd).any():
-        uid = ids[int(np.argwhere(np.isnan(sd))[0][0])]
+    if not np.isfinite(sd).all():
+        uid = ids[int(np.argwhere(~np.isfinite(sd))[0][0])]
         raise SchemaError(
-            f"reconcile: series {uid!r} has no hi_{level} bound; give every series its interval."
+            f"reconcile: series {uid!r} has a missing or infinite hi_{level} bound; give every series a finite "
+            "interval (or forecast it with another model)."
         )
     return np.clip(sd, 0.0, None)
 
