@@ -296,3 +296,18 @@ def test_the_quota_takes_the_occupation_totals_of_a_reconciled_forecast(demo):
     assert "bounds summed" in summed.sources["employment"]
     wide = summed.employment[summed.employment["year"] == 2026].set_index("occupation")
     assert (wide["high"] - wide["low"]).sum() > (first["high"] - first["low"]).sum()
+
+
+def test_young_series_are_weighted_by_their_interval_and_bad_bounds_are_named():
+    h = _two_units()
+    residuals = np.array(RESIDUALS, dtype=float)
+    residuals[2, :3] = np.nan  # B entered last year: one residual
+    residuals[0, 3] = -1.0  # residual sums not all 0 (hierarchicalforecast refuses those as overfitted)
+    fc = _forecast(h, BASE, sd=np.array([2.0, 1.0, 3.0]))
+    out = sf.reconcile(fc, h, method="wls_var", fitted=_fitted(h, residuals).dropna())
+    assert "weighted by the variance of its own interval" in out.set_index("unique_id").loc["B", "note"]
+    values = out.set_index("unique_id")["mean"]
+    assert values["*"] == pytest.approx(values["A"] + values["B"])
+    fc.loc[0, "hi_80"] = np.inf
+    with pytest.raises(sf.SchemaError, match="series '\\*' has a missing or infinite hi_80 bound"):
+        sf.reconcile(fc, h, method="ols")
