@@ -311,3 +311,12 @@ def test_young_series_are_weighted_by_their_interval_and_bad_bounds_are_named():
     fc.loc[0, "hi_80"] = np.inf
     with pytest.raises(sf.SchemaError, match="series '\\*' has a missing or infinite hi_80 bound"):
         sf.reconcile(fc, h, method="ols")
+
+
+def test_one_model_per_series_is_one_forecast_of_the_hierarchy():
+    h = _two_units()
+    fc = _forecast(h, BASE)
+    fc["model"] = ["drift", "survey_plan", "survey_plan"]  # totals by a statistical model, units by plans
+    out = sf.reconcile(fc, h, method="ols")
+    assert _means(out, h) == pytest.approx([9.0, 4.0, 5.0])
+    assert out["model"].tolist() == ["drift/ols", "survey_plan/ols", "survey_plan/ols"]

@@ -71,7 +71,8 @@ def reconcile(
     forecast
         A forecast frame (``sf.forecast`` of ``hierarchy.aggregate(panel)``) with every id of ``hierarchy``, the
         same forecast dates for all of them, and optionally ``lo_<L>``/``hi_<L>``. Each model is reconciled on
-        its own.
+        its own; when every series has exactly one model (survey plans for the employers, ``auto`` for the
+        totals), the frame is one forecast of the hierarchy and is reconciled as such.
     hierarchy
         The :class:`~staffing_forecast.Hierarchy` the forecast's series belong to.
     method
@@ -150,6 +151,15 @@ def reconcile(
     use_dense = len(hierarchy) <= DENSE_LIMIT if dense is None else bool(dense)
     forecast = forecast.reset_index(drop=True)
     models = forecast[MODEL].astype(str).unique().tolist() if MODEL in forecast.columns else [None]
+    if len(models) > 1 and (forecast.groupby(UNIQUE_ID)[MODEL].nunique() == 1).all():
+        # One model per series (survey plans at the bottom, a statistical model for the totals): one forecast
+        by_series = forecast.drop_duplicates(UNIQUE_ID).set_index(UNIQUE_ID)[MODEL].astype(str)
+        own = _fitted_of(fitted, None)
+        if own is not None and MODEL in own.columns:
+            own = own[own[MODEL].astype(str).to_numpy() == own[UNIQUE_ID].map(by_series).to_numpy()]
+        out = _reconcile_model(forecast, hierarchy, method, own, nonnegative, middle_level, use_dense, None)
+        out[MODEL] = forecast[MODEL].astype(str) + "/" + method
+        return out.reset_index(drop=True)
     parts = []
     for model in models:
         rows = forecast if model is None else forecast[forecast[MODEL].astype(str) == model]

@@ -166,7 +166,8 @@ def _annual_forecast(forecast: pd.DataFrame, level: int, model: str | None) -> t
         if model not in models:
             raise ConfigError(f"inputs_from_bundle: model={model!r} is not in the forecast; it has {models}.")
         forecast = forecast[forecast[MODEL].astype(str) == model]
-    elif len(models) > 1:
+    elif len(models) > 1 and forecast.duplicated([UNIQUE_ID, DS]).any():
+        # several models for the same series; one model per series (a reconciled hierarchy) is one forecast
         raise ConfigError(
             f"inputs_from_bundle: the forecast holds {len(models)} models {models}; the quota needs one forecast per "
             f"occupation and year. Say which to keep: inputs_from_bundle(bundle, forecast, model={models[0]!r})."
