@@ -1,19 +1,17 @@
 """Accuracy of ``sf.forecast(models="auto")`` against statsforecast's AutoETS, AutoARIMA and AutoTheta.
 
-Same series, same horizons, same script: M3 (yearly, quarterly, monthly, other; official test periods) and the
-demo cluster (last 3 years held out). Prints, per subset, MASE, sMAPE (M3 definition, 0–200) and 95 % interval
-coverage for each method, and the ratio of auto's MASE to the best of the three.
+Same series, same horizons, same script, same cores, for every subset of every collection in ``--collections``
+(see ``_data.py``: M3 and M1 chose ``auto``'s rules; Tourism, the momentum cluster and the demo only score them).
+Prints, per subset, for ``auto`` and each peer: MASE (scaled by the in-sample seasonal-naive error), sMAPE (M3
+definition, 0–200), 95 % interval coverage, direction of change (share of forecasts moving the right way from the
+last actual, all steps), interval (Winkler) score at 95 % scaled like MASE, and wall time; then a summary against
+the targets: MASE ≤ 0.97 × the best peer's (floor 1.00), sMAPE no worse, coverage 92–98 %, time ≤ 1.5 × the three
+peers together.
 
-Targets (issue "Models and the forecasting engine"): auto's MASE ≥ 3 % below the best of the three on every
-subset, sMAPE no worse, 95 % coverage within 3 points of 95.
+``--variants`` measures other ``Auto`` configurations in the same table (levers: members, combination), e.g.
+``--variants ets,ets_damped,dot,drift ets,ets_damped,dot,arima_fast,drift``.
 
-With ``--select`` it also measures per-series model choice by cross-validation (``sf.select`` on two rolling
-windows of the training data, candidates ``--candidates``, ties and short series to the first candidate), the
-question of whether ``models="auto"`` should choose or weight by cross-validation. Every subset ends with
-``sf.leaderboard`` over all methods (MASE, sMAPE, direction of change, 95 % coverage; wins = share of series on
-which the method has the lowest MASE).
-
-    python benchmarks/forecast_accuracy.py --max-series 200 --seed 0
+    python benchmarks/forecast_accuracy.py --collections m3 m1 tourism momentum demo --max-series 300
 """
 
 from __future__ import annotations
@@ -30,178 +28,132 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 
 import staffing_forecast as sf
-from _data import M3_SUBSETS, demo, m3
+from _data import COLLECTIONS, ROLES, Subset, load
 
 PEERS = ("AutoETS", "AutoARIMA", "AutoTheta")
 
 
-def peers(train: pd.DataFrame, h: int, season: int, freq: str, n_jobs: int) -> pd.DataFrame:
+def peer_forecasts(part: Subset, n_jobs: int) -> dict[str, tuple[pd.DataFrame, float]]:
+    """Each peer's forecast (columns mean, lo_95, hi_95) and its own wall time."""
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, Naive
 
-    models = [AutoETS(season_length=season), AutoARIMA(season_length=season), AutoTheta(season_length=season)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fc = StatsForecast(models=models, freq=freq, n_jobs=n_jobs, fallback_model=Naive()).forecast(
-            df=train, h=h, level=[95]
-        )
-    return fc.reset_index() if "unique_id" not in fc.columns else fc
-
-
-def scores(
-    train: pd.DataFrame, test: pd.DataFrame, fc: pd.DataFrame, mean: str, lo: str, hi: str, season: int
-) -> dict[str, float]:
-    joined = test.merge(fc, on=["unique_id", "ds"], how="left")
-    if joined[mean].isna().any():
-        raise RuntimeError(f"{mean}: missing forecasts")
-    scale = train.groupby("unique_id")["y"].apply(lambda y: sf.metrics.seasonal_scale(y.to_numpy(), season))
-    per_series = joined.groupby("unique_id").apply(
-        lambda g: pd.Series(
-            {
-                "mase": sf.metrics.mase(g["y"].to_numpy(), g[mean].to_numpy(), scale=scale[g.name]),
-                "smape": sf.metrics.smape(g["y"].to_numpy(), g[mean].to_numpy()),
-                "coverage": sf.metrics.coverage(
-                    g["y"].to_numpy(), g[mean].to_numpy(), lo=g[lo].to_numpy(), hi=g[hi].to_numpy()
-                ),
-            }
-        ),
-        include_groups=False,
-    )
-    per_series = per_series.replace([np.inf, -np.inf], np.nan)
-    return per_series.mean().to_dict()
-
-
-def long_frame(
-    fc: pd.DataFrame, method: str, mean: str, lo: str, hi: str, test: pd.DataFrame, cutoff
-) -> pd.DataFrame:
-    out = fc[["unique_id", "ds", mean, lo, hi]].rename(columns={mean: "mean", lo: "lo_95", hi: "hi_95"})
-    out = out.merge(test, on=["unique_id", "ds"], how="inner")
-    return out.assign(model=method, cutoff=out["unique_id"].map(cutoff))
-
-
-def select_forecast(
-    train: pd.DataFrame, h: int, season: int, freq: str, n_jobs: int, candidates: list[str]
-) -> pd.DataFrame:
-    """Per-series choice among ``candidates`` by MASE over two rolling windows of the training data."""
-    cv = sf.cross_validate(train, h=h, n_windows=2, models=candidates, freq=freq, n_jobs=n_jobs)
-    choice = sf.select(cv, "mase", train=train, season_length=season, preference=candidates)
-    every = sf.forecast(train, h=h, freq=freq, models=candidates, level=[95], n_jobs=n_jobs, progress=False)
-    return sf.pick(every, choice)
-
-
-def run_subset(
-    name: str,
-    train: pd.DataFrame,
-    test: pd.DataFrame,
-    h: int,
-    season: int,
-    freq: str,
-    n_jobs: int,
-    candidates: list[str] | None = None,
-) -> tuple[list[dict[str, object]], pd.DataFrame]:
-    rows = []
-    cutoff = train.groupby("unique_id")["ds"].max()
-    frames = []
-    t0 = time.perf_counter()
-    auto = sf.forecast(train, h=h, freq=freq, models="auto", level=[95], n_jobs=n_jobs, progress=False)
-    t_auto = time.perf_counter() - t0
-    rows.append(
-        {
-            "subset": name,
-            "method": "auto",
-            "seconds": t_auto,
-            **scores(train, test, auto, "mean", "lo_95", "hi_95", season),
-        }
-    )
-    frames.append(long_frame(auto, "auto", "mean", "lo_95", "hi_95", test, cutoff))
-    if candidates:
+    out = {}
+    for model in (AutoETS, AutoARIMA, AutoTheta):
         t0 = time.perf_counter()
-        chosen = select_forecast(train, h, season, freq, n_jobs, candidates)
-        rows.append(
-            {
-                "subset": name,
-                "method": "select",
-                "seconds": time.perf_counter() - t0,
-                **scores(train, test, chosen, "mean", "lo_95", "hi_95", season),
-            }
-        )
-        frames.append(long_frame(chosen, "select", "mean", "lo_95", "hi_95", test, cutoff))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fc = StatsForecast(
+                models=[model(season_length=part.season)],
+                freq=part.freq,
+                n_jobs=n_jobs,
+                fallback_model=Naive(),
+            ).forecast(df=part.train, h=part.h, level=[95])
+        seconds = time.perf_counter() - t0
+        fc = fc.reset_index() if "unique_id" not in fc.columns else fc
+        name = model.__name__
+        fc = fc.rename(columns={name: "mean", f"{name}-lo-95": "lo_95", f"{name}-hi-95": "hi_95"})
+        out[name] = (fc[["unique_id", "ds", "mean", "lo_95", "hi_95"]], seconds)
+    return out
+
+
+def ours(part: Subset, n_jobs: int, members: tuple[str, ...] | None) -> tuple[pd.DataFrame, float]:
+    model = "auto" if members is None else sf.models.Auto(season_length=part.season, members=members)
     t0 = time.perf_counter()
-    other = peers(train, h, season, freq, n_jobs)
-    t_peers = time.perf_counter() - t0
-    for peer in PEERS:
+    fc = sf.forecast(
+        part.train, h=part.h, freq=part.freq, models=model, level=[95], n_jobs=n_jobs, progress=False
+    )
+    return fc[["unique_id", "ds", "mean", "lo_95", "hi_95"]], time.perf_counter() - t0
+
+
+def scores(part: Subset, fc: pd.DataFrame) -> dict[str, float]:
+    """Means over series of MASE, sMAPE, coverage, direction and the scaled Winkler score."""
+    joined = part.test.merge(fc, on=["unique_id", "ds"], how="left")
+    if joined["mean"].isna().any():
+        raise RuntimeError(f"{part.label}: missing forecasts")
+    train = part.train.groupby("unique_id")["y"]
+    scale = train.apply(lambda y: sf.metrics.seasonal_scale(y.to_numpy(), part.season))
+    last = train.last()
+    rows = []
+    for uid, g in joined.groupby("unique_id", sort=False):
+        y, m, lo, hi = (g[c].to_numpy() for c in ("y", "mean", "lo_95", "hi_95"))
         rows.append(
             {
-                "subset": name,
-                "method": peer,
-                "seconds": t_peers / 3,
-                **scores(train, test, other, peer, f"{peer}-lo-95", f"{peer}-hi-95", season),
+                "mase": sf.metrics.mase(y, m, scale=scale[uid]),
+                "smape": sf.metrics.smape(y, m),
+                "coverage": sf.metrics.coverage(y, m, lo=lo, hi=hi),
+                "direction": sf.metrics.direction(y, m, y_last=last[uid]),
+                "winkler": sf.metrics.winkler(y, m, lo=lo, hi=hi, level=95) / scale[uid],
             }
         )
-        frames.append(long_frame(other, peer, peer, f"{peer}-lo-95", f"{peer}-hi-95", test, cutoff))
-    board = sf.leaderboard(
-        pd.concat(frames, ignore_index=True),
-        ["mase", "smape", "direction", "coverage"],
-        train=train,
-        season_length=season,
-        level=95,
+    return pd.DataFrame(rows).replace([np.inf, -np.inf], np.nan).mean().to_dict()
+
+
+def run_subset(part: Subset, n_jobs: int, variants: list[tuple[str, ...]]) -> list[dict[str, object]]:
+    base = {"collection": part.collection, "role": ROLES[part.collection], "subset": part.name}
+    base["series"] = part.train["unique_id"].nunique()
+    rows = []
+    for members in [None, *variants]:
+        fc, seconds = ours(part, n_jobs, members)
+        method = "auto" if members is None else "auto[" + ",".join(members) + "]"
+        rows.append({**base, "method": method, "seconds": seconds, **scores(part, fc)})
+    for name, (fc, seconds) in peer_forecasts(part, n_jobs).items():
+        rows.append({**base, "method": name, "seconds": seconds, **scores(part, fc)})
+    return rows
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per subset and ``auto`` variant: the ratios the targets are stated in."""
+    keys = ["collection", "role", "subset"]
+    peers = table[table["method"].isin(PEERS)]
+    best = peers.groupby(keys).agg(
+        best_mase=("mase", "min"), best_smape=("smape", "min"), peers_seconds=("seconds", "sum")
     )
-    return rows, board.assign(subset=name)
+    best_peer = peers.loc[peers.groupby(keys)["mase"].idxmin()].set_index(keys)["method"]
+    arima_dir = peers[peers["method"] == "AutoARIMA"].set_index(keys)["direction"]
+    ours = table[~table["method"].isin(PEERS)].set_index(keys)
+    out = ours.join(best).join(best_peer.rename("best peer")).join(arima_dir.rename("ARIMA direction"))
+    out["MASE ratio"] = out["mase"] / out["best_mase"]
+    out["sMAPE ratio"] = out["smape"] / out["best_smape"]
+    out["time ratio"] = out["seconds"] / out["peers_seconds"]
+    out["goal (≤0.97)"] = out["MASE ratio"] <= 0.97
+    out["floor (≤1.00)"] = out["MASE ratio"] <= 1.0
+    out["coverage 92–98"] = out["coverage"].between(92, 98)
+    cols = ["method", "series", "best peer", "MASE ratio", "sMAPE ratio", "coverage", "direction"]
+    cols += ["ARIMA direction", "time ratio", "goal (≤0.97)", "floor (≤1.00)", "coverage 92–98"]
+    return out.reset_index()[keys + cols]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--max-series", type=int, default=300, help="series sampled per M3 subset (default 300)"
-    )
+    parser.add_argument("--collections", nargs="+", default=list(COLLECTIONS), choices=list(COLLECTIONS))
+    parser.add_argument("--subsets", nargs="*", help="only these subsets (e.g. yearly labour)")
+    parser.add_argument("--max-series", type=int, default=300, help="series sampled per subset (default 300)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=-1)
-    parser.add_argument("--subsets", nargs="*", default=[*M3_SUBSETS, "demo"])
+    parser.add_argument("--variants", nargs="*", default=[], help="other Auto member lists, comma-separated")
     parser.add_argument("--out", default="forecast_accuracy.csv", help="where to keep the full table")
-    parser.add_argument("--select", action="store_true", help="also measure per-series choice by CV")
-    parser.add_argument("--candidates", nargs="+", default=["auto", "ets", "theta", "drift"])
     args = parser.parse_args()
-    n_jobs = args.n_jobs
-    rows = []
-    boards = []
-    for name in args.subsets:
-        if name == "demo":
-            train, test, h, season = demo()
-            freq = "YS"
-        else:
-            train, test, h, season = m3(name, args.max_series, args.seed)
-            freq = M3_SUBSETS[name][0]
-        print(f"{name}: {train['unique_id'].nunique()} series, h={h} ...", file=sys.stderr, flush=True)
-        subset_rows, board = run_subset(
-            name, train, test, h, season, freq, n_jobs, args.candidates if args.select else None
-        )
-        rows.extend(subset_rows)
-        boards.append(board)
-        print(board.round(3).to_string(index=False), file=sys.stderr, flush=True)
+    variants = [tuple(v.split(",")) for v in args.variants]
+    rows: list[dict[str, object]] = []
+    pd.set_option("display.width", 200)
+    for collection in args.collections:
+        for subset in COLLECTIONS[collection]:
+            if args.subsets and subset not in args.subsets:
+                continue
+            for part in load(collection, subset, args.max_series, args.seed):
+                n = part.train["unique_id"].nunique()
+                print(f"{part.label}: {n} series, h={part.h} ...", file=sys.stderr, flush=True)
+                new = run_subset(part, args.n_jobs, variants)
+                rows.extend(new)
+                print(pd.DataFrame(new).round(3).to_string(index=False), file=sys.stderr, flush=True)
+                pd.DataFrame(rows).to_csv(
+                    args.out, index=False
+                )  # nothing measured is lost if a later subset fails
     table = pd.DataFrame(rows)
-    table.to_csv(args.out, index=False)
-    auto = table[table["method"] == "auto"].set_index("subset")
-    best = table[table["method"].isin(PEERS)].groupby("subset")[["mase", "smape"]].min().reindex(auto.index)
-    summary = pd.DataFrame(
-        {
-            "auto MASE": auto["mase"],
-            "best peer MASE": best["mase"],
-            "MASE ratio": auto["mase"] / best["mase"],
-            "auto sMAPE": auto["smape"],
-            "best peer sMAPE": best["smape"],
-            "auto cov95": auto["coverage"],
-            "target met": (auto["mase"] <= 0.97 * best["mase"])
-            & (auto["smape"] <= best["smape"])
-            & ((auto["coverage"] - 95).abs() <= 3),
-        }
-    )
-    pd.set_option("display.width", 160)
     print(table.round(3).to_string(index=False))
     print()
-    print(summary.round(3).to_string())
-    print()
-    print("Leaderboards")
-    print(pd.concat(boards, ignore_index=True).round(3).to_string(index=False))
+    print(summary(table).round(3).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,10 @@ def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
     raw = (tmp_path / "quota_table.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
     out = capsys.readouterr().out
-    assert "done: 249 series" in out and "programs counted, 20 more would graduate after the forecast horizon)" in out
+    assert (
+        "done: 249 series" in out
+        and "programs counted, 20 more would graduate after the forecast horizon)" in out
+    )
 
 
 def _read_ru_csv(path, dtype):

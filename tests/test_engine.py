@@ -256,7 +256,7 @@ def test_auto_names_its_rule_and_the_members_it_left_out():
         ]
     )
     notes = sf.forecast(panel, h=2, models="auto").groupby("unique_id")["note"].first()
-    assert notes["six"] == "left out ets (needs 7 observations), ets_damped (needs 8 observations)"
+    assert notes["six"] == "left out ets (needs 7 observations)"
     assert notes["sparse"].startswith("intermittent") and "TSB" in notes["sparse"]
     assert notes["long"] == ""
 
@@ -354,3 +354,55 @@ def test_a_unit_that_stopped_is_forecast_zero():
     closed = fc[fc["unique_id"] == "closed"]
     assert (closed[["mean", "lo_80", "hi_80"]] == 0).all().all()
     assert closed["note"].iloc[0] == "stopped: the last 5 values are 0 after 9 nonzero ones: forecast 0"
+
+
+def _trending_panel(n: int = 6, length: int = 16) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    parts = []
+    for i in range(n):
+        growth = np.cumsum(0.6 * rng.normal(0.03, 0.02, length))  # growth that persists
+        parts.append(series(f"s{i}", 100 * np.exp(growth) + rng.normal(0, 1, length)))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_auto_stays_inside_its_members_envelope():
+    """The median of the members never leaves the range of the members' own forecasts."""
+    panel = _trending_panel()
+    auto = models.Auto(outliers="keep")
+    fc = sf.forecast(panel, h=4, models=auto).set_index(["unique_id", "ds"])["mean"]
+    members = {
+        "ets": models.ETS(),
+        "dot": models.Theta(variant="dynamic_optimized"),
+        "ces": models.CES(),
+        "arima": models.ARIMA(),
+        "drift": models.Drift(),
+    }
+    assert tuple(members) == auto.members
+    each = sf.forecast(panel, h=4, models=members)
+    wide = each.pivot_table(index=["unique_id", "ds"], columns="model", values="mean")
+    assert (fc >= wide.min(axis=1) - 1e-9).all() and (fc <= wide.max(axis=1) + 1e-9).all()
+    assert (fc - wide.median(axis=1)).abs().max() < 1e-9
+
+
+def test_auto_is_the_same_in_process_and_in_parallel():
+    panel = _trending_panel(n=5, length=12)
+    sequential = sf.forecast(panel, h=3, models="auto", level=[80])
+    with ThreadPoolExecutor(2) as pool:
+        pd.testing.assert_frame_equal(
+            sf.forecast(panel, h=3, models="auto", level=[80], executor=pool), sequential
+        )
+    pd.testing.assert_frame_equal(sf.forecast(panel, h=3, models="auto", level=[80], n_jobs=-1), sequential)
+
+
+def test_calibration_refits_keep_each_members_specification():
+    y = 100 + np.cumsum(np.random.default_rng(1).normal(1.0, 1.0, 30))
+    for model, spec in [
+        (models.ARIMA(), lambda s: s.model_["arma"]),
+        (models.ETS(), lambda s: s.model_["components"]),
+    ]:
+        state = model._fit_one(y, None)
+        assert spec(model._refit_fixed(state, y[:-5])) == spec(state)
+    fixed = sf.forecast(series("a", y), h=3, models="auto", level=[80])
+    searched = sf.forecast(series("a", y), h=3, models=models.Auto(fixed_calibration=False), level=[80])
+    pd.testing.assert_series_equal(fixed["mean"], searched["mean"])
+    assert (fixed["hi_80"] > fixed["mean"]).all() and (searched["hi_80"] > searched["mean"]).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import pandas as pd
 import pytest
 
 import staffing_forecast as sf
@@ -60,3 +61,215 @@ def test_quota_ranges_and_tornado_draw_and_refuse_wrong_frames():
     assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["p_emp", "paid"]
     with pytest.raises(sf.ConfigError, match="pass the output of sf.quota.sensitivity"):
         sf.plot.tornado(result.table)
+
+
+@pytest.fixture(scope="module")
+def occupations(demo):
+    return sf.aggregate(demo.employment, by=["occupation"])
+
+
+@pytest.fixture(scope="module")
+def drift(occupations):
+    return sf.forecast(occupations, h=4, models="drift", level=[80, 95])
+
+
+@pytest.fixture(scope="module")
+def demo_result(demo, drift):
+    return sf.quota.compute(sf.quota.inputs_from_bundle(demo, drift))
+
+
+def test_forecast_one_series_draws_history_mean_and_nested_bands(occupations, drift):
+    ax = sf.plot.forecast(drift, occupations, series="*/*/*/2512")
+    assert ax.get_title() == "2512 Разработчики программного обеспечения"
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    history, mean = lines["факт"], lines["прогноз"]
+    assert len(history.get_xdata()) == 14  # 2012–2025
+    assert len(mean.get_xdata()) == 1 + 4  # joined to the last actual value, then h = 4
+    assert mean.get_linestyle() == "-"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "факт",
+        "интервал 95 %",
+        "интервал 80 %",
+        "прогноз",
+    ]
+    assert len(ax.collections) == 2  # one band per level
+    assert ax.get_ylim()[0] == 0
+    assert ax.get_ylabel() == "Численность, чел."
+    assert sf.plot.forecast(drift, series="*/*/*/2512", lang="en").get_title() == "2512 Software developers"
+
+
+def test_forecast_small_multiples_one_panel_per_series_largest_first(occupations, drift):
+    fig = sf.plot.forecast(drift, occupations, max_series=5, ncols=2)
+    assert len(fig.axes) == 5
+    assert fig.axes[0].get_title().startswith("2512 ")  # the largest occupation first
+    assert fig.get_suptitle() == "показаны 5 рядов из 16"
+    fig = sf.plot.forecast(drift, series=["*/*/*/2512", "*/*/*/2522"])
+    assert [a.get_title().split()[0] for a in fig.axes] == ["2512", "2522"]
+
+
+def test_forecast_marks_fallbacks_and_manual_adjustments(occupations, drift):
+    marked = drift.copy()
+    marked.loc[marked["unique_id"] == "*/*/*/2512", "fallback"] = (
+        "ets failed (2 observations, ets needs 7); used naive"
+    )
+    marked = sf.adjust(
+        marked,
+        pd.DataFrame({"unique_id": ["*/*/*/2512"], "ds": pd.to_datetime(["2027-01-01"]), "delta": [100.0]}),
+        reason="new office",
+    )
+    ax = sf.plot.forecast(marked, occupations, series="*/*/*/2512")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "замена модели" in labels and "до ручной корректировки" in labels
+    mean = next(line for line in ax.get_lines() if line.get_label() == "замена модели")
+    assert mean.get_linestyle() == "--"
+    before = next(line for line in ax.get_lines() if line.get_label() == "до ручной корректировки")
+    row = marked[(marked["unique_id"] == "*/*/*/2512") & (marked["ds"] == "2027-01-01")]
+    assert list(before.get_ydata()) == [float(row["original_mean"].iloc[0])]
+    assert any("модель ets не подошла" in t.get_text() for t in ax.texts)
+
+
+def test_forecast_refuses_what_it_cannot_draw(drift):
+    with pytest.raises(sf.ConfigError, match="no series"):
+        sf.plot.forecast(drift, series="nope")
+    two = pd.concat([drift, drift.assign(model="naive")])
+    with pytest.raises(sf.ConfigError, match="several models per series"):
+        sf.plot.forecast(two)
+    assert sf.plot.forecast(two, model="naive", series="*/*/*/2512").get_title().startswith("2512")
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    with pytest.raises(sf.ConfigError, match="cannot share one Axes"):
+        sf.plot.forecast(drift, ax=ax)
+    with pytest.raises(sf.ConfigError, match="pass the output of sf.forecast"):
+        sf.plot.forecast(drift.drop(columns="mean"))
+
+
+def test_cv_errors_one_line_per_model_by_step(occupations):
+    cv = sf.cross_validate(occupations, h=3, n_windows=2, models=["naive", "drift"])
+    ax = sf.plot.cv_errors(cv, "mase", train=occupations)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"drift", "naive", "= ошибка наивного прогноза на истории"}
+    assert list(lines["naive"].get_xdata()) == [1, 2, 3]
+    scores = sf.evaluate(cv, ["mase"], train=occupations, by=["model", "step"])
+    expected = scores[scores["model"] == "naive"].sort_values("step")["mase"].tolist()
+    assert list(lines["naive"].get_ydata()) == pytest.approx(expected)
+    assert sf.plot.cv_errors(scores, "mase", lang="en").get_xlabel() == "Horizon step"
+    with pytest.raises(sf.ConfigError, match="unknown metric"):
+        sf.plot.cv_errors(cv, "mse")
+    with pytest.raises(sf.ConfigError, match="lacks \\['wape'\\]"):
+        sf.plot.cv_errors(scores, "wape")
+
+
+def test_model_choice_counts_series_per_model():
+    choice = pd.DataFrame(
+        {
+            "unique_id": list("abcde"),
+            "model": ["ets", "ets", "theta", "ets", "naive"],
+            "reason": ["best mase"] * 3 + ["too short to judge: 1 window(s), fewer than 2", "best mase"],
+        }
+    )
+    ax = sf.plot.model_choice(choice)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["naive", "theta", "ets"]
+    widths = [p.get_width() for p in ax.patches]
+    assert widths[:3] == [1, 1, 2] and widths[3:] == [0, 0, 1]  # chosen by the metric, then hatched by rule
+    assert [t.get_text() for t in ax.texts][-1] == "3 (60 %)"
+    assert ax.get_title() == "Выбор модели по рядам (критерий: mase)"
+
+
+def test_quota_waterfall_follows_the_explanation():
+    from .quota_example import EXAMPLE_POLICY, example_inputs
+
+    result = sf.quota.compute(example_inputs(), EXAMPLE_POLICY)
+    ax = sf.plot.quota_waterfall(result, "09.02.07", "spo11", 2026)
+    tree = result.explain("09.02.07", "spo11", 2026)
+    bars = ax.patches
+    assert len(bars) == 7
+    assert bars[0].get_y() == 0 and bars[-1].get_y() == 0  # the ends stand on zero
+    assert bars[-1].get_height() == tree.value
+    tops = [b.get_y() + b.get_height() if b.get_height() >= 0 else b.get_y() for b in bars]
+    assert tops[1] == pytest.approx(max(tree.find("scenario base").find("graduates wanted").value, tops[0]))
+    assert bars[2].get_y() + bars[2].get_height() == pytest.approx(
+        tree.find("scenario base").find("need").value
+    )
+    assert bars[5].get_y() + bars[5].get_height() == pytest.approx(tree.find("smoothed_quota").value)
+    assert ax.get_xticklabels()[0].get_text().startswith("Дополнительная")
+    assert "09.02.07 Информационные системы и программирование" in ax.get_title()
+    with pytest.raises(sf.ConfigError, match="no quota for specialty"):
+        sf.plot.quota_waterfall(result, "01.01.01", "bachelor")
+    with pytest.raises(sf.ConfigError, match="expected the QuotaResult"):
+        sf.plot.quota_waterfall(result.table, "09.02.07", "spo11")  # type: ignore[arg-type]
+
+
+def test_coverage_map_colours_each_program_and_year(demo_result):
+    coverage = demo_result.coverage
+    ax = sf.plot.coverage_map(demo_result)
+    programs = coverage[["specialty", "level"]].drop_duplicates()
+    assert len(ax.get_yticklabels()) == len(programs)
+    assert [int(t.get_text()) for t in ax.get_xticklabels()] == sorted(coverage["year"].unique())
+    assert len(ax.texts) == len(coverage)  # every cell shows its ratio
+    assert {t.get_text() for t in ax.get_legend().get_texts()} <= {
+        "дефицит",
+        "сбалансировано",
+        "избыток",
+        "нет потребности",
+    }
+    image = ax.images[0].get_array()
+    assert image.shape == (len(programs), coverage["year"].nunique())
+    first = ax.get_yticklabels()[0].get_text()
+    assert first.startswith("01.03.02 Прикладная математика")
+    with pytest.raises(sf.ConfigError, match="without a pipeline"):
+        sf.plot.coverage_map(coverage.iloc[:0])
+
+
+def test_allocation_draws_capacity_and_quota_per_institution(demo, demo_result):
+    year = int(demo_result.allocation["intake_year"].min())
+    rows = demo_result.allocation[demo_result.allocation["intake_year"] == year]
+    ax = sf.plot.allocation(demo_result, institutions=demo.institutions)
+    assert ax.get_title(loc="right") == f"Распределение КЦП по организациям, приём {year}"
+    assert [t.get_text() for t in ax.figure.legends[0].get_texts()] == [
+        "мощность",
+        "КЦП (решение региона)",
+        "КЦП (предложение вуза)",
+    ]
+    assert "(СПО на базе 11 классов)" in " ".join(t.get_text() for t in ax.get_yticklabels())
+    assert len(ax.get_yticklabels()) == len(rows)
+    capacity = [p.get_width() for p in ax.patches[: len(rows)]]
+    assert sum(capacity) == rows["capacity"].sum()
+    assert sum(p.get_width() for p in ax.patches[len(rows) : 2 * len(rows)]) == rows["quota"].sum()
+    assert "C01 Колледж информационных" in " ".join(t.get_text() for t in ax.get_yticklabels())
+    one = sf.plot.allocation(demo_result, year, specialty="09.02.07", lang="en")
+    assert len(one.get_yticklabels()) == (rows["specialty"] == "09.02.07").sum()
+    with pytest.raises(sf.ConfigError, match="no rows for intake 1999"):
+        sf.plot.allocation(demo_result, 1999)
+
+
+def test_track_record_draws_each_vintage_against_actuals(tmp_path, occupations):
+    for year in (2021, 2022):
+        past = occupations[occupations["ds"].dt.year <= year]
+        sf.tracking.publish(
+            sf.forecast(past, h=3, models="naive", level=[80]), tmp_path, vintage=f"{year + 1}-01-15"
+        )
+    ax = sf.plot.track_record(tmp_path, occupations)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["факт", "прогноз от 2022-01-15", "прогноз от 2023-01-15"]
+    total = occupations.groupby("ds")["y"].sum()
+    assert list(ax.get_lines()[0].get_ydata()) == total.tolist()
+    assert ax.get_title() == "Прошлые прогнозы и факт: сумма 16 рядов"
+    one = sf.plot.track_record(tmp_path, occupations, "*/*/*/2512")
+    assert one.get_title().endswith("2512 Разработчики программного обеспечения")
+    assert len(one.collections) == 2  # each vintage's 80 % interval
+    with pytest.raises(sf.ConfigError, match="no forecast 'other' published"):
+        sf.plot.track_record(tmp_path, occupations, name="other")
+
+
+def test_plot_texts_exist_in_both_languages_with_the_same_fields():
+    import string
+
+    from staffing_forecast.report.labels import PLOT_TEXT
+
+    for key, (ru, en) in PLOT_TEXT.items():
+        assert ru and en, key
+        fields = [{f for _, f, _, _ in string.Formatter().parse(text) if f} for text in (ru, en)]
+        assert fields[0] == fields[1], key
+    with pytest.raises(sf.ConfigError, match="unknown plot language 'de'"):
+        sf.plot.cv_errors(pd.DataFrame({"model": ["a"], "step": [1], "mase": [1.0]}), lang="de")

@@ -85,19 +85,32 @@ def test_a_russian_workbook_words_fallbacks_and_notes_in_russian(tmp_path):
         ]
     )
     fc = pd.concat(
-        [sf.forecast(panel, h=3, models="auto", level=[80, 95]), sf.forecast(panel, h=3, models="ets", level=[80])]
+        [
+            sf.forecast(panel, h=3, models="auto", level=[80, 95]),
+            sf.forecast(panel, h=3, models="ets", level=[80]),
+        ]
     )
-    book = load_workbook(sf.report.forecast_workbook(fc.drop(columns=["lo_95", "hi_95"]), tmp_path / "fc.xlsx"))
-    remarks = [v for row in book["Замены и примечания"].iter_rows(min_row=2, values_only=True) for v in row[2:]]
+    book = load_workbook(
+        sf.report.forecast_workbook(fc.drop(columns=["lo_95", "hi_95"]), tmp_path / "fc.xlsx")
+    )
+    remarks = [
+        v for row in book["Замены и примечания"].iter_rows(min_row=2, values_only=True) for v in row[2:]
+    ]
     text = " ".join(v for v in remarks if v)
     assert "выброс сглажен" in text and "начальных нулей" in text and "не подошла" in text
-    english = re.findall(r"\b(?:failed|interval|observations|needs|left out|fitted|short|used|outlier)\b", text)
+    english = re.findall(
+        r"\b(?:failed|interval|observations|needs|left out|fitted|short|used|outlier)\b", text
+    )
     assert english == []
 
 
 def test_a_russian_csv_words_notes_and_fallbacks_too(tmp_path):
     panel = pd.DataFrame(
-        {"unique_id": "new", "ds": pd.date_range("2014", periods=12, freq="YS"), "y": [0.0] * 8 + [5.0, 6, 8, 9]}
+        {
+            "unique_id": "new",
+            "ds": pd.date_range("2014", periods=12, freq="YS"),
+            "y": [0.0] * 8 + [5.0, 6, 8, 9],
+        }
     )
     fc = sf.forecast(panel, h=2, models="auto")
     text = sf.report.write_csv(fc, tmp_path / "fc.csv", lang="ru").read_text(encoding="utf-8-sig")

@@ -6,7 +6,7 @@
 ['ds', 'employer', 'occupation', 'region', 'sector', 'unique_id', 'y']
 """
 
-from . import datasets, features, models, monitoring, plot, quota, reference, report, tracking
+from . import datasets, display, features, models, monitoring, plot, quota, reference, report, tracking
 from .adjust import adjust
 from .backtest import cross_validate
 from .engine import Forecast, forecast
@@ -38,6 +38,7 @@ from .panel import aggregate, to_annual
 from .reconcile import reconcile
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
 from .selection import pick, select
+from .summary import ForecastSummary, summarize
 
 __version__ = "0.1.0"
 
@@ -46,6 +47,7 @@ __all__ = [
     "ConfigError",
     "DataWarning",
     "Forecast",
+    "ForecastSummary",
     "Hierarchy",
     "InfeasibleQuotaError",
     "NotFittedError",
@@ -59,6 +61,7 @@ __all__ = [
     "check_panel",
     "cross_validate",
     "datasets",
+    "display",
     "evaluate",
     "features",
     "forecast",
@@ -82,6 +85,7 @@ __all__ = [
     "reference",
     "report",
     "select",
+    "summarize",
     "to_annual",
     "tracking",
     "write_bundle",

@@ -92,10 +92,13 @@ def cross_validate(
         same origin's fit. Bottom series without data at an origin are left out of that origin's hierarchy
         (``Hierarchy.restrict``). Score per level with ``sf.evaluate(cv, by=["hierarchy_level"], ...)``.
 
-    Returns the forecast frame plus ``cutoff`` and ``y`` (the actual value), one row per series, model, cutoff
-    and forecast date that has an actual. ``attrs["skipped"]`` lists the series that had no forecast at a cutoff,
-    as records ``{"unique_id", "cutoff" (ISO date), "reason"}`` (``pd.DataFrame(cv.attrs["skipped"])`` is a
-    table): series too short for a window are reported, not silently dropped.
+    Returns
+    -------
+    pandas.DataFrame
+        The forecast frame plus ``cutoff`` and ``y`` (the actual value), one row per series, model, cutoff and
+        forecast date that has an actual. ``attrs["skipped"]`` lists the series that had no forecast at a cutoff,
+        as records ``{"unique_id", "cutoff" (ISO date), "reason"}`` (``pd.DataFrame(cv.attrs["skipped"])`` is a
+        table): series too short for a window are reported, not silently dropped.
 
     Examples
     --------

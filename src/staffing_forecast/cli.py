@@ -381,7 +381,9 @@ _COLUMNS_HELP = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``staffing-forecast``."""
-    parser = argparse.ArgumentParser(prog="staffing-forecast", description=__doc__.split("\n\n")[0].replace("``", ""))
+    parser = argparse.ArgumentParser(
+        prog="staffing-forecast", description=__doc__.split("\n\n")[0].replace("``", "")
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the main job on the bundled synthetic cluster")
@@ -395,7 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
     fcst.add_argument("panel", help="a .csv, .xlsx or .parquet panel")
     fcst.add_argument("--h", type=int, required=True, help="horizon in periods")
     fcst.add_argument("--models", nargs="+", default=["auto"], help="model names (default: auto)")
-    fcst.add_argument("--level", type=int, nargs="*", default=[80, 95], help="interval levels in percent (default: 80 95; none for no intervals)")
+    fcst.add_argument(
+        "--level",
+        type=int,
+        nargs="*",
+        default=[80, 95],
+        help="interval levels in percent (default: 80 95; none for no intervals)",
+    )
     fcst.add_argument(
         "--columns",
         help='rename headers to ds, y and key names: "Год=ds,Численность=y,Код ОКЗ=occupation"',

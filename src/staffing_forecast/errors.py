@@ -122,10 +122,11 @@ class Place:
         self.headers = dict(headers or {})
 
     def renamed(self, headers: Mapping[str, str]) -> Place:
-        """The same place, knowing that the columns ``headers`` maps (library name → file header) were renamed."""
+        """Return the same place, knowing that the columns ``headers`` maps (library name → file header) were renamed."""
         return Place(self.name, sheet=self.sheet, in_file=self.in_file, headers=self.headers | dict(headers))
 
     def at(self, row: object = None, column: str | None = None, series: str | None = None) -> str:
+        """Say where: ``survey.xlsx, sheet '2025', row 14, column 'y (Численность)'`` from what is known."""
         parts = [self.name]
         if self.sheet is not None:
             parts.append(f"sheet {self.sheet!r}")

@@ -88,7 +88,7 @@ def write_examples(folder: str | os.PathLike[str], data: Bundle, *, employers: i
 
 
 def _at(table: pd.DataFrame | None, employer: str, occupation: str, year: int) -> int | None:
-    """The value of a panel table for one employer, occupation and year, if there is one."""
+    """Return the value of a panel table for one employer, occupation and year, if there is one."""
     if table is None:
         return None
     match = table[

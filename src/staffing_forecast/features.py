@@ -37,7 +37,14 @@ def calendar(ds: pd.Series, freq: str) -> pd.DataFrame:
 
 
 def future_rows(panel: pd.DataFrame, h: int, freq: str | None = None) -> pd.DataFrame:
-    """The ``h`` future rows of every series (``unique_id``, key columns, ``ds``), after its last date."""
+    """Make the ``h`` future rows of every series (``unique_id``, key columns, ``ds``), after its last date.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"unique_id": "a", "ds": pd.to_datetime(["2024-01-01", "2025-01-01"]), "y": [1.0, 2.0]})
+    >>> future_rows(panel, 2)["ds"].dt.year.tolist()
+    [2026, 2027]
+    """
     if h < 1:
         raise ConfigError(f"h={h!r}: the horizon must be a whole number of periods, 1 or more.")
     freq = freq or infer_freq(panel)
@@ -109,7 +116,7 @@ def _match_aggregates(rows: pd.DataFrame, table: pd.DataFrame, on: Sequence[str]
 
 
 def scenario(drivers: pd.DataFrame, name: str = "base", /, **factors: float) -> pd.DataFrame:
-    """The drivers of one scenario, optionally with some drivers scaled: one row per key and date.
+    """Return the drivers of one scenario, optionally with some drivers scaled: one row per key and date.
 
     Keeps the ``actual`` rows (history) and the rows of scenario ``name`` (future years), drops the
     ``scenario`` column, and multiplies each future value of every driver named in ``factors`` by its factor:
@@ -172,10 +179,18 @@ def scenario(drivers: pd.DataFrame, name: str = "base", /, **factors: float) -> 
 
 
 def plan_features(rows: pd.DataFrame, plans: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
-    """The latest plan made by ``cutoff`` for each row's series and date (NaN where none covers it).
+    """Return the latest plan made by ``cutoff`` for each row's series and date (NaN where none covers it).
 
     Only vintages dated at or before the cutoff year are used, so a model fitted at the cutoff never sees a plan
     made later.
+
+    Examples
+    --------
+    >>> plans = pd.DataFrame({"region": "67", "sector": "62.01", "employer": "E1", "occupation": "2512",
+    ...     "vintage": [2024, 2026], "ds": pd.to_datetime(["2026-01-01"] * 2), "kind": "plan", "value": [100, 130]})
+    >>> rows = pd.DataFrame({"unique_id": ["67/62.01/E1/2512"], "ds": pd.to_datetime(["2026-01-01"])})
+    >>> plan_features(rows, plans, pd.Timestamp("2025-01-01")).tolist()  # the 2026 survey is not known in 2025
+    [100]
     """
     usable = plans[plans["vintage"] <= cutoff.year]
     uid = make_unique_id(usable, ["region", "sector", "employer", "occupation"])
@@ -263,14 +278,17 @@ class Log1p:
     """
 
     def fit(self, y: np.ndarray) -> Log1p:
+        """Check that ``y`` has no negative value; nothing to estimate."""
         if np.any(y < 0):
             raise SchemaError("Log1p: values must be 0 or more.")
         return self
 
     def transform(self, y: np.ndarray) -> np.ndarray:
+        """Return ``log(1 + y)``."""
         return np.log1p(y)
 
     def inverse(self, z: np.ndarray) -> np.ndarray:
+        """Return ``exp(z) − 1``."""
         return np.expm1(z)
 
 
@@ -297,6 +315,7 @@ class BoxCox:
     shift: float = 1.0
 
     def fit(self, y: np.ndarray) -> BoxCox:
+        """Estimate λ (``lmbda_``) by maximum likelihood unless it was given."""
         shifted = np.asarray(y, dtype=float) + self.shift
         if np.any(shifted <= 0):
             raise SchemaError(f"BoxCox: values + shift must be positive; raise shift (now {self.shift}).")
@@ -313,7 +332,9 @@ class BoxCox:
         return self
 
     def transform(self, y: np.ndarray) -> np.ndarray:
+        """Return the Box–Cox transform of ``y + shift``."""
         return special.boxcox(np.asarray(y, dtype=float) + self.shift, self.lmbda_)
 
     def inverse(self, z: np.ndarray) -> np.ndarray:
+        """Return the values ``y`` whose transform is ``z``."""
         return special.inv_boxcox(np.asarray(z, dtype=float), self.lmbda_) - self.shift

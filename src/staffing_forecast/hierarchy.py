@@ -283,8 +283,9 @@ class Hierarchy:
         return f"Hierarchy({kind}; {len(self.ids)} series; {sizes})"
 
     def summing_matrix(self) -> sparse.csr_matrix:
-        """The summing matrix ``S`` (scipy.sparse CSR, 0/1): rows in :attr:`ids` order, columns in
-        :attr:`bottom_ids` order; ``S @ bottom`` gives every series.
+        """Return the summing matrix ``S`` (scipy.sparse CSR, 0/1).
+
+        Rows are in :attr:`ids` order, columns in :attr:`bottom_ids` order; ``S @ bottom`` gives every series.
 
         Examples
         --------
@@ -338,8 +339,10 @@ class Hierarchy:
         return out.sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True)
 
     def bottom_index(self, panel: pd.DataFrame) -> np.ndarray:
-        """Position in :attr:`bottom_ids` of each row of a bottom-level (or finer) panel; an unknown series is a
-        :class:`~staffing_forecast.SchemaError`."""
+        """Return the position in :attr:`bottom_ids` of each row of a bottom-level (or finer) panel.
+
+        A row of a series outside the hierarchy is a :class:`~staffing_forecast.SchemaError`.
+        """
         bottom_keys = list(self.levels[self.bottom_level])
         missing = [k for k in bottom_keys if k not in panel.columns]
         if missing:
@@ -359,7 +362,7 @@ class Hierarchy:
         return rows
 
     def restrict(self, bottom_ids: Sequence[str]) -> Hierarchy:
-        """The hierarchy over some of the bottom series only (aggregates left without a child disappear)."""
+        """Return the hierarchy over some of the bottom series only (aggregates left without a child disappear)."""
         wanted = pd.Index(bottom_ids)
         position = pd.Index(self.bottom_ids).get_indexer(wanted)
         if (position < 0).any():

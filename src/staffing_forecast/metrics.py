@@ -290,8 +290,10 @@ _BY = (HIERARCHY_LEVEL, UNIQUE_ID, MODEL, CUTOFF, "step")
 def _with_row_context(
     cv: pd.DataFrame, train: pd.DataFrame | None, season_length: int, needs_train: bool
 ) -> pd.DataFrame:
-    """Add ``step`` (1 = first forecast period after the cutoff) and, with ``train``, each row's window scales
-    and the last actual at its cutoff."""
+    """Add ``step`` (1 = first forecast period after the cutoff), and with ``train`` each row's window scales.
+
+    The scales are those of the window's history; the last actual at the cutoff is added too.
+    """
     out = cv.copy()
     origin = [UNIQUE_ID, MODEL] + ([CUTOFF] if CUTOFF in out.columns else [])
     out["step"] = out.groupby(origin, sort=False)[DS].rank(method="first").astype(int)

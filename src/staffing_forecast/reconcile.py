@@ -323,8 +323,10 @@ def _dense(
     middle_level: str | None,
     notes: list[str],
 ) -> tuple[np.ndarray, Any]:
-    """Reconciled means and the reconciliation matrix ``S P`` (dense), by hierarchicalforecast; ``notes``
-    collects what the ``note`` column should say."""
+    """Reconcile with hierarchicalforecast: the means and the dense reconciliation matrix ``S P``.
+
+    ``notes`` collects what the ``note`` column should say.
+    """
     from hierarchicalforecast import methods as hf
 
     S_dense = S.toarray()
@@ -378,8 +380,11 @@ def _dense(
 def _share_operators(
     S: sparse.csr_matrix, mean: np.ndarray, hierarchy: Hierarchy, method: str, middle_level: str | None
 ) -> list[sparse.csr_matrix]:
-    """Per step, ``A = S Q``: each bottom series is its share of its cut node (the top, or the middle level), so
-    the reconciled error of every series is a combination of the cut nodes' base errors."""
+    """Build, per step, ``A = S Q`` of the proportion methods.
+
+    Each bottom series is its share of its cut node (the top, or the middle level), so the reconciled error of
+    every series is a combination of the cut nodes' base errors.
+    """
     cut = (middle_level or _middle(hierarchy)) if method == "middle_out" else next(iter(hierarchy.levels))
     offset = 0
     for name, ids in hierarchy.tags.items():
@@ -496,8 +501,11 @@ def _young(
     label: str,
     method: str,
 ) -> tuple[np.ndarray, list[str]]:
-    """Give series with fewer than 2 in-sample residuals (new employers) residuals ``±σ`` alternating, ``σ`` the
-    base standard deviation of their first forecast step: weighted by their own uncertainty, uncorrelated."""
+    """Give series with fewer than 2 in-sample residuals (new employers) residuals ``±σ`` alternating.
+
+    ``σ`` is the base standard deviation of their first forecast step: they are weighted by their own
+    uncertainty, uncorrelated with the others.
+    """
     levels = sorted(
         int(str(c)[3:]) for c in forecast.columns if str(c).startswith("hi_") and str(c)[3:].isdigit()
     )
@@ -522,9 +530,11 @@ def _history(y_in: np.ndarray | None) -> np.ndarray | None:
 def _forecast_proportions(
     S: sparse.csr_matrix, y_hat: np.ndarray, hierarchy: Hierarchy, method: str, middle_level: str | None
 ) -> np.ndarray:
-    """Top-down by forecast proportions from the cut level (the top, or ``middle_level``) down, level by level:
-    each node takes the share its base forecast has among its siblings' (Athanasopoulos, Ahmed & Hyndman 2009);
-    above the cut level, bottom-up. Vectorised over series with the level codes."""
+    """Split the cut level (the top, or ``middle_level``) down by forecast proportions, level by level.
+
+    Each node takes the share its base forecast has among its siblings' (Athanasopoulos, Ahmed & Hyndman 2009);
+    above the cut level, bottom-up. Vectorised over series with the level codes.
+    """
     names = list(hierarchy.levels)
     cut = names.index((middle_level or _middle(hierarchy)) if method == "middle_out" else names[0])
     offsets = np.cumsum([0, *[len(ids) for ids in hierarchy.tags.values()]])
@@ -561,7 +571,7 @@ def _nonnegative(mean: np.ndarray, S: sparse.csr_matrix) -> np.ndarray:
 def _base_sd(
     y_hat: np.ndarray, forecast: pd.DataFrame, ids: pd.Index, dates: np.ndarray, level: int
 ) -> np.ndarray:
-    """Base standard deviations from the upper bound at ``level`` (the lower one may be clipped at 0)."""
+    """Read base standard deviations from the upper bound at ``level`` (the lower one may be clipped at 0)."""
     upper, _ = _matrix(forecast, ids, hi(level), "forecast")
     mean, _ = _matrix(forecast, ids, MEAN, "forecast")
     sd = (upper - mean) / norm.ppf(0.5 + level / 200)
@@ -585,7 +595,7 @@ def _correlation(residuals: np.ndarray) -> np.ndarray:
 
 
 def _reconciled_sd(operator: Any, sd: np.ndarray, corr: np.ndarray | None, dense: bool) -> np.ndarray:
-    """Standard deviations of ``A ε`` with ``ε ~ N(0, D R D)``, ``D = diag(sd)`` of each step, ``R = corr``."""
+    """Return the standard deviations of ``A ε``, ``ε ~ N(0, D R D)``, ``D = diag(sd)`` per step, ``R = corr``."""
     n, h = sd.shape
     out = np.empty((n, h))
     if callable(operator):  # the sparse projection: estimate the diagonal from random probes

@@ -167,7 +167,7 @@ def _problem(folder: Path, name: str) -> str:
 
 
 def _scan(store: str | os.PathLike[str], name: str | None) -> tuple[list[dict[str, object]], list[str]]:
-    """The notes of complete vintages and one message per incomplete one."""
+    """Read the notes of complete vintages and one message per incomplete one."""
     root = Path(store) / "vintages"
     found: list[dict[str, object]] = []
     broken: list[str] = []
@@ -185,7 +185,7 @@ def _scan(store: str | os.PathLike[str], name: str | None) -> tuple[list[dict[st
 
 
 def _stem(file_name: str) -> str:
-    """The forecast name a store file belongs to, or an empty string for other files."""
+    """Return the forecast name a store file belongs to, or an empty string for other files."""
     if file_name.startswith("."):
         return ""
     for suffix in (".parquet", ".json", f".parquet{_PARTIAL}", f".json{_PARTIAL}"):
@@ -214,6 +214,18 @@ def vintages(store: str | os.PathLike[str], name: str | None = None) -> pd.DataF
 
     A vintage whose publish was interrupted (data without its note, a note without its data, or a note that
     disagrees with the data) is left out with an :class:`IncompleteVintageWarning` naming it and the fix.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import staffing_forecast as sf
+    >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    >>> store = tempfile.mkdtemp()
+    >>> _ = publish(sf.forecast(panel, h=2, models="naive"), store, vintage="2026-01-15")
+    >>> vintages(store)[["vintage", "name", "rows", "series"]].values.tolist()
+    [['2026-01-15', 'forecast', 32, 16]]
+    >>> load_vintage(store, "2026-01-15")["ds"].dt.year.unique().tolist()
+    [2026, 2027]
     """
     rows, broken = _scan(store, name)
     _report_incomplete(store, broken)
@@ -222,7 +234,15 @@ def vintages(store: str | os.PathLike[str], name: str | None = None) -> pd.DataF
 
 
 def load_vintage(store: str | os.PathLike[str], vintage: object, name: str = "forecast") -> pd.DataFrame:
-    """The forecast published at ``vintage`` under ``name``."""
+    """Load the forecast published at ``vintage`` under ``name``; an example is under :func:`vintages`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> load_vintage(tempfile.mkdtemp(), "2026-01-15")
+    Traceback (most recent call last):
+    staffing_forecast.errors.ConfigError: no forecast 'forecast' published at 2026-01-15; the store has [].
+    """
     folder = Path(store) / "vintages" / _vintage_text(vintage)
     if folder.is_dir() and any(_stem(p.name) == name for p in folder.iterdir()):
         problem = _problem(folder, name)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..display import html_table
 from ..errors import ConfigError, Place, SchemaError, closest
 from ..schema import DS
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells
@@ -64,7 +65,7 @@ class Bundle:
     description: str = field(default="", compare=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables that are present, by name."""
+        """Return the tables that are present, by name."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
@@ -106,6 +107,17 @@ class Bundle:
         out = pd.DataFrame(rows).set_index("table")
         out["series"] = out["series"].astype("Int64")  # a count, shown as 249 rather than 249.0
         return out
+
+    def _repr_html_(self) -> str:
+        """Render the :meth:`summary` as an HTML table, for Jupyter."""
+        tables = self.tables()
+        caption = f"Bundle: {len(tables)} table{'s' if len(tables) != 1 else ''}"
+        return html_table(
+            self.summary(),
+            caption=caption + (f" ({self.description})" if self.description else ""),
+            index=True,
+            max_rows=len(tables),
+        )
 
     def __eq__(self, other: object) -> bool:
         """Equal when every table has the same values and types (the description is ignored)."""
@@ -201,6 +213,18 @@ def write_bundle(bundle: Bundle, folder: PathLike, *, format: str = "csv") -> No
 
     Files are written to a temporary folder beside the target and moved in only when every table is written,
     so a failure halfway leaves the target as it was.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import staffing_forecast as sf
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> demo = sf.datasets.load_demo()
+    >>> sf.write_bundle(demo, folder, format="parquet")
+    >>> sorted(p.name for p in folder.iterdir())[:3]
+    ['admissions.parquet', 'age.parquet', 'crosswalk.parquet']
+    >>> sf.load_bundle(folder) == demo
+    True
     """
     if format not in {"csv", "xlsx", "parquet"}:
         raise ConfigError(f"write_bundle: format={format!r}; use 'csv', 'xlsx' or 'parquet'.")
@@ -237,7 +261,7 @@ def _same(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
 def load_table(
     path: PathLike, table: str, *, sheet: str | int | None = None, columns: dict[str, str] | None = None
 ) -> pd.DataFrame:
-    """Load one bundle table (``graduates``, ``enrolment``, ``admissions``, ``institutions`` ...) from a file.
+    r"""Load one bundle table (``graduates``, ``enrolment``, ``admissions``, ``institutions`` ...) from a file.
 
     The format follows the extension (.csv, .xlsx, .parquet); ``columns`` renames source headers first.
 
@@ -246,7 +270,7 @@ def load_table(
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "grads.csv"
     >>> _ = path.write_text("institution;specialty;level;year;graduates;employed;employed_in_field;"
-    ...                     "employed_in_field_in_region\\nC01;09.02.07;spo9;2024;50;40;30;20\\n", encoding="utf-8")
+    ...                     "employed_in_field_in_region\nC01;09.02.07;spo9;2024;50;40;30;20\n", encoding="utf-8")
     >>> load_table(path, "graduates")["employed"].tolist()
     [40]
     """
@@ -272,15 +296,46 @@ def load_table(
 
 
 def load_graduates(path: PathLike, **options: Any) -> pd.DataFrame:
-    """Load the graduate employment monitoring table (nested counts); see :func:`load_table`."""
+    """Load the graduate employment monitoring table (nested counts); see :func:`load_table`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import staffing_forecast as sf
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sf.write_bundle(sf.datasets.load_demo(), folder)
+    >>> graduates = sf.load_graduates(folder / "graduates.csv")
+    >>> bool((graduates["employed"] <= graduates["graduates"]).all())
+    True
+    """
     return load_table(path, "graduates", **options)
 
 
 def load_enrolment(path: PathLike, **options: Any) -> pd.DataFrame:
-    """Load students by institution, specialty, level, form, course and year; see :func:`load_table`."""
+    """Load students by institution, specialty, level, form, course and year; see :func:`load_table`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import staffing_forecast as sf
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sf.write_bundle(sf.datasets.load_demo(), folder)
+    >>> sorted(sf.loaders.load_enrolment(folder / "enrolment.csv")["course"].unique().tolist())
+    [1, 2, 3, 4, 5, 6]
+    """
     return load_table(path, "enrolment", **options)
 
 
 def load_admissions(path: PathLike, **options: Any) -> pd.DataFrame:
-    """Load admissions (state-funded and fee-paying) by program and year; see :func:`load_table`."""
+    """Load admissions (state-funded and fee-paying) by program and year; see :func:`load_table`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import staffing_forecast as sf
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sf.write_bundle(sf.datasets.load_demo(), folder)
+    >>> len(sf.loaders.load_admissions(folder / "admissions.csv")) == len(sf.datasets.load_demo().admissions)
+    True
+    """
     return load_table(path, "admissions", **options)

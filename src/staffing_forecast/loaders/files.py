@@ -100,7 +100,7 @@ def _finish(frame: pd.DataFrame, place: Place, first_row: int, header: str = "ro
 
 
 def find_header(rows: Sequence[Sequence[object]], limit: int = 30) -> int:
-    """The 0-based position of the header among ``rows``: the first row with two or more filled cells.
+    """Return the 0-based position of the header among ``rows``: the first row with two or more filled cells.
 
     Rows above it hold at most one cell each: a title, a unit, a note or nothing, as reports saved for reading
     have them. Only the first ``limit`` rows are searched; without a match the first row is the header.
@@ -248,8 +248,10 @@ def _parse_sheet(ws: Any, place: Place, header_row: int | None) -> pd.DataFrame:
 
 
 def _header_end(merged: list[Any], header_row: int, most: int = 5) -> int:
-    """The last row of a header starting at ``header_row``: merged cells in it reach down, or group names above
-    sub-headers span several columns."""
+    """Find the last row of a header starting at ``header_row``.
+
+    A header runs on while merged cells in it reach down, or group names above sub-headers span several columns.
+    """
     last = header_row
     for _ in range(most):
         inside = [m for m in merged if header_row <= m.min_row <= last]

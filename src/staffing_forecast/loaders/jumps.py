@@ -21,8 +21,9 @@ FACTOR = 100.0
 
 
 def check_jumps(frame: pd.DataFrame, place: Place) -> None:
-    """Warn (:class:`~staffing_forecast.errors.DataWarning`) of every value ``FACTOR`` times above or below its
-    neighbours, naming its row (or series and date) and column.
+    """Warn of every value ``FACTOR`` times above or below its neighbours (:class:`~staffing_forecast.DataWarning`).
+
+    The warning names its row (or series and date) and column.
 
     A jump may be real (a firm founded, a count corrected), so it is named, not refused.
 

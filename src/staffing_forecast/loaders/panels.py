@@ -87,7 +87,17 @@ def to_panel(
     min_length: int = 2,
     check_code_lists: bool = True,
 ) -> pd.DataFrame:
-    """Turn raw cells (indexed by source row) into a validated panel; see the module docstring for options."""
+    """Turn raw cells (indexed by source row) into a validated panel; see the module docstring for options.
+
+    The loaders call it after reading a file's cells as text; ``place`` names the source in messages.
+
+    Examples
+    --------
+    >>> from staffing_forecast.errors import Place
+    >>> cells = pd.DataFrame({"ОКЗ": ["2512", "2514"], "2024": ["10", "3"], "2025": ["12", "4"]}, index=[2, 3])
+    >>> to_panel(cells, Place("staff.csv"), columns={"ОКЗ": "occupation"})[["unique_id", "ds", "y"]].shape
+    (4, 3)
+    """
     cells = _rename(cells, columns, place)
     place = place.renamed({new: old for old, new in (columns or {}).items()})
     problems: list[str] = []
@@ -202,7 +212,7 @@ def load_csv(
     header_row: int | None = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """Load a panel from a CSV file (long or wide; separator and UTF-8/cp1251 encoding detected).
+    r"""Load a panel from a CSV file (long or wide; separator and UTF-8/cp1251 encoding detected).
 
     Parameters
     ----------
@@ -227,7 +237,7 @@ def load_csv(
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "staff.csv").write_text("ОКЗ;2024;2025\\n2512;10;12\\n2514;3;4\\n", encoding="utf-8")
+    >>> _ = (folder / "staff.csv").write_text("ОКЗ;2024;2025\n2512;10;12\n2514;3;4\n", encoding="utf-8")
     >>> load_csv(folder / "staff.csv", columns={"ОКЗ": "occupation"})[["unique_id", "ds", "y"]].head(2)
       unique_id         ds     y
     0      2512 2024-01-01  10.0
@@ -289,7 +299,16 @@ def load_parquet(
     keys: Sequence[str] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """Load a panel from a Parquet file. Options as in :func:`load_csv`."""
+    """Load a panel from a Parquet file; options as in :func:`load_csv`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "staff.parquet"
+    >>> pd.DataFrame({"Год": [2024, 2025], "ОКЗ": ["2512", "2512"], "Численность": [10, 12]}).to_parquet(path)
+    >>> load_parquet(path, columns={"Год": "ds", "ОКЗ": "occupation", "Численность": "y"})[["unique_id", "y"]].values.tolist()
+    [['2512', 10.0], ['2512', 12.0]]
+    """
     _check_options("load_parquet", ["path", "columns", "keys"], options)
     cells = read_parquet_cells(path)
     return to_panel(cells, Place(str(path).split("/")[-1]), columns=columns, keys=keys, **options)

@@ -319,7 +319,7 @@ def _read_form(path: Path, problems: list[str]) -> dict[str, pd.DataFrame] | Non
 
 
 def _open_form(path: Path, problems: list[str]) -> tuple[Any, str] | None:
-    """The workbook and its language, told by the name of its first sheet."""
+    """Open the workbook and tell its language by the name of its first sheet."""
     from openpyxl import load_workbook
 
     kind = sniff(path)
@@ -354,14 +354,14 @@ class _Identity:
     year: int
 
     def keys(self) -> dict[str, str]:
-        """The key columns every frame of the form carries."""
+        """Return the key columns every frame of the form carries."""
         return {"region": self.region, "sector": self.sector, "employer": self.employer}
 
 
 def _read_identity(
     staff: Any, path: Path, staff_name: str, lang: str, problems: list[str]
 ) -> _Identity | None:
-    """The employer block (cells C3–C7): employer, name, sector, region and the survey year (``vintage``)."""
+    """Read the employer block (cells C3–C7): employer, name, sector, region and the survey year (``vintage``)."""
     place = Place(path.name, sheet=staff_name)
     employer = _cell(staff, "C3")
     name = _cell(staff, "C4")
@@ -480,7 +480,7 @@ def _read_staff_rows(
 
 
 def _staff_frames(rows: _StaffRows, form: _Identity, file: str) -> dict[str, pd.DataFrame]:
-    """The staff rows as the survey's ``staff``, ``plans`` (fact, estimate, plans by year) and ``age`` frames."""
+    """Split the staff rows into the survey's ``staff``, ``plans`` (fact, estimate, plans by year) and ``age`` frames."""
     data, identity, year = rows.data, form.keys(), form.year
     staff_frame = data[["occupation", "headcount", "hires", "vacancies", "grad_share"]].assign(
         **identity, name=form.name, vintage=year, file=file

@@ -56,6 +56,7 @@ class TableSpec:
 
     @property
     def names(self) -> list[str]:
+        """Return the table's column names, in order."""
         return [c.name for c in self.columns]
 
 

@@ -12,11 +12,12 @@ from .drivers import SARIMAX, UnobservedComponents
 from .ensemble import Ensemble
 from .lag_regression import LagRegression
 from .prophet import Prophet
-from .statistical import ARIMA, ETS, TSB, Croston, Theta
+from .statistical import ARIMA, CES, ETS, TSB, Croston, Theta
 from .survey_plan import SurveyPlan
 
 __all__ = [
     "ARIMA",
+    "CES",
     "ETS",
     "REGISTRY",
     "SARIMAX",
@@ -48,6 +49,7 @@ REGISTRY: dict[str, type] = {
     "historic_average": HistoricAverage,
     "ets": ETS,
     "arima": ARIMA,
+    "ces": CES,
     "theta": Theta,
     "croston": Croston,
     "tsb": TSB,

@@ -10,11 +10,11 @@ Per series, and written into the forecast's ``note`` column:
   empirical distribution of recent values;
 - fewer than ``min_combo`` active observations: drift (three or more points) or naive;
 - otherwise: isolated outliers are dampened (Hampel filter) and the median of the members' forecasts is taken
-  (by default ETS, damped ETS, the dynamic optimised Theta method and drift). A member needing more observations
+  (by default ETS, the dynamic optimised Theta method, CES, ARIMA and drift). A member needing more observations
   than the series has, or failing on it, is left out and named.
 
-Intervals of the combination are conformal: the members are refitted at ``calibration_windows`` earlier cutoffs,
-the errors of each series are divided by its scale (mean absolute one-step change) and pooled across the series
+Intervals of the combination are conformal: the members are refitted at ``calibration_windows`` earlier cutoffs
+(each with the specification it chose on the whole history: one fit, not a search), the errors of each series are divided by its scale (mean absolute one-step change) and pooled across the series
 forecast together, and the bound at each horizon step is the calibrated quantile times the series's scale. The
 members' own intervals cover far too little on yearly data (77 % for a nominal 95 % on M3 yearly).
 """
@@ -33,11 +33,11 @@ from ..schema import hi, lo
 from .base import LocalModel
 from .baselines import Drift, Naive
 from .intervals import Scores, needed_errors, rolling_errors
-from .statistical import ARIMA, ETS, TSB, Theta
+from .statistical import ARIMA, CES, ETS, TSB, Theta
 
 __all__ = ["Auto"]
 
-_MEMBERS = ("ets", "ets_damped", "theta", "dot", "arima", "drift")
+_MEMBERS = ("ets", "ets_damped", "theta", "dot", "ces", "arima", "drift")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ class Auto(LocalModel):
         Periods per cycle (1 yearly, 4 quarterly, 12 monthly).
     members
         Which forecasts to combine, among ``"ets"``, ``"ets_damped"``, ``"theta"`` (AutoTheta), ``"dot"``
-        (dynamic optimised Theta), ``"arima"`` and ``"drift"``.
+        (dynamic optimised Theta), ``"ces"`` (complex exponential smoothing), ``"arima"`` (AutoARIMA, with
+        approximate order selection on series longer than 150 observations) and ``"drift"``.
     combine
         ``"median"`` or ``"mean"`` of the members' forecasts.
     min_combo
@@ -81,6 +82,9 @@ class Auto(LocalModel):
     calibration_windows
         Rolling origins used to calibrate the intervals (more are used when few series are forecast together, so
         that the widest interval has enough errors to calibrate on).
+    fixed_calibration
+        At those origins, refit each member with the specification it chose on the whole history (ETS
+        components, ARIMA orders) instead of searching again: one fit per member and origin.
 
     Notes
     -----
@@ -93,7 +97,7 @@ class Auto(LocalModel):
     name: ClassVar[str] = "auto"
 
     season_length: int = 1
-    members: tuple[str, ...] = ("ets", "ets_damped", "dot", "drift")
+    members: tuple[str, ...] = ("ets", "dot", "ces", "arima", "drift")
     combine: str = "median"
     min_combo: int = 5
     intermittent_share: float = 0.3
@@ -101,6 +105,7 @@ class Auto(LocalModel):
     outliers: str = "dampen"
     outlier_threshold: float = 5.0
     calibration_windows: int = 2
+    fixed_calibration: bool = True
     _models: dict[str, LocalModel] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -121,7 +126,8 @@ class Auto(LocalModel):
             "ets_damped": lambda: ETS(season_length=m, damped=True, nonnegative=False),
             "theta": lambda: Theta(season_length=m, nonnegative=False),
             "dot": lambda: Theta(season_length=m, variant="dynamic_optimized", nonnegative=False),
-            "arima": lambda: ARIMA(season_length=m, nonnegative=False),
+            "arima": lambda: ARIMA(season_length=m, approximation=None, nonnegative=False),
+            "ces": lambda: CES(season_length=m, nonnegative=False),
             "drift": lambda: Drift(nonnegative=False),
         }
         self._models = {name: build[name]() for name in self.members}
@@ -250,7 +256,9 @@ class Auto(LocalModel):
         regular = [uid for uid in means if self.states_[uid].rule not in ("intermittent", "stopped")]
         # Errors are measured on the history as fitted: a dampened outlier does not widen anyone's interval.
         series = {uid: _history(self.states_[uid], self.y_[uid]) for uid in regular}
-        errors = {uid: rolling_errors(self, y, h, windows) for uid, y in series.items()}
+        errors = {
+            uid: rolling_errors(self._refitter(self.states_[uid]), y, h, windows) for uid, y in series.items()
+        }
         direct = {
             uid: self._intermittent_bounds(self.y_[uid], means[uid], h, levels)
             if self.states_[uid].rule == "intermittent"
@@ -259,6 +267,11 @@ class Auto(LocalModel):
             if uid not in series
         }
         return Scores.from_errors(errors, series, own_first=False), direct
+
+    def _refitter(self, state: _State) -> Any:
+        """What the calibration windows refit: a combination keeps each member's chosen specification (ETS
+        components, ARIMA orders), one fit per member and window instead of a search; other rules rerun."""
+        return _Refit(self, state) if self.fixed_calibration and state.rule == "combination" else self
 
     @staticmethod
     def _intermittent_bounds(y: np.ndarray, mean: np.ndarray, h: int, level: Sequence[int]) -> dict[str, Any]:
@@ -271,6 +284,35 @@ class Auto(LocalModel):
             out[lo(lv)] = np.full(h, min(low, mean.min()))
             out[hi(lv)] = np.full(h, max(high, mean.max()))
         return out
+
+
+@dataclass(frozen=True)
+class _Refit:
+    """One series' combination with its members' specifications fixed, refitted at earlier cutoffs."""
+
+    auto: Auto
+    state: _State
+
+    def required_length(self) -> int:
+        return self.auto.required_length()
+
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> _State:
+        active = y[self.state.leading_zeros :]
+        states = {}
+        for name, member in self.state.states.items():
+            model = self.auto._models[name]
+            if active.size < model.required_length():
+                continue
+            try:
+                states[name] = model._refit_fixed(member, active)
+            except Exception:  # as in the rule itself: a member that cannot fit this window is left out of it
+                continue
+        if not states:
+            raise SeriesFailure("no member could be refitted at this cutoff")
+        return _State("combination", states, "", self.state.leading_zeros)
+
+    def _predict_one(self, state: _State, h: int, level: Sequence[int]) -> dict[str, np.ndarray]:
+        return self.auto._predict_one(state, h, level)
 
 
 def _history(state: _State, y: np.ndarray) -> np.ndarray:

@@ -319,6 +319,11 @@ class LocalModel(_PanelFrames):
     def _fitted_one(self, state: Any, y: np.ndarray) -> np.ndarray:
         return np.full(y.size, np.nan)
 
+    def _refit_fixed(self, state: Any, y: np.ndarray) -> Any:
+        """Refit on ``y`` keeping the specification ``state`` chose, without searching again (ETS components,
+        ARIMA orders): what a combination's calibration windows refit. Models without a search refit as usual."""
+        return self._fit_one(y, None)
+
     def _note_one(self, state: Any) -> str:
         return ""
 

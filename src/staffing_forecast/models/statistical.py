@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -125,10 +125,31 @@ class ETS(_Statsforecast):
             )
         return super()._fit_one(y, X)
 
+    def _refit_fixed(self, state: Any, y: np.ndarray) -> Any:
+        components = getattr(state, "model_", {}).get("components")
+        if components is None or (self.season_length > 1 and y.size < 2 * self.season_length):
+            return self._fit_one(y, None)
+        from statsforecast.models import AutoETS
+
+        model = AutoETS(season_length=self.season_length, model=components[:3], damped=components[3] != "N")
+        return _fit_quietly(model, y)
+
 
 @dataclass(kw_only=True, eq=False)
 class ARIMA(_Statsforecast):
     """ARIMA with automatic order selection (Hyndman–Khandakar stepwise search).
+
+    Parameters
+    ----------
+    season_length
+        Periods per cycle.
+    max_p, max_q, max_P, max_Q, max_order
+        Largest orders the stepwise search may reach (non-seasonal AR and MA, seasonal AR and MA, and their sum):
+        smaller values search fewer models.
+    approximation
+        Choose the orders by approximate (conditional sum of squares) likelihood, then fit the chosen model
+        exactly: faster on long series. ``None``: only for series longer than 150 observations or with more
+        than 12 periods per cycle (the rule of R's ``forecast::auto.arima``).
 
     Notes
     -----
@@ -140,11 +161,89 @@ class ARIMA(_Statsforecast):
     min_length: ClassVar[int] = 3
 
     season_length: int = 1
+    max_p: int = 5
+    max_q: int = 5
+    max_P: int = 2
+    max_Q: int = 2
+    max_order: int = 5
+    approximation: bool | None = False
+
+    def __post_init__(self) -> None:
+        orders = {"max_p": self.max_p, "max_q": self.max_q, "max_P": self.max_P, "max_Q": self.max_Q}
+        bad = {k: v for k, v in orders.items() if not (isinstance(v, int) and v >= 0)}
+        if bad or self.max_order < 1:
+            raise ConfigError(f"ARIMA: {bad or {'max_order': self.max_order}}; orders are whole numbers ≥ 0.")
 
     def _make(self) -> Any:
         from statsforecast.models import AutoARIMA
 
-        return AutoARIMA(season_length=self.season_length)
+        return AutoARIMA(
+            season_length=self.season_length,
+            max_p=self.max_p,
+            max_q=self.max_q,
+            max_P=self.max_P,
+            max_Q=self.max_Q,
+            max_order=self.max_order,
+            approximation=self.approximation,
+        )
+
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        if self.approximation is None:
+            long = y.size > 150 or self.season_length > 12
+            return replace(self, approximation=long)._fit_one(y, X)
+        return super()._fit_one(y, X)
+
+    def _refit_fixed(self, state: Any, y: np.ndarray) -> Any:
+        model = getattr(state, "model_", None)
+        if model is None:
+            return self._fit_one(y, None)
+        from statsforecast.models import ARIMA as FixedARIMA
+
+        p, q, P, Q, m, d, D = model["arma"]
+        coef = model["coef"]
+        fixed = FixedARIMA(
+            order=(p, d, q),
+            seasonal_order=(P, D, Q),
+            season_length=m,
+            include_mean="intercept" in coef,
+            include_drift="drift" in coef,
+        )
+        return _fit_quietly(fixed, y)
+
+
+@dataclass(kw_only=True, eq=False)
+class CES(_Statsforecast):
+    """Complex exponential smoothing: level and "potential" in one complex-valued smoothing, no trend to choose.
+
+    Parameters
+    ----------
+    season_length
+        Periods per cycle; the information criterion chooses among no, simple, partial and full seasonality.
+
+    Notes
+    -----
+    Svetunkov, Kourentzes & Ord (2022), "Complex exponential smoothing", Naval Research Logistics 69(8); one of
+    the four members of Petropoulos & Svetunkov (2020)'s combination. Estimated by statsforecast's ``AutoCES``.
+    """
+
+    name: ClassVar[str] = "ces"
+    min_length: ClassVar[int] = 4
+
+    season_length: int = 1
+
+    def _make(self) -> Any:
+        from statsforecast.models import AutoCES
+
+        return AutoCES(season_length=self.season_length)
+
+    def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:
+        if np.ptp(y) == 0 and y.size > 1:
+            return ("constant", float(y[0]))
+        if self.season_length > 1 and y.size < 2 * self.season_length:
+            from statsforecast.models import AutoCES
+
+            return _fit_quietly(AutoCES(season_length=1), y)
+        return super()._fit_one(y, X)
 
 
 _THETA_VARIANTS = ("auto", "standard", "optimized", "dynamic", "dynamic_optimized")

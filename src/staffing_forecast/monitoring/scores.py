@@ -34,7 +34,7 @@ def institution_scores(
     weights: Mapping[str, float] | None = None,
     min_graduates: int = 10,
 ) -> pd.DataFrame:
-    """Performance score of each institution's program (specialty and level), used to allocate quota places.
+    """Score the performance of each institution's program (specialty and level), used to allocate quota places.
 
     ``score = Σ_c weight_c · component_c / Σ_c weight_c`` over the components the data has, where the
     components, all on a 0–1 scale, are the graduate-outcome rates ``p_emp``, ``p_field`` and ``p_region`` of
@@ -121,7 +121,7 @@ def quota_shares(
     years: Iterable[int] | None = None,
     level: int = 95,
 ) -> pd.DataFrame:
-    """The quota's completion and chained graduate-outcome shares per specialty and level, with their intervals.
+    """Compute the quota's completion and chained graduate-outcome shares per specialty and level, with their intervals.
 
     ``completion = Σ_g graduates[g] / Σ_g Σ_f intake[f, g − D_f]`` over graduation years ``g`` (``D_f``: the
     program's duration in whole years for form of study ``f``; intake = state-funded + fee-paying admissions), and

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..display import html_table
 from ..errors import ConfigError
 from .inputs import Inputs
 from .policy import Policy
@@ -29,7 +30,7 @@ class Explanation:
     children: list[Explanation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """The tree as plain dicts and lists (for JSON)."""
+        """Return the tree as plain dicts and lists (for JSON)."""
         value = self.value
         if isinstance(value, np.generic):
             value = value.item()
@@ -45,11 +46,11 @@ class Explanation:
         return out
 
     def to_json(self, **kwargs: Any) -> str:
-        """The tree as JSON text (UTF-8, Russian characters kept)."""
+        """Return the tree as JSON text (UTF-8, Russian characters kept)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
     def find(self, step: str) -> Explanation:
-        """The first node (depth first) whose step starts with ``step``."""
+        """Return the first node (depth first) whose step starts with ``step``."""
         if self.step.startswith(step):
             return self
         for child in self.children:
@@ -60,6 +61,7 @@ class Explanation:
         raise KeyError(step)
 
     def lines(self, depth: int = 0) -> list[str]:
+        """Return the tree as indented text lines, one per step, starting at ``depth``."""
         value = self.value
         shown = f"{value:,.2f}" if isinstance(value, float) else str(value)
         text = f"{'  ' * depth}{self.step}: {shown} {self.unit}".rstrip()
@@ -135,7 +137,7 @@ class QuotaResult:
         }
 
     def to_json(self) -> str:
-        """The tables as JSON (records; NaN as null), with the policy and sources."""
+        """Return the tables as JSON (records; NaN as null), with the policy and sources."""
         out: dict[str, Any] = {}
         for name, frame in self.to_frames().items():
             out[name] = json.loads(frame.to_json(orient="records", force_ascii=False))
@@ -174,8 +176,32 @@ class QuotaResult:
         """
         return intake_totals(self.table, self.unreachable)
 
+    def _repr_html_(self) -> str:
+        """Totals per intake year and the first programs' quotas as HTML tables, for Jupyter."""
+        totals = self.totals()
+        policy = ", ".join(f"{k}={v}" for k, v in self.policy.to_dict().items())
+        notes = [f"Policy: {policy}."]
+        incomplete = totals.loc[~totals["complete"], "intake_year"].tolist()
+        if incomplete:
+            notes.append(
+                f"Intake years {incomplete} hold only the programs graduating within the forecast horizon "
+                "(missing_programs)."
+            )
+        columns = [
+            "specialty", "level", "intake_year", "low", "base", "high", "quota", "reliability", "decision",
+        ]  # fmt: skip
+        return html_table(
+            totals,
+            caption=f"QuotaResult: base year {self.base_year}, {len(self.table)} rows (specialty × level × intake year)",
+            notes=notes,
+        ) + html_table(
+            self.table[columns],
+            caption="Recommended quotas (result.table; result.explain(specialty, level, intake_year) says why)",
+            max_rows=10,
+        )
+
     def explain(self, specialty: str, level: str, intake_year: int, lang: str = "en") -> Explanation:
-        """The tree of every step behind one quota: values, units, formulas and input sources.
+        """Explain one quota: the tree of every step behind it, values, units, formulas and input sources.
 
         ``lang="ru"`` words the formulas in Russian (as the quota workbook does); step names stay as they are.
 
@@ -429,7 +455,7 @@ def _adjustments(result: QuotaResult, members: str, year: int, lang: str = "en")
 
 
 def _age_bands(result: QuotaResult, unit: str, year: int, scenario: str, lang: str) -> list[Explanation]:
-    """The exits of one unit and year by age band, from the age shares rolled forward to the start of the year."""
+    """Break the exits of one unit and year down by age band, from the age shares rolled forward to the start of the year."""
     frame = result.age_structure
     mine = frame[(frame["occupation"] == unit) & (frame["year"] == year) & (frame["scenario"] == scenario)]
     w = WORDS[lang]

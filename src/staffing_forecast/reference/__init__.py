@@ -137,29 +137,59 @@ def _read(name: str) -> pd.DataFrame:
 
 
 def occupations() -> pd.DataFrame:
-    """ОКЗ codes of ICT occupations: ``occupation`` (4 digits), ``group`` (3 digits), ``name_ru``, ``name_en``."""
+    """Return the ОКЗ codes of ICT occupations: ``occupation`` (4 digits), ``group`` (3 digits), names.
+
+    Examples
+    --------
+    >>> occupations().set_index("occupation").loc["2512", ["group", "name_en"]].tolist()
+    ['251', 'Software developers']
+    """
     return _read("occupations").copy()
 
 
 def occupation_groups() -> pd.DataFrame:
-    """ОКЗ 3-digit groups of the ICT occupations: ``group``, ``name_ru``, ``name_en``."""
+    """Return the ОКЗ 3-digit groups of the ICT occupations: ``group``, ``name_ru``, ``name_en``.
+
+    Examples
+    --------
+    >>> occupation_groups().set_index("group").loc["133", "name_en"]
+    'Information and communications technology service managers'
+    """
     return _read("occupation_groups").copy()
 
 
 def sectors() -> pd.DataFrame:
-    """ОКВЭД2 codes of the IT industry: ``sector``, ``name_ru``, ``name_en``."""
+    """Return the ОКВЭД2 codes of the IT industry: ``sector``, ``name_ru``, ``name_en``.
+
+    Examples
+    --------
+    >>> sectors().set_index("sector").loc["62.01", "name_en"]
+    'Computer programming activities'
+    """
     return _read("sectors").copy()
 
 
 def specialties() -> pd.DataFrame:
-    """ФГОС specialty codes: ``specialty``, ``education`` (spo, bachelor, specialist, master), names."""
+    """Return the ФГОС specialty codes: ``specialty``, ``education`` (spo, bachelor, specialist, master), names.
+
+    Examples
+    --------
+    >>> specialties().set_index("specialty").loc["09.02.07", ["education", "name_en"]].tolist()
+    ['spo', 'Information systems and programming']
+    """
     return _read("specialties").copy()
 
 
 def durations() -> pd.DataFrame:
-    """Program durations: ``specialty``, ``level``, ``form``, ``months`` and ``years`` (rounded up).
+    """Return the program durations: ``specialty``, ``level``, ``form``, ``months`` and ``years`` (rounded up).
 
     ``years`` is the lag from intake to graduation used by the quota: 3 years 10 months is 4.
+
+    Examples
+    --------
+    >>> table = durations()
+    >>> table[(table["specialty"] == "09.02.07") & (table["form"] == "full_time")][["level", "months", "years"]].values.tolist()
+    [['spo9', 46, 4], ['spo11', 34, 3]]
     """
     out = _read("durations").copy()
     out["months"] = out["months"].astype(int)
@@ -187,10 +217,18 @@ def outcome_defaults() -> pd.DataFrame:
 
 
 def crosswalk() -> pd.DataFrame:
-    """Default occupation → specialty and level shares (``occupation``, ``specialty``, ``level``, ``share``).
+    """Return the default occupation → specialty and level shares (``occupation``, ``specialty``, ``level``, ``share``).
 
     This is an assumption, documented as such: replace it with survey data where the cluster has it.
     Each occupation's shares sum to 1.
+
+    Examples
+    --------
+    >>> shares = crosswalk()
+    >>> shares[shares["occupation"] == "2512"].head(2).values.tolist()
+    [['2512', '09.03.04', 'bachelor', 0.3], ['2512', '09.03.01', 'bachelor', 0.15]]
+    >>> round(float(shares[shares["occupation"] == "2512"]["share"].sum()), 10)
+    1.0
     """
     out = _read("crosswalk").copy()
     out["share"] = out["share"].astype(float)
@@ -198,7 +236,14 @@ def crosswalk() -> pd.DataFrame:
 
 
 def pension_ages() -> pd.DataFrame:
-    """Legal pension age by ``sex`` and year of birth (``birth_year_from``..``birth_year_to``)."""
+    """Return the legal pension age by ``sex`` and year of birth (``birth_year_from``..``birth_year_to``).
+
+    Examples
+    --------
+    >>> ages = pension_ages()
+    >>> ages[ages["sex"] == "male"].head(2).values.tolist()
+    [['male', 1900, 1958, 60.0], ['male', 1959, 1959, 60.5]]
+    """
     out = _read("pension_age").copy()
     for col in ("birth_year_from", "birth_year_to"):
         out[col] = out[col].astype(int)
@@ -296,7 +341,13 @@ def exit_rates(
 
 
 def sources() -> pd.DataFrame:
-    """Where each reference table comes from: ``table``, ``description``, ``source``, ``as_of``."""
+    """Say where each reference table comes from: ``table``, ``description``, ``source``, ``as_of``.
+
+    Examples
+    --------
+    >>> sources().set_index("table").loc["occupations", "as_of"]
+    '2014-12-12'
+    """
     return pd.DataFrame(_SOURCES, columns=["table", "description", "source", "as_of"])
 
 
@@ -360,8 +411,19 @@ def check_codes(values: pd.Series, kind: str, *, place: Place, column: str, prob
 
 
 def check_specialty_levels(frame: pd.DataFrame, *, place: Place, problems: list[str]) -> None:
-    """Append a message for each row whose ``level`` cannot train for its ``specialty`` (e.g. a college code at
-    bachelor level)."""
+    """Append a message for each row whose ``level`` cannot train for its ``specialty``.
+
+    For example a college specialty code (``09.02.07``) at bachelor level.
+
+    Examples
+    --------
+    >>> from staffing_forecast.errors import Place
+    >>> problems = []
+    >>> frame = pd.DataFrame({"specialty": ["09.02.07", "09.03.04"], "level": ["bachelor", "bachelor"]})
+    >>> check_specialty_levels(frame, place=Place("programs.csv"), problems=problems)
+    >>> len(problems), "09.02.07" in problems[0]
+    (1, True)
+    """
     education = _read("specialties").set_index("specialty")["education"]
     kinds = frame["specialty"].astype(str).map(education)
     allowed_pairs = {(kind, level) for kind, levels in _EDUCATION_LEVELS.items() for level in levels}

@@ -12,15 +12,19 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import ConfigError
 from ..reference import LEVEL_NAMES
 
 __all__ = [
     "INPUT_NAMES",
     "LANGS",
+    "METRIC_NAMES",
+    "PLOT_TEXT",
     "POLICY_NAMES",
     "POLICY_VALUES",
     "TABLE_NAMES_RU",
     "column_label",
+    "plot_text",
     "remark_label",
     "text_label",
     "value_label",
@@ -494,3 +498,102 @@ def value_label(values: pd.Series, lang: str, column: str = "") -> pd.Series:
 def known_columns() -> set[str]:
     """Every column with a label (used by the tests)."""
     return set(_COLUMNS)
+
+
+#: Titles, legends and axis labels of ``sf.plot``: key → (Russian, English). Texts may hold ``{name}`` fields.
+PLOT_TEXT: dict[str, tuple[str, str]] = {
+    # monitoring
+    "p_emp": ("Доля трудоустроенных выпускников", "Share of graduates employed"),
+    "p_field": ("Доля работающих по специальности (от трудоустроенных)", "Share employed in the field (of employed)"),
+    "p_region": ("Доля оставшихся в регионе (от работающих по специальности)",
+                 "Share staying in the region (of those in the field)"),
+    "satisfaction": ("Индекс удовлетворённости работодателей (1–5)", "Employer satisfaction index (1–5)"),
+    "interval": ("доверительный интервал {level} %", "{level} % confidence interval"),
+    "few": ("мало данных", "too few to judge"),
+    # quota
+    "quota": ("Рекомендуемые КЦП и диапазон сценариев, приём {year}",
+              "Recommended quota and scenario range, intake {year}"),
+    "recommended": ("рекомендация", "recommendation"),
+    "range": ("нижний — верхний сценарий", "low — high scenario"),
+    "outside": ("вне диапазона: удержано сглаживанием или правилом минимальной группы",
+                "outside the range: held by smoothing or the minimum group rule"),
+    "incomplete": ("неполный год приёма: только программы, выпуск которых в горизонте прогноза",
+                   "incomplete intake year: only programs graduating within the horizon"),
+    "places": ("мест", "places"),
+    "persons": ("чел.", "persons"),
+    "tornado": ("Чувствительность КЦП: {what}, приём {year}", "Quota sensitivity: {what}, intake {year}"),
+    "at_low": ("нижнее значение показателя", "input at its low value"),
+    "at_high": ("верхнее значение показателя", "input at its high value"),
+    "total": ("все специальности", "all specialties"),
+    "waterfall": ("От потребности к КЦП: {what}, приём {year} (выпуск {graduation})",
+                  "From openings to the quota: {what}, intake {year} (graduating {graduation})"),
+    "waterfall_scenario": ("шаги 1–8 по базовому сценарию", "steps 1–8 in the base scenario"),
+    "wf_openings": ("Дополнительная потребность по связанным профессиям", "Openings in the linked occupations"),
+    "wf_wanted": ("Потребность в выпускниках", "Graduates wanted"),
+    "wf_need": ("Требуется принять", "Admissions needed"),
+    "wf_state": ("Требуется принять на бюджет (без платного приёма)", "State-funded admissions needed (less fee-paying)"),
+    "wf_raw": ("КЦП до сглаживания (выбор между сценариями)", "Quota before smoothing (choice among scenarios)"),
+    "wf_smoothed": ("КЦП после сглаживания", "Smoothed quota"),
+    "wf_quota": ("Рекомендуемые КЦП", "Recommended quota"),
+    "up": ("увеличение", "increase"),
+    "down": ("уменьшение", "decrease"),
+    "coverage": ("Обеспеченность потребности ожидаемым выпуском", "Coverage of demand by pipeline graduates"),
+    "coverage_note": ("предложение / потребность; дефицит < 0,8 ≤ баланс ≤ 1,2 < избыток",
+                      "supply / demand; deficit < 0.8 ≤ balanced ≤ 1.2 < surplus"),
+    "allocation": ("Распределение КЦП по организациям, приём {year}",
+                   "Quota allocation to institutions, intake {year}"),
+    "capacity": ("мощность", "capacity"),
+    "quota_region": ("КЦП (решение региона)", "quota (region's decision)"),
+    "quota_proposal": ("КЦП (предложение вуза)", "quota (university proposal)"),
+    "target": ("в т.ч. целевое обучение", "of which target training"),
+    # forecasts
+    "history": ("факт", "actual"),
+    "forecast": ("прогноз", "forecast"),
+    "forecast_interval": ("интервал {level} %", "{level} % interval"),
+    "fallback": ("замена модели", "model fell back"),
+    "adjusted": ("до ручной корректировки", "before manual adjustment"),
+    "employment": ("Численность, чел.", "Head count, persons"),
+    "more_series": ("показаны {shown} рядов из {total}", "{shown} of {total} series shown"),
+    "all_keys": ("все", "all"),
+    # evaluation
+    "cv_errors": ("Ошибка прогноза на исторических данных ({metric}) по шагам горизонта",
+                  "Backtest error ({metric}) by horizon step"),
+    "step": ("Шаг горизонта прогноза", "Horizon step"),
+    "model_choice": ("Выбор модели по рядам (критерий: {metric})", "Model chosen per series (by {metric})"),
+    "model_choice_plain": ("Выбор модели по рядам", "Model chosen per series"),
+    "by_metric": ("лучшая по метрике", "best by the metric"),
+    "by_rule": ("по правилу (мало окон, равенство)", "by rule (too few windows, tie)"),
+    "naive_line": ("= ошибка наивного прогноза на истории", "= naive forecast's error on the history"),
+    "series_count": ("Число рядов", "Number of series"),
+    "series_share": ("{n} ({share:.0f} %)", "{n} ({share:.0f} %)"),
+    "track_record": ("Прошлые прогнозы и факт", "Past forecasts against actuals"),
+    "vintage": ("прогноз от {vintage}", "forecast of {vintage}"),
+    "sum_of": ("сумма {n} рядов", "sum of {n} series"),
+}  # fmt: skip
+
+#: Metric names in words, for plot axes.
+METRIC_NAMES: dict[str, tuple[str, str]] = {
+    "mase": ("MASE (к наивному прогнозу)", "MASE (relative to naive)"),
+    "rmsse": ("RMSSE (к наивному прогнозу)", "RMSSE (relative to naive)"),
+    "mape": ("MAPE, %", "MAPE, %"),
+    "smape": ("sMAPE, %", "sMAPE, %"),
+    "wape": ("WAPE, %", "WAPE, %"),
+    "mae": ("MAE, чел.", "MAE, persons"),
+    "rmse": ("RMSE, чел.", "RMSE, persons"),
+    "bias": ("Смещение, чел.", "Bias, persons"),
+    "direction": ("Угадано направление, %", "Direction right, %"),
+}
+
+
+def plot_text(lang: str) -> dict[str, str]:
+    """Return the plot texts (:data:`PLOT_TEXT`) in ``lang``, ``"ru"`` or ``"en"``.
+
+    Examples
+    --------
+    >>> plot_text("en")["history"]
+    'actual'
+    """
+    if lang not in LANGS:
+        raise ConfigError(f"unknown plot language {lang!r}; use 'ru' or 'en'.")
+    index = LANGS.index(lang)
+    return {key: pair[index] for key, pair in PLOT_TEXT.items()}

@@ -198,7 +198,7 @@ def _incomplete_note(totals: pd.DataFrame, lang: str) -> list[str]:
 
 
 def _table(result: QuotaResult, lang: str) -> pd.DataFrame:
-    """The quota table with the range note in words and the reasons in ``lang``."""
+    """Return the quota table with the range note in words and the reasons in ``lang``."""
     policy = result.policy
     table = result.table.copy()
     table["reliability_notes"] = table["reliability_notes"].map(lambda t: text_label(t, lang))
@@ -208,7 +208,7 @@ def _table(result: QuotaResult, lang: str) -> pd.DataFrame:
 
 
 def _reliability(result: QuotaResult, lang: str) -> pd.DataFrame:
-    """The share of rows each reliability rule flags."""
+    """Count the share of rows each reliability rule flags."""
     table, policy = result.table, result.policy
     rules = {
         name: text.format(min_cell=policy.min_cell, min_employers=policy.min_employers)
@@ -325,7 +325,7 @@ def _sources(result: QuotaResult, lang: str) -> pd.DataFrame:
 
 
 def _policy(result: QuotaResult, lang: str) -> pd.DataFrame:
-    """The policy's parameters in words, numbers kept as numbers."""
+    """Word the policy's parameters, numbers kept as numbers."""
     index = 0 if lang == "ru" else 1
     rows = []
     for name, value in result.policy.to_dict().items():

@@ -1,0 +1,107 @@
+"""What every plot shares: new axes, the texts in the chosen language, and codes with their names."""
+
+from __future__ import annotations
+
+import textwrap
+from functools import cache
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..errors import ConfigError
+from ..reference import LEVEL_NAMES, occupations, sectors, specialties
+from ..report.labels import plot_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+# Keys of a forecast's series whose codes have names in the reference tables.
+_NAMED = ("occupation", "sector", "specialty")
+
+
+def new_axes(ax: Axes | None, height: float, width: float = 9) -> Axes:
+    """``ax`` itself, or the axes of a new figure ``width`` × ``height`` inches (at least 2.5 high)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new = plt.subplots(figsize=(width, max(2.5, height)), layout="constrained")
+    return new
+
+
+def texts(lang: str) -> dict[str, str]:
+    """Return the plot texts in ``lang``; a :class:`~staffing_forecast.ConfigError` for another language."""
+    return plot_text(lang)
+
+
+def require(frame: pd.DataFrame, columns: set[str], plot: str, source: str) -> None:
+    """Refuse a frame without ``columns``, naming the function whose output the plot expects."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ConfigError(f"{plot}: expected a pandas DataFrame ({source}); got {type(frame).__name__}.")
+    missing = columns - set(frame.columns)
+    if missing:
+        raise ConfigError(f"{plot}: the frame lacks {sorted(missing)}; pass {source}.")
+
+
+@cache
+def _names(kind: str) -> dict[str, tuple[str, str]]:
+    table = {"occupation": occupations, "sector": sectors, "specialty": specialties}[kind]()
+    return {
+        str(code): (ru, en)
+        for code, ru, en in zip(table[kind], table["name_ru"], table["name_en"], strict=True)
+    }
+
+
+def code_name(kind: str, code: object, lang: str) -> str:
+    """Return the reference name of an ОКЗ occupation, ОКВЭД2 sector or ФГОС specialty code; ``""`` when unknown.
+
+    Examples
+    --------
+    >>> code_name("specialty", "09.02.07", "ru")
+    'Информационные системы и программирование'
+    """
+    pair = _names(kind).get(str(code))
+    return "" if pair is None else pair[0 if lang == "ru" else 1]
+
+
+def level_name(level: object, lang: str) -> str:
+    """``spo11`` → ``СПО (на базе 11 классов)`` (or the English words); an unknown level as it is."""
+    pair = LEVEL_NAMES.get(str(level))
+    return str(level) if pair is None else pair[0 if lang == "ru" else 1]
+
+
+def coded(kind: str, code: object, lang: str, width: int | None = None) -> str:
+    """``2512 Разработчики программного обеспечения``: a code followed by its name, shortened to ``width``."""
+    name = code_name(kind, code, lang)
+    text = f"{code} {name}" if name else str(code)
+    return text if width is None else textwrap.shorten(text, width, placeholder="…")
+
+
+def program(specialty: object, level: object, lang: str, width: int | None = 60) -> str:
+    """``09.02.07 Информационные системы и программирование (СПО на базе 11 классов)``.
+
+    With ``width`` the specialty's name is shortened so that the whole fits, the code and the level kept.
+
+    Examples
+    --------
+    >>> program("09.02.07", "spo11", "en", width=60)
+    '09.02.07 Information systems and… (college after grade 11)'
+    """
+    name = code_name("specialty", specialty, lang)
+    level_text = f"({level_name(level, lang)})"
+    if not name:
+        return f"{specialty} {level_text}"
+    if width is not None:
+        room = width - len(str(specialty)) - len(level_text) - 2
+        name = textwrap.shorten(name, max(room, 8), placeholder="…")
+    return f"{specialty} {name} {level_text}"
+
+
+def shorten(text: str, width: int) -> str:
+    """Cut ``text`` at a word to at most ``width`` characters, marking the cut with ``…``."""
+    return textwrap.shorten(text, width, placeholder="…")
+
+
+def wrap(text: str, width: int = 50) -> str:
+    """Break a long title into lines of at most ``width`` characters."""
+    return "\n".join(textwrap.wrap(text, width))
