@@ -82,3 +82,33 @@ def graduates_tables(draw: st.DrawFn, max_rows: int = 12) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+@st.composite
+def hierarchy_panels(draw: st.DrawFn, max_employers: int = 4, max_occupations: int = 3) -> pd.DataFrame:
+    """Employer × occupation panels (sector, employer, occupation keys) ending in the same year: the bottom of
+    a hierarchy. Employers belong to one sector; series may start late; head counts are whole and non-negative."""
+    n_employers = draw(st.integers(1, max_employers))
+    occupations = draw(
+        st.lists(st.sampled_from(OCCUPATIONS), min_size=1, max_size=max_occupations, unique=True)
+    )
+    rows = []
+    for e in range(n_employers):
+        sector = draw(st.sampled_from(SECTORS[:3]))
+        chosen = draw(
+            st.lists(st.sampled_from(occupations), min_size=1, max_size=len(occupations), unique=True)
+        )
+        for occupation in chosen:
+            start = draw(st.integers(2018, 2023))
+            for year in range(start, 2026):
+                rows.append(
+                    {
+                        "unique_id": f"{sector}/E{e}/{occupation}",
+                        "ds": pd.Timestamp(f"{year}-01-01"),
+                        "y": float(draw(st.integers(0, 50))),
+                        "sector": sector,
+                        "employer": f"E{e}",
+                        "occupation": occupation,
+                    }
+                )
+    return pd.DataFrame(rows)

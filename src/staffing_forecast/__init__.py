@@ -21,7 +21,7 @@ from . import (
 )
 from .adjust import adjust
 from .backtest import cross_validate
-from .engine import forecast
+from .engine import Forecast, forecast
 from .errors import (
     ConfigError,
     DataWarning,
@@ -31,6 +31,7 @@ from .errors import (
     StaffingForecastError,
     StaffingForecastWarning,
 )
+from .hierarchy import Hierarchy
 from .loaders import (
     Bundle,
     load_bundle,
@@ -46,6 +47,7 @@ from .loaders import (
 )
 from .metrics import evaluate, leaderboard
 from .panel import aggregate, to_annual
+from .reconcile import reconcile
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
 from .selection import pick, select
 from .summary import ForecastSummary, summarize
@@ -56,7 +58,9 @@ __all__ = [
     "Bundle",
     "ConfigError",
     "DataWarning",
+    "Forecast",
     "ForecastSummary",
+    "Hierarchy",
     "InfeasibleQuotaError",
     "NotFittedError",
     "SchemaError",
@@ -90,6 +94,7 @@ __all__ = [
     "pipeline",
     "plot",
     "quota",
+    "reconcile",
     "reference",
     "report",
     "select",

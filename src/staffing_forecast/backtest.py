@@ -8,13 +8,16 @@ it. Series with no data at or before a cutoff are listed in ``cv.attrs["skipped"
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .engine import forecast_checked
+from .engine import forecast_checked, hierarchy_panel
 from .errors import ConfigError
 from .schema import CUTOFF, DS, FREQUENCIES, MODEL, UNIQUE_ID, Y, check_level, check_panel, infer_freq
+
+if TYPE_CHECKING:
+    from .hierarchy import Hierarchy
 
 __all__ = ["cross_validate", "windows"]
 
@@ -62,6 +65,8 @@ def cross_validate(
     input_size: int | None = None,
     executor: Any = None,
     checkpoint: Any = None,
+    hierarchy: Hierarchy | None = None,
+    reconcile: str | None = None,
 ) -> pd.DataFrame:
     """Forecast from each of ``n_windows`` rolling origins and line the forecasts up with the actuals.
 
@@ -86,6 +91,11 @@ def cross_validate(
     executor, checkpoint
         As for :func:`~staffing_forecast.forecast`: run the series' tasks on a ``dask.distributed.Client`` (or
         any executor with ``map``), and keep each task's result as it finishes.
+    hierarchy, reconcile
+        As for :func:`~staffing_forecast.forecast`: every level of the hierarchy is forecast from each origin
+        and reconciled with ``reconcile`` (default ``"mint_shrink"``), the in-sample residuals coming from the
+        same origin's fit. Bottom series without data at an origin are left out of that origin's hierarchy
+        (``Hierarchy.restrict``). Score per level with ``sf.evaluate(cv, by=["hierarchy_level"], ...)``.
 
     Returns
     -------
@@ -111,6 +121,12 @@ def cross_validate(
         )
     if window == "expanding" and input_size is not None:
         raise ConfigError("cross_validate: input_size applies to window='sliding' only.")
+    if hierarchy is None and reconcile is not None:
+        raise ConfigError(
+            "cross_validate: reconcile= needs hierarchy= (sf.Hierarchy.from_keys(panel, levels=...))."
+        )
+    if hierarchy is not None:
+        panel = hierarchy_panel(panel, hierarchy)
     # Validated once: every window is a subset of a clean panel, so it is not checked again.
     clean = check_panel(panel, freq=freq)
     freq = freq or infer_freq(clean)
@@ -131,17 +147,20 @@ def cross_validate(
         train = train[~train[UNIQUE_ID].isin([u for (u, c) in skipped if c == cutoff])]
         if train.empty:
             continue
-        fc = forecast_checked(
-            train,
-            h,
-            freq=freq,
-            models=models,
-            levels=levels,
-            n_jobs=n_jobs,
-            executor=executor,
-            progress=False,
-            checkpoint=checkpoint,
-        )
+        if hierarchy is None:
+            fc = forecast_checked(
+                train,
+                h,
+                freq=freq,
+                models=models,
+                levels=levels,
+                n_jobs=n_jobs,
+                executor=executor,
+                progress=False,
+                checkpoint=checkpoint,
+            )
+        else:
+            fc = _reconciled(train, hierarchy, reconcile, h, freq, models, levels, n_jobs)
         fc = fc.merge(future[[UNIQUE_ID, DS, Y]], on=[UNIQUE_ID, DS], how="inner")
         fc.insert(fc.columns.get_loc(DS), CUTOFF, cutoff)
         parts.append(fc)
@@ -156,3 +175,26 @@ def cross_validate(
         for (uid, cutoff), why in sorted(skipped.items(), key=lambda item: (item[0][1], item[0][0]))
     ]
     return cv
+
+
+def _reconciled(
+    train: pd.DataFrame,
+    hierarchy: Hierarchy,
+    method: str | None,
+    h: int,
+    freq: str,
+    models: Any,
+    levels: tuple[int, ...],
+    n_jobs: int,
+) -> pd.DataFrame:
+    """Forecast every level from one origin and reconcile over the bottom series present at that origin."""
+    from .reconcile import reconcile
+
+    present = set(train[UNIQUE_ID])
+    bottom = [uid for uid in hierarchy.bottom_ids if uid in present]
+    own = hierarchy if len(bottom) == len(hierarchy.bottom_ids) else hierarchy.restrict(bottom)
+    train = train[train[UNIQUE_ID].isin(own.ids)]
+    result = forecast_checked(
+        train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, progress=False, fitted=True
+    )
+    return reconcile(result.forecast, own, method=method or "mint_shrink", fitted=result.fitted)

@@ -14,7 +14,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,12 @@ from .errors import ConfigError, Place, SchemaError, closest
 from .models import REGISTRY, Naive
 from .models.base import PanelForecast, attach_intervals, check_h, relative_change, split_panel
 from .models.intervals import Scores, calibratable
-from .schema import DS, FALLBACK, MODEL, NOTE, UNIQUE_ID, check_level, check_panel, infer_freq
+from .schema import DS, FALLBACK, MODEL, NOTE, UNIQUE_ID, Y, check_level, check_panel, infer_freq
 
-__all__ = ["SEASON_LENGTH", "forecast", "forecast_checked", "resolve_models"]
+if TYPE_CHECKING:
+    from .hierarchy import Hierarchy
+
+__all__ = ["SEASON_LENGTH", "Forecast", "forecast", "forecast_checked", "resolve_models"]
 
 #: Periods per year for each frequency: the default season length of seasonal models.
 SEASON_LENGTH = {"YS": 1, "QS": 4, "MS": 12}
@@ -116,6 +119,31 @@ class _Part:
     main: PanelForecast
     fallback: PanelForecast | None = None
     failures: dict[str, str] = dataclasses.field(default_factory=dict)
+    fitted: pd.DataFrame | None = None
+
+
+class Forecast(NamedTuple):
+    """What :func:`forecast` returns with ``fitted=True``: the forecast frame and the in-sample frame.
+
+    Attributes
+    ----------
+    forecast
+        The forecast frame (as without ``fitted``).
+    fitted
+        One-step in-sample values ``unique_id, ds, model, y, fitted`` of every model (a series that fell back
+        has the fallback model's values; ``fitted`` is NaN where a model has none, e.g. the first observation
+        of a naive forecast). ``sf.reconcile(..., fitted=...)`` takes its residuals from it.
+    """
+
+    forecast: pd.DataFrame
+    fitted: pd.DataFrame
+
+
+def _fitted_frame(model: Any) -> pd.DataFrame | None:
+    fitted = getattr(model, "fitted_", None)
+    if isinstance(fitted, pd.DataFrame) and {UNIQUE_ID, DS, Y, "fitted"} <= set(fitted.columns):
+        return fitted[[UNIQUE_ID, DS, Y, "fitted"]]
+    return None
 
 
 def _fresh(template: Any) -> Any:
@@ -133,6 +161,7 @@ def _forecast_chunk(
     fallback: Any,
     X_future: pd.DataFrame | None,
     pool_size: int,
+    with_fitted: bool = False,
 ) -> dict[str, _Part]:
     """Fit and forecast every model on one chunk of whole series (runs in a worker); conformal bounds wait."""
     parts = {}
@@ -150,6 +179,7 @@ def _forecast_chunk(
             model.fit(chunk)
             result, failures = PanelForecast(model.predict(h, X_future, level), {}), {}
         part = _Part(result, failures=failures)
+        fitted = _fitted_frame(model) if with_fitted else None
         if failures:
             failed = chunk[chunk[UNIQUE_ID].isin(list(failures))]
             backup = _fresh(fallback)
@@ -157,6 +187,12 @@ def _forecast_chunk(
             part.fallback = backup.predict_panel(
                 h, None, level, defer_intervals=True, pool_size=len(failures)
             )
+            backup_fitted = _fitted_frame(backup) if with_fitted else None
+            if fitted is not None and backup_fitted is not None:
+                fitted = pd.concat(
+                    [fitted[~fitted[UNIQUE_ID].isin(list(failures))], backup_fitted], ignore_index=True
+                )
+        part.fitted = fitted
         parts[name] = part
     return parts
 
@@ -343,7 +379,10 @@ def forecast(
     fallback: Any = None,
     progress: bool | None = None,
     checkpoint: Any = None,
-) -> pd.DataFrame:
+    fitted: bool = False,
+    hierarchy: Hierarchy | None = None,
+    reconcile: str | None = None,
+) -> Any:
     """Forecast every series of a panel ``h`` periods ahead with one or more models.
 
     Parameters
@@ -381,11 +420,21 @@ def forecast(
         every setting, so a result is reused only for the same work; the run store
         (:mod:`staffing_forecast.pipeline`) uses it to resume a killed run. Intervals are calibrated after the
         tasks, so a resumed call returns exactly what an uninterrupted one would.
+    fitted
+        Also return the in-sample one-step values of every model: the result is then a :class:`Forecast`
+        named tuple ``(forecast, fitted)`` instead of a frame.
+    hierarchy
+        A :class:`~staffing_forecast.Hierarchy`: forecast every level of it (the panel is summed with
+        ``hierarchy.aggregate`` unless it already holds every level) and reconcile the forecast.
+    reconcile
+        The reconciliation method with ``hierarchy`` (default ``"mint_shrink"``; see
+        :func:`~staffing_forecast.reconcile`). The frame then has ``hierarchy_level`` and ``model`` reads
+        ``"<model>/<method>"``.
 
     Returns
     -------
-    pandas.DataFrame
-        The forecast frame: ``unique_id``, key columns, ``ds``, ``model``, ``mean``, ``lo_<L>``, ``hi_<L>``,
+    pandas.DataFrame or Forecast
+        The forecast frame (a :class:`Forecast` with ``fitted=True``): ``unique_id``, key columns, ``ds``, ``model``, ``mean``, ``lo_<L>``, ``hi_<L>``,
         ``fallback`` (why a series was forecast by the fallback model instead) and ``note`` (how the model
         treated the series or its interval, e.g. ``auto``'s rule or a widened interval); sorted by
         ``unique_id``, ``model``, ``ds``.
@@ -407,8 +456,14 @@ def forecast(
     """
     levels = check_level(level)
     h = _check_run(h, n_jobs)
+    if hierarchy is None and reconcile is not None:
+        raise ConfigError(
+            "forecast: reconcile= needs hierarchy= (sf.Hierarchy.from_keys(panel, levels=...))."
+        )
+    if hierarchy is not None:
+        panel = hierarchy_panel(panel, hierarchy)
     clean = check_panel(panel, freq=freq)
-    return forecast_checked(
+    result = forecast_checked(
         clean,
         h,
         freq=freq or infer_freq(clean),
@@ -420,7 +475,23 @@ def forecast(
         fallback=fallback,
         progress=progress,
         checkpoint=checkpoint,
+        fitted=fitted or hierarchy is not None,
     )
+    if hierarchy is not None:
+        from .reconcile import reconcile as reconcile_forecast
+
+        method = reconcile or "mint_shrink"
+        frame = reconcile_forecast(result.forecast, hierarchy, method=method, fitted=result.fitted)
+        result = Forecast(frame, result.fitted)
+    return result if fitted else (result.forecast if isinstance(result, Forecast) else result)
+
+
+def hierarchy_panel(panel: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFrame:
+    """The panel at every level of ``hierarchy``: summed unless it already holds exactly its ids."""
+    ids = set(panel[UNIQUE_ID].astype(str).unique()) if UNIQUE_ID in panel.columns else set()
+    if ids == set(hierarchy.ids):
+        return panel
+    return hierarchy.aggregate(panel)
 
 
 def forecast_checked(
@@ -436,8 +507,10 @@ def forecast_checked(
     fallback: Any = None,
     progress: bool | None = None,
     checkpoint: Any = None,
-) -> pd.DataFrame:
-    """:func:`forecast` on a panel already validated by ``check_panel`` (``cross_validate`` checks once)."""
+    fitted: bool = False,
+) -> Any:
+    """:func:`forecast` on a panel already validated by ``check_panel`` (``cross_validate`` checks once); a
+    :class:`Forecast` with ``fitted=True``."""
     h = _check_run(h, n_jobs)
     resolved = resolve_models(models, freq)
     with_drivers = [name for name, model in resolved.items() if _uses_drivers(model)]
@@ -458,7 +531,14 @@ def forecast_checked(
     relative = relative_change(arrays)
     n_series = len(arrays)
     pool = calibratable(arrays)
-    settings = {"h": h, "level": levels, "freq": freq, "fallback": fallback, "pool_size": pool}
+    settings = {
+        "h": h,
+        "level": levels,
+        "freq": freq,
+        "fallback": fallback,
+        "pool_size": pool,
+        "with_fitted": fitted,
+    }
     chunk_results: list[dict[str, _Part]] = []
     if local_models:
         size = _chunk_size(n_series, workers)
@@ -493,7 +573,23 @@ def forecast_checked(
     if NOTE not in out.columns:  # a third-party model's frame
         out[NOTE] = ""
     out[[FALLBACK, NOTE]] = out[[FALLBACK, NOTE]].fillna("")
-    return out.sort_values([UNIQUE_ID, MODEL, DS], kind="stable").reset_index(drop=True)
+    out = out.sort_values([UNIQUE_ID, MODEL, DS], kind="stable").reset_index(drop=True)
+    if not fitted:
+        return out
+    insample = []
+    for name in resolved:
+        frames = [r[name].fitted for r in chunk_results if name in r and r[name].fitted is not None]
+        if not frames:
+            raise ConfigError(
+                f"forecast: model {name!r} has no in-sample values (fitted_), so fitted=True cannot return them; "
+                "use a model of this library or give yours a fitted_ frame."
+            )
+        part = pd.concat(frames, ignore_index=True)
+        part.insert(2, MODEL, name)
+        insample.append(part)
+    table = pd.concat(insample, ignore_index=True)
+    table[DS] = table[DS].astype("datetime64[ns]")
+    return Forecast(out, table.sort_values([UNIQUE_ID, MODEL, DS], kind="stable").reset_index(drop=True))
 
 
 def _check_run(h: int, n_jobs: int) -> int:

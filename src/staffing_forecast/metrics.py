@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, StaffingForecastWarning, closest
-from .schema import CUTOFF, DS, MEAN, MODEL, UNIQUE_ID, Y, hi, lo
+from .schema import CUTOFF, DS, HIERARCHY_LEVEL, MEAN, MODEL, UNIQUE_ID, Y, hi, lo
 
 __all__ = [
     "METRICS",
@@ -284,7 +284,7 @@ METRICS: dict[str, Callable[..., float]] = {
 }
 _NEEDS_TRAIN = {"mase", "rmsse", "direction"}
 _NEEDS_LEVEL = {"coverage", "pinball", "winkler"}
-_BY = (UNIQUE_ID, MODEL, CUTOFF, "step")
+_BY = (HIERARCHY_LEVEL, UNIQUE_ID, MODEL, CUTOFF, "step")
 
 
 def _with_row_context(
@@ -357,7 +357,8 @@ def evaluate(
     level
         Interval level for ``coverage``, ``pinball`` and ``winkler`` (default: the widest in the frame).
     by
-        Grouping, any of ``unique_id``, ``model``, ``cutoff``, ``step`` (forecast period after the cutoff); ``()``
+        Grouping, any of ``hierarchy_level`` (of a reconciled frame, see :class:`~staffing_forecast.Hierarchy`),
+        ``unique_id``, ``model``, ``cutoff``, ``step`` (forecast period after the cutoff); ``()``
         or ``["model"]`` gives one overall row per model. Every group is scored from its rows directly (a group's
         MASE is the mean of its rows' scaled errors).
 
@@ -385,6 +386,11 @@ def evaluate(
     for key in keys:
         if key not in _BY:
             raise ConfigError(f"evaluate: cannot group by {key!r}{closest(key, _BY)} Use any of {list(_BY)}.")
+        if key == HIERARCHY_LEVEL and HIERARCHY_LEVEL not in cv.columns:
+            raise ConfigError(
+                "evaluate: by='hierarchy_level' needs a hierarchy_level column: score a reconciled frame "
+                "(sf.cross_validate(..., hierarchy=h)) or add it with hierarchy.label(cv)."
+            )
     if MODEL not in keys:
         keys.append(MODEL)  # scores of different models are never mixed
     needs_train = bool(set(metrics) & _NEEDS_TRAIN)

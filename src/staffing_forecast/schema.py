@@ -28,6 +28,7 @@ __all__ = [
     "DS",
     "FALLBACK",
     "FREQUENCIES",
+    "HIERARCHY_LEVEL",
     "KEY_ORDER",
     "MEAN",
     "MODEL",
@@ -55,13 +56,15 @@ FALLBACK = "fallback"
 #: How the model treated a series or its interval (rules, left-out members, widened intervals); "" if nothing.
 NOTE = "note"
 CUTOFF = "cutoff"
+#: The level of a hierarchy a series belongs to (``sf.Hierarchy``); not a key.
+HIERARCHY_LEVEL = "hierarchy_level"
 #: Marks a key that an aggregate series sums over.
 ALL = "*"
 #: The usual order of the cluster's keys, coarse to fine.
 KEY_ORDER = ("region", "sector", "employer", "occupation", "institution", "specialty", "level")
 #: Supported frequencies: pandas alias → (months per step, pandas period alias, name).
 FREQUENCIES = {"YS": (12, "Y", "yearly"), "QS": (3, "Q", "quarterly"), "MS": (1, "M", "monthly")}
-_RESERVED = {UNIQUE_ID, DS, Y, MODEL, MEAN, FALLBACK, NOTE, CUTOFF}
+_RESERVED = {UNIQUE_ID, DS, Y, MODEL, MEAN, FALLBACK, NOTE, CUTOFF, HIERARCHY_LEVEL}
 _GAP_POLICIES = ("error", "keep", "zero", "interpolate", "ffill")
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import monitoring, reference
 from ..errors import ConfigError, Place
 from ..panel import to_annual
-from ..schema import DS, MEAN, MODEL, UNIQUE_ID, check_forecast, infer_freq, lo
+from ..schema import ALL, DS, MEAN, MODEL, UNIQUE_ID, check_forecast, infer_freq, key_columns, lo
 from .inputs import Inputs
 from .policy import Policy
 
@@ -74,7 +74,9 @@ def inputs_from_bundle(
     annual, conversion = _annual_forecast(forecast, level, model)
     values["employment"] = _employment(annual, actuals, base_year, level)
     sources["employment"] = (
-        f"bundle employment to {base_year}, then the forecast (mean and {level} % interval)" + conversion
+        f"bundle employment to {base_year}, then the forecast (mean and {level} % interval)"
+        + _employment_basis(annual)
+        + conversion
     )
     values["adjustments"] = _adjustments(annual)
     if values["adjustments"] is not None:
@@ -164,7 +166,8 @@ def _annual_forecast(forecast: pd.DataFrame, level: int, model: str | None) -> t
         if model not in models:
             raise ConfigError(f"inputs_from_bundle: model={model!r} is not in the forecast; it has {models}.")
         forecast = forecast[forecast[MODEL].astype(str) == model]
-    elif len(models) > 1:
+    elif len(models) > 1 and forecast.duplicated([UNIQUE_ID, DS]).any():
+        # several models for the same series; one model per series (a reconciled hierarchy) is one forecast
         raise ConfigError(
             f"inputs_from_bundle: the forecast holds {len(models)} models {models}; the quota needs one forecast per "
             f"occupation and year. Say which to keep: inputs_from_bundle(bundle, forecast, model={models[0]!r})."
@@ -212,11 +215,14 @@ def _adjustment_text(forecast: pd.DataFrame) -> pd.DataFrame:
 
 def _employment(forecast: pd.DataFrame, actuals: pd.Series, base_year: int, level: int) -> pd.DataFrame:
     low, high = lo(level), f"hi_{level}"
-    other_keys = [c for c in ("region", "sector", "employer") if c in forecast.columns]
-    detailed = [c for c in other_keys if (forecast[c].astype(str) != "*").any()]
     frame = forecast.copy()
     frame["occupation"] = frame["occupation"].astype(str)
-    if detailed:
+    totals = occupation_totals(frame)
+    if totals.any():
+        # A forecast of a hierarchy (sf.reconcile) carries the occupation totals with their own intervals.
+        frame = frame[totals].drop_duplicates(["occupation", DS])
+    elif [c for c in ("region", "sector", "employer") if c in frame and (frame[c].astype(str) != "*").any()]:
+        # Employer-level rows only: summing bounds treats their errors as perfectly correlated (a wide range).
         frame = frame.groupby(["occupation", DS], as_index=False)[[MEAN, low, high]].sum()
     frame["year"] = pd.to_datetime(frame[DS]).dt.year
     first = int(frame["year"].min())
@@ -249,6 +255,26 @@ def _employment(forecast: pd.DataFrame, actuals: pd.Series, base_year: int, leve
         ["occupation", "year", "low", "base", "high"]
     ]
     return pd.concat([history[["occupation", "year", "low", "base", "high"]], future], ignore_index=True)
+
+
+def _employment_basis(forecast: pd.DataFrame) -> str:
+    """How the occupation level was taken from the forecast, for ``sources``."""
+    totals = occupation_totals(forecast)
+    if totals.all():
+        return ""
+    if totals.any():
+        return "; the occupation totals of a hierarchy forecast (sf.reconcile), with their own intervals"
+    return "; employer forecasts summed by occupation, bounds summed (errors taken as perfectly correlated)"
+
+
+def occupation_totals(forecast: pd.DataFrame) -> pd.Series:
+    """Rows of a forecast that are occupation totals: an occupation, every other key summed (``*``) except the
+    region and the occupation group (the levels of an ``sf.Hierarchy`` over employers × occupations)."""
+    keep = forecast["occupation"].astype(str) != ALL
+    for column in key_columns(forecast):
+        if column not in ("occupation", "occupation_group", "region"):
+            keep &= forecast[column].astype(str) == ALL
+    return keep
 
 
 def _adjustments(forecast: pd.DataFrame) -> pd.DataFrame | None:
