@@ -9,7 +9,7 @@ the targets: MASE ≤ 0.97 × the best peer's (floor 1.00), sMAPE no worse, cove
 peers together.
 
 ``--variants`` measures other ``Auto`` configurations in the same table (levers: members, combination), e.g.
-``--variants ets,ets_damped,dot,drift ets,ets_damped,dot,arima_fast,drift``.
+``--variants ets,dot,ces,arima,drift ets,ets_damped,dot,drift``.
 
     python benchmarks/forecast_accuracy.py --collections m3 m1 tourism momentum demo --max-series 300
 """
