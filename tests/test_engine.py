@@ -405,3 +405,17 @@ def test_calibration_refits_keep_each_members_specification():
     searched = sf.forecast(series("a", y), h=3, models=models.Auto(fixed_calibration=False), level=[80])
     pd.testing.assert_series_equal(fixed["mean"], searched["mean"])
     assert (fixed["hi_80"] > fixed["mean"]).all() and (searched["hi_80"] > searched["mean"]).all()
+
+
+def test_without_ipywidgets_the_progress_bar_is_text(monkeypatch):
+    import importlib.util
+
+    from tqdm.std import tqdm as text_bar
+
+    from staffing_forecast.engine import _progress_bar
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ipywidgets" else real(name, *a)
+    )
+    assert _progress_bar() is text_bar

@@ -248,6 +248,18 @@ def _cannot_forecast(uid: str, why: str, count: int, how: str = "") -> SchemaErr
     )
 
 
+def _progress_bar() -> Any:
+    """tqdm's widget bar in Jupyter when ipywidgets is installed, its text bar otherwise: ``tqdm.auto`` alone
+    warns ("IProgress not found") on every first forecast in a notebook without ipywidgets."""
+    import importlib.util
+
+    if importlib.util.find_spec("ipywidgets") is None:
+        from tqdm.std import tqdm
+    else:
+        from tqdm.auto import tqdm
+    return tqdm
+
+
 def _run(
     tasks: list[Any],
     fn: Callable[..., Any],
@@ -261,8 +273,7 @@ def _run(
     """Run the tasks; results come back in task order. Progress counts series, and appears by itself once a run
     takes a few seconds. With a ``checkpoint``, a task whose key it holds is not run again, and each result is
     handed to it as soon as its task finishes (so a killed run loses only the tasks under way)."""
-    from tqdm.auto import tqdm
-
+    tqdm = _progress_bar()
     bar = tqdm(
         total=sum(sizes),
         desc="forecasting",
