@@ -56,25 +56,22 @@ def now() -> str:
 
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write a file whole or not at all: a temporary name in the same folder, then a rename."""
-    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        if isinstance(data, str):
-            staged.write_text(data, encoding="utf-8")
-        else:
-            staged.write_bytes(data)
-        os.replace(staged, path)
-    except OSError as error:
-        raise StoreError(
-            f"cannot write {path}: {error.strerror or error}; free space or choose another --out."
-        ) from None
-    finally:
-        staged.unlink(missing_ok=True)
+    if isinstance(data, str):
+        _staged_write(path, lambda staged: staged.write_text(data, encoding="utf-8"))
+    else:
+        _staged_write(path, lambda staged: staged.write_bytes(data))
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    _staged_write(path, lambda staged: frame.to_parquet(staged, index=False))
+    return path
+
+
+def _staged_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write`` on a temporary name beside ``path``, then rename it into place; a failure leaves nothing."""
     staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        frame.to_parquet(staged, index=False)
+        write(staged)
         os.replace(staged, path)
     except OSError as error:
         raise StoreError(
@@ -82,7 +79,6 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
         ) from None
     finally:
         staged.unlink(missing_ok=True)
-    return path
 
 
 def _alive(pid: int, host: str) -> bool:
