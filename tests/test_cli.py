@@ -204,17 +204,31 @@ def test_forecast_command_writes_csv_for_russian_excel(tmp_path):
     assert back["Прогноз, чел."].tolist() == [250.0, 255.0, 1125.0, 1137.5]
 
 
+def test_forecast_command_reads_the_usual_russian_headers_without_columns(tmp_path, capsys):
+    panel = economist_csv(tmp_path / "staff.csv")  # Год; Профессия; Численность, чел.
+    out = tmp_path / "forecast.csv"
+    assert main(["forecast", str(panel), *FORECAST_ARGS, "--lang", "en", "--out", str(out)]) == 0
+    assert "wrote 4 rows for 2 series" in capsys.readouterr().out
+    written = pd.read_csv(out)
+    # drift on 200, 205, ..., 245 and on 1000, 1012.5, ...: the next two years continue each line.
+    assert written["Series"].tolist() == ["Администраторы"] * 2 + ["Программисты"] * 2
+    assert written["Year"].tolist() == [2026, 2027, 2026, 2027]
+    assert written["Forecast, persons"].tolist() == [250.0, 255.0, 1125.0, 1137.5]
+
+
 def test_forecast_command_advises_command_line_options(tmp_path, capsys):
     panel = economist_csv(tmp_path / "staff.csv")
+    panel.write_text(panel.read_text(encoding="cp1251").replace("Год;", "Годы;"), encoding="cp1251")
     assert main(["forecast", str(panel), *FORECAST_ARGS]) == 2
     err = capsys.readouterr().err
     assert "no date column 'ds'" in err and 'Map the date column with --columns "...=ds".' in err
+    assert "Численность, чел.'].  Map" not in err and "'Численность, чел.']. Map" in err
     assert main(["forecast", str(panel), *FORECAST_ARGS, "--columns", "Гд=ds,Численность, чел.=y"]) == 2
     err = capsys.readouterr().err
-    assert "column(s) ['Гд'] named in --columns are not in the file; did you mean 'Год'?" in err
+    assert "column(s) ['Гд'] named in --columns are not in the file; did you mean 'Годы'?" in err
     assert "columns=" not in err and "keys=" not in err
-    assert main(["forecast", str(panel), *FORECAST_ARGS, "--columns", "Год"]) == 2
-    assert "--columns 'Год': write HEADER=NAME pairs" in capsys.readouterr().err
+    assert main(["forecast", str(panel), *FORECAST_ARGS, "--columns", "Годы"]) == 2
+    assert "--columns 'Годы': write HEADER=NAME pairs" in capsys.readouterr().err
 
 
 def test_forecast_command_shows_warnings_as_lines_with_command_line_advice(tmp_path, capsys):

@@ -3,7 +3,9 @@
 Every loader takes the same options:
 
 - ``columns``: rename map from the source's headers to the canonical names, e.g.
-  ``{"Год": "ds", "Численность": "y", "ОКЗ": "occupation"}``; applied once, before anything else.
+  ``{"Год": "ds", "Численность": "y", "ОКЗ": "occupation"}``; applied once, before anything else. The usual
+  Russian headers (``Год``, ``Дата``, ``Численность, чел.``, ``Код ОКЗ``, ``ОКВЭД2``, ``Работодатель`` ...; see
+  :data:`staffing_forecast.loaders.headers.RUSSIAN_HEADERS`) are read as the canonical names without it.
 - ``keys``: key columns that build ``unique_id`` (joined with ``/`` in this order). Without it, the known key
   names (``region``, ``sector``, ``employer``, ``occupation``, ...) and every other text column are the keys, in
   file order; an existing ``unique_id`` column is kept as it is (the keys are carried along).
@@ -28,6 +30,7 @@ from ..parsing import parse_dates, parse_numbers
 from ..reference import check_codes
 from ..schema import DS, KEY_ORDER, UNIQUE_ID, Y, check_panel, make_unique_id
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells, read_sql_cells
+from .headers import rename_known_headers
 from .jumps import check_jumps
 
 __all__ = ["load_csv", "load_excel", "load_parquet", "load_sql", "to_panel"]
@@ -99,7 +102,11 @@ def to_panel(
     (4, 3)
     """
     cells = _rename(cells, columns, place)
-    place = place.renamed({new: old for old, new in (columns or {}).items()})
+    # The usual Russian headers (Год, Численность, Код ОКЗ ...) are read as the panel's columns without columns=.
+    known = rename_known_headers(cells, [DS, Y, *KEY_ORDER], place)
+    renamed = {new: old for old, new in (columns or {}).items()}
+    renamed.update({new: old for old, new in zip(cells.columns, known.columns, strict=True) if old != new})
+    cells, place = known, place.renamed(renamed)
     problems: list[str] = []
     numbers: dict[str, Any] = {
         "what": "value",
@@ -107,11 +114,12 @@ def to_panel(
         "nonnegative": nonnegative,
         "decimal": decimal,
     }
+    headers = [place.headers.get(c, c) for c in cells.columns]  # as the file has them, for messages
     if DS not in cells.columns:
         if not any(_DATE_HEADER.match(c) for c in cells.columns):
             raise SchemaError(
                 f"{place.at()}: no date column 'ds' and no date headers (2024, 2024Q1, 2024-03); the file has "
-                f"{list(cells.columns)}{closest('ds', cells.columns)} Map the date column with columns={{'...': 'ds'}}."
+                f"{headers}{closest('ds', headers) or '.'} Map the date column with columns={{'...': 'ds'}}."
             )
         frame = _melt_wide(cells, place, numbers, problems)
         raise_problems(problems)
@@ -123,7 +131,7 @@ def to_panel(
     else:
         if Y not in cells.columns:
             raise SchemaError(
-                f"{place.at()}: no value column 'y'; the file has {list(cells.columns)}. Map it with "
+                f"{place.at()}: no value column 'y'; the file has {headers}. Map it with "
                 "columns={'headcount': 'y'} (or the header that holds the values)."
             )
         frame = cells.copy()
