@@ -22,6 +22,7 @@ CASES = {
     "historic_average": (lambda: models.HistoricAverage(window=5), "YS"),
     "ets": (lambda: models.ETS(season_length=4), "QS"),
     "arima": (models.ARIMA, "YS"),
+    "ari": (lambda: models.ARI(season_length=4), "QS"),
     "ces": (models.CES, "YS"),
     "theta": (lambda: models.Theta(season_length=4), "QS"),
     "croston": (models.Croston, "YS"),

@@ -42,6 +42,59 @@ def test_drift_by_hand():
     assert fc["hi_80"].to_numpy() == pytest.approx(fc["mean"].to_numpy() + norm.ppf(0.9) * se)
 
 
+def _momentum(n=14, start=4.0, phi=0.5, constant=1.0):
+    """Changes that follow z_t = constant + phi z_{t-1} exactly, summed into a level from 100."""
+    z = [start]
+    for _ in range(n - 2):
+        z.append(constant + phi * z[-1])
+    return np.r_[100.0, 100.0 + np.cumsum(z)], z
+
+
+def test_ari_recovers_an_autoregression_of_the_changes_and_continues_it():
+    y, z = _momentum()
+    model = models.ARI(max_d=1).fit(one(y))
+    assert model.spec_ == {"a": "ARIMA(1,1,0) with drift"}
+    expected, last, change = [], y[-1], z[-1]
+    for _ in range(3):  # by hand: the change decays towards constant / (1 - phi) = 2
+        change = 1.0 + 0.5 * change
+        last += change
+        expected.append(last)
+    fc = model.predict(3)
+    assert fc["mean"].to_numpy() == pytest.approx(expected, rel=1e-9)
+    fitted = model.fitted_["fitted"].to_numpy()
+    assert np.isnan(fitted[:2]).all() and fitted[2:] == pytest.approx(y[2:], rel=1e-9)
+
+
+def test_ari_random_walk_with_drift_interval_by_hand():
+    y = np.array(
+        [10.0, 13.0, 15.0, 19.0, 21.0, 25.0, 27.0, 31.0]
+    )  # changes 3, 2, 4, 2, 4, 2, 4: a clear drift
+    fc = models.ARI(max_p=0, max_d=1).fit(one(y)).predict(3, level=[80])
+    changes = np.diff(y)
+    sigma = np.sqrt(np.sum((changes - changes.mean()) ** 2) / (changes.size - 1))
+    assert fc["mean"].to_numpy() == pytest.approx(y[-1] + changes.mean() * np.arange(1, 4))
+    se = sigma * np.sqrt([1, 2, 3])
+    assert fc["hi_80"].to_numpy() == pytest.approx(fc["mean"].to_numpy() + norm.ppf(0.9) * se)
+
+
+def test_ari_keeps_the_season_and_refits_with_the_same_specification():
+    t = np.arange(32)
+    season = np.tile([1.2, 0.8, 1.1, 0.9], 8)
+    y = (200 + 3 * t + np.random.default_rng(1).normal(0, 1, t.size)) * season
+    model = models.ARI(season_length=4).fit(one(y, freq="QS"))
+    assert model.spec_["a"].endswith("seasonally adjusted")
+    mean = model.predict(4)["mean"].to_numpy()
+    assert mean[0] > mean[1] < mean[2] > mean[3]  # the pattern of the cycle continues
+    state = model.states_["a"]
+    refit = model._refit_fixed(state, y[:-4])
+    assert (refit.spec.d, refit.spec.p, refit.spec.constant, refit.spec.seasonal) == (
+        state.spec.d,
+        state.spec.p,
+        state.spec.constant,
+        state.spec.seasonal,
+    )
+
+
 def test_historic_average_by_hand():
     fc = models.HistoricAverage().fit(one(Y)).predict(1, level=[95])
     sd = np.std(Y, ddof=1)
@@ -98,6 +151,8 @@ def test_ensemble_configuration_errors():
         (lambda: models.HistoricAverage(window=0), "window=0"),
         (lambda: models.Auto(members=("prophet",)), "choose among"),
         (lambda: models.Naive(intervals="bootstrap"), "intervals='bootstrap'"),
+        (lambda: models.ARI(max_d=3), "max_d=3; use 1 or 2"),
+        (lambda: models.ARI(max_p=-1), "max_p=-1"),
     ],
 )
 def test_bad_parameters_are_config_errors(make, message):

@@ -5,6 +5,7 @@ Adding a model: one class, one line in ``REGISTRY``, one case in ``tests/test_mo
 
 from __future__ import annotations
 
+from .ari import ARI
 from .auto import Auto
 from .base import LocalModel, Model, SeriesFailure, normal_bounds
 from .baselines import Drift, HistoricAverage, Naive, SeasonalNaive
@@ -16,6 +17,7 @@ from .statistical import ARIMA, CES, ETS, TSB, Croston, Theta
 from .survey_plan import SurveyPlan
 
 __all__ = [
+    "ARI",
     "ARIMA",
     "CES",
     "ETS",
@@ -49,6 +51,7 @@ REGISTRY: dict[str, type] = {
     "historic_average": HistoricAverage,
     "ets": ETS,
     "arima": ARIMA,
+    "ari": ARI,
     "ces": CES,
     "theta": Theta,
     "croston": Croston,

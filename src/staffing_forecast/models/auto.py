@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import ConfigError, SeriesFailure
 from ..schema import hi, lo
+from .ari import ARI
 from .base import LocalModel
 from .baselines import Drift, Naive
 from .intervals import Scores, needed_errors, rolling_errors
@@ -37,7 +38,7 @@ from .statistical import ARIMA, CES, ETS, TSB, Theta
 
 __all__ = ["Auto"]
 
-_MEMBERS = ("ets", "ets_damped", "theta", "dot", "ces", "arima", "drift")
+_MEMBERS = ("ets", "ets_damped", "theta", "dot", "ces", "arima", "ari", "drift")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ class Auto(LocalModel):
     members
         Which forecasts to combine, among ``"ets"``, ``"ets_damped"``, ``"theta"`` (AutoTheta), ``"dot"``
         (dynamic optimised Theta), ``"ces"`` (complex exponential smoothing), ``"arima"`` (AutoARIMA, with
-        approximate order selection on series longer than 150 observations) and ``"drift"``.
+        approximate order selection on series longer than 150 observations), ``"ari"`` (an autoregression on the
+        differences, ARIMA(p, d, 0) by least squares: :class:`~staffing_forecast.models.ARI`) and ``"drift"``.
     combine
         ``"median"`` or ``"mean"`` of the members' forecasts.
     min_combo
@@ -128,6 +130,7 @@ class Auto(LocalModel):
             "dot": lambda: Theta(season_length=m, variant="dynamic_optimized", nonnegative=False),
             "arima": lambda: ARIMA(season_length=m, approximation=None, nonnegative=False),
             "ces": lambda: CES(season_length=m, nonnegative=False),
+            "ari": lambda: ARI(season_length=m, nonnegative=False),
             "drift": lambda: Drift(nonnegative=False),
         }
         self._models = {name: build[name]() for name in self.members}
