@@ -8,6 +8,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.stats import norm
 
 import staffing_forecast as sf
@@ -93,6 +95,14 @@ def test_ari_keeps_the_season_and_refits_with_the_same_specification():
         state.spec.constant,
         state.spec.seasonal,
     )
+
+
+@given(st.lists(st.floats(-3, 3), min_size=1, max_size=2))
+def test_ari_stationarity_check_matches_the_polynomial_roots(phi):
+    from staffing_forecast.models.ari import _largest_root
+
+    roots = np.roots(np.r_[1.0, -np.asarray(phi)])
+    assert _largest_root(np.asarray(phi)) == pytest.approx(np.max(np.abs(roots)), abs=1e-9)
 
 
 def test_historic_average_by_hand():

@@ -227,7 +227,7 @@ def _least_squares(
         residual = target - design @ coef
     else:
         coef, residual = np.zeros(0), target
-    if check_stationary and p and np.max(np.abs(np.roots(np.r_[1.0, -coef[:p]]))) >= 0.98:
+    if check_stationary and p and _largest_root(coef[:p]) >= 0.98:
         return None  # an explosive or unit-root fit of the differences: leave it to a smaller order
     rss = max(float(residual @ residual), 1e-12 * max(1.0, float(target @ target)))
     params = k + 1  # the variance too
@@ -235,6 +235,18 @@ def _least_squares(
     sigma = float(np.sqrt(rss / max(rows - k, 1)))
     tail = y[-(spec.d + p) :] if spec.d + p else y[-1:]
     return float(aicc), _Fit(spec, coef, sigma, tail.copy(), index, y.size)
+
+
+def _largest_root(phi: np.ndarray) -> float:
+    """Largest modulus among the roots of ``z^p − φ_1 z^(p−1) − … − φ_p`` (below 1: a stationary autoregression)."""
+    if phi.size == 1:
+        return abs(float(phi[0]))
+    if phi.size == 2:  # closed form: the common case, and np.roots costs more than the whole fit
+        disc = phi[0] ** 2 + 4 * phi[1]
+        if disc < 0:
+            return float(np.sqrt(-phi[1]))
+        return float(max(abs(phi[0] + np.sqrt(disc)), abs(phi[0] - np.sqrt(disc))) / 2)
+    return float(np.max(np.abs(np.roots(np.r_[1.0, -phi]))))
 
 
 def _random_walk(y: np.ndarray, index: np.ndarray | None) -> _Fit:
