@@ -58,13 +58,15 @@ class Subset:
         return f"{self.collection}/{self.name}"
 
 
-def load(collection: str, subset: str, max_series: int | None = None, seed: int = 0) -> list[Subset]:
+def load(
+    collection: str, subset: str, max_series: int | None = None, seed: int = 0, momentum_seed: int = 7
+) -> list[Subset]:
     """The subset's panels; the ``labour`` subset has one entry per frequency it spans."""
     if collection == "demo":
         train, test, h, season = demo()
         return [Subset("demo", "yearly", train, test, h, season, "YS")]
     if collection == "momentum":
-        return [momentum(subset)]
+        return [momentum(subset, momentum_seed)]
     if subset == "labour":
         return [
             part

@@ -156,6 +156,12 @@ def main() -> None:
     parser.add_argument("--subsets", nargs="*", help="only these subsets (e.g. yearly labour)")
     parser.add_argument("--max-series", type=int, default=300, help="series sampled per subset (default 300)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--momentum-seed",
+        type=int,
+        default=7,
+        help="the momentum cluster's random seed (another cluster each)",
+    )
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--variants", nargs="*", default=[], help="other Auto member lists, comma-separated")
     parser.add_argument("--out", default="forecast_accuracy.csv", help="where to keep the full table")
@@ -177,7 +183,7 @@ def main() -> None:
         for subset in COLLECTIONS[collection]:
             if args.subsets and subset not in args.subsets:
                 continue
-            for part in load(collection, subset, args.max_series, args.seed):
+            for part in load(collection, subset, args.max_series, args.seed, args.momentum_seed):
                 n = part.train["unique_id"].nunique()
                 print(f"{part.label}: {n} series, h={part.h} ...", file=sys.stderr, flush=True)
                 new = run_subset(part, args.n_jobs, variants, known)

@@ -228,7 +228,7 @@ def test_an_entering_unit_is_forecast_from_its_active_part():
     new = fc[fc["unique_id"] == "new"]
     assert new["mean"].tolist() == pytest.approx([150 + 50 / 3 * k for k in (1, 2, 3)])  # drift on 100..150
     assert (new["hi_95"] > 150).all()
-    assert new["note"].str.startswith("fitted on the 4 values after the first 10 zeros; short").all()
+    assert new["note"].str.startswith("fitted on the 4 values after 10 leading zeros; short").all()
     assert (new["fallback"] == "").all()
 
 
@@ -374,7 +374,7 @@ def test_auto_stays_inside_its_members_envelope():
         "ets": models.ETS(),
         "dot": models.Theta(variant="dynamic_optimized"),
         "ces": models.CES(),
-        "drift": models.Drift(),
+        "ari": models.ARI(),
     }
     assert tuple(members) == auto.members
     each = sf.forecast(panel, h=4, models=members)
@@ -398,6 +398,7 @@ def test_calibration_refits_keep_each_members_specification():
     for model, spec in [
         (models.ARIMA(), lambda s: s.model_["arma"]),
         (models.ETS(), lambda s: s.model_["components"]),
+        (models.ARI(), lambda s: s.spec),
     ]:
         state = model._fit_one(y, None)
         assert spec(model._refit_fixed(state, y[:-5])) == spec(state)

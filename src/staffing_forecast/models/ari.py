@@ -1,5 +1,5 @@
 """``ARI``: an autoregression on the differenced series, ARIMA(p, d, 0), chosen as auto.arima chooses but fitted by
-least squares, about a millisecond a series.
+least squares, a few milliseconds a series.
 
 Employment grows in runs: a good year tends to follow a good year. An autoregression on the changes carries that
 momentum forward and lets it fade at the rate the history shows; ETS, Theta and drift extrapolate the average
@@ -8,11 +8,12 @@ one as its differenced-ARIMA member.
 
 Per series:
 
-1. **Seasonality.** With ``season_length > 1``, at least three full cycles, positive values and a seasonal
-   strength test that finds seasonality (statsforecast's ``nsdiffs``), the series is divided by its classical
-   multiplicative seasonal indices and the forecast multiplied back.
-2. **Differences.** ``d`` by repeated KPSS tests (statsforecast's ``ndiffs``, at most ``max_d``), and at least 1:
-   a head count keeps its level rather than reverting to its historical mean.
+1. **Seasonality.** With ``season_length > 1``, at least three full cycles and positive values, a series whose
+   seasonal strength (Wang, Smith & Hyndman 2006, on a classical decomposition) exceeds 0.64, auto.arima's
+   threshold, is divided by its classical multiplicative seasonal indices and the forecast multiplied back.
+2. **Differences.** ``d`` by repeated KPSS tests at 5 % (level stationarity, Newey–West variance with
+   ``⌊3√n/13⌋`` lags, as auto.arima; at most ``max_d``), and at least 1: a head count keeps its level rather than
+   reverting to its historical mean. The tests are computed here, in numpy: no warning, no lookup table.
 3. **Order.** Every ``p`` from 0 to ``max_p``, with and without a constant (the drift) when ``d = 1``, fitted by
    ordinary least squares on the differences (conditional least squares); the smallest AICc wins among the
    stationary fits.
@@ -22,7 +23,6 @@ Intervals are normal, ``σ √(Σ ψ_j²)`` with the ψ-weights of the whole int
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -179,27 +179,49 @@ class ARI(LocalModel):
         m = self.season_length
         if m <= 1 or y.size < 3 * m or np.any(y <= 0):
             return None
-        from statsforecast.arima import nsdiffs
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                seasonal = nsdiffs(y, period=m) > 0
-        except Exception:  # the test needs a few cycles and variation; without them, no adjustment
-            return None
-        return _classical_indices(y, m) if seasonal else None
+        return _classical_indices(y, m) if _seasonal_strength(y, m) > _SEASONAL_STRENGTH else None
 
     def _differences(self, y: np.ndarray) -> int:
         if self.max_d == 1 or y.size < 8:
             return 1
-        from statsforecast.arima import ndiffs
+        return max(1, _kpss_differences(y, self.max_d))
 
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return int(min(self.max_d, max(1, ndiffs(y, max_d=self.max_d))))
-        except Exception:  # KPSS needs variation; a flat or tiny series stays at one difference
-            return 1
+
+#: KPSS level-stationarity critical value at 5 % (Kwiatkowski et al. 1992, Table 1).
+_KPSS_5 = 0.463
+#: Seasonal strength above which auto.arima differences seasonally (Wang, Smith & Hyndman 2006).
+_SEASONAL_STRENGTH = 0.64
+
+
+def _kpss_statistic(x: np.ndarray) -> float:
+    """KPSS statistic for level stationarity with a Bartlett-weighted long-run variance (``⌊3√n/13⌋`` lags)."""
+    n = x.size
+    e = x - x.mean()
+    lags = int(3 * np.sqrt(n) / 13)
+    variance = e @ e + 2 * sum((1 - k / (lags + 1)) * (e[k:] @ e[:-k]) for k in range(1, lags + 1))
+    partial = np.cumsum(e)
+    return float(partial @ partial / (n * variance)) if variance > 0 else 0.0
+
+
+def _kpss_differences(x: np.ndarray, max_d: int) -> int:
+    """Differences needed for level stationarity: difference while the KPSS test rejects it at 5 %."""
+    d = 0
+    while d < max_d and np.ptp(x) > 0 and _kpss_statistic(x) > _KPSS_5:
+        x = np.diff(x)
+        d += 1
+    return d
+
+
+def _seasonal_strength(y: np.ndarray, m: int) -> float:
+    """``max(0, 1 − var(remainder) / var(seasonal + remainder))`` of an additive classical decomposition."""
+    trend, offset = _centred_average(y, m)
+    detrended = y[offset : offset + trend.size] - trend
+    position = (np.arange(detrended.size) + offset) % m
+    means = np.array([detrended[position == j].mean() for j in range(m)])
+    seasonal = (means - means.mean())[position]
+    remainder = detrended - seasonal
+    total = np.var(detrended, ddof=1)
+    return float(max(0.0, 1 - np.var(remainder, ddof=1) / total)) if total > 0 else 0.0
 
 
 def _least_squares(
@@ -274,13 +296,17 @@ def _psi_weights(a: np.ndarray, h: int) -> np.ndarray:
     return psi
 
 
-def _classical_indices(y: np.ndarray, m: int) -> np.ndarray:
-    """Multiplicative seasonal indices by classical decomposition (centred moving average), averaging 1."""
+def _centred_average(y: np.ndarray, m: int) -> tuple[np.ndarray, int]:
+    """The centred moving average over one cycle (2×m for even ``m``), and the index of its first value."""
     weights = np.ones(m + 1) / m if m % 2 == 0 else np.ones(m) / m
     if m % 2 == 0:
         weights[[0, -1]] = 0.5 / m
-    trend = np.convolve(y, weights, mode="valid")
-    offset = (weights.size - 1) // 2
+    return np.convolve(y, weights, mode="valid"), (weights.size - 1) // 2
+
+
+def _classical_indices(y: np.ndarray, m: int) -> np.ndarray:
+    """Multiplicative seasonal indices by classical decomposition (centred moving average), averaging 1."""
+    trend, offset = _centred_average(y, m)
     ratio = y[offset : offset + trend.size] / trend
     position = (np.arange(ratio.size) + offset) % m
     index = np.array([ratio[position == j].mean() for j in range(m)])

@@ -10,7 +10,8 @@ Per series, and written into the forecast's ``note`` column:
   empirical distribution of recent values;
 - fewer than ``min_combo`` active observations: drift (three or more points) or naive;
 - otherwise: isolated outliers are dampened (Hampel filter) and the median of the members' forecasts is taken
-  (by default ETS, the dynamic optimised Theta method, CES and drift). A member needing more observations
+  (by default ETS, the dynamic optimised Theta method, CES and ARI, an autoregression on the differences that
+  carries persisting growth forward). A member needing more observations
   than the series has, or failing on it, is left out and named.
 
 Intervals of the combination are conformal: the members are refitted at ``calibration_windows`` earlier cutoffs
@@ -99,7 +100,7 @@ class Auto(LocalModel):
     name: ClassVar[str] = "auto"
 
     season_length: int = 1
-    members: tuple[str, ...] = ("ets", "dot", "ces", "drift")
+    members: tuple[str, ...] = ("ets", "dot", "ces", "ari")
     combine: str = "median"
     min_combo: int = 5
     intermittent_share: float = 0.3
@@ -144,7 +145,9 @@ class Auto(LocalModel):
         # A unit that opens (or an occupation that appears) has zeros before it starts: fit the active part.
         lead = int(np.argmax(y != 0))
         active = y[lead:]
-        entered = f"fitted on the {active.size} values after the first {lead} zeros" if lead else ""
+        entered = (
+            f"fitted on the {active.size} values after {lead} leading zero{'s' * (lead > 1)}" if lead else ""
+        )
         # A unit that closed: positive values, then nothing but zeros for the last two periods or more.
         tail = active.size - 1 - int(np.flatnonzero(active != 0)[-1])
         if tail >= self.stopped_after and np.all(active[: active.size - tail] != 0):
