@@ -13,7 +13,9 @@ from ..reference import LEVEL_NAMES, occupations, sectors, specialties
 from ..report.labels import plot_text
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # Keys of a forecast's series whose codes have names in the reference tables.
 _NAMED = ("occupation", "sector", "specialty")
@@ -27,6 +29,31 @@ def new_axes(ax: Axes | None, height: float, width: float = 9) -> Axes:
 
     _, new = plt.subplots(figsize=(width, max(2.5, height)), layout="constrained")
     return new
+
+
+def small_multiples(n: int, ncols: int) -> tuple[Figure, list[Axes]]:
+    """Return a figure of ``n`` panels, ``ncols`` a row (spare cells removed), and its panels in order."""
+    import matplotlib.pyplot as plt
+
+    columns = max(1, min(ncols, n))
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(4.2 * columns, 3.0 * rows + 0.8), layout="constrained", squeeze=False
+    )
+    flat = list(axes.ravel())
+    for spare in flat[n:]:
+        spare.remove()
+    return fig, flat[:n]
+
+
+def figure_legend(fig: Figure, ylabel: str) -> None:
+    """One legend below the panels (each label once) and one y-axis label for the whole figure."""
+    handles: dict[str, Artist] = {}
+    for panel in fig.axes:
+        for handle, label in zip(*panel.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=min(5, len(handles)))
+    fig.supylabel(ylabel, fontsize="medium")
 
 
 def texts(lang: str) -> dict[str, str]:

@@ -12,10 +12,9 @@ from ..errors import ConfigError
 from ..report.labels import remark_label
 from ..schema import ALL, DS, FALLBACK, KEY_ORDER, MEAN, MODEL, UNIQUE_ID, Y
 from ..tracking import load_vintage, vintages
-from ._common import coded, new_axes, require, texts, wrap
+from ._common import coded, figure_legend, new_axes, require, small_multiples, texts, wrap
 
 if TYPE_CHECKING:
-    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -193,24 +192,10 @@ def forecast(
         _fan(one, by_id[chosen[0]], past.get(chosen[0]), keys, text, lang, legend=True)
         one.set_ylabel(text["employment"])
         return one
-    import matplotlib.pyplot as plt
-
-    columns = max(1, min(ncols, len(chosen)))
-    rows = -(-len(chosen) // columns)
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(4.2 * columns, 3.0 * rows + 0.8), layout="constrained", squeeze=False
-    )
-    flat = list(axes.ravel())
-    for panel, uid in zip(flat, chosen, strict=False):
+    fig, panels = small_multiples(len(chosen), ncols)
+    for panel, uid in zip(panels, chosen, strict=True):
         _fan(panel, by_id[uid], past.get(uid), keys, text, lang, legend=False)
-    for spare in flat[len(chosen) :]:
-        spare.remove()
-    handles: dict[str, Artist] = {}
-    for panel in fig.axes:
-        for handle, label in zip(*panel.get_legend_handles_labels(), strict=True):
-            handles.setdefault(label, handle)
-    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=min(5, len(handles)))
-    fig.supylabel(text["employment"], fontsize="medium")
+    figure_legend(fig, text["employment"])
     if series is None and len(ids) > len(chosen):
         fig.suptitle(text["more_series"].format(shown=len(chosen), total=len(ids)), fontsize="medium")
     return fig

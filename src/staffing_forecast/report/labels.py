@@ -580,6 +580,19 @@ PLOT_TEXT: dict[str, tuple[str, str]] = {
     "track_record": ("Прошлые прогнозы и факт", "Past forecasts against actuals"),
     "vintage": ("прогноз от {vintage}", "forecast of {vintage}"),
     "sum_of": ("сумма {n} рядов", "sum of {n} series"),
+    # hierarchies
+    "reconciliation": ("Согласование прогнозов уровней ({method})", "Reconciliation of the levels ({method})"),
+    "base_forecast": ("базовый прогноз", "base forecast"),
+    "children_sum": ("сумма базовых прогнозов составляющих: {level} ({n})",
+                     "sum of the children's base forecasts: {level} ({n})"),
+    "reconciled": ("согласованный прогноз ({method})", "reconciled forecast ({method})"),
+    "reconciled_plain": ("согласованный прогноз", "reconciled forecast"),
+    "reconciled_interval": ("согласованный интервал {level} %", "reconciled {level} % interval"),
+    "key_region": ("регион", "region"),
+    "key_sector": ("отрасль", "sector"),
+    "key_employer": ("работодатель", "employer"),
+    "key_occupation_group": ("группа профессий", "occupation group"),
+    "key_occupation": ("профессия", "occupation"),
 }  # fmt: skip
 
 #: Metric names in words, for plot axes.
