@@ -76,7 +76,7 @@ def reconciliation(
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import staffing_forecast as sf
     >>> employment = sf.datasets.load_demo().employment
-    >>> h = sf.Hierarchy.from_keys(employment, [[], ["sector"]])
+    >>> h = sf.Hierarchy.from_keys(employment, [[], ["sector"], ["occupation"]])
     >>> panel = h.aggregate(employment)
     >>> base = sf.forecast(panel, h=3, models="drift", level=[80])
     >>> coherent = sf.reconcile(base, h, method="ols")
@@ -239,10 +239,9 @@ def _panel(
         )  # fmt: skip
     summed, count, level = children
     words = " × ".join(text.get(f"key_{key}", key) for key in level.split("/"))
-    ax.plot(
-        summed.index, summed.to_numpy(), color="grey", lw=1.5, ls=":", marker="x",
-        label=text["children_sum"].format(n=count, level=words),
-    )  # fmt: skip
+    # one panel names the children; small multiples share one legend, so their label is the same in every panel
+    label = text["children_sum"].format(n=count, level=words) if legend else text["children_sum_plain"]
+    ax.plot(summed.index, summed.to_numpy(), color="grey", lw=1.5, ls=":", marker="x", label=label)
     ax.plot(base[DS], base[MEAN], color="C0", lw=1.5, ls="--", marker=".", label=text["base_forecast"])
     label = text["reconciled"].format(method=method) if method else text["reconciled_plain"]
     ax.plot(reconciled[DS], reconciled[MEAN], color="C2", lw=2, label=label)

@@ -585,6 +585,7 @@ PLOT_TEXT: dict[str, tuple[str, str]] = {
     "base_forecast": ("базовый прогноз", "base forecast"),
     "children_sum": ("сумма базовых прогнозов составляющих: {level} ({n})",
                      "sum of the children's base forecasts: {level} ({n})"),
+    "children_sum_plain": ("сумма базовых прогнозов составляющих", "sum of the children's base forecasts"),
     "reconciled": ("согласованный прогноз ({method})", "reconciled forecast ({method})"),
     "reconciled_plain": ("согласованный прогноз", "reconciled forecast"),
     "reconciled_interval": ("согласованный интервал {level} %", "reconciled {level} % interval"),
