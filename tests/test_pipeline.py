@@ -124,7 +124,10 @@ def test_init_config_writes_the_demo_job_that_run_accepts_as_written(tmp_path, c
             "there is nothing to add up",
         ),
         (
-            {"series": {"hierarchy": [[], ["sector"], ["occupation"]]}, "forecast": {"reconcile": "middle_out"}},
+            {
+                "series": {"hierarchy": [[], ["sector"], ["occupation"]]},
+                "forecast": {"reconcile": "middle_out"},
+            },
             "[forecast] reconcile = 'middle_out': splits top series down a strict tree, but [series] hierarchy = "
             "[[], ['sector'], ['occupation']] is grouped (crossed: neither of two levels keeps the other's keys). "
             "Use one of 'bottom_up', 'ols', 'wls_struct', 'wls_var', 'mint_shrink'",
@@ -159,7 +162,12 @@ def test_a_reconciled_demo_run_stores_coherent_forecasts_and_builds_the_quota_fr
         {
             "sources": {"demo": True},
             "series": {"hierarchy": levels},
-            "forecast": {"models": ["naive", "drift"], "horizon": 5, "levels": [80], "reconcile": "wls_struct"},
+            "forecast": {
+                "models": ["naive", "drift"],
+                "horizon": 5,
+                "levels": [80],
+                "reconcile": "wls_struct",
+            },
             "output": {"store": str(tmp_path / "store"), "workbooks": True},
             "parallel": {"n_jobs": 1},
         }
@@ -173,7 +181,9 @@ def test_a_reconciled_demo_run_stores_coherent_forecasts_and_builds_the_quota_fr
     }  # fmt: skip
     assert stored["model"].str.endswith("/wls_struct").all()
     wide = stored.pivot(index="unique_id", columns="ds", values="mean").loc[h.ids].to_numpy()
-    assert abs(wide - h.summing_matrix() @ wide[-len(h.bottom_ids) :]).max() < 1e-6  # parent = sum of children
+    assert (
+        abs(wide - h.summing_matrix() @ wide[-len(h.bottom_ids) :]).max() < 1e-6
+    )  # parent = sum of children
     assert (stored["mean"] >= 0).all() and (stored["lo_80"] <= stored["mean"]).all()
     # The quota reads the reconciled occupation totals, with their own intervals.
     occupations = stored[stored["hierarchy_level"] == "occupation"]

@@ -300,12 +300,16 @@ def test_reconciliation_draws_history_base_children_sum_and_reconciled(reconcile
         "согласованный прогноз (mint_shrink)",
     ]
     sectors = base[base["unique_id"].isin(h.tags["sector"])].groupby("ds")["mean"].sum()
-    assert list(lines["сумма базовых прогнозов составляющих: отрасль (8)"].get_ydata()) == pytest.approx(sectors)
+    assert list(lines["сумма базовых прогнозов составляющих: отрасль (8)"].get_ydata()) == pytest.approx(
+        sectors
+    )
     total = coherent[coherent["unique_id"] == "*/*/*/*"].sort_values("ds")["mean"]
     assert list(lines["согласованный прогноз (mint_shrink)"].get_ydata()) == pytest.approx(total)
     assert ax.get_title() == "все" and len(ax.collections) == 1  # the widest reconciled interval, shaded
     # codes with their names; English on request; another children level
-    en = sf.plot.reconciliation(base, coherent, h, panel, series="*/62.01/*/*", children="sector/occupation", lang="en")
+    en = sf.plot.reconciliation(
+        base, coherent, h, panel, series="*/62.01/*/*", children="sector/occupation", lang="en"
+    )
     assert en.get_title().startswith("62.01 ") and len(en.get_title()) > len("62.01 ")
     assert "sum of the children's base forecasts: sector × occupation" in " ".join(_drawn(en))
 

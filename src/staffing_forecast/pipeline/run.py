@@ -387,9 +387,12 @@ def _reconciled_counts(
     wide = base.pivot_table(index=UNIQUE_ID, columns=DS, values=MEAN).reindex(ids).to_numpy()
     bottom = wide[-len(hierarchy.bottom_ids) :]
     gap = np.abs(wide - hierarchy.summing_matrix() @ bottom)
-    change = (reconciled[MEAN].to_numpy() - base.set_index([UNIQUE_ID, DS])[MEAN].reindex(
-        pd.MultiIndex.from_frame(reconciled[[UNIQUE_ID, DS]])
-    ).to_numpy())
+    change = (
+        reconciled[MEAN].to_numpy()
+        - base.set_index([UNIQUE_ID, DS])[MEAN]
+        .reindex(pd.MultiIndex.from_frame(reconciled[[UNIQUE_ID, DS]]))
+        .to_numpy()
+    )
     return {
         "method": method,
         "series": len(ids),
@@ -416,7 +419,7 @@ def _quota(bundle: Any, forecasts: pd.DataFrame, config: Config, folder: RunFold
     method = config.forecast.reconcile
     if method != "none":  # the occupation rows are the reconciled ones, with their reconciled intervals
         told = f"{inputs.sources['employment']}; the occupation level of the forecast reconciled by {method}"
-        inputs = replace(inputs, sources=inputs.sources | {"employment": told})
+        inputs = replace(inputs, sources={**inputs.sources, "employment": told})
     result = compute(inputs, policy)
     save_inputs(inputs, folder.file("inputs"))
     write_parquet(result.table, folder.file("quota.parquet"))
