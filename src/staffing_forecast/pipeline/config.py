@@ -569,6 +569,8 @@ demo = true
 frequency = "YS"                  # YS (years), QS (quarters) or MS (months)
 hierarchy = [["occupation"]]      # levels to forecast: the keys employment is summed to; [] is the total.
                                   # Keys: region, sector, employer, occupation. The quota reads ["occupation"].
+                                  # With [forecast] reconcile, e.g. [[], ["sector"], ["occupation"]]: the
+                                  # levels of one hierarchy (their finest level, sector x occupation, is added)
 bottom = false                    # true: also forecast every bottom series (employer x occupation)
 
 [forecast]
@@ -578,7 +580,9 @@ metric = "mase"                   # the metric that chooses (mae, rmse, mape, sm
 levels = [80, 95]                 # interval levels, percent
 cv_horizon = 3                    # periods forecast from each cross-validation origin
 cv_windows = 3                    # cross-validation origins
-reconcile = "none"                # coherent totals: only "none" for now
+reconcile = "none"                # coherent totals across the [series] hierarchy levels: "none", or a method of
+                                  # sf.reconcile: bottom_up, ols, wls_struct, wls_var, mint_shrink (any levels);
+                                  # top_down_historical, top_down_forecast, middle_out (levels that nest)
 
 [adjustments]
 # file = "adjustments.csv"        # unique_id, ds, one of value / delta / factor, reason (each row needs a reason)
