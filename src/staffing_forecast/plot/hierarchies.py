@@ -243,7 +243,7 @@ def _panel(
     label = text["children_sum"].format(n=count, level=words) if legend else text["children_sum_plain"]
     ax.plot(summed.index, summed.to_numpy(), color="grey", lw=1.5, ls=":", marker="x", label=label)
     ax.plot(base[DS], base[MEAN], color="C0", lw=1.5, ls="--", marker=".", label=text["base_forecast"])
-    label = text["reconciled"].format(method=method) if method else text["reconciled_plain"]
+    label = text["reconciled"].format(method=method) if method and legend else text["reconciled_plain"]
     ax.plot(reconciled[DS], reconciled[MEAN], color="C2", lw=2, label=label)
     ax.set_title(series_title(base.iloc[0], keys, lang, width=45 if not legend else 80), fontsize="medium")
     ax.set_ylim(bottom=0)
