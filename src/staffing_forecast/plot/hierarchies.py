@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
 from ..errors import ConfigError, closest
 from ..hierarchy import Hierarchy
 from ..schema import ALL, DS, MEAN, MODEL, UNIQUE_ID, Y, make_unique_id
-from ._common import figure_legend, new_axes, require, small_multiples, texts
-from .forecasts import _keys, _levels, _year_axis, series_title
+from ._common import chosen_series, draw_series, require, texts
+from .forecasts import _keys, _levels, draw_history, finish_panel
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -118,29 +118,17 @@ def reconciliation(
             f"reconciliation: children={children!r} is not a level{closest(children, hierarchy.levels)} "
             f"Levels: {list(hierarchy.levels)}."
         )
-    if isinstance(series, str):
-        chosen = [series]
-    elif series is not None:
-        chosen = list(series)
-    else:
-        size = base.groupby(UNIQUE_ID)[MEAN].mean()
-        order = pd.DataFrame(
-            {"rank": [list(hierarchy.levels).index(level_of[u]) for u in aggregates]}, aggregates
-        )
-        order["size"] = -size.reindex(aggregates).to_numpy()
-        chosen = order.sort_values(["rank", "size"], kind="stable").index[:max_series].tolist()
-    if not chosen:
-        raise ConfigError("reconciliation: give at least one series.")
+    # by default coarse levels first, the largest first within a level
+    size = base.groupby(UNIQUE_ID)[MEAN].mean()
+    rank = [list(hierarchy.levels).index(level_of[u]) for u in aggregates]
+    order = pd.DataFrame({"rank": rank, "size": -size.reindex(aggregates).to_numpy()}, index=aggregates)
+    default = order.sort_values(["rank", "size"], kind="stable").index[:max_series].tolist()
+    chosen = chosen_series(series, default, ax, "reconciliation")
     wrong = [s for s in chosen if s not in set(aggregates)]
     if wrong:
         raise ConfigError(
             f"reconciliation: {wrong[:3]} {'is not an aggregate' if len(wrong) == 1 else 'are not aggregates'} of "
             f"the hierarchy (a bottom series has no children to sum); e.g. {aggregates[:4]}."
-        )
-    if ax is not None and len(chosen) > 1:
-        raise ConfigError(
-            f"reconciliation: {len(chosen)} series cannot share one Axes; pass series='<one unique_id>', or leave "
-            "ax out to get small multiples."
         )
     method = _method(reconciled)
     keys = _keys(base)
@@ -153,26 +141,18 @@ def reconciliation(
         raise ConfigError(
             f"reconciliation: reconciled lacks series {unreconciled[:3]}; pass sf.reconcile's output."
         )
-    args = (text, keys, lang, method)
-    if isinstance(series, str) or ax is not None or len(chosen) == 1:
-        one = new_axes(ax, 4.5, 9)
+    single = isinstance(series, str) or ax is not None or len(chosen) == 1
+
+    def draw(axes: Axes, uid: str, legend: bool) -> None:
         _panel(
-            one,
-            base_by[chosen[0]],
-            rec_by[chosen[0]],
-            past.get(chosen[0]),
-            sums[chosen[0]],
-            *args,
-            legend=True,
+            axes, base_by[uid], rec_by[uid], past.get(uid), sums[uid], text, keys, lang, method, legend=legend
         )
-        one.set_ylabel(text["employment"])
-        return one
-    fig, panels = small_multiples(len(chosen), ncols)
-    for panel, uid in zip(panels, chosen, strict=True):
-        _panel(panel, base_by[uid], rec_by[uid], past.get(uid), sums[uid], *args, legend=False)
-    figure_legend(fig, text["employment"])
-    fig.suptitle(text["reconciliation"].format(method=method), fontsize="medium")
-    return fig
+
+    drawn = draw_series(chosen, single, ax, ncols, text["employment"], draw)
+    if single:
+        return drawn
+    cast("Figure", drawn).suptitle(text["reconciliation"].format(method=method), fontsize="medium")
+    return drawn
 
 
 def _method(reconciled: pd.DataFrame) -> str:
@@ -227,10 +207,7 @@ def _panel(
 ) -> None:
     """One aggregate: history, base forecast, the children's sum, the reconciled forecast and its interval."""
     base, reconciled = base.sort_values(DS), reconciled.sort_values(DS)
-    if history is not None:
-        history = history.sort_values(DS)
-        ax.plot(history[DS], history[Y], color="black", lw=1.5, marker=".", label=text["history"])
-        ax.axvline(history[DS].iloc[-1], color="grey", lw=0.8, ls=":")
+    draw_history(ax, history, text)
     levels = _levels(reconciled)
     if levels:
         ax.fill_between(
@@ -245,9 +222,4 @@ def _panel(
     ax.plot(base[DS], base[MEAN], color="C0", lw=1.5, ls="--", marker=".", label=text["base_forecast"])
     label = text["reconciled"].format(method=method) if method and legend else text["reconciled_plain"]
     ax.plot(reconciled[DS], reconciled[MEAN], color="C2", lw=2, label=label)
-    ax.set_title(series_title(base.iloc[0], keys, lang, width=45 if not legend else 80), fontsize="medium")
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    _year_axis(ax)
-    if legend:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
+    finish_panel(ax, base.iloc[0], keys, lang, legend=legend)
