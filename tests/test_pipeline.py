@@ -196,6 +196,15 @@ def test_a_reconciled_demo_run_stores_coherent_forecasts_and_builds_the_quota_fr
     assert counts["method"] == "wls_struct" and counts["series"] == len(h.ids)
     assert counts["levels"]["sector"] == 8 and counts["largest_gap"] > 0
     assert "reconcile" in result.manifest["timings"] and result.manifest["counts"]["quota_places"]
+    # The workbook for officials words the level in Russian.
+    cells = pd.read_excel(result.path / "forecast.xlsx", sheet_name=None, header=None)
+    words = {str(v) for sheet in cells.values() for v in sheet.to_numpy().ravel()}
+    assert {
+        "Уровень иерархии",
+        "всего",
+        "отрасль",
+        "отрасль × профессия",
+    } <= words and "hierarchy_level" not in words
 
 
 def test_a_method_the_data_cannot_take_is_a_config_error_naming_the_key(bundle_folder, tmp_path):

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..errors import ConfigError, closest
 from ..hierarchy import Hierarchy
+from ..report.labels import hierarchy_label
 from ..schema import ALL, DS, MEAN, MODEL, UNIQUE_ID, Y, make_unique_id
 from ._common import chosen_series, draw_series, require, texts
 from .forecasts import _keys, _levels, draw_history, finish_panel
@@ -215,9 +216,12 @@ def _panel(
             lw=0, label=text["reconciled_interval"].format(level=levels[0]),
         )  # fmt: skip
     summed, count, level = children
-    words = " × ".join(text.get(f"key_{key}", key) for key in level.split("/"))
     # one panel names the children; small multiples share one legend, so their label is the same in every panel
-    label = text["children_sum"].format(n=count, level=words) if legend else text["children_sum_plain"]
+    label = (
+        text["children_sum"].format(n=count, level=hierarchy_label(level, lang))
+        if legend
+        else text["children_sum_plain"]
+    )
     ax.plot(summed.index, summed.to_numpy(), color="grey", lw=1.5, ls=":", marker="x", label=label)
     ax.plot(base[DS], base[MEAN], color="C0", lw=1.5, ls="--", marker=".", label=text["base_forecast"])
     label = text["reconciled"].format(method=method) if method and legend else text["reconciled_plain"]
