@@ -207,6 +207,27 @@ def test_a_reconciled_demo_run_stores_coherent_forecasts_and_builds_the_quota_fr
     } <= words and "hierarchy_level" not in words
 
 
+def test_a_series_that_ended_early_is_left_out_of_the_reconciled_hierarchy(tmp_path):
+    cluster = sf.datasets.make_cluster(n_employers=6, years=(2016, 2025), seed=3)
+    gone = cluster.employment["unique_id"].iloc[0]
+    employment = cluster.employment
+    employment = employment[(employment["unique_id"] != gone) | (employment["ds"].dt.year <= 2021)]
+    sf.write_bundle(dataclasses.replace(cluster, employment=employment), tmp_path / "data", format="parquet")
+    config = parse_config(
+        settings(
+            tmp_path / "data",
+            tmp_path / "store",
+            series={"hierarchy": [[], ["occupation"]], "bottom": True},
+            forecast={"reconcile": "bottom_up"},
+        )
+    )
+    result = run(config)
+    assert gone not in set(result.forecasts["unique_id"])
+    total = result.forecasts[result.forecasts["hierarchy_level"] == "total"].set_index("ds")["mean"]
+    bottom = result.forecasts[result.forecasts["hierarchy_level"] == "region/sector/employer/occupation"]
+    assert total.to_numpy() == pytest.approx(bottom.groupby("ds")["mean"].sum().loc[total.index].to_numpy())
+
+
 def test_a_method_the_data_cannot_take_is_a_config_error_naming_the_key(bundle_folder, tmp_path):
     config = parse_config(
         settings(

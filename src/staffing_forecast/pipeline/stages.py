@@ -166,10 +166,9 @@ def build_panel(
         hierarchy = Hierarchy.from_keys(employment, [list(level) for level in levels])
         panel = hierarchy.aggregate(employment)
         last = panel.groupby(UNIQUE_ID, sort=False)[DS].max()
-        ended = last.index[last < last.max()]
-        if len(ended):
-            alive = [uid for uid in hierarchy.bottom_ids if uid not in set(ended)]
-            hierarchy = hierarchy.restrict(alive)
+        ended = set(last.index[last < last.max()])
+        if ended:
+            hierarchy = hierarchy.restrict([uid for uid in hierarchy.bottom_ids if uid not in ended])
             panel = panel[panel[UNIQUE_ID].isin(hierarchy.ids)].reset_index(drop=True)
         return panel, hierarchy
     parts = [aggregate(employment, by=list(level)) for level in config.hierarchy]
