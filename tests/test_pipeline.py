@@ -112,7 +112,26 @@ def test_init_config_writes_the_demo_job_that_run_accepts_as_written(tmp_path, c
             "[forecast] metric = 'mse': not allowed; did you mean 'rmse' or 'mase'",
         ),
         ({"forecast": {"models": ["etss"]}}, "[forecast] models: 'etss' is not allowed; did you mean 'ets'?"),
-        ({"forecast": {"reconcile": "mint"}}, "reconcile = 'mint': not available yet. Allowed: 'none'"),
+        (
+            {"forecast": {"reconcile": "mint_shrnk"}},
+            "[forecast] reconcile = 'mint_shrnk': not allowed; did you mean 'mint_shrink'? Allowed: 'none', "
+            "'bottom_up', 'top_down_historical', 'top_down_forecast', 'middle_out', 'ols', 'wls_struct', "
+            "'wls_var', 'mint_shrink'.",
+        ),
+        (
+            {"forecast": {"reconcile": "wls_struct"}},
+            "[forecast] reconcile = 'wls_struct': [series] hierarchy = [['occupation']] is a single level, so "
+            "there is nothing to add up",
+        ),
+        (
+            {
+                "series": {"hierarchy": [[], ["sector"], ["occupation"]]},
+                "forecast": {"reconcile": "middle_out"},
+            },
+            "[forecast] reconcile = 'middle_out': splits top series down a strict tree, but [series] hierarchy = "
+            "[[], ['sector'], ['occupation']] is grouped (crossed: neither of two levels keeps the other's keys). "
+            "Use one of 'bottom_up', 'ols', 'wls_struct', 'wls_var', 'mint_shrink'",
+        ),
         ({"quota": {"interval_level": 90}}, "interval_level = 90: the forecast has no such interval"),
         ({"quota": {"cost_short": 50}}, "[quota]: Policy: the costs put the recommendation"),
         ({"series": {"hierarchy": [["ocupation"]]}}, "'ocupation' is not a key; did you mean 'occupation'?"),
@@ -135,6 +154,93 @@ def test_config_errors_name_the_key_the_value_and_what_is_allowed(data, message)
     with pytest.raises(sf.ConfigError) as caught:
         parse_config(data, path="run.toml")
     assert message in str(caught.value) and str(caught.value).startswith("run.toml")
+
+
+def test_a_reconciled_demo_run_stores_coherent_forecasts_and_builds_the_quota_from_them(tmp_path):
+    levels = [[], ["sector"], ["occupation"]]
+    config = parse_config(
+        {
+            "sources": {"demo": True},
+            "series": {"hierarchy": levels},
+            "forecast": {
+                "models": ["naive", "drift"],
+                "horizon": 5,
+                "levels": [80],
+                "reconcile": "wls_struct",
+            },
+            "output": {"store": str(tmp_path / "store"), "workbooks": True},
+            "parallel": {"n_jobs": 1},
+        }
+    )
+    result = run(config)
+    stored = pd.read_parquet(result.path / "forecasts.parquet")
+    h = sf.Hierarchy.from_keys(sf.datasets.load_demo().employment, levels)  # + the bottom sector × occupation
+    assert set(stored["unique_id"]) == set(h.ids) and stored.duplicated(["unique_id", "ds"]).sum() == 0
+    assert stored.groupby("hierarchy_level")["unique_id"].nunique().to_dict() == {
+        "total": 1, "sector": 8, "occupation": 16, "sector/occupation": len(h.bottom_ids)
+    }  # fmt: skip
+    assert stored["model"].str.endswith("/wls_struct").all()
+    wide = stored.pivot(index="unique_id", columns="ds", values="mean").loc[h.ids].to_numpy()
+    assert (
+        abs(wide - h.summing_matrix() @ wide[-len(h.bottom_ids) :]).max() < 1e-6
+    )  # parent = sum of children
+    assert (stored["mean"] >= 0).all() and (stored["lo_80"] <= stored["mean"]).all()
+    # The quota reads the reconciled occupation totals, with their own intervals.
+    occupations = stored[stored["hierarchy_level"] == "occupation"]
+    employment = result.quota.inputs.employment.set_index(["occupation", "year"])
+    quota_rows = employment.loc[list(zip(occupations["occupation"], occupations["ds"].dt.year, strict=True))]
+    assert quota_rows["base"].to_numpy() == pytest.approx(occupations["mean"].to_numpy())
+    assert quota_rows["high"].to_numpy() == pytest.approx(occupations["hi_80"].to_numpy())
+    assert "reconciled by wls_struct" in result.quota.inputs.sources["employment"]
+    counts = result.manifest["counts"]["reconciled"]
+    assert counts["method"] == "wls_struct" and counts["series"] == len(h.ids)
+    assert counts["levels"]["sector"] == 8 and counts["largest_gap"] > 0
+    assert "reconcile" in result.manifest["timings"] and result.manifest["counts"]["quota_places"]
+    # The workbook for officials words the level in Russian.
+    cells = pd.read_excel(result.path / "forecast.xlsx", sheet_name=None, header=None)
+    words = {str(v) for sheet in cells.values() for v in sheet.to_numpy().ravel()}
+    assert {
+        "Уровень иерархии",
+        "всего",
+        "отрасль",
+        "отрасль × профессия",
+    } <= words and "hierarchy_level" not in words
+
+
+def test_a_series_that_ended_early_is_left_out_of_the_reconciled_hierarchy(tmp_path):
+    cluster = sf.datasets.make_cluster(n_employers=6, years=(2016, 2025), seed=3)
+    gone = cluster.employment["unique_id"].iloc[0]
+    employment = cluster.employment
+    employment = employment[(employment["unique_id"] != gone) | (employment["ds"].dt.year <= 2021)]
+    sf.write_bundle(dataclasses.replace(cluster, employment=employment), tmp_path / "data", format="parquet")
+    config = parse_config(
+        settings(
+            tmp_path / "data",
+            tmp_path / "store",
+            series={"hierarchy": [[], ["occupation"]], "bottom": True},
+            forecast={"reconcile": "bottom_up"},
+        )
+    )
+    result = run(config)
+    assert gone not in set(result.forecasts["unique_id"])
+    total = result.forecasts[result.forecasts["hierarchy_level"] == "total"].set_index("ds")["mean"]
+    bottom = result.forecasts[result.forecasts["hierarchy_level"] == "region/sector/employer/occupation"]
+    assert total.to_numpy() == pytest.approx(bottom.groupby("ds")["mean"].sum().loc[total.index].to_numpy())
+
+
+def test_a_method_the_data_cannot_take_is_a_config_error_naming_the_key(bundle_folder, tmp_path):
+    config = parse_config(
+        settings(
+            bundle_folder,
+            tmp_path / "store",
+            series={"hierarchy": [["sector"], ["sector", "employer"]], "bottom": False},
+            forecast={"reconcile": "top_down_forecast"},
+        )
+    )
+    with pytest.raises(sf.ConfigError, match=r"\[forecast\] reconcile = 'top_down_forecast': reconcile: "
+                       r"top_down_forecast splits one top series, but the coarsest level has \d+; add the total "
+                       r"level \[\]"):  # fmt: skip
+        run(config)
 
 
 def test_a_bad_config_exits_2_with_one_line_and_no_traceback(tmp_path, capsys):

@@ -273,3 +273,67 @@ def test_plot_texts_exist_in_both_languages_with_the_same_fields():
         assert fields[0] == fields[1], key
     with pytest.raises(sf.ConfigError, match="unknown plot language 'de'"):
         sf.plot.cv_errors(pd.DataFrame({"model": ["a"], "step": [1], "mase": [1.0]}), lang="de")
+
+
+@pytest.fixture(scope="module")
+def reconciled(demo):
+    """The demo's total, sectors and occupations: base forecasts, in-sample values, and mint_shrink's."""
+    h = sf.Hierarchy.from_keys(demo.employment, [[], ["sector"], ["occupation"]])
+    panel = h.aggregate(demo.employment)
+    result = sf.forecast(panel, h=5, models="drift", level=[80, 95], fitted=True, progress=False)
+    coherent = sf.reconcile(result.forecast, h, "mint_shrink", fitted=result.fitted, nonnegative=True)
+    return h, panel, result.forecast, coherent
+
+
+def _drawn(ax):
+    return {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+
+
+def test_reconciliation_draws_history_base_children_sum_and_reconciled(reconciled):
+    h, panel, base, coherent = reconciled
+    ax = sf.plot.reconciliation(base, coherent, h, panel, series="*/*/*/*")
+    lines = _drawn(ax)
+    assert list(lines) == [
+        "факт",
+        "сумма базовых прогнозов составляющих: отрасль (8)",
+        "базовый прогноз",
+        "согласованный прогноз (mint_shrink)",
+    ]
+    sectors = base[base["unique_id"].isin(h.tags["sector"])].groupby("ds")["mean"].sum()
+    assert list(lines["сумма базовых прогнозов составляющих: отрасль (8)"].get_ydata()) == pytest.approx(
+        sectors
+    )
+    total = coherent[coherent["unique_id"] == "*/*/*/*"].sort_values("ds")["mean"]
+    assert list(lines["согласованный прогноз (mint_shrink)"].get_ydata()) == pytest.approx(total)
+    assert ax.get_title() == "все" and len(ax.collections) == 1  # the widest reconciled interval, shaded
+    # codes with their names; English on request; another children level
+    en = sf.plot.reconciliation(
+        base, coherent, h, panel, series="*/62.01/*/*", children="sector/occupation", lang="en"
+    )
+    assert en.get_title().startswith("62.01 ") and len(en.get_title()) > len("62.01 ")
+    assert "sum of the children's base forecasts: sector × occupation" in " ".join(_drawn(en))
+
+
+def test_reconciliation_small_multiples_coarse_levels_first(reconciled):
+    h, panel, base, coherent = reconciled
+    fig = sf.plot.reconciliation(base, coherent, h, panel, max_series=4, lang="en")
+    assert len(fig.axes) == 4
+    assert fig.axes[0].get_title() == "all"  # the total first, then the largest sectors
+    assert fig.get_suptitle() == "Reconciliation of the levels (mint_shrink)"
+    assert all(len(_drawn(panel_)) == 4 for panel_ in fig.axes)
+    assert "sum of the children's base forecasts" in _drawn(fig.axes[1])  # one label in every panel
+    assert len(fig.legends) == 1 and len(fig.legends[0].get_texts()) == 5  # four lines and the interval
+
+
+def test_reconciliation_refuses_what_it_cannot_draw(reconciled):
+    h, _, base, coherent = reconciled
+    with pytest.raises(sf.ConfigError, match="a bottom series has no children to sum"):
+        sf.plot.reconciliation(base, coherent, h, series=h.bottom_ids[0])
+    with pytest.raises(sf.ConfigError, match="children='sectr' is not a level; did you mean 'sector'"):
+        sf.plot.reconciliation(base, coherent, h, children="sectr")
+    with pytest.raises(sf.ConfigError, match="base lacks 1 series of the hierarchy"):
+        sf.plot.reconciliation(base[base["unique_id"] != "*/*/*/*"], coherent, h)
+    with pytest.raises(sf.ConfigError, match="several forecasts per series and date"):
+        sf.plot.reconciliation(pd.concat([base, base.assign(model="naive")]), coherent, h)
+    with pytest.raises(sf.ConfigError, match="must be a sf.Hierarchy"):
+        sf.plot.reconciliation(base, coherent, "total")

@@ -47,6 +47,7 @@ def main() -> None:
             sf.forecast(known, h=3, level=[80], progress=False), store, vintage=f"{year + 1}-01-15"
         )
     save(sf.plot.track_record(store, occupations, "*/*/*/2512"), "track_record")
+    reconciliation(demo)
     inputs = sf.quota.inputs_from_bundle(demo, fc)
     policy = sf.quota.Policy(cost_short=1.5)
     result = sf.quota.compute(inputs, policy)
@@ -58,6 +59,15 @@ def main() -> None:
     outcomes = sf.monitoring.graduate_outcomes(demo, by=["specialty", "level"], window=3)
     save(sf.plot.outcome_rates(outcomes, ["p_emp", "p_field", "p_region"])[0], "outcome_rates")
     save(sf.plot.satisfaction_index(sf.monitoring.satisfaction(demo, by="institution")), "satisfaction_index")
+
+
+def reconciliation(demo: sf.Bundle) -> None:
+    """The demo's total, sectors and occupations: base forecasts and mint_shrink's."""
+    h = sf.Hierarchy.from_keys(demo.employment, [[], ["sector"], ["occupation"]])
+    panel = h.aggregate(demo.employment)
+    result = sf.forecast(panel, h=7, models="auto", level=[80, 95], fitted=True, progress=False)
+    coherent = sf.reconcile(result.forecast, h, "mint_shrink", fitted=result.fitted, nonnegative=True)
+    save(sf.plot.reconciliation(result.forecast, coherent, h, panel, max_series=6), "reconciliation")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from .hierarchy import Hierarchy
 from .models.base import join_notes, nest_intervals
 from .schema import DS, FALLBACK, MEAN, MODEL, NOTE, UNIQUE_ID, Y, hi, lo
 
-__all__ = ["DENSE_LIMIT", "METHODS", "PROBES", "reconcile"]
+__all__ = ["DENSE_LIMIT", "METHODS", "PROBES", "TREE_ONLY", "reconcile"]
 
 #: Reconciliation methods, by name.
 METHODS = (
@@ -45,7 +45,8 @@ METHODS = (
 )
 _NEEDS_RESIDUALS = ("wls_var", "mint_shrink")
 _LEAST_SQUARES = ("ols", "wls_struct", "wls_var", "mint_shrink")
-_TREE_ONLY = ("top_down_historical", "top_down_forecast", "middle_out")
+#: Methods that split top series down a strict tree (``Hierarchy.is_tree``).
+TREE_ONLY = ("top_down_historical", "top_down_forecast", "middle_out")
 #: Above this many series (all levels) the default is sparse: see ``docs/performance.md`` for the measurement.
 DENSE_LIMIT = 2_000
 #: Random probes estimating the reconciled variances of a sparse reconciliation (standard deviations within
@@ -133,7 +134,7 @@ def reconcile(
         )
     if not isinstance(forecast, pd.DataFrame) or not {UNIQUE_ID, DS, MEAN} <= set(forecast.columns):
         raise SchemaError("reconcile: forecast must be a forecast frame with unique_id, ds and mean columns.")
-    if method in _TREE_ONLY and not hierarchy.is_tree:
+    if method in TREE_ONLY and not hierarchy.is_tree:
         raise ConfigError(
             f"reconcile: {method} needs a strict tree, but this hierarchy is grouped ({hierarchy!r}); use "
             "bottom_up or a least-squares method (mint_shrink, wls_var, wls_struct, ols)."
@@ -350,7 +351,7 @@ def _dense(
         reconciler = hf.MinTrace(method=method)
         if method in _NEEDS_RESIDUALS:
             kwargs |= {"y_insample": y_in, "y_hat_insample": y_fit}
-    if method in _TREE_ONLY:
+    if method in TREE_ONLY:
         _check_single_top(hierarchy, method)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # NaN history of young series; clipping notes: both handled here
@@ -370,7 +371,7 @@ def _dense(
                 notes.append(
                     f"{method}: the non-negative programme failed; negative bottom values clipped at 0"
                 )
-    if method in _TREE_ONLY or P is None:
+    if method in TREE_ONLY or P is None:
         operator = _share_operators(S, mean, hierarchy, method, middle_level)
     else:
         operator = S_dense @ np.asarray(P)
@@ -483,7 +484,7 @@ def _sparse(
             )
         mean = np.asarray(result["mean"], dtype=float)
         return mean, _share_operators(S, mean, hierarchy, method, middle_level)
-    if method in _TREE_ONLY:
+    if method in TREE_ONLY:
         _check_single_top(hierarchy, method)
         mean = _forecast_proportions(S, y_hat, hierarchy, method, middle_level)
         return mean, _share_operators(S, mean, hierarchy, method, middle_level)

@@ -9,6 +9,7 @@ commented file that :func:`load_config` accepts as it is.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,8 @@ from ..errors import ConfigError, closest
 from ..metrics import METRICS
 from ..models import REGISTRY
 from ..quota import Policy
+from ..reconcile import METHODS as RECONCILE_METHODS
+from ..reconcile import TREE_ONLY
 
 __all__ = [
     "EXAMPLE",
@@ -36,8 +39,8 @@ __all__ = [
     "write_example",
 ]
 
-#: Reconciliation methods the job accepts now; the coherent-total methods arrive with ``sf.reconcile``.
-RECONCILE = ("none",)
+#: ``[forecast] reconcile``: ``"none"`` (each series as forecast) or a method of ``sf.reconcile``.
+RECONCILE = ("none", *RECONCILE_METHODS)
 FREQUENCIES = ("YS", "QS", "MS")
 LANGUAGES = ("ru", "en")
 # Text columns of the employment table that can build a level of the hierarchy.
@@ -288,6 +291,7 @@ def parse_config(data: Mapping[str, Any], *, path: str | os.PathLike[str] | None
     s = _Section(where, "adjustments", data.get("adjustments", {}))
     adjustments = AdjustmentsConfig(file=at(s.path("file")))
     s.done()
+    _check_reconcile(where, series, forecast)
     quota = _quota(_Section(where, "quota", data.get("quota", {})), series, forecast)
     s = _Section(where, "output", data.get("output", {}))
     output = OutputConfig(
@@ -410,12 +414,7 @@ def _forecast(s: _Section) -> ForecastConfig:
         raise ConfigError(f"{s.key('levels')} = {levels!r}: whole percents between 0 and 100, e.g. [80, 95].")
     cv_horizon = s.whole("cv_horizon", 3, 1, "each cross-validation window forecasts at least 1 period")
     cv_windows = s.whole("cv_windows", 3, 1, "use at least 1 cross-validation window")
-    reconcile = s.get("reconcile", str, "none")
-    if reconcile not in RECONCILE:
-        raise ConfigError(
-            f"{s.key('reconcile')} = {reconcile!r}: not available yet. Allowed: 'none' (the reconciliation "
-            "methods arrive with sf.reconcile)."
-        )
+    reconcile = s.get("reconcile", str, "none", RECONCILE)
     s.done()
     return ForecastConfig(
         horizon=horizon,
@@ -426,6 +425,43 @@ def _forecast(s: _Section) -> ForecastConfig:
         cv_windows=cv_windows,
         reconcile=reconcile,
     )
+
+
+def hierarchy_levels(series: SeriesConfig, keys: tuple[str, ...] = KEYS) -> list[tuple[str, ...]]:
+    """The levels of ``sf.Hierarchy.from_keys`` for ``[series]``: ``hierarchy``, and all ``keys`` with ``bottom``.
+
+    Examples
+    --------
+    >>> hierarchy_levels(SeriesConfig(hierarchy=((), ("occupation",)), bottom=True))
+    [(), ('occupation',), ('region', 'sector', 'employer', 'occupation')]
+    """
+    levels = list(series.hierarchy)
+    if series.bottom and keys not in levels:
+        levels.append(keys)
+    return levels
+
+
+def _check_reconcile(where: str, series: SeriesConfig, forecast: ForecastConfig) -> None:
+    """Refuse a reconciliation the levels of ``[series] hierarchy`` cannot take, naming both keys."""
+    method = forecast.reconcile
+    if method == "none":
+        return
+    levels = hierarchy_levels(series)
+    shown = [list(level) for level in series.hierarchy]
+    if len(levels) < 2:
+        raise ConfigError(
+            f"{where}, [forecast] reconcile = {method!r}: [series] hierarchy = {shown!r} is a single level, so "
+            "there is nothing to add up; add a coarser level (e.g. [] for the total, or ['sector']), set "
+            "[series] bottom = true, or reconcile = 'none'."
+        )
+    by_size = sorted(levels, key=len)
+    if method in TREE_ONLY and not all(set(a) <= set(b) for a, b in itertools.pairwise(by_size)):
+        others = ", ".join(repr(m) for m in RECONCILE if m not in ("none", *TREE_ONLY))
+        raise ConfigError(
+            f"{where}, [forecast] reconcile = {method!r}: splits top series down a strict tree, but [series] "
+            f"hierarchy = {shown!r} is grouped (crossed: neither of two levels keeps the other's keys). Use "
+            f"one of {others}, or levels that nest (each keeping the keys of the coarser ones)."
+        )
 
 
 def _quota(s: _Section, series: SeriesConfig, forecast: ForecastConfig) -> Policy | None:
@@ -533,6 +569,8 @@ demo = true
 frequency = "YS"                  # YS (years), QS (quarters) or MS (months)
 hierarchy = [["occupation"]]      # levels to forecast: the keys employment is summed to; [] is the total.
                                   # Keys: region, sector, employer, occupation. The quota reads ["occupation"].
+                                  # With [forecast] reconcile, e.g. [[], ["sector"], ["occupation"]]: the
+                                  # levels of one hierarchy (their finest level, sector x occupation, is added)
 bottom = false                    # true: also forecast every bottom series (employer x occupation)
 
 [forecast]
@@ -542,7 +580,9 @@ metric = "mase"                   # the metric that chooses (mae, rmse, mape, sm
 levels = [80, 95]                 # interval levels, percent
 cv_horizon = 3                    # periods forecast from each cross-validation origin
 cv_windows = 3                    # cross-validation origins
-reconcile = "none"                # coherent totals: only "none" for now
+reconcile = "none"                # coherent totals across the [series] hierarchy levels: "none", or a method of
+                                  # sf.reconcile: bottom_up, ols, wls_struct, wls_var, mint_shrink (any levels);
+                                  # top_down_historical, top_down_forecast, middle_out (levels that nest)
 
 [adjustments]
 # file = "adjustments.csv"        # unique_id, ds, one of value / delta / factor, reason (each row needs a reason)

@@ -10,16 +10,18 @@ import shutil
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..engine import SEASON_LENGTH
 from ..errors import ConfigError
-from ..schema import MODEL, UNIQUE_ID
+from ..hierarchy import Hierarchy
+from ..schema import DS, HIERARCHY_LEVEL, MEAN, MODEL, UNIQUE_ID
 from . import stages
 from .config import Config, load_config
 from .inputs import save_inputs
@@ -257,7 +259,7 @@ def _run(
                 log.warning("skipped %s: %s", skipped["source"], skipped["reason"])
             folder.save(data=stages.fingerprint(bundle), skipped=sources.skipped)
         with stage("validate"):
-            panel = stages.build_panel(bundle, config.series)
+            panel, hierarchy = stages.build_panel(bundle, config.series, fc_config.reconcile)
             counts |= {
                 "series": int(panel[UNIQUE_ID].nunique()),
                 "rows": len(panel),
@@ -276,12 +278,23 @@ def _run(
             write_parquet(selection, folder.file("selection.parquet"))
         with stage("forecast"):
             bars = None if progress else False  # the engine's bar shows on long runs, unless the run is quiet
-            forecasts = stages.forecast_chosen(
-                panel, selection, fc_config, freq, n_jobs, executor, checkpoint, progress=bars
+            forecasts, fitted = stages.forecast_chosen(
+                panel,
+                selection,
+                fc_config,
+                freq,
+                n_jobs,
+                executor,
+                checkpoint,
+                progress=bars,
+                fitted=hierarchy is not None,
             )
             counts["fallbacks"] = int(forecasts.loc[forecasts["fallback"] != "", UNIQUE_ID].nunique())
         with stage("reconcile"):
-            forecasts = stages.reconcile(forecasts, fc_config.reconcile)
+            base = forecasts
+            forecasts = stages.reconcile(forecasts, fc_config.reconcile, hierarchy, fitted)
+            if hierarchy is not None:
+                counts["reconciled"] = _reconciled_counts(base, forecasts, hierarchy, fc_config.reconcile)
         with stage("adjust"):
             table = stages.read_adjustments(config.adjustments.file) if config.adjustments.file else None
             forecasts, adjustments = stages.adjust_forecasts(forecasts, table)
@@ -362,10 +375,38 @@ def _monitoring(bundle: Any) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _reconciled_counts(
+    base: pd.DataFrame, reconciled: pd.DataFrame, hierarchy: Hierarchy, method: str
+) -> dict[str, Any]:
+    """For the manifest: the method, the series per level, and how far the base forecasts were from adding up.
+
+    ``largest_gap`` is the largest ``|series − sum of its bottom series|`` of the base forecasts (persons), the
+    incoherence reconciliation removed; ``largest_change`` the largest change of a mean by reconciliation.
+    """
+    ids = pd.Index(hierarchy.ids)
+    wide = base.pivot_table(index=UNIQUE_ID, columns=DS, values=MEAN).reindex(ids).to_numpy()
+    bottom = wide[-len(hierarchy.bottom_ids) :]
+    gap = np.abs(wide - hierarchy.summing_matrix() @ bottom)
+    change = (
+        reconciled[MEAN].to_numpy()
+        - base.set_index([UNIQUE_ID, DS])[MEAN]
+        .reindex(pd.MultiIndex.from_frame(reconciled[[UNIQUE_ID, DS]]))
+        .to_numpy()
+    )
+    return {
+        "method": method,
+        "series": len(ids),
+        "levels": {name: len(level_ids) for name, level_ids in hierarchy.tags.items()},
+        "largest_gap": round(float(np.nanmax(gap)), 3),
+        "largest_change": round(float(np.nanmax(np.abs(change))), 3),
+    }
+
+
 def occupation_forecast(forecasts: pd.DataFrame) -> pd.DataFrame:
     """The rows of the level ``["occupation"]`` (every other key summed over), as one forecast for the quota."""
     others = [c for c in ("region", "sector", "employer") if c in forecasts.columns]
     rows = forecasts[(forecasts[others] == "*").all(axis=1) & (forecasts["occupation"] != "*")]
+    rows = rows.drop(columns=[HIERARCHY_LEVEL], errors="ignore")
     return rows.assign(**{MODEL: "selected"}).reset_index(drop=True)
 
 
@@ -375,6 +416,10 @@ def _quota(bundle: Any, forecasts: pd.DataFrame, config: Config, folder: RunFold
     assert config.quota is not None
     policy = config.quota
     inputs = inputs_from_bundle(bundle, occupation_forecast(forecasts), interval_level=policy.interval_level)
+    method = config.forecast.reconcile
+    if method != "none":  # the occupation rows are the reconciled ones, with their reconciled intervals
+        told = f"{inputs.sources['employment']}; the occupation level of the forecast reconciled by {method}"
+        inputs = replace(inputs, sources={**inputs.sources, "employment": told})
     result = compute(inputs, policy)
     save_inputs(inputs, folder.file("inputs"))
     write_parquet(result.table, folder.file("quota.parquet"))

@@ -14,14 +14,16 @@ import pandas as pd
 
 from ..adjust import adjust
 from ..backtest import cross_validate
-from ..engine import forecast_checked
+from ..engine import Forecast, forecast_checked
 from ..errors import ConfigError, SchemaError
+from ..hierarchy import Hierarchy
 from ..loaders import Bundle, load_bundle, load_survey
 from ..metrics import evaluate
 from ..panel import aggregate
+from ..reconcile import reconcile as reconcile_forecast
 from ..schema import DS, MODEL, UNIQUE_ID, check_panel
 from ..selection import select
-from .config import ForecastConfig, SeriesConfig, SourcesConfig
+from .config import KEYS, ForecastConfig, SeriesConfig, SourcesConfig, hierarchy_levels
 
 __all__ = [
     "Sources",
@@ -147,15 +149,33 @@ def fingerprint(bundle: Bundle) -> dict[str, Any]:
     return {"sha256": whole.hexdigest()[:16], "tables": tables}
 
 
-def build_panel(bundle: Bundle, config: SeriesConfig) -> pd.DataFrame:
-    """The series to forecast: employment summed to each level of the hierarchy (and the bottom series)."""
+def build_panel(
+    bundle: Bundle, config: SeriesConfig, reconcile: str = "none"
+) -> tuple[pd.DataFrame, Hierarchy | None]:
+    """The series to forecast and, when they are to be reconciled, their :class:`~staffing_forecast.Hierarchy`.
+
+    Without reconciliation: employment summed to each level of ``[series] hierarchy`` (and the bottom series).
+    With it: every series of the hierarchy of those levels (``Hierarchy.aggregate``; the finest level, the union
+    of their keys, is added when not listed), leaving out bottom series that ended before the last date (a
+    reconciled forecast needs the same forecast dates for every series) and the aggregates left without one.
+    """
     employment = check_panel(bundle.employment, freq=config.frequency)
-    keys = [c for c in ("region", "sector", "employer", "occupation") if c in employment.columns]
+    keys = [c for c in KEYS if c in employment.columns]
+    if reconcile != "none":
+        levels = hierarchy_levels(config, tuple(keys))
+        hierarchy = Hierarchy.from_keys(employment, [list(level) for level in levels])
+        panel = hierarchy.aggregate(employment)
+        last = panel.groupby(UNIQUE_ID, sort=False)[DS].max()
+        ended = set(last.index[last < last.max()])
+        if ended:
+            hierarchy = hierarchy.restrict([uid for uid in hierarchy.bottom_ids if uid not in ended])
+            panel = panel[panel[UNIQUE_ID].isin(hierarchy.ids)].reset_index(drop=True)
+        return panel, hierarchy
     parts = [aggregate(employment, by=list(level)) for level in config.hierarchy]
     if config.bottom:
         parts.append(aggregate(employment, by=keys))
     panel = pd.concat(parts, ignore_index=True).drop_duplicates([UNIQUE_ID, DS])
-    return panel.sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True)
+    return panel.sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True), None
 
 
 def run_cross_validation(
@@ -210,13 +230,15 @@ def forecast_chosen(
     executor: Any,
     checkpoint: Any,
     progress: bool | None = None,
-) -> pd.DataFrame:
+    fitted: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Forecast each series with its chosen model only; intervals are calibrated over the series of each model.
 
     Grouping by model costs one fit per series instead of one per candidate; the ``model`` column names the choice.
+    Returns the forecast and, with ``fitted``, the chosen models' in-sample values (``None`` without).
     """
     chosen = selection.set_index(UNIQUE_ID)[MODEL]
-    parts = []
+    parts, insample = [], []
     for (
         model
     ) in config.models:  # the configuration's order: the result does not depend on the selection's order
@@ -224,28 +246,48 @@ def forecast_chosen(
         if ids.empty:
             continue
         subset = panel[panel[UNIQUE_ID].isin(ids)]
-        parts.append(
-            forecast_checked(
-                subset,
-                config.horizon,
-                freq=freq,
-                models=model,
-                levels=config.levels,
-                n_jobs=n_jobs,
-                executor=executor,
-                checkpoint=checkpoint,
-                progress=progress,
-            )
+        result = forecast_checked(
+            subset,
+            config.horizon,
+            freq=freq,
+            models=model,
+            levels=config.levels,
+            n_jobs=n_jobs,
+            executor=executor,
+            checkpoint=checkpoint,
+            progress=progress,
+            fitted=fitted,
         )
+        if isinstance(result, Forecast):
+            result, own = result
+            insample.append(own)
+        parts.append(result)
     out = pd.concat(parts, ignore_index=True)
-    return out.sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True)
+    out = out.sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True)
+    return out, (pd.concat(insample, ignore_index=True) if insample else None)
 
 
-def reconcile(forecasts: pd.DataFrame, method: str) -> pd.DataFrame:
-    """Make the levels' forecasts add up; ``"none"`` returns them as they are (methods arrive with sf.reconcile)."""
+def reconcile(
+    forecasts: pd.DataFrame,
+    method: str,
+    hierarchy: Hierarchy | None = None,
+    fitted: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Make the levels' forecasts add up (``sf.reconcile``, head counts kept non-negative).
+
+    ``"none"`` returns the forecasts as they are. Otherwise every series of ``hierarchy`` is reconciled as one
+    forecast (each series by its chosen model; ``model`` becomes ``"<model>/<method>"``) with the in-sample
+    values ``fitted``, and the frame gains ``hierarchy_level``. A method the hierarchy cannot take is a
+    :class:`~staffing_forecast.ConfigError` naming ``[forecast] reconcile``.
+    """
     if method == "none":
         return forecasts
-    raise ConfigError(f"reconcile = {method!r}: not available yet; use 'none'.")
+    if hierarchy is None:
+        raise ConfigError(f"[forecast] reconcile = {method!r}: no hierarchy was built for the series.")
+    try:
+        return reconcile_forecast(forecasts, hierarchy, method, fitted=fitted, nonnegative=True)
+    except ConfigError as error:
+        raise ConfigError(f"[forecast] reconcile = {method!r}: {error}") from None
 
 
 def read_adjustments(path: Path) -> pd.DataFrame:

@@ -7,6 +7,7 @@ the reference tables (ОКЗ occupations, ОКВЭД2 sectors, ФГОС specialt
 library is imported.
 
 - forecasts: :func:`forecast` (fan chart, small multiples), :func:`track_record` (past vintages against actuals);
+- hierarchies: :func:`reconciliation` (base and reconciled forecasts of a total, the sum of its children);
 - model evaluation: :func:`cv_errors` (by model and horizon step), :func:`model_choice`;
 - quota: :func:`quota_waterfall` (the steps behind one number), :func:`quota_ranges`, :func:`tornado`,
   :func:`coverage_map`, :func:`allocation`;
@@ -15,6 +16,7 @@ library is imported.
 
 from .evaluation import cv_errors, model_choice
 from .forecasts import forecast, series_title, track_record
+from .hierarchies import reconciliation
 from .monitoring import outcome_rates, satisfaction_index
 from .quota import allocation, coverage_map, quota_ranges, quota_waterfall, tornado
 
@@ -27,6 +29,7 @@ __all__ = [
     "outcome_rates",
     "quota_ranges",
     "quota_waterfall",
+    "reconciliation",
     "satisfaction_index",
     "series_title",
     "tornado",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,9 @@ from ..reference import LEVEL_NAMES, occupations, sectors, specialties
 from ..report.labels import plot_text
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # Keys of a forecast's series whose codes have names in the reference tables.
 _NAMED = ("occupation", "sector", "specialty")
@@ -27,6 +30,70 @@ def new_axes(ax: Axes | None, height: float, width: float = 9) -> Axes:
 
     _, new = plt.subplots(figsize=(width, max(2.5, height)), layout="constrained")
     return new
+
+
+def small_multiples(n: int, ncols: int) -> tuple[Figure, list[Axes]]:
+    """Return a figure of ``n`` panels, ``ncols`` a row (spare cells removed), and its panels in order."""
+    import matplotlib.pyplot as plt
+
+    columns = max(1, min(ncols, n))
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(4.2 * columns, 3.0 * rows + 0.8), layout="constrained", squeeze=False
+    )
+    flat = list(axes.ravel())
+    for spare in flat[n:]:
+        spare.remove()
+    return fig, flat[:n]
+
+
+def chosen_series(
+    series: str | Sequence[str] | None, default: Sequence[str], ax: Axes | None, plot: str
+) -> list[str]:
+    """Return the ids to draw: ``series`` (one id or a list) or ``default``; none, or several on one ``ax``, refused."""
+    chosen = [series] if isinstance(series, str) else list(series if series is not None else default)
+    if not chosen:
+        raise ConfigError(f"{plot}: give at least one series.")
+    if ax is not None and len(chosen) > 1:
+        raise ConfigError(
+            f"{plot}: {len(chosen)} series cannot share one Axes; pass series='<one unique_id>', or leave ax "
+            "out to get small multiples."
+        )
+    return chosen
+
+
+def draw_series(
+    chosen: list[str],
+    single: bool,
+    ax: Axes | None,
+    ncols: int,
+    ylabel: str,
+    draw: Callable[[Axes, str, bool], None],
+) -> Axes | Figure:
+    """Draw one series on ``ax`` (or new axes) when ``single``, else small multiples with one legend below.
+
+    ``draw(axes, unique_id, legend)`` draws one panel; ``legend`` is true for a single panel, which keeps its own.
+    """
+    if single:
+        one = new_axes(ax, 4.5, 9)
+        draw(one, chosen[0], True)
+        one.set_ylabel(ylabel)
+        return one
+    fig, panels = small_multiples(len(chosen), ncols)
+    for panel, uid in zip(panels, chosen, strict=True):
+        draw(panel, uid, False)
+    figure_legend(fig, ylabel)
+    return fig
+
+
+def figure_legend(fig: Figure, ylabel: str) -> None:
+    """One legend below the panels (each label once) and one y-axis label for the whole figure."""
+    handles: dict[str, Artist] = {}
+    for panel in fig.axes:
+        for handle, label in zip(*panel.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=min(5, len(handles)))
+    fig.supylabel(ylabel, fontsize="medium")
 
 
 def texts(lang: str) -> dict[str, str]:

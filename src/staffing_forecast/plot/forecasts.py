@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, cast, overload
 
 import pandas as pd
 
@@ -12,10 +12,9 @@ from ..errors import ConfigError
 from ..report.labels import remark_label
 from ..schema import ALL, DS, FALLBACK, KEY_ORDER, MEAN, MODEL, UNIQUE_ID, Y
 from ..tracking import load_vintage, vintages
-from ._common import coded, new_axes, require, texts, wrap
+from ._common import chosen_series, coded, draw_series, new_axes, require, texts, wrap
 
 if TYPE_CHECKING:
-    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -165,55 +164,27 @@ def forecast(
     if history is not None:
         require(history, {UNIQUE_ID, DS, Y}, "forecast", "the panel the forecast was made from as history")
     ids = list(dict.fromkeys(fc[UNIQUE_ID]))
-    if isinstance(series, str):
-        chosen = [series]
-    elif series is not None:
-        chosen = list(series)
-    else:
-        size = fc.groupby(UNIQUE_ID, sort=False)[MEAN].mean().sort_values(ascending=False, kind="stable")
-        chosen = size.index[:max_series].tolist()
+    size = fc.groupby(UNIQUE_ID, sort=False)[MEAN].mean().sort_values(ascending=False, kind="stable")
+    chosen = chosen_series(series, size.index[:max_series].tolist(), ax, "forecast")  # the largest by default
     unknown = [s for s in chosen if s not in set(ids)]
     if unknown:
         raise ConfigError(
             f"forecast: no series {unknown[:5]} in the forecast; it has {ids[:8]}{' …' if len(ids) > 8 else ''}."
         )
-    if not chosen:
-        raise ConfigError("forecast: give at least one series.")
     single = isinstance(series, str) or (series is None and len(ids) == 1) or ax is not None
-    if ax is not None and len(chosen) > 1:
-        raise ConfigError(
-            f"forecast: {len(chosen)} series cannot share one Axes; pass series='<one unique_id>', or leave ax "
-            "out to get small multiples."
-        )
     by_id = dict(tuple(fc.groupby(UNIQUE_ID, sort=False)))
     past = dict(tuple(history.groupby(UNIQUE_ID, sort=False))) if history is not None else {}
     keys = _keys(fc)
-    if single:
-        one = new_axes(ax, 4.5, 9)
-        _fan(one, by_id[chosen[0]], past.get(chosen[0]), keys, text, lang, legend=True)
-        one.set_ylabel(text["employment"])
-        return one
-    import matplotlib.pyplot as plt
 
-    columns = max(1, min(ncols, len(chosen)))
-    rows = -(-len(chosen) // columns)
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(4.2 * columns, 3.0 * rows + 0.8), layout="constrained", squeeze=False
-    )
-    flat = list(axes.ravel())
-    for panel, uid in zip(flat, chosen, strict=False):
-        _fan(panel, by_id[uid], past.get(uid), keys, text, lang, legend=False)
-    for spare in flat[len(chosen) :]:
-        spare.remove()
-    handles: dict[str, Artist] = {}
-    for panel in fig.axes:
-        for handle, label in zip(*panel.get_legend_handles_labels(), strict=True):
-            handles.setdefault(label, handle)
-    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=min(5, len(handles)))
-    fig.supylabel(text["employment"], fontsize="medium")
-    if series is None and len(ids) > len(chosen):
-        fig.suptitle(text["more_series"].format(shown=len(chosen), total=len(ids)), fontsize="medium")
-    return fig
+    def draw(axes: Axes, uid: str, legend: bool) -> None:
+        _fan(axes, by_id[uid], past.get(uid), keys, text, lang, legend=legend)
+
+    drawn = draw_series(chosen, single, ax, ncols, text["employment"], draw)
+    if not single and series is None and len(ids) > len(chosen):
+        cast("Figure", drawn).suptitle(
+            text["more_series"].format(shown=len(chosen), total=len(ids)), fontsize="medium"
+        )
+    return drawn
 
 
 def _fan(
@@ -228,10 +199,7 @@ def _fan(
 ) -> None:
     """One series: history, intervals widest first, the mean; a fallback dashed, adjustments marked."""
     fc = fc.sort_values(DS)
-    if history is not None:
-        history = history.sort_values(DS)
-        ax.plot(history[DS], history[Y], color="black", lw=1.5, marker=".", label=text["history"])
-        ax.axvline(history[DS].iloc[-1], color="grey", lw=0.8, ls=":")
+    history = draw_history(ax, history, text)
     fell_back = FALLBACK in fc.columns and bool((fc[FALLBACK].fillna("") != "").any())
     colour = "C1" if fell_back else "C0"
     levels = _levels(fc)
@@ -268,7 +236,22 @@ def _fan(
         if len(changed):
             ax.vlines(changed[DS], changed["original_mean"], changed[MEAN], color="C3", lw=1, ls=":")
             ax.plot(changed[DS], changed["original_mean"], "o", mfc="white", mec="C3", label=text["adjusted"])
-    ax.set_title(series_title(fc.iloc[0], keys, lang, width=45 if not legend else 80), fontsize="medium")
+    finish_panel(ax, fc.iloc[0], keys, lang, legend=legend)
+
+
+def draw_history(ax: Axes, history: pd.DataFrame | None, text: dict[str, str]) -> pd.DataFrame | None:
+    """Draw the history of one series in black with a dotted line at its last date; return it sorted by date."""
+    if history is None:
+        return None
+    history = history.sort_values(DS)
+    ax.plot(history[DS], history[Y], color="black", lw=1.5, marker=".", label=text["history"])
+    ax.axvline(history[DS].iloc[-1], color="grey", lw=0.8, ls=":")
+    return history
+
+
+def finish_panel(ax: Axes, row: pd.Series, keys: list[str], lang: str, *, legend: bool) -> None:
+    """Title one series' panel by its keys, start it at 0, grid and year ticks; its own legend when ``legend``."""
+    ax.set_title(series_title(row, keys, lang, width=45 if not legend else 80), fontsize="medium")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     _year_axis(ax)

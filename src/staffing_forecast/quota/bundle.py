@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import monitoring, reference
+from ..adjust import ADJUSTMENT_COLUMNS
 from ..errors import ConfigError, Place
 from ..panel import to_annual
 from ..schema import ALL, DS, MEAN, MODEL, UNIQUE_ID, check_forecast, infer_freq, key_columns, lo
@@ -269,10 +270,12 @@ def _employment_basis(forecast: pd.DataFrame) -> str:
 
 def occupation_totals(forecast: pd.DataFrame) -> pd.Series:
     """Rows of a forecast that are occupation totals: an occupation, every other key summed (``*``) except the
-    region and the occupation group (the levels of an ``sf.Hierarchy`` over employers × occupations)."""
+    region and the occupation group (the levels of an ``sf.Hierarchy`` over employers × occupations).
+
+    The text columns ``sf.adjust`` adds (``adjustment``, ``reason``) are not keys."""
     keep = forecast["occupation"].astype(str) != ALL
     for column in key_columns(forecast):
-        if column not in ("occupation", "occupation_group", "region"):
+        if column not in ("occupation", "occupation_group", "region", *ADJUSTMENT_COLUMNS):
             keep &= forecast[column].astype(str) == ALL
     return keep
 

@@ -24,6 +24,7 @@ __all__ = [
     "POLICY_VALUES",
     "TABLE_NAMES_RU",
     "column_label",
+    "hierarchy_label",
     "plot_text",
     "remark_label",
     "text_label",
@@ -44,6 +45,7 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "occupation": ("Код ОКЗ", "ОКЗ code", "text"),
     "occupation_name": ("Профессия (ОКЗ)", "Occupation", "text"),
     "employer": ("Работодатель", "Employer", "text"),
+    "hierarchy_level": ("Уровень иерархии", "Hierarchy level", "text"),
     "year": ("Год", "Year", "year"),
     "first_year": ("С года", "From year", "year"),
     "last_year": ("По год", "To year", "year"),
@@ -476,8 +478,36 @@ def column_label(column: str, lang: str) -> tuple[str, str]:
     return (ru if lang == "ru" else en), kind
 
 
+# The keys a level of a hierarchy keeps, in words (a level is named by its keys joined with "/").
+_KEY_WORDS = {
+    "total": ("всего", "total"),
+    "region": ("регион", "region"),
+    "sector": ("отрасль", "sector"),
+    "employer": ("работодатель", "employer"),
+    "occupation_group": ("группа профессий", "occupation group"),
+    "occupation": ("профессия", "occupation"),
+}
+
+
+def hierarchy_label(level: str, lang: str) -> str:
+    """Word a level of an ``sf.Hierarchy`` (its keys joined with ``/``) in ``lang``; unknown keys as they are.
+
+    Examples
+    --------
+    >>> hierarchy_label("sector/occupation", "ru")
+    'отрасль × профессия'
+    >>> hierarchy_label("total", "en")
+    'total'
+    """
+    if not isinstance(level, str):
+        return level
+    index = LANGS.index(lang)
+    return " × ".join(_KEY_WORDS[k][index] if k in _KEY_WORDS else k for k in level.split("/"))
+
+
 #: Columns of free text the library writes in English, and the function that words each in another language.
 _WORDED: dict[str, Any] = {
+    "hierarchy_level": lambda t, lang: hierarchy_label(t, lang),
     "fallback": lambda t, lang: remark_label(t, lang),
     "note": lambda t, lang: remark_label(t, lang),
     "reliability_notes": lambda t, lang: text_label(t, lang),
@@ -582,6 +612,15 @@ PLOT_TEXT: dict[str, tuple[str, str]] = {
     "track_record": ("Прошлые прогнозы и факт", "Past forecasts against actuals"),
     "vintage": ("прогноз от {vintage}", "forecast of {vintage}"),
     "sum_of": ("сумма {n} рядов", "sum of {n} series"),
+    # hierarchies
+    "reconciliation": ("Согласование прогнозов уровней ({method})", "Reconciliation of the levels ({method})"),
+    "base_forecast": ("базовый прогноз", "base forecast"),
+    "children_sum": ("сумма базовых прогнозов составляющих: {level} ({n})",
+                     "sum of the children's base forecasts: {level} ({n})"),
+    "children_sum_plain": ("сумма базовых прогнозов составляющих", "sum of the children's base forecasts"),
+    "reconciled": ("согласованный прогноз ({method})", "reconciled forecast ({method})"),
+    "reconciled_plain": ("согласованный прогноз", "reconciled forecast"),
+    "reconciled_interval": ("согласованный интервал {level} %", "reconciled {level} % interval"),
 }  # fmt: skip
 
 #: Metric names in words, for plot axes.
