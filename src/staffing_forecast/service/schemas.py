@@ -7,7 +7,7 @@ Field names are the library's column names (``unique_id``, ``ds``, ``mean``, ``l
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -269,7 +269,9 @@ class ForecastRequest(BaseModel):
     model: Literal[FORECAST_MODELS] = "auto"  # type: ignore[valid-type]
     h: int = Field(ge=1, le=1000, description="Horizon in periods; the service's limit is max_horizon.")
     freq: Literal["YS", "QS", "MS"] | None = Field(None, description="Inferred from the dates when left out.")
-    level: list[int] = Field(default_factory=list, max_length=5)
+    level: list[Annotated[int, Field(gt=0, lt=100)]] = Field(
+        default_factory=list, max_length=5, description="Interval levels, percent."
+    )
     data: list[Observation] = Field(min_length=1, max_length=1_000_000)
 
 

@@ -82,7 +82,7 @@ class _Tables:
     quota: pd.DataFrame | None = None
     explanations: dict[tuple[str, str, int], dict[str, Any]] | None = None
     inputs: Inputs | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
 
 def encode_cursor(run: str, position: int) -> str:
