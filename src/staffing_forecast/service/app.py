@@ -90,7 +90,20 @@ def _scopes(
     return frozenset(found)
 
 
-Scopes = Annotated[frozenset[str], Depends(_scopes)]
+def _requires(*wanted: str) -> Any:
+    """A dependency: the key's scopes, or 403 when it holds none of ``wanted`` (checked before the body is)."""
+
+    def check(held: Annotated[frozenset[str], Depends(_scopes)]) -> frozenset[str]:
+        if not held & set(wanted):
+            raise Problem(403, f"this key lacks the scope {' or '.join(map(repr, wanted))}; ask for a key with it.")
+        return held
+
+    return check
+
+
+Scopes = Annotated[frozenset[str], Depends(_requires("read", "employer"))]
+WhatIf = Annotated[frozenset[str], Depends(_requires("whatif"))]
+Forecaster = Annotated[frozenset[str], Depends(_requires("forecast"))]
 
 
 def language(accept: str | None) -> str:
@@ -184,10 +197,6 @@ def create_app(
     app.state.settings = settings
     app.state.pool = pool
     install_handlers(app)
-    def need(held: frozenset[str], *wanted: str) -> None:
-        if not held & set(wanted):
-            raise Problem(403, f"this key lacks the scope {' or '.join(map(repr, wanted))}; ask for a key with it.")
-
     # --- operations -----------------------------------------------------------------------------------------
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers.")
     def health() -> dict[str, str]:
@@ -223,12 +232,10 @@ def create_app(
     # --- runs -----------------------------------------------------------------------------------------------
     @app.get("/v1/runs", tags=["runs"], summary="Every run of the store.", responses=_problems(401, 403))
     def list_runs(held: Scopes) -> RunsResponse:
-        need(held, "read", "employer")
         return RunsResponse(runs=[RunInfo(**row) for row in reader.list_runs()], latest=reader.latest())
 
     @app.get("/v1/runs/{run_id}", tags=["runs"], summary="One run's manifest.", responses=_READ_ERRORS)
     def get_run(run_id: RunId, held: Scopes) -> dict[str, Any]:
-        need(held, "read", "employer")
         manifest = reader.manifest(run_id)
         manifest.pop("pid", None), manifest.pop("host", None)  # where the job ran stays with the operators
         return manifest
@@ -263,7 +270,6 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=10_000, description="Rows per page (≤ max_page_size).")] = 100,
         cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page.")] = None,
     ) -> Response:
-        need(held, "read", "employer")
         employer_rows = "employer" in held
         if employer and not employer_rows:
             raise Problem(403, "employer: filtering by employer needs the scope 'employer'; drop the filter or ask for a key with it.")
@@ -314,7 +320,6 @@ def create_app(
         level: Annotated[str | None, Query(max_length=20, examples=["spo11"])] = None,
         intake_year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
     ) -> Response:
-        need(held, "read", "employer")
         run = reader.complete(run_id)
         table = reader.quotas(run)
         if specialty is not None:
@@ -340,7 +345,6 @@ def create_app(
         intake_year: Annotated[int, Path(ge=1900, le=2200, examples=[2026])],
         held: Scopes,
     ) -> Response:
-        need(held, "read", "employer")
         run = reader.complete(run_id)
         trees = reader.explanation(run, specialty, level, intake_year)
         if trees is None:
@@ -370,8 +374,7 @@ def create_app(
         response_model=QuotaResponse,
         responses=_problems(401, 403, 404, 409, 413, 422, 503),
     )
-    async def whatif(body: QuotaRequest, held: Scopes) -> Response:
-        need(held, "whatif")
+    async def whatif(body: QuotaRequest, held: WhatIf) -> Response:
         from ..quota import Policy, compute
 
         run = reader.complete(body.run)
@@ -396,8 +399,7 @@ def create_app(
         response_model=ForecastResponse,
         responses=_problems(401, 403, 413, 422, 503, 504),
     )
-    async def adhoc_forecast(body: ForecastRequest, held: Scopes) -> Response:
-        need(held, "forecast")
+    async def adhoc_forecast(body: ForecastRequest, held: Forecaster) -> Response:
         series = len({row.unique_id for row in body.data})
         if series > settings.max_series:
             raise Problem(422, f"data: {series} series, the limit is max_series={settings.max_series}; split the request.")

@@ -25,10 +25,6 @@ access_log = logging.getLogger("staffing_forecast.service.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
@@ -94,7 +90,7 @@ class RequestLog:
 
 class BodyLimit:
     """Refuse a body over ``limit`` bytes with 413: from ``Content-Length`` before reading it, or, for a body
-    sent without a length, as soon as the bytes read pass the limit."""
+    sent without a length, as soon as the bytes read pass the limit (the app gets the body only when it fits)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -116,32 +112,38 @@ class BodyLimit:
                     "or split the request.",
                 )  # fmt: skip
                 return
+        if length is not None or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        # No length (a chunked body): read it here, at most the limit, and hand it on whole.
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
                 await _send_problem(
                     scope, receive, send, 413,
                     f"the body passed the limit of max_body_bytes={self.limit}; send fewer series or split the request.",
                 )  # fmt: skip
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        given = False
+
+        async def replay() -> Message:
+            nonlocal given
+            if not given:
+                given = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 class TimeLimit:
