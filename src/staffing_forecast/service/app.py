@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import StringConstraints
 
 from .. import __version__
 from ..errors import StaffingForecastError
@@ -74,6 +75,9 @@ _REASONS = {
 }
 
 _READ_ERRORS = _problems(401, 403, 404, 409, 422, 503)
+
+_KEY = "(region|sector|employer|occupation)"
+_LEVEL = rf"^(total|{_KEY}(,{_KEY}){{0,3}})$"
 
 _bearer = HTTPBearer(auto_error=False, description="An API key of this service.")
 
@@ -257,7 +261,7 @@ def create_app(
         ] = [],  # noqa: B006
         region: Annotated[list[str], Query(max_length=200)] = [],  # noqa: B006
         hierarchy_level: Annotated[
-            list[str] | None,
+            list[Annotated[str, StringConstraints(pattern=_LEVEL)]] | None,
             Query(
                 max_length=20,
                 description="Keys of the level, comma-separated in key order (`occupation`, "
@@ -268,7 +272,9 @@ def create_app(
         start: Annotated[date | None, Query(alias="from", description="First date (ds ≥ from).")] = None,
         end: Annotated[date | None, Query(alias="to", description="Last date (ds ≤ to).")] = None,
         limit: Annotated[int, Query(ge=1, le=10_000, description="Rows per page (≤ max_page_size).")] = 100,
-        cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page.")] = None,
+        cursor: Annotated[
+            str | None, Query(max_length=500, pattern=r"^[A-Za-z0-9_-]+$", description="next_cursor of the previous page.")
+        ] = None,
     ) -> Response:
         employer_rows = "employer" in held
         if employer and not employer_rows:
