@@ -10,9 +10,6 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
-pytest.importorskip("fastapi")
-
 from fastapi.testclient import TestClient
 
 import staffing_forecast as sf
@@ -68,7 +65,9 @@ def client(store, keys):
 @pytest.fixture(scope="module")
 def stored(store):
     opened = open_run(store)
-    forecasts = opened.table("forecasts").sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    forecasts = (
+        opened.table("forecasts").sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    )
     return opened, forecasts
 
 
@@ -135,7 +134,9 @@ def test_request_ids_are_echoed_or_made(client):
 def test_access_log_is_json_without_keys(client, caplog):
     with caplog.at_level("INFO", logger="staffing_forecast.service.access"):
         client.get("/v1/runs", headers=auth(READER, **{"X-Request-ID": "log-test-0001"}))
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "staffing_forecast.service.access"]
+    lines = [
+        json.loads(r.getMessage()) for r in caplog.records if r.name == "staffing_forecast.service.access"
+    ]
     assert lines[-1]["request_id"] == "log-test-0001" and lines[-1]["status"] == 200
     assert lines[-1]["route"] == "/v1/runs"
     assert READER not in caplog.text
@@ -173,7 +174,9 @@ def test_scopes(client, method, path, allowed):
 
 def test_keys_file_env_and_refusals(tmp_path):
     file = tmp_path / "keys.txt"
-    file.write_text(f"# operators\n{ADMIN}\n{READER}:read+employer  # the statistics office\n\n", encoding="utf-8")
+    file.write_text(
+        f"# operators\n{ADMIN}\n{READER}:read+employer  # the statistics office\n\n", encoding="utf-8"
+    )
     keys = load_keys(file, environ={"STAFFING_FORECAST_API_KEYS": f"{WHATIF}:whatif"})
     assert keys.scopes(READER) == {"read", "employer"} and keys.scopes(WHATIF) == {"whatif"}
     assert len(keys.scopes(ADMIN)) == 4 and keys.scopes(ADMIN[:-1]) is None
@@ -202,7 +205,16 @@ def test_runs_list_and_manifest(client, store, stored):
 
 @pytest.mark.parametrize(
     "run_id",
-    ["..", "../x", "%2e%2e", "%2e%2e%2fx", "..%2F..%2Fetc", "latest%00", "20200101T000000.000Z-0000000g", "evil"],
+    [
+        "..",
+        "../x",
+        "%2e%2e",
+        "%2e%2e%2fx",
+        "..%2F..%2Fetc",
+        "latest%00",
+        "20200101T000000.000Z-0000000g",
+        "evil",
+    ],
 )
 def test_run_ids_cannot_leave_the_store(client, store, run_id):
     # A complete-looking run beside runs/, which a path leaving runs/ would reach.
@@ -260,10 +272,30 @@ def test_forecast_filters(client, stored):
     employer = table.loc[table["employer"] != "*", "employer"].iloc[0]
     mine, _ = all_pages(client, EMPLOYER, employer=employer)
     assert len(mine) == (table["employer"] == employer).sum()
-    assert_problem(client.get("/v1/runs/latest/forecasts", params={"hierarchy_level": "city"}, headers=auth(ADMIN)), 422, "hierarchy_level")
-    assert_problem(client.get("/v1/runs/latest/forecasts", params={"from": "2028-01-01", "to": "2027-01-01"}, headers=auth(ADMIN)), 422, "from")
-    assert_problem(client.get("/v1/runs/latest/forecasts", params={"limit": 5000}, headers=auth(ADMIN)), 422, "max_page_size")
-    assert_problem(client.get("/v1/runs/latest/forecasts", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=auth(ADMIN)), 422, "cursor")
+    assert_problem(
+        client.get("/v1/runs/latest/forecasts", params={"hierarchy_level": "city"}, headers=auth(ADMIN)),
+        422,
+        "hierarchy_level",
+    )
+    assert_problem(
+        client.get(
+            "/v1/runs/latest/forecasts",
+            params={"from": "2028-01-01", "to": "2027-01-01"},
+            headers=auth(ADMIN),
+        ),
+        422,
+        "from",
+    )
+    assert_problem(
+        client.get("/v1/runs/latest/forecasts", params={"limit": 5000}, headers=auth(ADMIN)),
+        422,
+        "max_page_size",
+    )
+    assert_problem(
+        client.get("/v1/runs/latest/forecasts", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=auth(ADMIN)),
+        422,
+        "cursor",
+    )
 
 
 # --- quotas -------------------------------------------------------------------------------------------------
@@ -276,7 +308,11 @@ def test_quotas_equal_the_stored_table(client, stored):
     assert got["quota"].tolist() == table["quota"].tolist()
     np.testing.assert_allclose(got["base"], table["base"])
     cell = table.iloc[0]
-    one = client.get("/v1/runs/latest/quotas", params={"specialty": cell.specialty, "level": cell.level}, headers=auth(READER))
+    one = client.get(
+        "/v1/runs/latest/quotas",
+        params={"specialty": cell.specialty, "level": cell.level},
+        headers=auth(READER),
+    )
     assert {(r["specialty"], r["level"]) for r in one.json()["quotas"]} == {(cell.specialty, cell.level)}
 
 
@@ -284,31 +320,62 @@ def test_explain_in_russian_or_english(client, stored):
     opened, _ = stored
     cell = opened.table("quota").iloc[0]
     path = f"/v1/runs/latest/quotas/{cell.specialty}/{cell.level}/{cell.intake_year}/explain"
-    stored_trees = {(e["specialty"], e["level"], e["intake_year"]): e["explanation"] for e in opened.explanations()}
+    stored_trees = {
+        (e["specialty"], e["level"], e["intake_year"]): e["explanation"] for e in opened.explanations()
+    }
     trees = stored_trees[(cell.specialty, cell.level, int(cell.intake_year))]
     ru = client.get(path, headers=auth(READER))
     en = client.get(path, headers=auth(READER, **{"Accept-Language": "en-GB,en;q=0.9,ru;q=0.5"}))
     assert ru.json()["lang"] == "ru" and ru.json()["explanation"] == trees["ru"]
     assert en.json()["lang"] == "en" and en.json()["explanation"] == trees["en"]
     assert en.headers["content-language"] == "en" and ru.json()["quota"] == int(cell.quota)
-    assert_problem(client.get(f"/v1/runs/latest/quotas/{cell.specialty}/{cell.level}/1999/explain", headers=auth(READER)), 404, "no quota")
+    assert_problem(
+        client.get(
+            f"/v1/runs/latest/quotas/{cell.specialty}/{cell.level}/1999/explain", headers=auth(READER)
+        ),
+        404,
+        "no quota",
+    )
     assert client.get("/v1/runs/latest/quotas/x/spo11/2026/explain", headers=auth(READER)).status_code == 422
 
 
 def test_whatif_equals_compute_on_the_stored_inputs(client, stored):
     opened, _ = stored
-    response = client.post("/v1/quota", json={"run": opened.id, "policy": {"cost_short": 3, "min_group": 5}}, headers=auth(WHATIF))
+    response = client.post(
+        "/v1/quota",
+        json={"run": opened.id, "policy": {"cost_short": 3, "min_group": 5}},
+        headers=auth(WHATIF),
+    )
     assert response.status_code == 200, response.text
     expected = compute(opened.inputs(), Policy(cost_short=3, min_group=5)).table
     got = pd.DataFrame(response.json()["quotas"])
     assert got["quota"].tolist() == expected["quota"].tolist()
     np.testing.assert_allclose(got["raw_quota"], expected["raw_quota"])
     assert response.json()["policy"]["cost_short"] == 3 and response.json()["policy"]["max_change"] == 0.25
-    bad = assert_problem(client.post("/v1/quota", json={"policy": {"cost_short": -1}}, headers=auth(WHATIF)), 422, "policy.cost_short")
+    bad = assert_problem(
+        client.post("/v1/quota", json={"policy": {"cost_short": -1}}, headers=auth(WHATIF)),
+        422,
+        "policy.cost_short",
+    )
     assert bad["errors"][0]["field"] == "policy.cost_short"
-    assert_problem(client.post("/v1/quota", json={"policy": {"cost_sort": 2}}, headers=auth(WHATIF)), 422, "policy.cost_sort")
-    assert_problem(client.post("/v1/quota", json={"policy": {"cost_short": 20}}, headers=auth(WHATIF)), 422, "interval_level")
-    assert_problem(client.post("/v1/quota", content=b"\x80\x04K\x01.", headers=auth(WHATIF, **{"Content-Type": "application/octet-stream"})), 422)
+    assert_problem(
+        client.post("/v1/quota", json={"policy": {"cost_sort": 2}}, headers=auth(WHATIF)),
+        422,
+        "policy.cost_sort",
+    )
+    assert_problem(
+        client.post("/v1/quota", json={"policy": {"cost_short": 20}}, headers=auth(WHATIF)),
+        422,
+        "interval_level",
+    )
+    assert_problem(
+        client.post(
+            "/v1/quota",
+            content=b"\x80\x04K\x01.",
+            headers=auth(WHATIF, **{"Content-Type": "application/octet-stream"}),
+        ),
+        422,
+    )
 
 
 # --- ad-hoc forecasts ---------------------------------------------------------------------------------------
@@ -322,7 +389,9 @@ def _series(n_series=1, years=8):
 
 def test_forecast_equals_the_library(client):
     data = _series(2)
-    response = client.post("/v1/forecast", json={"model": "drift", "h": 2, "level": [80], "data": data}, headers=auth(FORECASTER))
+    response = client.post(
+        "/v1/forecast", json={"model": "drift", "h": 2, "level": [80], "data": data}, headers=auth(FORECASTER)
+    )
     assert response.status_code == 200, response.text
     panel = pd.DataFrame(data).assign(ds=lambda f: pd.to_datetime(f["ds"]))
     expected = sf.forecast(panel, h=2, models="drift", level=[80], progress=False)
@@ -330,20 +399,55 @@ def test_forecast_equals_the_library(client):
     assert got["unique_id"].tolist() == expected["unique_id"].tolist()
     np.testing.assert_allclose(got["mean"], expected["mean"])
     np.testing.assert_allclose(got["hi_80"], expected["hi_80"])
-    one = client.post("/v1/forecast", json={"model": "naive", "h": 1, "data": _series(1, 1)[:0] + [{"unique_id": "a", "ds": "2020-01-01", "y": 1}, {"unique_id": "a", "ds": "2020-01-01", "y": 2}]}, headers=auth(FORECASTER))
+    one = client.post(
+        "/v1/forecast",
+        json={
+            "model": "naive",
+            "h": 1,
+            "data": [
+                {"unique_id": "a", "ds": "2020-01-01", "y": 1},
+                {"unique_id": "a", "ds": "2020-01-01", "y": 2},
+            ],
+        },
+        headers=auth(FORECASTER),
+    )
     assert_problem(one, 422)  # a duplicated date: the library's message, as a 422
 
 
 def test_forecast_limits_name_the_limit(client):
-    assert_problem(client.post("/v1/forecast", json={"h": 2, "data": _series(51, 2)}, headers=auth(FORECASTER)), 422, "max_series=50")
-    assert_problem(client.post("/v1/forecast", json={"h": 25, "data": _series(1)}, headers=auth(FORECASTER)), 422, "max_horizon=24")
-    assert_problem(client.post("/v1/forecast", json={"h": 2, "model": "prophet", "data": _series(1)}, headers=auth(FORECASTER)), 422, "model")
-    assert_problem(client.post("/v1/forecast", json={"h": 2, "data": [{"unique_id": "a", "ds": "2020-01-01", "y": "NaN"}]}, headers=auth(FORECASTER)), 422, "data.0.y")
+    assert_problem(
+        client.post("/v1/forecast", json={"h": 2, "data": _series(51, 2)}, headers=auth(FORECASTER)),
+        422,
+        "max_series=50",
+    )
+    assert_problem(
+        client.post("/v1/forecast", json={"h": 25, "data": _series(1)}, headers=auth(FORECASTER)),
+        422,
+        "max_horizon=24",
+    )
+    assert_problem(
+        client.post(
+            "/v1/forecast", json={"h": 2, "model": "prophet", "data": _series(1)}, headers=auth(FORECASTER)
+        ),
+        422,
+        "model",
+    )
+    assert_problem(
+        client.post(
+            "/v1/forecast",
+            json={"h": 2, "data": [{"unique_id": "a", "ds": "2020-01-01", "y": "NaN"}]},
+            headers=auth(FORECASTER),
+        ),
+        422,
+        "data.0.y",
+    )
 
 
 def test_forecast_past_its_time_limit_is_stopped(store, keys):
     with TestClient(create_app(store, keys, Settings(forecast_timeout=0.01))) as client:
-        response = client.post("/v1/forecast", json={"model": "auto", "h": 3, "data": _series(20, 12)}, headers=auth(ADMIN))
+        response = client.post(
+            "/v1/forecast", json={"model": "auto", "h": 3, "data": _series(20, 12)}, headers=auth(ADMIN)
+        )
         assert_problem(response, 504, "forecast_timeout")
         pool = client.app.state.pool
         assert not pool._all  # the worker that ran over was killed, not kept
@@ -378,19 +482,29 @@ def test_body_too_large_is_refused_before_it_is_read(store, keys):
     assert body["status"] == 413 and "max_body_bytes=1000" in body["detail"]
     with TestClient(app) as client:  # without a length (chunked), the count stops it too
         chunks = (b'{"h": 1, "data": [' + b" " * 600 for _ in range(3))
-        assert_problem(client.post("/v1/forecast", content=chunks, headers=auth(ADMIN)), 413, "max_body_bytes")
+        assert_problem(
+            client.post("/v1/forecast", content=chunks, headers=auth(ADMIN)), 413, "max_body_bytes"
+        )
 
 
 def test_errors_are_problems(client):
     assert_problem(client.get("/nowhere"), 404, "no endpoint")
     assert_problem(client.delete("/v1/runs", headers=auth(ADMIN)), 405)
-    assert_problem(client.post("/v1/quota", content=b"{not json", headers=auth(ADMIN, **{"Content-Type": "application/json"})), 422)
+    assert_problem(
+        client.post(
+            "/v1/quota", content=b"{not json", headers=auth(ADMIN, **{"Content-Type": "application/json"})
+        ),
+        422,
+    )
 
 
 def test_cors_is_off_by_default(client, store, keys):
     preflight = {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"}
     assert "access-control-allow-origin" not in client.options("/v1/runs", headers=preflight).headers
-    assert "access-control-allow-origin" not in client.get("/health", headers={"Origin": "https://elsewhere.example"}).headers
+    assert (
+        "access-control-allow-origin"
+        not in client.get("/health", headers={"Origin": "https://elsewhere.example"}).headers
+    )
     opened = TestClient(create_app(store, keys, Settings(cors_origins=("https://stats.example",))))
     allowed = opened.get("/health", headers={"Origin": "https://stats.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://stats.example"
@@ -404,13 +518,15 @@ def test_a_run_being_written_is_not_served_and_latest_moves(tmp_path, store, key
     new = "29990101T000000.000Z-abcdef01"
     shutil.copytree(root / "runs" / old, root / "runs" / new)
     manifest = json.loads((root / "runs" / new / "manifest.json").read_text(encoding="utf-8"))
-    (root / "runs" / new / "manifest.json").write_text(json.dumps(manifest | {"status": "running"}), encoding="utf-8")
+    (root / "runs" / new / "manifest.json").write_text(
+        json.dumps(manifest | {"status": "running"}), encoding="utf-8"
+    )
     table = pd.read_parquet(root / "runs" / new / "forecasts.parquet")
     table.assign(mean=table["mean"] + 1000).to_parquet(root / "runs" / new / "forecasts.parquet")
     with TestClient(create_app(root, keys)) as client:
         first = client.get("/v1/runs/latest/forecasts", params={"limit": 1}, headers=auth(ADMIN)).json()
         assert first["run"] == old
-        for suffix in ("/forecasts", "/quotas", f"/quotas/x/y/2026/explain"):
+        for suffix in ("/forecasts", "/quotas", "/quotas/x/y/2026/explain"):
             response = client.get(f"/v1/runs/{new}{suffix}", headers=auth(ADMIN))
             assert response.status_code in (409, 422), response.text
         assert_problem(client.get(f"/v1/runs/{new}/forecasts", headers=auth(ADMIN)), 409, "'running'")
@@ -421,9 +537,15 @@ def test_a_run_being_written_is_not_served_and_latest_moves(tmp_path, store, key
         (root / "runs" / new / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         RunStore(root).set_latest(new)
         second = client.get("/v1/runs/latest/forecasts", params={"limit": 1}, headers=auth(ADMIN)).json()
-        assert second["run"] == new and second["rows"][0]["mean"] == pytest.approx(first["rows"][0]["mean"] + 1000)
+        assert second["run"] == new and second["rows"][0]["mean"] == pytest.approx(
+            first["rows"][0]["mean"] + 1000
+        )
         # A cursor taken on the old run keeps paging the old run.
-        page = client.get("/v1/runs/latest/forecasts", params={"limit": 1, "cursor": first["next_cursor"]}, headers=auth(ADMIN)).json()
+        page = client.get(
+            "/v1/runs/latest/forecasts",
+            params={"limit": 1, "cursor": first["next_cursor"]},
+            headers=auth(ADMIN),
+        ).json()
         assert page["run"] == old
         assert client.get("/ready").json()["latest"] == new
 
@@ -450,5 +572,7 @@ def test_serve_without_the_extra_says_how_to_install(tmp_path, capsys, monkeypat
 def test_library_import_does_not_need_the_service():
     import subprocess
 
-    code = "import sys, staffing_forecast; assert 'fastapi' not in sys.modules and 'uvicorn' not in sys.modules"
+    code = (
+        "import sys, staffing_forecast; assert 'fastapi' not in sys.modules and 'uvicorn' not in sys.modules"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -10,10 +10,7 @@ from __future__ import annotations
 import tempfile
 
 import pytest
-
-pytest.importorskip("fastapi")
-schemathesis = pytest.importorskip("schemathesis")
-
+import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from staffing_forecast.pipeline import parse_config, run

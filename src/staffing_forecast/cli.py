@@ -314,14 +314,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument(
-        "--api-keys-file", help="one KEY[:scope+scope] a line; or set STAFFING_FORECAST_API_KEYS (comma-separated)"
+        "--api-keys-file",
+        help="one KEY[:scope+scope] a line; or set STAFFING_FORECAST_API_KEYS (comma-separated)",
     )
     serve.add_argument(
         "--min-cell-size", type=float, default=10.0, help="rows below it are withheld from the read scope"
     )
     serve.add_argument("--forecast-workers", type=int, default=1, help="processes for POST /v1/forecast")
-    serve.add_argument("--cors-origin", action="append", help="allow this browser origin (repeat; none by default)")
-    serve.add_argument("--graceful-timeout", type=float, default=10.0, help="seconds to finish requests on stop")
+    serve.add_argument(
+        "--cors-origin", action="append", help="allow this browser origin (repeat; none by default)"
+    )
+    serve.add_argument(
+        "--graceful-timeout", type=float, default=10.0, help="seconds to finish requests on stop"
+    )
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
     serve.set_defaults(run=_serve)
     validate = sub.add_parser("validate", help="validate a bundle folder and summarise it")

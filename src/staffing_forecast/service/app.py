@@ -37,7 +37,16 @@ from .schemas import (
     RunsResponse,
 )
 from .settings import Settings
-from .store_reader import KEYS, RUN_ID, ForecastQuery, StoreReader, decode_cursor, encode_cursor, records, suppress
+from .store_reader import (
+    KEYS,
+    RUN_ID,
+    ForecastQuery,
+    StoreReader,
+    decode_cursor,
+    encode_cursor,
+    records,
+    suppress,
+)
 from .workers import ForecastPool, ForecastTimeout, WorkerUnavailable
 
 __all__ = ["create_app", "language"]
@@ -85,7 +94,7 @@ _bearer = HTTPBearer(auto_error=False, description="An API key of this service."
 def _scopes(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> frozenset[str]:
-    """The scopes of the request's key: 401 without a key or with one the service does not know."""
+    """Return the scopes of the request's key: 401 without a key or with one the service does not know."""
     if credentials is None or not credentials.credentials:
         raise Problem(401, "send an API key: Authorization: Bearer <key>.")
     found = request.app.state.keys.scopes(credentials.credentials)
@@ -95,11 +104,13 @@ def _scopes(
 
 
 def _requires(*wanted: str) -> Any:
-    """A dependency: the key's scopes, or 403 when it holds none of ``wanted`` (checked before the body is)."""
+    """Make a dependency giving the key's scopes, or 403 when it holds none of ``wanted`` (before the body)."""
 
     def check(held: Annotated[frozenset[str], Depends(_scopes)]) -> frozenset[str]:
         if not held & set(wanted):
-            raise Problem(403, f"this key lacks the scope {' or '.join(map(repr, wanted))}; ask for a key with it.")
+            raise Problem(
+                403, f"this key lacks the scope {' or '.join(map(repr, wanted))}; ask for a key with it."
+            )
         return held
 
     return check
@@ -111,7 +122,7 @@ Forecaster = Annotated[frozenset[str], Depends(_requires("forecast"))]
 
 
 def language(accept: str | None) -> str:
-    """The language of explanations from an ``Accept-Language`` header: ``en`` or ``ru`` (the default).
+    """Choose the language of explanations from ``Accept-Language``: ``en`` or ``ru`` (the default).
 
     Examples
     --------
@@ -136,9 +147,7 @@ def language(accept: str | None) -> str:
     return "ru"
 
 
-def create_app(
-    store: str | os.PathLike[str], keys: ApiKeys, settings: Settings | None = None
-) -> FastAPI:
+def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings | None = None) -> FastAPI:
     """Build the service over a run store.
 
     Parameters
@@ -201,6 +210,7 @@ def create_app(
     app.state.settings = settings
     app.state.pool = pool
     install_handlers(app)
+
     # --- operations -----------------------------------------------------------------------------------------
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers.")
     def health() -> dict[str, str]:
@@ -216,7 +226,9 @@ def create_app(
     def ready() -> Ready:
         latest = reader.latest()
         if latest is None:
-            raise Problem(503, f"the store has no complete run (runs/latest is missing) under {reader.root.name!r}.")
+            raise Problem(
+                503, f"the store has no complete run (runs/latest is missing) under {reader.root.name!r}."
+            )
         try:
             reader.complete(latest)
         except Problem as problem:
@@ -273,21 +285,32 @@ def create_app(
         end: Annotated[date | None, Query(alias="to", description="Last date (ds ≤ to).")] = None,
         limit: Annotated[int, Query(ge=1, le=10_000, description="Rows per page (≤ max_page_size).")] = 100,
         cursor: Annotated[
-            str | None, Query(max_length=500, pattern=r"^[A-Za-z0-9_-]+$", description="next_cursor of the previous page.")
+            str | None,
+            Query(
+                max_length=500, pattern=r"^[A-Za-z0-9_-]+$", description="next_cursor of the previous page."
+            ),
         ] = None,
     ) -> Response:
         employer_rows = "employer" in held
         if employer and not employer_rows:
-            raise Problem(403, "employer: filtering by employer needs the scope 'employer'; drop the filter or ask for a key with it.")
+            raise Problem(
+                403,
+                "employer: filtering by employer needs the scope 'employer'; drop the filter or ask for a key with it.",
+            )
         if limit > settings.max_page_size:
-            raise Problem(422, f"limit: {limit} rows, the limit is max_page_size={settings.max_page_size}; page with cursor.")
+            raise Problem(
+                422,
+                f"limit: {limit} rows, the limit is max_page_size={settings.max_page_size}; page with cursor.",
+            )
         if start is not None and end is not None and start > end:
             raise Problem(422, f"from: {start} is after to: {end}; swap them.")
         after = -1
         if cursor is not None:
             cursor_run, after = decode_cursor(cursor)
             if run_id not in ("latest", cursor_run):
-                raise Problem(422, f"cursor: it pages run {cursor_run!r}, not {run_id!r}; start again without it.")
+                raise Problem(
+                    422, f"cursor: it pages run {cursor_run!r}, not {run_id!r}; start again without it."
+                )
             run_id = cursor_run  # a page of `latest` continues on the run it started on
         run = reader.complete(run_id)
         levels = None
@@ -305,11 +328,12 @@ def create_app(
             after=after,
         )
         page, last = reader.query(run, query, employer_rows=employer_rows)
-        if employer_rows:
-            page = page.assign(suppressed=False)
-        else:
-            page = suppress(page, settings.min_cell_size)
-        body = {"run": run, "rows": records(page), "next_cursor": encode_cursor(run, last) if last is not None else None}
+        page = page.assign(suppressed=False) if employer_rows else suppress(page, settings.min_cell_size)
+        body = {
+            "run": run,
+            "rows": records(page),
+            "next_cursor": encode_cursor(run, last) if last is not None else None,
+        }
         return JSONResponse(body)
 
     @app.get(
@@ -360,7 +384,11 @@ def create_app(
             )
         lang = language(request.headers.get("accept-language"))
         quota = reader.quotas(run)
-        row = quota[(quota["specialty"] == specialty) & (quota["level"] == level) & (quota["intake_year"] == intake_year)]
+        row = quota[
+            (quota["specialty"] == specialty)
+            & (quota["level"] == level)
+            & (quota["intake_year"] == intake_year)
+        ]
         body = {
             "run": run,
             "specialty": specialty,
@@ -408,14 +436,19 @@ def create_app(
     async def adhoc_forecast(body: ForecastRequest, held: Forecaster) -> Response:
         series = len({row.unique_id for row in body.data})
         if series > settings.max_series:
-            raise Problem(422, f"data: {series} series, the limit is max_series={settings.max_series}; split the request.")
+            raise Problem(
+                422,
+                f"data: {series} series, the limit is max_series={settings.max_series}; split the request.",
+            )
         if len(body.data) > settings.max_observations:
             raise Problem(
                 422,
                 f"data: {len(body.data)} rows, the limit is max_observations={settings.max_observations}; split the request.",
             )
         if body.h > settings.max_horizon:
-            raise Problem(422, f"h: {body.h} periods, the limit is max_horizon={settings.max_horizon}; ask for fewer.")
+            raise Problem(
+                422, f"h: {body.h} periods, the limit is max_horizon={settings.max_horizon}; ask for fewer."
+            )
         request = body.model_dump(mode="json")
         try:
             answer = await anyio.to_thread.run_sync(pool.call, request, abandon_on_cancel=True)
@@ -426,7 +459,9 @@ def create_app(
                 "fewer series or a faster model (naive, drift, theta).",
             ) from None
         except WorkerUnavailable:
-            raise Problem(503, "no forecast worker could start; try again later, or tell the operators.") from None
+            raise Problem(
+                503, "no forecast worker could start; try again later, or tell the operators."
+            ) from None
         if "error" in answer:
             if answer.get("kind") == "input":
                 raise Problem(422, f"data: {answer['error']}")
@@ -452,7 +487,8 @@ def _level_name(text: str) -> str:
     unknown = [n for n in names if n not in KEYS]
     if unknown:
         raise Problem(
-            422, f"hierarchy_level: unknown key {unknown[0]!r}; use keys among {', '.join(KEYS)} (comma-separated), or total."
+            422,
+            f"hierarchy_level: unknown key {unknown[0]!r}; use keys among {', '.join(KEYS)} (comma-separated), or total.",
         )
     return ",".join(k for k in KEYS if k in names)
 
@@ -462,7 +498,7 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI schema, with error responses as ``application/problem+json``."""
+    """Build the OpenAPI schema, with error responses as ``application/problem+json``."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
@@ -474,4 +510,3 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     content[PROBLEM] = content.pop("application/json")
     app.openapi_schema = schema
     return schema
-

@@ -53,8 +53,10 @@ class ApiKeys:
         return f"ApiKeys({len(self.entries)} keys)"
 
     def scopes(self, key: str) -> frozenset[str] | None:
-        """The scopes of ``key``, or ``None`` when it is not a key; every stored hash is compared, each in
-        constant time, so the answer takes as long for any key."""
+        """Return the scopes of ``key``, or ``None`` when it is not a key.
+
+        Every stored hash is compared, each in constant time, so the answer takes as long for any key.
+        """
         digest = _digest(key)
         found: frozenset[str] | None = None
         for stored, scopes in self.entries:
@@ -92,7 +94,11 @@ def parse_keys(items: Iterable[str], where: str = "the keys") -> ApiKeys:
                 f"{where}, item {number}: a key must have at least {_MIN_LENGTH} characters; generate one with: "
                 'python -c "import secrets; print(secrets.token_urlsafe(32))".'
             )
-        scopes = frozenset(s.strip() for s in scope_text.split("+") if s.strip()) if scope_text else frozenset(SCOPES)
+        scopes = (
+            frozenset(s.strip() for s in scope_text.split("+") if s.strip())
+            if scope_text
+            else frozenset(SCOPES)
+        )
         unknown = sorted(scopes - set(SCOPES))
         if unknown or not scopes:
             raise ConfigError(
@@ -108,7 +114,7 @@ def parse_keys(items: Iterable[str], where: str = "the keys") -> ApiKeys:
 
 
 def load_keys(file: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> ApiKeys:
-    """The keys of a keys file (one ``KEY[:scope+scope]`` a line) and of ``STAFFING_FORECAST_API_KEYS``.
+    """Read the keys of a keys file (one ``KEY[:scope+scope]`` a line) and of ``STAFFING_FORECAST_API_KEYS``.
 
     Raises
     ------
@@ -126,7 +132,9 @@ def load_keys(file: str | os.PathLike[str] | None = None, environ: dict[str, str
         try:
             lines = Path(file).read_text(encoding="utf-8").splitlines()
         except OSError as error:
-            raise ConfigError(f"--api-keys-file {file}: {error.strerror or error}; give a readable file.") from None
+            raise ConfigError(
+                f"--api-keys-file {file}: {error.strerror or error}; give a readable file."
+            ) from None
         entries.extend(parse_keys(lines, where=f"--api-keys-file {file}").entries)
     env_text = environ.get(ENV, "")
     if env_text.strip():

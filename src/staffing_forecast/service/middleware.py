@@ -41,14 +41,18 @@ async def _send_problem(scope: Scope, receive: Receive, send: Send, status: int,
 
 
 class RequestLog:
-    """Give every request an id (``X-Request-ID``, the client's when well-formed), log it as one JSON line and
-    count it in the metrics. Headers, keys and bodies are never logged."""
+    """Give every request an id, log it as one JSON line and count it in the metrics.
+
+    The id is the client's ``X-Request-ID`` when well-formed, else a new one; it goes back in the same header.
+    Headers, keys and bodies are never logged.
+    """
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -89,21 +93,27 @@ class RequestLog:
 
 
 class BodyLimit:
-    """Refuse a body over ``limit`` bytes with 413: from ``Content-Length`` before reading it, or, for a body
-    sent without a length, as soon as the bytes read pass the limit (the app gets the body only when it fits)."""
+    """Refuse a body over ``limit`` bytes with 413.
+
+    From ``Content-Length`` before reading it, or, for a body sent without a length, as soon as the bytes read
+    pass the limit (the app gets the body only when it fits).
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         length = _header(scope, b"content-length")
         if length is not None:
             if not length.isdigit():
-                await _send_problem(scope, receive, send, 400, "Content-Length is not a whole number of bytes.")
+                await _send_problem(
+                    scope, receive, send, 400, "Content-Length is not a whole number of bytes."
+                )
                 return
             if int(length) > self.limit:
                 await _send_problem(
@@ -154,6 +164,7 @@ class TimeLimit:
         self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -39,9 +39,13 @@ class Problem(Exception):
 
 
 def problem_response(
-    status: int, detail: str, request: Request | None = None, headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    detail: str,
+    request: Request | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
-    """The ``application/problem+json`` response of an error.
+    """Make the ``application/problem+json`` response of an error.
 
     Examples
     --------

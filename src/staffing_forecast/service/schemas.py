@@ -206,16 +206,18 @@ class PolicyModel(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"cost_short": 2.0, "max_change": 0.2, "min_group": 12}]},
     )
-    interval_level: int = Field(80, gt=0, lt=100, description="Percent; one of the run's forecast levels.")
-    cost_short: float = Field(1.0, gt=0, le=1e6)
-    cost_surplus: float = Field(1.0, gt=0, le=1e6)
-    max_change: float = Field(0.25, ge=0, le=100)
-    min_group: int = Field(15, ge=1, le=10_000)
+    interval_level: int = Field(
+        default=80, gt=0, lt=100, description="Percent; one of the run's forecast levels."
+    )
+    cost_short: float = Field(default=1.0, gt=0, le=1e6)
+    cost_surplus: float = Field(default=1.0, gt=0, le=1e6)
+    max_change: float = Field(default=0.25, ge=0, le=100)
+    min_group: int = Field(default=15, ge=1, le=10_000)
     small_total: Literal["drop", "raise"] = "drop"
-    min_cell: float = Field(50.0, ge=0, le=1e9)
-    min_employers: int = Field(3, ge=0, le=1_000_000)
+    min_cell: float = Field(default=50.0, ge=0, le=1e9)
+    min_employers: int = Field(default=3, ge=0, le=1_000_000)
     apportionment: Literal["largest_remainder", "sainte_lague", "dhondt"] = "largest_remainder"
-    intake_years: list[int] | None = Field(None, max_length=50)
+    intake_years: list[int] | None = Field(default=None, max_length=50)
 
 
 class QuotaRequest(BaseModel):
@@ -225,7 +227,7 @@ class QuotaRequest(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"run": "latest", "policy": {"cost_short": 2.0, "max_change": 0.2}}]},
     )
-    run: str = Field("latest", pattern=r"^(latest|[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-[0-9a-f]{8})$")
+    run: str = Field(default="latest", pattern=r"^(latest|[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-[0-9a-f]{8})$")
     policy: PolicyModel = Field(default_factory=PolicyModel)
 
 
@@ -268,7 +270,9 @@ class ForecastRequest(BaseModel):
     )
     model: Literal[FORECAST_MODELS] = "auto"  # type: ignore[valid-type]
     h: int = Field(ge=1, le=1000, description="Horizon in periods; the service's limit is max_horizon.")
-    freq: Literal["YS", "QS", "MS"] | None = Field(None, description="Inferred from the dates when left out.")
+    freq: Literal["YS", "QS", "MS"] | None = Field(
+        default=None, description="Inferred from the dates when left out."
+    )
     level: list[Annotated[int, Field(gt=0, lt=100)]] = Field(
         default_factory=list, max_length=5, description="Interval levels, percent."
     )

@@ -50,7 +50,9 @@ def serve(args: argparse.Namespace) -> int:
 
     store = Path(args.store)
     if not store.is_dir():
-        raise ConfigError(f"--store {store}: no such folder; pass the run store the batch job writes ([output] store).")
+        raise ConfigError(
+            f"--store {store}: no such folder; pass the run store the batch job writes ([output] store)."
+        )
     keys = load_keys(args.api_keys_file)
     settings = Settings(
         min_cell_size=args.min_cell_size,

@@ -86,7 +86,7 @@ class _Tables:
 
 
 def encode_cursor(run: str, position: int) -> str:
-    """The opaque cursor of the next page: the run and the position of the last row given.
+    """Make the opaque cursor of the next page: the run and the position of the last row given.
 
     Examples
     --------
@@ -98,7 +98,7 @@ def encode_cursor(run: str, position: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[str, int]:
-    """The run and position of a cursor; a cursor not made by :func:`encode_cursor` is a 422 naming it."""
+    """Read the run and position of a cursor; one not made by :func:`encode_cursor` is a 422 naming it."""
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         run, after = data["run"], data["after"]
@@ -140,7 +140,7 @@ class StoreReader:
 
     # --- runs -----------------------------------------------------------------------------------------------
     def latest(self) -> str | None:
-        """The id of the last complete run, or ``None`` (no run yet, or the store is unreadable)."""
+        """Return the id of the last complete run, or ``None`` (no run yet, or the store is unreadable)."""
         try:
             run = self.store.latest()
         except OSError:
@@ -153,7 +153,10 @@ class StoreReader:
 
     def _folder(self, run: str) -> Path:
         if not _RUN_ID.match(run) or run == "latest":
-            raise Problem(404, f"no run {run!r}: run ids look like 20261130T024537.890Z-58eb70fd; GET /v1/runs lists them.")
+            raise Problem(
+                404,
+                f"no run {run!r}: run ids look like 20261130T024537.890Z-58eb70fd; GET /v1/runs lists them.",
+            )
         path = self.store.runs / run
         # The pattern admits no separator or dot-dot; the check below keeps that true whatever the pattern becomes.
         if path.resolve().parent != self.store.runs.resolve():
@@ -161,7 +164,7 @@ class StoreReader:
         return path
 
     def manifest(self, run: str) -> dict[str, Any]:
-        """A run's manifest (any status), ``latest`` resolved."""
+        """Return a run's manifest (any status), ``latest`` resolved."""
         run = self._latest_or(run)
         path = self._folder(run) / "manifest.json"
         try:
@@ -169,19 +172,25 @@ class StoreReader:
         except FileNotFoundError:
             raise Problem(404, f"no run {run!r} in the store; GET /v1/runs lists them.") from None
         except (OSError, ValueError):
-            raise Problem(409, f"run {run!r}: its manifest is unreadable; the batch job may still be writing it.") from None
+            raise Problem(
+                409, f"run {run!r}: its manifest is unreadable; the batch job may still be writing it."
+            ) from None
 
     def _latest_or(self, run: str) -> str:
         if run != "latest":
             return run
         latest = self.latest()
         if latest is None:
-            raise Problem(404, "the store has no complete run yet; run the batch job (staffing-forecast run CONFIG).")
+            raise Problem(
+                404, "the store has no complete run yet; run the batch job (staffing-forecast run CONFIG)."
+            )
         return latest
 
     def complete(self, run: str) -> str:
-        """The id of a complete run this library can read; ``latest`` resolved. A run still being written, failed or
-        of another format is a 409, an unknown one a 404."""
+        """Return the id of a complete run this library can read, ``latest`` resolved.
+
+        A run still being written, failed or of another format is a 409, an unknown one a 404.
+        """
         run = self._latest_or(run)
         self._folder(run)
         status = self.manifest(run).get("status")
@@ -218,28 +227,30 @@ class StoreReader:
             return getattr(tables, name)
 
     def forecasts(self, run: str) -> pd.DataFrame:
-        """A complete run's ``forecasts.parquet``, sorted by ``unique_id`` and ``ds``."""
+        """Return a complete run's ``forecasts.parquet``, sorted by ``unique_id`` and ``ds``."""
         return self._load(run, "forecasts", _read_forecasts)
 
     def levels(self, run: str) -> np.ndarray:
-        """Each forecast row's hierarchy level: its keys that are not ``*``, joined by ``,`` (``total`` for none)."""
+        """Return each forecast row's hierarchy level: its keys that are not ``*``, joined by ``,`` (``total`` for none)."""
         return self._load(run, "level", lambda path: _levels(self.forecasts(run)))
 
     def quotas(self, run: str) -> pd.DataFrame:
-        """A complete run's quota table (one row per specialty, level and intake year)."""
+        """Return a complete run's quota table (one row per specialty, level and intake year)."""
         return self._load(run, "quota", lambda path: pd.read_parquet(path / "quota.parquet"))
 
     def explanation(self, run: str, specialty: str, level: str, intake_year: int) -> dict[str, Any] | None:
-        """The stored explanation of one quota cell (``{"en": tree, "ru": tree}``), or ``None``."""
-        found: dict[tuple[str, str, int], dict[str, Any]] = self._load(run, "explanations", _read_explanations)
+        """Return the stored explanation of one quota cell (``{"en": tree, "ru": tree}``), or ``None``."""
+        found: dict[tuple[str, str, int], dict[str, Any]] = self._load(
+            run, "explanations", _read_explanations
+        )
         return found.get((specialty, level, intake_year))
 
     def inputs(self, run: str) -> Inputs:
-        """A complete run's quota inputs, exactly as the run computed its quota from them."""
+        """Return a complete run's quota inputs, exactly as the run computed its quota from them."""
         return self._load(run, "inputs", lambda path: load_inputs(path / "inputs"))
 
     def query(self, run: str, query: ForecastQuery, employer_rows: bool) -> tuple[pd.DataFrame, int | None]:
-        """One page of a run's forecasts and the position of its last row when more rows follow.
+        """Return one page of a run's forecasts and the position of its last row when more rows follow.
 
         Rows come in ``unique_id``, ``ds`` order; the position is the row's place in that order, so a page
         continues exactly where the previous one stopped and every row is given once.
@@ -303,7 +314,9 @@ def suppress(frame: pd.DataFrame, min_cell_size: float) -> pd.DataFrame:
     >>> out["suppressed"].tolist(), out["lo_80"].isna().tolist()
     ([True, False], [True, False])
     """
-    small = frame["mean"].lt(min_cell_size).to_numpy() if "mean" in frame.columns else np.zeros(len(frame), bool)
+    small = (
+        frame["mean"].lt(min_cell_size).to_numpy() if "mean" in frame.columns else np.zeros(len(frame), bool)
+    )
     out = frame.copy()
     values: Sequence[str] = [c for c in out.columns if _VALUE.match(c)]
     if small.any():

@@ -6,6 +6,7 @@ limit is terminated and replaced, so a runaway model never holds the service.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import threading
@@ -56,12 +57,14 @@ def run_forecast(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _serve(conn: Connection) -> None:
-    """A worker's loop: read a JSON request, answer JSON, until told to stop (an empty message)."""
+    """Run a worker's loop: read a JSON request, answer JSON, until told to stop (an empty message)."""
     import warnings
 
     from ..errors import StaffingForecastError
 
-    warnings.simplefilter("ignore")  # the library's warnings are counted in its columns; a worker has no reader
+    warnings.simplefilter(
+        "ignore"
+    )  # the library's warnings are counted in its columns; a worker has no reader
     conn.send_bytes(b'{"ready": true}')
     while True:
         try:
@@ -109,10 +112,8 @@ class _Worker:
         self.conn.close()
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.conn.send_bytes(b"")
-        except OSError:
-            pass
         self.process.join(5)
         if self.process.is_alive():
             self.kill()
