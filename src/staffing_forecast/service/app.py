@@ -9,6 +9,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import anyio
+import numpy as np
 import pandas as pd
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -45,7 +46,6 @@ from .store_reader import (
     decode_cursor,
     encode_cursor,
     records,
-    suppress,
 )
 from .workers import ForecastPool, ForecastTimeout, WorkerUnavailable
 
@@ -328,10 +328,14 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
             after=after,
         )
         page, last = reader.query(run, query, employer_rows=employer_rows)
-        page = page.assign(suppressed=False) if employer_rows else suppress(page, settings.min_cell_size)
+        columns = reader.columns(run)
+        if employer_rows or "mean" not in columns.arrays:
+            suppressed = np.zeros(len(page), dtype=bool)
+        else:
+            suppressed = columns.arrays["mean"][page] < settings.min_cell_size
         body = {
             "run": run,
-            "rows": records(page),
+            "rows": columns.rows(page, suppressed),
             "next_cursor": encode_cursor(run, last) if last is not None else None,
         }
         return JSONResponse(body)

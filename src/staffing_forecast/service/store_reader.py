@@ -14,7 +14,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,16 @@ from ..pipeline.inputs import load_inputs
 from ..quota import Inputs
 from .problems import Problem
 
-__all__ = ["KEYS", "RUN_ID", "ForecastQuery", "StoreReader", "records"]
+__all__ = [
+    "KEYS",
+    "RUN_ID",
+    "Columns",
+    "ForecastQuery",
+    "StoreReader",
+    "decode_cursor",
+    "encode_cursor",
+    "records",
+]
 
 #: A run id as the store names runs (``20261130T024537.890Z-58eb70fd``), or ``latest``.
 RUN_ID = r"^(latest|[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-[0-9a-f]{8})$"
@@ -36,6 +45,7 @@ _RUN_ID = re.compile(RUN_ID)
 #: The key columns of a forecast row; ``*`` marks a key summed over.
 KEYS = ("region", "sector", "employer", "occupation")
 
+#: The columns withheld from a suppressed row: the values, and the adjustment that would give them away.
 _VALUE = re.compile(r"^(mean|original_mean|(lo|hi)_\d+)$")
 
 
@@ -59,6 +69,52 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
+class Columns:
+    """A table as one numpy array per column, for cutting pages out of it quickly."""
+
+    names: tuple[str, ...]
+    arrays: dict[str, np.ndarray]
+    withheld: tuple[str, ...]
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Columns:
+        """Split ``frame`` into columns; dates become ``YYYY-MM-DD`` text once, here."""
+        arrays = {}
+        for column in frame.columns:
+            values = frame[column]
+            if pd.api.types.is_datetime64_any_dtype(values):
+                arrays[column] = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+            else:
+                arrays[column] = values.to_numpy()
+        withheld = tuple(c for c in frame.columns if _VALUE.match(c)) + (
+            ("adjustment",) if "adjustment" in frame.columns else ()
+        )
+        return cls(tuple(frame.columns), arrays, withheld)
+
+    def rows(self, positions: np.ndarray, suppressed: np.ndarray) -> list[dict[str, Any]]:
+        """Return the rows at ``positions`` as JSON-ready dicts, the values of ``suppressed`` rows withheld.
+
+        Examples
+        --------
+        >>> table = Columns.of(pd.DataFrame({"ds": pd.to_datetime(["2026-01-01", "2027-01-01"]), "mean": [3.0, 40.0]}))
+        >>> table.rows(np.array([0, 1]), np.array([True, False]))
+        [{'ds': '2026-01-01', 'mean': None, 'suppressed': True}, {'ds': '2027-01-01', 'mean': 40.0, 'suppressed': False}]
+        """
+        hidden = suppressed.tolist()
+        columns = {}
+        for name in self.names:
+            values = self.arrays[name][positions].tolist()
+            if self.arrays[name].dtype.kind == "f":
+                values = [None if v != v else v for v in values]  # NaN is null in JSON
+            if name in self.withheld and any(hidden):
+                values = [None if h else v for v, h in zip(values, hidden, strict=True)]
+            columns[name] = values
+        columns["suppressed"] = hidden
+        names = [*self.names, "suppressed"]
+        return [dict(zip(names, row, strict=True)) for row in zip(*(columns[n] for n in names), strict=True)]
+
+
+@dataclass(frozen=True)
 class ForecastQuery:
     """Filters and a page of ``GET /v1/runs/{run}/forecasts``: each filter holds the values accepted (empty: all)."""
 
@@ -78,6 +134,7 @@ class _Tables:
     """One complete run's tables, read on first use."""
 
     forecasts: pd.DataFrame | None = None
+    columns: Columns | None = None
     level: np.ndarray | None = None
     quota: pd.DataFrame | None = None
     explanations: dict[tuple[str, str, int], dict[str, Any]] | None = None
@@ -136,6 +193,7 @@ class StoreReader:
         self.root = self.store.root
         self.cached_runs = cached_runs
         self._cache: OrderedDict[str, _Tables] = OrderedDict()
+        self._complete: set[str] = set()  # a complete run never changes: its manifest is checked once
         self._lock = threading.Lock()
 
     # --- runs -----------------------------------------------------------------------------------------------
@@ -192,7 +250,9 @@ class StoreReader:
         A run still being written, failed or of another format is a 409, an unknown one a 404.
         """
         run = self._latest_or(run)
-        self._folder(run)
+        folder = self._folder(run)
+        if run in self._complete and folder.is_dir():
+            return run
         status = self.manifest(run).get("status")
         if status != "complete":
             raise Problem(
@@ -203,6 +263,7 @@ class StoreReader:
             self.store.open(run)
         except StoreError as error:
             raise Problem(409, str(error).replace(str(self.root), "the store")) from None
+        self._complete.add(run)
         return run
 
     # --- tables ---------------------------------------------------------------------------------------------
@@ -230,6 +291,10 @@ class StoreReader:
         """Return a complete run's ``forecasts.parquet``, sorted by ``unique_id`` and ``ds``."""
         return self._load(run, "forecasts", _read_forecasts)
 
+    def columns(self, run: str) -> Columns:
+        """Return a complete run's forecasts as numpy columns, in the order of :meth:`forecasts`."""
+        return self._load(run, "columns", lambda path: Columns.of(self.forecasts(run)))
+
     def levels(self, run: str) -> np.ndarray:
         """Return each forecast row's hierarchy level: its keys that are not ``*``, joined by ``,`` (``total`` for none)."""
         return self._load(run, "level", lambda path: _levels(self.forecasts(run)))
@@ -249,8 +314,8 @@ class StoreReader:
         """Return a complete run's quota inputs, exactly as the run computed its quota from them."""
         return self._load(run, "inputs", lambda path: load_inputs(path / "inputs"))
 
-    def query(self, run: str, query: ForecastQuery, employer_rows: bool) -> tuple[pd.DataFrame, int | None]:
-        """Return one page of a run's forecasts and the position of its last row when more rows follow.
+    def query(self, run: str, query: ForecastQuery, employer_rows: bool) -> tuple[np.ndarray, int | None]:
+        """Return the positions of one page of a run's forecasts, and of its last row when more rows follow.
 
         Rows come in ``unique_id``, ``ds`` order; the position is the row's place in that order, so a page
         continues exactly where the previous one stopped and every row is given once.
@@ -279,7 +344,7 @@ class StoreReader:
         first = int(np.searchsorted(rows, query.after, side="right"))
         page = rows[first : first + query.limit]
         more = first + query.limit < len(rows)
-        return frame.iloc[page], (int(page[-1]) if more and len(page) else None)
+        return page, (int(page[-1]) if more and len(page) else None)
 
 
 def _read_forecasts(path: Path) -> pd.DataFrame:
@@ -302,27 +367,4 @@ def _read_explanations(path: Path) -> dict[tuple[str, str, int], dict[str, Any]]
         if line.strip():
             cell = json.loads(line)
             out[(str(cell["specialty"]), str(cell["level"]), int(cell["intake_year"]))] = cell["explanation"]
-    return out
-
-
-def suppress(frame: pd.DataFrame, min_cell_size: float) -> pd.DataFrame:
-    """Withhold the values of rows whose ``mean`` is below ``min_cell_size``: values ``NaN``, ``suppressed`` true.
-
-    Examples
-    --------
-    >>> out = suppress(pd.DataFrame({"mean": [3.0, 40.0], "lo_80": [1.0, 30.0], "model": "naive"}), 10)
-    >>> out["suppressed"].tolist(), out["lo_80"].isna().tolist()
-    ([True, False], [True, False])
-    """
-    small = (
-        frame["mean"].lt(min_cell_size).to_numpy() if "mean" in frame.columns else np.zeros(len(frame), bool)
-    )
-    out = frame.copy()
-    values: Sequence[str] = [c for c in out.columns if _VALUE.match(c)]
-    if small.any():
-        out.loc[small, list(values)] = np.nan
-        if "adjustment" in out.columns:
-            out["adjustment"] = out["adjustment"].astype(object)
-            out.loc[small, "adjustment"] = None
-    out["suppressed"] = small
     return out
