@@ -29,6 +29,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import ClassVar
 
 try:
     from locust import FastHttpUser, task
@@ -46,7 +47,7 @@ OCCUPATIONS = [o for o in os.environ.get("SERVICE_LOAD_OCCUPATIONS", "").split("
 class ForecastReads(FastHttpUser):
     """Pages of the latest run's forecasts: the first page, one occupation, or one year."""
 
-    default_headers = {"Authorization": f"Bearer {KEY}"}
+    default_headers: ClassVar[dict[str, str]] = {"Authorization": f"Bearer {KEY}"}
 
     @task(3)
     def first_page(self) -> None:
@@ -69,7 +70,7 @@ class ForecastReads(FastHttpUser):
 class WhatIf(FastHttpUser):
     """What-if quotas: the latest run's inputs under a policy with a random cost of a missing graduate."""
 
-    default_headers = {"Authorization": f"Bearer {KEY}"}
+    default_headers: ClassVar[dict[str, str]] = {"Authorization": f"Bearer {KEY}"}
 
     @task
     def quota(self) -> None:
