@@ -576,3 +576,48 @@ def test_library_import_does_not_need_the_service():
         "import sys, staffing_forecast; assert 'fastapi' not in sys.modules and 'uvicorn' not in sys.modules"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_serve_runs_the_real_server_and_stops_gracefully(store, tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    keys = tmp_path / "keys.txt"
+    keys.write_text(f"{READER}:read\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "STAFFING_FORECAST_API_KEYS"}
+    command = [sys.executable, "-m", "staffing_forecast.cli", "serve", "--store", str(store), "--port", str(port),
+               "--api-keys-file", str(keys)]  # fmt: skip
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, ready = time.monotonic() + 120, None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as response:
+                    ready = json.loads(response.read())
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert ready is not None and ready["status"] == "ready"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/runs/latest/quotas", headers={"Authorization": f"Bearer {READER}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["quotas"]
+        server.send_signal(signal.SIGTERM)
+        _, log = server.communicate(timeout=30)
+        # uvicorn shuts down, then re-raises the signal so that the exit status tells why the process ended.
+        assert server.returncode in (0, -signal.SIGTERM)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate(timeout=10)
+    access = [json.loads(line) for line in log.splitlines() if '"request_id"' in line]
+    assert any(line["route"] == "/v1/runs/{run_id}/quotas" and line["status"] == 200 for line in access)
+    assert READER not in log and "Application shutdown complete" in log

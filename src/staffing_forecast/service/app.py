@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -193,6 +195,8 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.warm_workers:  # in the background: the service answers reads meanwhile
+            threading.Thread(target=_warm, args=(pool,), name="forecast-warm-up", daemon=True).start()
         yield
         pool.close()  # on shutdown: each worker finishes its call, then stops
 
@@ -482,6 +486,13 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
     app.add_middleware(RequestLog, metrics=metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _warm(pool: ForecastPool) -> None:
+    try:
+        pool.warm()
+    except WorkerUnavailable:  # the first request tries again, and answers 503 if it cannot either
+        logging.getLogger("staffing_forecast.service").warning("the forecast worker did not start")
 
 
 def _level_name(text: str) -> str:

@@ -58,6 +58,7 @@ def serve(args: argparse.Namespace) -> int:
         min_cell_size=args.min_cell_size,
         forecast_workers=args.forecast_workers,
         cors_origins=tuple(args.cors_origin or ()),
+        warm_workers=True,
     )
     _logging(args.log_level)
     logging.getLogger("staffing_forecast.service").info(

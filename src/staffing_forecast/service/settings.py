@@ -30,6 +30,9 @@ class Settings:
         Seconds one ``POST /v1/forecast`` may compute before its worker process is killed (504). Default 20.
     forecast_workers
         Worker processes of ``POST /v1/forecast``. Default 1.
+    warm_workers
+        Start one forecast worker when the app starts rather than on the first request (``serve`` does). Default
+        ``False``.
     min_cell_size
         Forecast rows whose ``mean`` is below this many persons have their values withheld from keys without
         the ``employer`` scope (``suppressed: true``). Default 10.
@@ -50,5 +53,6 @@ class Settings:
     request_timeout: float = 30.0
     forecast_timeout: float = 20.0
     forecast_workers: int = 1
+    warm_workers: bool = False
     min_cell_size: float = 10.0
     cors_origins: tuple[str, ...] = ()

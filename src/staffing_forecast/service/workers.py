@@ -146,6 +146,14 @@ class ForecastPool:
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
 
+    def warm(self) -> None:
+        """Start one worker ahead of the first request (a spawned worker imports the library: seconds)."""
+        with self._slots:
+            worker = _Worker(self._context)
+            with self._lock:
+                self._all.add(worker)
+                self._free.append(worker)
+
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         """Compute one request in a worker: ``{"ok": {...}}`` or ``{"error": message, "kind": ...}``.
 
