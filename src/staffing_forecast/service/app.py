@@ -191,7 +191,8 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
     reader = StoreReader(store)
     metrics = Metrics()
     pool = ForecastPool(workers=settings.forecast_workers, timeout=settings.forecast_timeout)
-    whatif_slots = anyio.Semaphore(max(1, (os.cpu_count() or 2) // 2))
+    # What-ifs hold the GIL (pandas bookkeeping): half the cores at most, so that reads keep the rest.
+    whatif_slots = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -250,7 +251,7 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     # --- runs -----------------------------------------------------------------------------------------------
-    @app.get("/v1/runs", tags=["runs"], summary="Every run of the store.", responses=_problems(401, 403))
+    @app.get("/v1/runs", tags=["runs"], summary="Every run of the store.", responses=_problems(401, 403, 503))
     def list_runs(held: Scopes) -> RunsResponse:
         return RunsResponse(runs=[RunInfo(**row) for row in reader.list_runs()], latest=reader.latest())
 
@@ -428,8 +429,11 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
         except StaffingForecastError as error:
             raise Problem(422, f"policy: {error}") from None
         inputs = reader.inputs(run)
-        async with whatif_slots:
-            result = await anyio.to_thread.run_sync(compute, inputs, policy)
+        def whatif_compute() -> Any:
+            with whatif_slots:
+                return compute(inputs, policy)
+
+        result = await anyio.to_thread.run_sync(whatif_compute, abandon_on_cancel=True)
         return JSONResponse(
             {"run": run, "policy": _jsonable(policy.to_dict()), "quotas": records(result.table)}
         )
