@@ -248,7 +248,8 @@ def test_read_scope_gets_aggregates_with_small_cells_withheld(client, stored):
     small = aggregates["mean"] < MIN_CELL
     assert small.any() and (~small).any()  # the store has both kinds of cells
     assert rows["suppressed"].tolist() == small.tolist()
-    assert rows.loc[small.to_numpy(), ["mean", "lo_80", "hi_80", "original_mean"]].isna().all().all()
+    withheld = ["mean", "lo_80", "hi_80", "lo_95", "hi_95", "original_mean", "adjustment", "reason"]
+    assert rows.loc[small.to_numpy(), withheld].isna().all().all()
     np.testing.assert_allclose(rows.loc[~small.to_numpy(), "mean"], aggregates.loc[~small, "mean"])
     employer = table.loc[table["employer"] != "*", "employer"].iloc[0]
     assert_problem(

@@ -429,6 +429,7 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
         except StaffingForecastError as error:
             raise Problem(422, f"policy: {error}") from None
         inputs = reader.inputs(run)
+
         def whatif_compute() -> Any:
             with whatif_slots:
                 return compute(inputs, policy)

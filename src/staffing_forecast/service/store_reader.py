@@ -45,8 +45,10 @@ _RUN_ID = re.compile(RUN_ID)
 #: The key columns of a forecast row; ``*`` marks a key summed over.
 KEYS = ("region", "sector", "employer", "occupation")
 
-#: The columns withheld from a suppressed row: the values, and the adjustment that would give them away.
+#: The columns withheld from a suppressed row: the values, and the adjustment and its reason that would give
+#: them away.
 _VALUE = re.compile(r"^(mean|original_mean|(lo|hi)_\d+)$")
+_WITHHELD_TEXT = ("adjustment", "reason")
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -86,9 +88,7 @@ class Columns:
                 arrays[column] = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
             else:
                 arrays[column] = values.to_numpy()
-        withheld = tuple(c for c in frame.columns if _VALUE.match(c)) + (
-            ("adjustment",) if "adjustment" in frame.columns else ()
-        )
+        withheld = tuple(c for c in frame.columns if _VALUE.match(c) or c in _WITHHELD_TEXT)
         return cls(tuple(frame.columns), arrays, withheld)
 
     def rows(self, positions: np.ndarray, suppressed: np.ndarray) -> list[dict[str, Any]]:
