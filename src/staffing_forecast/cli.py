@@ -194,6 +194,23 @@ def _quota(args: argparse.Namespace) -> int:
     return 0
 
 
+_SERVICE_MODULES = {"fastapi", "uvicorn", "starlette", "prometheus_client", "pydantic", "anyio"}
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from .service.serve import serve
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in _SERVICE_MODULES:
+            raise
+        print(
+            f'error: serve needs the service extra ({error.name} is missing): pip install "staffing_forecast[service]"',
+            file=sys.stderr,
+        )
+        return 2
+    return serve(args)
+
+
 def _validate(args: argparse.Namespace) -> int:
     bundle = load_bundle(args.folder, columns=_pairs(args.columns) if args.columns else None)
     print(bundle.summary().drop(columns="description").to_string())
@@ -292,6 +309,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_verbosity(quota)
     quota.set_defaults(run=_quota)
     add_commands(sub)
+    serve = sub.add_parser("serve", help="the HTTP service over a run store (docs/service.md)")
+    serve.add_argument("--store", required=True, help="the run store folder the batch job writes")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve.add_argument(
+        "--api-keys-file",
+        help="one KEY[:scope+scope] a line; or set STAFFING_FORECAST_API_KEYS (comma-separated)",
+    )
+    serve.add_argument(
+        "--min-cell-size", type=float, default=10.0, help="rows below it are withheld from the read scope"
+    )
+    serve.add_argument("--forecast-workers", type=int, default=1, help="processes for POST /v1/forecast")
+    serve.add_argument(
+        "--cors-origin", action="append", help="allow this browser origin (repeat; none by default)"
+    )
+    serve.add_argument(
+        "--graceful-timeout", type=float, default=10.0, help="seconds to finish requests on stop"
+    )
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
+    serve.set_defaults(run=_serve)
     validate = sub.add_parser("validate", help="validate a bundle folder and summarise it")
     validate.add_argument("folder")
     validate.add_argument("--columns", help=_COLUMNS_HELP)

@@ -1,0 +1,76 @@
+"""The ``serve`` command: check the store and the keys, then run the app under uvicorn with JSON logs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from ..errors import ConfigError
+from .app import create_app
+from .auth import load_keys
+from .settings import Settings
+
+__all__ = ["serve"]
+
+
+class _JsonLines(logging.Formatter):
+    """Access-log records are JSON already; other records become ``{"level", "logger", "message"}``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.name == "staffing_forecast.service.access":
+            return message
+        return json.dumps(
+            {"level": record.levelname.lower(), "logger": record.name, "message": message}, ensure_ascii=False
+        )
+
+
+def _logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonLines())
+    for name in ("staffing_forecast.service", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the service for ``staffing-forecast serve`` until SIGINT/SIGTERM (in-flight requests finish first).
+
+    Raises
+    ------
+    ConfigError
+        The store is not a folder, or there are no keys (exit 2 with one line).
+    """
+    import uvicorn
+
+    store = Path(args.store)
+    if not store.is_dir():
+        raise ConfigError(
+            f"--store {store}: no such folder; pass the run store the batch job writes ([output] store)."
+        )
+    keys = load_keys(args.api_keys_file)
+    settings = Settings(
+        min_cell_size=args.min_cell_size,
+        forecast_workers=args.forecast_workers,
+        cors_origins=tuple(args.cors_origin or ()),
+        warm_workers=True,
+    )
+    _logging(args.log_level)
+    logging.getLogger("staffing_forecast.service").info(
+        "serving %s on http://%s:%d with %d API keys", store, args.host, args.port, len(keys)
+    )
+    uvicorn.run(
+        create_app(store, keys, settings),
+        host=args.host,
+        port=args.port,
+        access_log=False,  # the service writes its own access log, as JSON with request ids
+        log_config=None,
+        timeout_graceful_shutdown=args.graceful_timeout,
+        server_header=False,
+    )
+    return 0

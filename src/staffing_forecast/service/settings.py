@@ -1,0 +1,58 @@
+"""The service's limits and rules, one frozen dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Limits and rules of the HTTP service; every field has a default suited to one region's store.
+
+    Parameters
+    ----------
+    max_body_bytes
+        Largest request body, bytes; a larger ``Content-Length`` is refused with 413 before the body is read.
+        Default 1 MiB.
+    max_series
+        Most series one ``POST /v1/forecast`` may hold. Default 50.
+    max_observations
+        Most rows (observations over all series) one ``POST /v1/forecast`` may hold. Default 20,000.
+    max_horizon
+        Largest ``h`` of ``POST /v1/forecast``. Default 24.
+    max_page_size
+        Largest ``limit`` of a page of forecasts. Default 1,000.
+    request_timeout
+        Seconds a request may take before the service answers 503. Default 30.
+    forecast_timeout
+        Seconds one ``POST /v1/forecast`` may compute before its worker process is killed (504). Default 20.
+    forecast_workers
+        Worker processes of ``POST /v1/forecast``. Default 1.
+    warm_workers
+        Start one forecast worker when the app starts rather than on the first request (``serve`` does). Default
+        ``False``.
+    min_cell_size
+        Forecast rows whose ``mean`` is below this many persons have their values withheld from keys without
+        the ``employer`` scope (``suppressed: true``). Default 10.
+    cors_origins
+        Origins allowed to call the service from a browser; empty (the default) sends no CORS headers.
+
+    Examples
+    --------
+    >>> Settings(max_series=10).max_series
+    10
+    """
+
+    max_body_bytes: int = 1 << 20
+    max_series: int = 50
+    max_observations: int = 20_000
+    max_horizon: int = 24
+    max_page_size: int = 1000
+    request_timeout: float = 30.0
+    forecast_timeout: float = 20.0
+    forecast_workers: int = 1
+    warm_workers: bool = False
+    min_cell_size: float = 10.0
+    cors_origins: tuple[str, ...] = ()
