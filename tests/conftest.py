@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 import staffing_forecast as sf
+
+# Properties are checked, not speed: on a loaded 2-core machine a case may take longer than hypothesis's 200 ms
+# deadline, and a deadline miss would fail the suite at random.
+settings.register_profile("staffing_forecast", deadline=None)
+settings.load_profile("staffing_forecast")
 
 
 @pytest.fixture(scope="session")

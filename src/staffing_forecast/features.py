@@ -320,7 +320,8 @@ class BoxCox:
         if np.any(shifted <= 0):
             raise SchemaError(f"BoxCox: values + shift must be positive; raise shift (now {self.shift}).")
         if self.lmbda is None:
-            if np.ptp(shifted) == 0:
+            if np.ptp(shifted) <= 1e-9 * np.max(shifted):
+                # Constant to rounding (e.g. 1 + 2e-16 beside 1): the likelihood is flat, λ = 1 leaves it as it is.
                 self.lmbda_ = 1.0
             else:
                 # Search only [-1, 2]: outside it the transform loses precision and its back-transform becomes
