@@ -179,9 +179,19 @@ def build_panel(
 
 
 def run_cross_validation(
-    panel: pd.DataFrame, config: ForecastConfig, freq: str, n_jobs: int, executor: Any, checkpoint: Any
+    panel: pd.DataFrame,
+    config: ForecastConfig,
+    freq: str,
+    n_jobs: int,
+    executor: Any,
+    checkpoint: Any,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
-    """Every candidate model from each rolling origin (skipped for a single candidate: there is nothing to choose)."""
+    """Every candidate model from each rolling origin (skipped for a single candidate: there is nothing to choose).
+
+    ``progress`` is ``sf.cross_validate``'s: a bar over the windows' series, shown once the stage takes a while
+    (``None``), always (``True``) or never (``False``).
+    """
     if len(config.models) == 1:
         return pd.DataFrame(columns=[UNIQUE_ID, MODEL, "cutoff", DS, "mean", "y"])
     return cross_validate(
@@ -193,6 +203,7 @@ def run_cross_validation(
         n_jobs=n_jobs,
         executor=executor,
         checkpoint=checkpoint,
+        progress=progress,
     )
 
 
