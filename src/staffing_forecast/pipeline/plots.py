@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,6 +122,7 @@ def draw_plots(
     target = folder / "plots"
     for name, draw in drawings.items():
         path = target / PLOTS[name]
+        began = time.perf_counter()
         try:
             with off_screen():
                 figure = _figure_of(draw())
@@ -137,7 +139,7 @@ def draw_plots(
             out.skipped.append({"plot": name, "reason": reason})
             continue
         out.files.append(f"plots/{PLOTS[name]}")
-        log.info("plot %s written to %s", name, path)
+        log.info("plot %s written to %s in %.1f s", name, path, time.perf_counter() - began)
     return out
 
 
