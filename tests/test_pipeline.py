@@ -312,19 +312,20 @@ def is_png(path: Path) -> bool:
 
 
 def test_a_demo_run_draws_its_plots_and_lists_them_in_the_manifest(tmp_path):
-    def demo(plots: bool):
+    def demo(plots: bool, workbooks: bool = False):
         return parse_config(
             {
                 "sources": {"demo": True},
                 "forecast": {"models": ["naive"], "horizon": 2},
-                "output": {"store": str(tmp_path / "store"), "workbooks": False, "plots": plots},
+                "output": {"store": str(tmp_path / "store"), "workbooks": workbooks, "plots": plots},
                 "parallel": {"n_jobs": 1},
             }
         )
 
-    quiet = run(demo(plots=False))
+    quiet = run(demo(plots=False, workbooks=True))
     assert not (quiet.path / "plots").exists() and "plots" not in quiet.manifest and quiet.plots == []
     assert "plots" in quiet.manifest["timings"]
+    assert (quiet.path / "quota.xlsx").exists()  # an empty quota table (no intake year reached) has its workbook
 
     result = run(demo(plots=True))
     plots = result.manifest["plots"]
