@@ -126,7 +126,7 @@ def draw_plots(
         try:
             with off_screen():
                 figure = _figure_of(draw())
-            target.mkdir(exist_ok=True)
+            _make_folder(target)
             try:
                 write_figure(figure, path, dpi=_DPI)
             finally:
@@ -141,6 +141,15 @@ def draw_plots(
         out.files.append(f"plots/{PLOTS[name]}")
         log.info("plot %s written to %s in %.1f s", name, path, time.perf_counter() - began)
     return out
+
+
+def _make_folder(target: Path) -> None:
+    try:
+        target.mkdir(exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"cannot write {target}: {error.strerror or error}; free space or choose another --out."
+        ) from None
 
 
 def _figure_of(drawn: Any) -> Any:
