@@ -359,6 +359,22 @@ def test_a_plot_that_fails_is_left_out_and_the_run_completes(bundle_folder, tmp_
     assert "plot forecast not drawn: RuntimeError: no ink" in log and "Traceback" in log  # the cause, for a fix
 
 
+def test_the_cross_validation_stage_shows_its_progress_unless_the_run_is_quiet(bundle_folder, tmp_path, monkeypatch):
+    from staffing_forecast.pipeline import stages
+
+    asked = []
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["progress"])
+        return sf.cross_validate(*args, **kwargs | {"progress": False})  # nothing printed in the tests
+
+    monkeypatch.setattr(stages, "cross_validate", spy)
+    config = parse_config(settings(bundle_folder, tmp_path / "store"))
+    run(config, progress=lambda line: None)  # the command line without --quiet
+    run(config)  # --quiet, or from Python without a progress callback
+    assert asked == [None, False]  # None: the bar appears by itself on a long stage
+
+
 # --- a run and its store ---------------------------------------------------------------------------------------
 
 
