@@ -280,11 +280,10 @@ def _run(
                 "horizon": fc_config.horizon,
             }
             counts["survey_forms"] = sources.survey_forms
-        bars = None if progress else False  # the engine's bar shows on long stages, unless the run is quiet
+        # The engine's bar shows on long cross-validation and forecasting stages, unless the run is quiet.
+        work = stages.Work(freq, n_jobs, executor, checkpoint, progress=None if progress else False)
         with stage("cross_validate"):
-            cv = stages.run_cross_validation(
-                panel, fc_config, freq, n_jobs, executor, checkpoint, progress=bars
-            )
+            cv = stages.run_cross_validation(panel, fc_config, work)
             counts["cv_rows"] = len(cv)
         with stage("select"):
             scores, selection = stages.choose_models(cv, panel, fc_config, SEASON_LENGTH[freq])
@@ -295,15 +294,7 @@ def _run(
             write_parquet(selection, folder.file("selection.parquet"))
         with stage("forecast"):
             forecasts, fitted = stages.forecast_chosen(
-                panel,
-                selection,
-                fc_config,
-                freq,
-                n_jobs,
-                executor,
-                checkpoint,
-                progress=bars,
-                fitted=hierarchy is not None,
+                panel, selection, fc_config, work, fitted=hierarchy is not None
             )
             counts["fallbacks"] = int(forecasts.loc[forecasts["fallback"] != "", UNIQUE_ID].nunique())
         with stage("reconcile"):
