@@ -31,7 +31,7 @@ def off_screen() -> Iterator[None]:
     """Draw the figures made within the block off screen: no window and no pyplot figure, whatever the backend.
 
     Such a figure is saved with ``fig.savefig("name.png")`` (matplotlib's Agg renderer) and freed with the last
-    reference to it, so a batch job can draw many without closing them or changing the session's backend.
+    reference to it, so a batch job can draw many without closing them or changing the backend in use.
 
     Examples
     --------
