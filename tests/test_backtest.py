@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -121,3 +123,17 @@ def test_select_lists_series_the_cross_validation_skipped():
     assert choice.loc["old", "reason"].startswith("too short to judge: 0 windows")
     with pytest.raises(sf.ConfigError, match="forecast series have no choice"):
         sf.pick(sf.forecast(panel, h=1, models="naive"), choice.drop(index="old").reset_index())
+
+
+def test_progress_counts_every_window_of_every_series(demo, capsys):
+    panel = sf.aggregate(demo.employment, by=["occupation"])
+    sf.cross_validate(panel, h=2, n_windows=3, models="naive", progress=True)
+    bar = capsys.readouterr().err
+    assert "cross-validating" in bar and "48/48" in bar  # one bar: 3 windows × 16 series
+    h = sf.Hierarchy.from_keys(demo.employment, [[], ["occupation"]])
+    sf.cross_validate(demo.employment, h=2, n_windows=2, models="naive", hierarchy=h, progress=True)
+    counts = re.findall(r"(\d+)/(\d+)", capsys.readouterr().err)
+    assert counts and counts[-1][0] == counts[-1][1]  # the bar ends full: every origin's series counted
+    sf.cross_validate(panel, h=2, n_windows=3, models="naive", progress=False)
+    sf.cross_validate(panel, h=2, n_windows=3, models="naive")  # short: the bar never appears
+    assert capsys.readouterr().err == ""

@@ -67,13 +67,13 @@ def bundle_folder(tmp_path_factory):
 
 
 def settings(data: Path, store: Path, **sections) -> dict:
-    """A quick job: occupations and the bottom series, two cheap models, no quota, no workbooks, one process."""
+    """A quick job: occupations and the bottom series, two cheap models, no quota, workbooks or plots, one process."""
     out = {
         "sources": {"bundle": str(data)},
         "series": {"hierarchy": [["occupation"]], "bottom": True},
         "forecast": {"models": ["naive", "drift"], "horizon": 3, "levels": [80], "cv_windows": 2},
         "quota": {"enabled": False},
-        "output": {"store": str(store), "workbooks": False},
+        "output": {"store": str(store), "workbooks": False, "plots": False},
         "parallel": {"n_jobs": 1},
     }
     for name, keys in sections.items():
@@ -136,6 +136,7 @@ def test_init_config_writes_the_demo_job_that_run_accepts_as_written(tmp_path, c
         ({"quota": {"cost_short": 50}}, "[quota]: Policy: the costs put the recommendation"),
         ({"series": {"hierarchy": [["ocupation"]]}}, "'ocupation' is not a key; did you mean 'occupation'?"),
         ({"output": {"lang": "de"}}, "[output] lang = 'de': not allowed"),
+        ({"output": {"plots": "yes"}}, "[output] plots = 'yes': expected true or false."),
         ({"parallel": {"scheduler": "host:8786"}}, "give a Dask scheduler address, e.g. 'tcp://host:8786'"),
         (
             {
@@ -196,6 +197,8 @@ def test_a_reconciled_demo_run_stores_coherent_forecasts_and_builds_the_quota_fr
     assert counts["method"] == "wls_struct" and counts["series"] == len(h.ids)
     assert counts["levels"]["sector"] == 8 and counts["largest_gap"] > 0
     assert "reconcile" in result.manifest["timings"] and result.manifest["counts"]["quota_places"]
+    assert "plots/reconciliation.png" in result.manifest["plots"]["files"]
+    assert is_png(result.path / "plots" / "reconciliation.png")
     # The workbook for officials words the level in Russian.
     cells = pd.read_excel(result.path / "forecast.xlsx", sheet_name=None, header=None)
     words = {str(v) for sheet in cells.values() for v in sheet.to_numpy().ravel()}
@@ -299,6 +302,79 @@ def test_sql_tables_and_survey_forms_join_the_bundle(bundle_folder, tmp_path):
     assert total == pytest.approx(last)  # naive: the database's figures, not the bundle folder's
 
 
+# --- plots ----------------------------------------------------------------------------------------------------
+
+
+def is_png(path: Path) -> bool:
+    """A whole PNG file with something drawn in it (an empty canvas is a few kilobytes)."""
+    data = path.read_bytes()
+    return data[:8] == b"\x89PNG\r\n\x1a\n" and data[-8:-4] == b"IEND" and len(data) > 20_000
+
+
+def test_a_demo_run_draws_its_plots_and_lists_them_in_the_manifest(tmp_path):
+    def demo(plots: bool, workbooks: bool = False):
+        return parse_config(
+            {
+                "sources": {"demo": True},
+                "forecast": {"models": ["naive"], "horizon": 2},
+                "output": {"store": str(tmp_path / "store"), "workbooks": workbooks, "plots": plots},
+                "parallel": {"n_jobs": 1},
+            }
+        )
+
+    quiet = run(demo(plots=False, workbooks=True))
+    assert not (quiet.path / "plots").exists() and "plots" not in quiet.manifest and quiet.plots == []
+    assert "plots" in quiet.manifest["timings"]
+    assert (quiet.path / "quota.xlsx").exists()  # an empty quota table (no intake year reached) has its workbook
+
+    result = run(demo(plots=True))
+    plots = result.manifest["plots"]
+    # The fan chart, the coverage map, and the track record of the first run's published forecast.
+    assert plots["files"] == ["plots/forecast.png", "plots/coverage_map.png", "plots/track_record.png"]
+    assert [p.name for p in result.plots] == ["forecast.png", "coverage_map.png", "track_record.png"]
+    assert sorted(p.name for p in (result.path / "plots").iterdir()) == sorted(p.name for p in result.plots)
+    assert all(is_png(path) for path in result.plots)
+    # Two years ahead reach no intake year: the waterfall has no cell to explain, and the run says so.
+    assert plots["skipped"] == [
+        {"plot": "quota_waterfall", "reason": "quota_waterfall: the quota table is empty; there is no cell to explain."}
+    ]
+    log = (result.path / "run.log").read_text(encoding="utf-8")
+    assert "plot quota_waterfall not drawn: quota_waterfall: the quota table is empty" in log
+    assert "plot quota_waterfall not drawn" in result.summary() and result.manifest["status"] == "complete"
+
+
+def test_a_plot_that_fails_is_left_out_and_the_run_completes(bundle_folder, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("no ink")
+
+    monkeypatch.setattr(sf.plot, "forecast", broken)
+    config = parse_config(settings(bundle_folder, tmp_path / "store", output={"plots": True}))
+    result = run(config)
+    assert result.manifest["status"] == "complete" and RunStore(tmp_path / "store").latest() == result.run
+    assert result.manifest["plots"] == {
+        "files": [], "skipped": [{"plot": "forecast", "reason": "RuntimeError: no ink"}]
+    }  # fmt: skip
+    assert (result.path / "forecasts.parquet").exists() and not (result.path / "plots" / "forecast.png").exists()
+    log = (result.path / "run.log").read_text(encoding="utf-8")
+    assert "plot forecast not drawn: RuntimeError: no ink" in log and "Traceback" in log  # the cause, for a fix
+
+
+def test_the_cross_validation_stage_shows_its_progress_unless_the_run_is_quiet(bundle_folder, tmp_path, monkeypatch):
+    from staffing_forecast.pipeline import stages
+
+    asked = []
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["progress"])
+        return sf.cross_validate(*args, **kwargs | {"progress": False})  # nothing printed in the tests
+
+    monkeypatch.setattr(stages, "cross_validate", spy)
+    config = parse_config(settings(bundle_folder, tmp_path / "store"))
+    run(config, progress=lambda line: None)  # the command line without --quiet
+    run(config)  # --quiet, or from Python without a progress callback
+    assert asked == [None, False]  # None: the bar appears by itself on a long stage
+
+
 # --- a run and its store ---------------------------------------------------------------------------------------
 
 
@@ -315,7 +391,7 @@ def two_runs(bundle_folder, tmp_path_factory):
         bundle_folder,
         root / "store",
         quota={"enabled": True},
-        output={"workbooks": True},
+        output={"workbooks": True, "plots": True},
         adjustments={"file": str(adjustments)},
     )
     config = parse_config(data, path=root / "run.toml")
@@ -356,6 +432,11 @@ def test_a_run_writes_its_folder_manifest_tables_and_workbooks(two_runs):
     assert manifest["data"]["tables"]["employment"]["rows"] > 0 and "pandas" in manifest["packages"]
     assert manifest["config"]["forecast"]["models"] == ["naive", "drift"]
     assert RunStore(store).latest() == second.run and first.run < second.run
+    drawn = {*manifest["plots"]["files"], *(f"plots/{s['plot']}.png" for s in manifest["plots"]["skipped"])}
+    assert drawn == {f"plots/{name}.png" for name in
+                     ("forecast", "coverage_map", "quota_waterfall", "track_record")}  # fmt: skip
+    assert {"plots/forecast.png", "plots/track_record.png"} <= set(manifest["plots"]["files"])
+    assert all(is_png(folder / name) for name in manifest["plots"]["files"])
     assert not (store / "lock.json").exists()
     assert (
         first.path.name.endswith(first.manifest["config_hash"])

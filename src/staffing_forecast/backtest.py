@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .engine import forecast_checked, hierarchy_panel
+from .engine import forecast_checked, hierarchy_panel, progress_bar
 from .errors import ConfigError
 from .schema import CUTOFF, DS, FREQUENCIES, MODEL, UNIQUE_ID, Y, check_level, check_panel, infer_freq
 
@@ -67,6 +67,7 @@ def cross_validate(
     checkpoint: Any = None,
     hierarchy: Hierarchy | None = None,
     reconcile: str | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Forecast from each of ``n_windows`` rolling origins and line the forecasts up with the actuals.
 
@@ -96,6 +97,10 @@ def cross_validate(
         and reconciled with ``reconcile`` (default ``"mint_shrink"``), the in-sample residuals coming from the
         same origin's fit. Bottom series without data at an origin are left out of that origin's hierarchy
         (``Hierarchy.restrict``). Score per level with ``sf.evaluate(cv, by=["hierarchy_level"], ...)``.
+    progress
+        One progress bar on stderr over every window's series (windows × series), as for
+        :func:`~staffing_forecast.forecast`: ``True`` always, ``False`` never, ``None`` (default) once the
+        cross-validation has taken three seconds.
 
     Returns
     -------
@@ -109,7 +114,7 @@ def cross_validate(
     --------
     >>> import staffing_forecast as sf
     >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
-    >>> cv = sf.cross_validate(panel, h=2, n_windows=2, models="naive")
+    >>> cv = sf.cross_validate(panel, h=2, n_windows=2, models="naive", progress=False)
     >>> sorted(cv["cutoff"].dt.year.unique().tolist())
     [2021, 2023]
     """
@@ -134,12 +139,14 @@ def cross_validate(
     parts = []
     skipped: dict[tuple[str, pd.Timestamp], str] = {}
     horizon_end = pd.DateOffset(months=FREQUENCIES[freq][0] * h)
+    total = 0
+    # Every window with data: its cutoff, the index of its training rows (not a copy) and its hierarchy.
+    origins: list[tuple[pd.Timestamp, pd.Index, Hierarchy | None]] = []
     for cutoff in windows(clean, h, n_windows, step=step, freq=freq):
         train = clean[clean[DS] <= cutoff]
         if input_size is not None:
             start = cutoff - pd.DateOffset(months=FREQUENCIES[freq][0] * input_size)
             train = train[train[DS] > start]
-        future = clean[(clean[DS] > cutoff) & (clean[DS] <= cutoff + horizon_end)]
         for uid in set(clean[UNIQUE_ID]) - set(train[UNIQUE_ID]):
             skipped[(uid, cutoff)] = "no data at or before the cutoff"
         for uid in set(train[UNIQUE_ID]) - set(train.loc[train[DS] == cutoff, UNIQUE_ID]):
@@ -147,23 +154,35 @@ def cross_validate(
         train = train[~train[UNIQUE_ID].isin([u for (u, c) in skipped if c == cutoff])]
         if train.empty:
             continue
-        if hierarchy is None:
-            fc = forecast_checked(
-                train,
-                h,
-                freq=freq,
-                models=models,
-                levels=levels,
-                n_jobs=n_jobs,
-                executor=executor,
-                progress=False,
-                checkpoint=checkpoint,
-            )
-        else:
-            fc = _reconciled(train, hierarchy, reconcile, h, freq, models, levels, n_jobs)
-        fc = fc.merge(future[[UNIQUE_ID, DS, Y]], on=[UNIQUE_ID, DS], how="inner")
-        fc.insert(fc.columns.get_loc(DS), CUTOFF, cutoff)
-        parts.append(fc)
+        own = None if hierarchy is None else _origin_hierarchy(train, hierarchy)
+        if own is not None:
+            train = train[train[UNIQUE_ID].isin(own.ids)]
+        origins.append((cutoff, train.index, own))
+        total += train[UNIQUE_ID].nunique()
+    bar = progress_bar(total, progress, "cross-validating")  # one bar over windows × series
+    try:
+        for cutoff, rows, own in origins:
+            train = clean.loc[rows]
+            future = clean[(clean[DS] > cutoff) & (clean[DS] <= cutoff + horizon_end)]
+            if own is None:
+                fc = forecast_checked(
+                    train,
+                    h,
+                    freq=freq,
+                    models=models,
+                    levels=levels,
+                    n_jobs=n_jobs,
+                    executor=executor,
+                    checkpoint=checkpoint,
+                    bar=bar,
+                )
+            else:
+                fc = _reconciled(train, own, reconcile, h, freq, models, levels, n_jobs, bar)
+            fc = fc.merge(future[[UNIQUE_ID, DS, Y]], on=[UNIQUE_ID, DS], how="inner")
+            fc.insert(fc.columns.get_loc(DS), CUTOFF, cutoff)
+            parts.append(fc)
+    finally:
+        bar.close()
     if not parts:
         raise ConfigError("cross_validate: no series has data at any cutoff; use fewer windows.")
     cv = (
@@ -177,24 +196,28 @@ def cross_validate(
     return cv
 
 
+def _origin_hierarchy(train: pd.DataFrame, hierarchy: Hierarchy) -> Hierarchy:
+    """Return the hierarchy over the bottom series present at one origin (itself when every one is)."""
+    present = set(train[UNIQUE_ID])
+    bottom = [uid for uid in hierarchy.bottom_ids if uid in present]
+    return hierarchy if len(bottom) == len(hierarchy.bottom_ids) else hierarchy.restrict(bottom)
+
+
 def _reconciled(
     train: pd.DataFrame,
-    hierarchy: Hierarchy,
+    own: Hierarchy,
     method: str | None,
     h: int,
     freq: str,
     models: Any,
     levels: tuple[int, ...],
     n_jobs: int,
+    bar: Any,
 ) -> pd.DataFrame:
-    """Forecast every level from one origin and reconcile over the bottom series present at that origin."""
+    """Forecast every level of one origin's hierarchy ``own`` and reconcile it."""
     from .reconcile import reconcile
 
-    present = set(train[UNIQUE_ID])
-    bottom = [uid for uid in hierarchy.bottom_ids if uid in present]
-    own = hierarchy if len(bottom) == len(hierarchy.bottom_ids) else hierarchy.restrict(bottom)
-    train = train[train[UNIQUE_ID].isin(own.ids)]
     result = forecast_checked(
-        train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, progress=False, fitted=True
+        train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, fitted=True, bar=bar
     )
     return reconcile(result.forecast, own, method=method or "mint_shrink", fitted=result.fitted)

@@ -260,6 +260,13 @@ def _progress_bar() -> Any:
     return tqdm
 
 
+def progress_bar(total: int, progress: bool | None, desc: str = "forecasting") -> Any:
+    """A bar counting ``total`` series on stderr: ``progress=True`` shows it at once, ``False`` never, ``None``
+    once it has run for three seconds. Close it when done (``bar.close()``)."""
+    tqdm = _progress_bar()
+    return tqdm(total=total, desc=desc, unit="series", disable=progress is False, delay=0 if progress else 3)
+
+
 def _run(
     tasks: list[Any],
     fn: Callable[..., Any],
@@ -269,18 +276,15 @@ def _run(
     sizes: list[int],
     checkpoint: Any = None,
     keys: list[str] | None = None,
+    bar: Any = None,
 ) -> list[Any]:
     """Run the tasks; results come back in task order. Progress counts series, and appears by itself once a run
-    takes a few seconds. With a ``checkpoint``, a task whose key it holds is not run again, and each result is
-    handed to it as soon as its task finishes (so a killed run loses only the tasks under way)."""
-    tqdm = _progress_bar()
-    bar = tqdm(
-        total=sum(sizes),
-        desc="forecasting",
-        unit="series",
-        disable=progress is False,
-        delay=0 if progress else 3,
-    )
+    takes a few seconds; a caller's ``bar`` (of :func:`progress_bar`) is advanced instead, and left open. With a
+    ``checkpoint``, a task whose key it holds is not run again, and each result is handed to it as soon as its
+    task finishes (so a killed run loses only the tasks under way)."""
+    own_bar = bar is None
+    if own_bar:
+        bar = progress_bar(sum(sizes), progress)
     results: list[Any] = [None] * len(tasks)
     todo = list(range(len(tasks)))
     if checkpoint is not None and keys is not None:
@@ -323,7 +327,8 @@ def _run(
                 finished(i, result)
         return results
     finally:
-        bar.close()
+        if own_bar:
+            bar.close()
 
 
 def _run_on_executor(
@@ -519,9 +524,11 @@ def forecast_checked(
     progress: bool | None = None,
     checkpoint: Any = None,
     fitted: bool = False,
+    bar: Any = None,
 ) -> Any:
     """:func:`forecast` on a panel already validated by ``check_panel`` (``cross_validate`` checks once); a
-    :class:`Forecast` with ``fitted=True``."""
+    :class:`Forecast` with ``fitted=True``. A ``bar`` of :func:`progress_bar` counts the series of several calls
+    (``cross_validate``'s windows) instead of one bar per call."""
     h = _check_run(h, n_jobs)
     resolved = resolve_models(models, freq)
     with_drivers = [name for name, model in resolved.items() if _uses_drivers(model)]
@@ -570,6 +577,7 @@ def forecast_checked(
             sizes,
             checkpoint,
             keys,
+            bar,
         )
     if global_models:
         chunk_results.append(_forecast_chunk(clean, global_models, X_future=X_future, **settings))

@@ -125,6 +125,7 @@ class OutputConfig:
     store: Path = Path("runs-store")
     lang: str = "ru"
     workbooks: bool = True
+    plots: bool = True
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,7 @@ def parse_config(data: Mapping[str, Any], *, path: str | os.PathLike[str] | None
         store=at(s.path("store")) or base / "runs-store",
         lang=s.get("lang", str, "ru", LANGUAGES),
         workbooks=s.get("workbooks", bool, True),
+        plots=s.get("plots", bool, True),
     )
     s.done()
     s = _Section(where, "parallel", data.get("parallel", {}))
@@ -598,8 +600,9 @@ min_group = 15                    # smallest group worth opening
 
 [output]
 store = "runs-store"              # the run store: runs/<time>-<hash>/, runs/latest, vintages/
-lang = "ru"                       # language of the workbooks (ru or en)
+lang = "ru"                       # language of the workbooks and plots (ru or en)
 workbooks = true
+plots = true                      # PNG pictures in the run's plots/: forecast, reconciliation, quota, track record
 
 [parallel]
 n_jobs = -1                       # worker processes on this machine (-1: every core)

@@ -25,6 +25,7 @@ from ..schema import DS, HIERARCHY_LEVEL, MEAN, MODEL, UNIQUE_ID
 from . import stages
 from .config import Config, load_config
 from .inputs import save_inputs
+from .plots import draw_plots
 from .store import Checkpoint, RunFolder, RunStore, StoreError, now, write_atomic, write_parquet
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ STAGES = (
     "adjust",
     "monitoring",
     "quota",
+    "plots",
     "publish",
 )
 _WORDS = {
@@ -55,6 +57,7 @@ _WORDS = {
     "adjust": "applying the manual adjustments",
     "monitoring": "monitoring: graduate outcomes, satisfaction, scores",
     "quota": "computing the state training quotas",
+    "plots": "drawing the plots",
     "publish": "writing the workbooks and publishing the forecast",
 }
 log = logging.getLogger("staffing_forecast.pipeline")
@@ -95,6 +98,12 @@ class RunResult:
         """The workbooks written for officials."""
         return sorted(self.path.glob("*.xlsx"))
 
+    @property
+    def plots(self) -> list[Path]:
+        """The pictures written to ``plots/`` (PNG), as the manifest's ``plots.files`` lists them."""
+        listed = self.manifest.get("plots", {}).get("files", [])
+        return [self.path / name for name in listed]
+
     def summary(self) -> str:
         """A few lines for a terminal: what ran, how long, what came out, where."""
         counts, timings = self.manifest.get("counts", {}), self.manifest.get("timings", {})
@@ -112,6 +121,11 @@ class RunResult:
             lines.append(f"skipped sources: {', '.join(s['source'] for s in self.manifest['skipped'])}")
         books = ", ".join(p.name for p in self.workbooks)
         lines.append(f"workbooks: {books} in {self.path}" if books else f"tables in {self.path}")
+        plots = self.manifest.get("plots", {})
+        if plots.get("files"):
+            lines.append(f"plots: {', '.join(p.name for p in self.plots)} in {self.path / 'plots'}")
+        for left in plots.get("skipped", []):
+            lines.append(f"plot {left['plot']} not drawn: {left['reason']}")
         return "\n".join(lines)
 
 
@@ -266,8 +280,10 @@ def _run(
                 "horizon": fc_config.horizon,
             }
             counts["survey_forms"] = sources.survey_forms
+        # The engine's bar shows on long cross-validation and forecasting stages, unless the run is quiet.
+        work = stages.Work(freq, n_jobs, executor, checkpoint, progress=None if progress else False)
         with stage("cross_validate"):
-            cv = stages.run_cross_validation(panel, fc_config, freq, n_jobs, executor, checkpoint)
+            cv = stages.run_cross_validation(panel, fc_config, work)
             counts["cv_rows"] = len(cv)
         with stage("select"):
             scores, selection = stages.choose_models(cv, panel, fc_config, SEASON_LENGTH[freq])
@@ -277,22 +293,14 @@ def _run(
             write_parquet(scores, folder.file("cv_scores.parquet"))
             write_parquet(selection, folder.file("selection.parquet"))
         with stage("forecast"):
-            bars = None if progress else False  # the engine's bar shows on long runs, unless the run is quiet
             forecasts, fitted = stages.forecast_chosen(
-                panel,
-                selection,
-                fc_config,
-                freq,
-                n_jobs,
-                executor,
-                checkpoint,
-                progress=bars,
-                fitted=hierarchy is not None,
+                panel, selection, fc_config, work, fitted=hierarchy is not None
             )
             counts["fallbacks"] = int(forecasts.loc[forecasts["fallback"] != "", UNIQUE_ID].nunique())
         with stage("reconcile"):
             base = forecasts
             forecasts = stages.reconcile(forecasts, fc_config.reconcile, hierarchy, fitted)
+            reconciled = forecasts
             if hierarchy is not None:
                 counts["reconciled"] = _reconciled_counts(base, forecasts, hierarchy, fc_config.reconcile)
         with stage("adjust"):
@@ -312,6 +320,21 @@ def _run(
                 result = _quota(bundle, forecasts, config, folder)
                 totals = result.totals()
                 counts["quota_places"] = {str(r.intake_year): int(r.quota) for r in totals.itertuples()}
+        with stage("plots"):
+            if config.output.plots:
+                drawn = draw_plots(
+                    folder.path,
+                    forecasts=forecasts,
+                    panel=panel,
+                    lang=config.output.lang,
+                    base=base,
+                    reconciled=reconciled,
+                    hierarchy=hierarchy,
+                    quota=result,
+                    store=store.root,
+                )
+                folder.save(plots=drawn.to_dict())
+                counts["plots"] = len(drawn.files)
         with stage("publish"):
             record = _track_record(panel, store, folder)
             counts["vintages_scored"] = int(record["vintage"].nunique()) if record is not None else 0

@@ -27,6 +27,7 @@ from .config import KEYS, ForecastConfig, SeriesConfig, SourcesConfig, hierarchy
 
 __all__ = [
     "Sources",
+    "Work",
     "adjust_forecasts",
     "build_panel",
     "choose_models",
@@ -178,10 +179,42 @@ def build_panel(
     return panel.sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True), None
 
 
-def run_cross_validation(
-    panel: pd.DataFrame, config: ForecastConfig, freq: str, n_jobs: int, executor: Any, checkpoint: Any
-) -> pd.DataFrame:
-    """Every candidate model from each rolling origin (skipped for a single candidate: there is nothing to choose)."""
+@dataclass(frozen=True)
+class Work:
+    """How the per-series tasks of the forecasting stages run.
+
+    ``freq`` is the panel's frequency; ``n_jobs`` and ``executor`` spread the tasks (joblib workers, or a Dask
+    client); ``checkpoint`` keeps each finished task for ``--resume``; ``progress`` is the engine's bar (shown once
+    a stage takes a while with ``None``, always with ``True``, never with ``False``).
+
+    Examples
+    --------
+    >>> Work("YS", n_jobs=1).progress is None
+    True
+    """
+
+    freq: str
+    n_jobs: int = 1
+    executor: Any = None
+    checkpoint: Any = None
+    progress: bool | None = None
+
+    def engine(self) -> dict[str, Any]:
+        """The keyword arguments of ``sf.cross_validate`` and the engine's forecast."""
+        return {
+            "freq": self.freq,
+            "n_jobs": self.n_jobs,
+            "executor": self.executor,
+            "checkpoint": self.checkpoint,
+            "progress": self.progress,
+        }
+
+
+def run_cross_validation(panel: pd.DataFrame, config: ForecastConfig, work: Work) -> pd.DataFrame:
+    """Every candidate model from each rolling origin (skipped for a single candidate: there is nothing to choose).
+
+    The bar of ``work.progress`` counts the windows' series (``sf.cross_validate``'s ``progress``).
+    """
     if len(config.models) == 1:
         return pd.DataFrame(columns=[UNIQUE_ID, MODEL, "cutoff", DS, "mean", "y"])
     return cross_validate(
@@ -189,10 +222,7 @@ def run_cross_validation(
         h=config.cv_horizon,
         n_windows=config.cv_windows,
         models=list(config.models),
-        freq=freq,
-        n_jobs=n_jobs,
-        executor=executor,
-        checkpoint=checkpoint,
+        **work.engine(),
     )
 
 
@@ -222,15 +252,7 @@ def choose_models(
 
 
 def forecast_chosen(
-    panel: pd.DataFrame,
-    selection: pd.DataFrame,
-    config: ForecastConfig,
-    freq: str,
-    n_jobs: int,
-    executor: Any,
-    checkpoint: Any,
-    progress: bool | None = None,
-    fitted: bool = False,
+    panel: pd.DataFrame, selection: pd.DataFrame, config: ForecastConfig, work: Work, fitted: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Forecast each series with its chosen model only; intervals are calibrated over the series of each model.
 
@@ -247,16 +269,7 @@ def forecast_chosen(
             continue
         subset = panel[panel[UNIQUE_ID].isin(ids)]
         result = forecast_checked(
-            subset,
-            config.horizon,
-            freq=freq,
-            models=model,
-            levels=config.levels,
-            n_jobs=n_jobs,
-            executor=executor,
-            checkpoint=checkpoint,
-            progress=progress,
-            fitted=fitted,
+            subset, config.horizon, models=model, levels=config.levels, fitted=fitted, **work.engine()
         )
         if isinstance(result, Forecast):
             result, own = result

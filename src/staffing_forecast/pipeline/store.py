@@ -6,8 +6,8 @@ Layout of a store (``[output] store``, or ``--out``)::
         lock.json                      the job holding the store (pid, host, run); taken over when that job is dead
         runs/latest                    the id of the last complete run (a one-line file, replaced atomically)
         runs/<UTC time>-<config hash>/ one run: manifest.json, tables (.parquet), inputs/, explain.jsonl,
-                                       workbooks (.xlsx), run.log, chunks/ (finished tasks, for --resume;
-                                       removed once the run completes)
+                                       workbooks (.xlsx), plots/ (.png), run.log, chunks/ (finished tasks,
+                                       for --resume; removed once the run completes)
         vintages/                      every complete run's forecast, for the track record (sf.tracking)
 
 Every file is written under a temporary name and renamed into place, so a run killed at any moment leaves
@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 
-__all__ = ["FORMAT", "Checkpoint", "RunFolder", "RunStore", "StoreError", "write_atomic"]
+__all__ = ["FORMAT", "Checkpoint", "RunFolder", "RunStore", "StoreError", "write_atomic", "write_figure"]
 
 #: Version of the run folder's layout; a reader refuses other versions.
 FORMAT = 1
@@ -64,6 +64,12 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     _staged_write(path, lambda staged: frame.to_parquet(staged, index=False))
+    return path
+
+
+def write_figure(figure: Any, path: Path, dpi: int = 100) -> Path:
+    """Save a matplotlib figure as PNG, whole or not at all (a temporary name, then a rename)."""
+    _staged_write(path, lambda staged: figure.savefig(staged, format="png", dpi=dpi))
     return path
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,27 +22,56 @@ if TYPE_CHECKING:
 
 # Keys of a forecast's series whose codes have names in the reference tables.
 _NAMED = ("occupation", "sector", "specialty")
+# Inside ``off_screen()``: new figures are plain matplotlib Figures, which pyplot neither keeps nor shows.
+_OFF_SCREEN: ContextVar[bool] = ContextVar("off_screen", default=False)
+
+
+@contextlib.contextmanager
+def off_screen() -> Iterator[None]:
+    """Draw the figures made within the block off screen: no window and no pyplot figure, whatever the backend.
+
+    Such a figure is saved with ``fig.savefig("name.png")`` (matplotlib's Agg renderer) and freed with the last
+    reference to it, so a batch job can draw many without closing them or changing the backend in use.
+
+    Examples
+    --------
+    >>> with off_screen():
+    ...     ax = new_axes(None, 3)
+    >>> type(ax.figure).__name__, ax.figure.canvas.manager is None
+    ('Figure', True)
+    """
+    token = _OFF_SCREEN.set(True)
+    try:
+        yield
+    finally:
+        _OFF_SCREEN.reset(token)
+
+
+def new_figure(**kwargs: Any) -> Figure:
+    """Return a new figure (``plt.figure(**kwargs)``), or one pyplot does not know of inside :func:`off_screen`."""
+    if _OFF_SCREEN.get():
+        from matplotlib.figure import Figure
+
+        return Figure(**kwargs)
+    import matplotlib.pyplot as plt
+
+    return plt.figure(**kwargs)
 
 
 def new_axes(ax: Axes | None, height: float, width: float = 9) -> Axes:
     """``ax`` itself, or the axes of a new figure ``width`` × ``height`` inches (at least 2.5 high)."""
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt
-
-    _, new = plt.subplots(figsize=(width, max(2.5, height)), layout="constrained")
+    new: Axes = new_figure(figsize=(width, max(2.5, height)), layout="constrained").subplots()
     return new
 
 
 def small_multiples(n: int, ncols: int) -> tuple[Figure, list[Axes]]:
     """Return a figure of ``n`` panels, ``ncols`` a row (spare cells removed), and its panels in order."""
-    import matplotlib.pyplot as plt
-
     columns = max(1, min(ncols, n))
     rows = -(-n // columns)
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(4.2 * columns, 3.0 * rows + 0.8), layout="constrained", squeeze=False
-    )
+    fig = new_figure(figsize=(4.2 * columns, 3.0 * rows + 0.8), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
     flat = list(axes.ravel())
     for spare in flat[n:]:
         spare.remove()

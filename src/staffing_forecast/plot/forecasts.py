@@ -295,7 +295,8 @@ def track_record(
     name
         Which published forecasts to draw.
     model
-        Which model, when a vintage holds several; default the one model there is.
+        Which model, when a vintage holds several for a series; default the one model of each series (the batch
+        job publishes each series by its chosen model).
     lang
         ``"ru"`` (default) or ``"en"``.
     ax
@@ -334,7 +335,7 @@ def track_record(
             present = list(dict.fromkeys(frame[MODEL]))
             if model is not None:
                 frame = frame[frame[MODEL] == model]
-            elif len(present) > 1:
+            elif len(present) > 1 and frame.duplicated([UNIQUE_ID, DS]).any():  # one model per series is fine
                 raise ConfigError(
                     f"track_record: the vintage {vintage} holds several models ({present}); choose one with model=..."
                 )

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ._common import level_name, new_axes, texts
+from ._common import level_name, new_axes, new_figure, texts
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -114,11 +114,8 @@ def outcome_rates(
             loc="upper center", bbox_to_anchor=(0.5, -0.06), frameon=False
         )  # below the axes, off the points
         return ax
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(
-        1, len(rates), figsize=(5.5 * len(rates), 0.3 * len(shown) + 2), sharey=True, layout="constrained"
-    )
+    fig = new_figure(figsize=(5.5 * len(rates), 0.3 * len(shown) + 2), layout="constrained")
+    axes = fig.subplots(1, len(rates), sharey=True)
     axes = list(np.atleast_1d(axes))
     for i, (panel, name) in enumerate(zip(axes, rates, strict=True)):
         _outcome_panel(panel, shown, name, text, level, labels=i == 0, lang=lang)

@@ -214,7 +214,7 @@ def _reliability(result: QuotaResult, lang: str) -> pd.DataFrame:
         name: text.format(min_cell=policy.min_cell, min_employers=policy.min_employers)
         for name, text in _WORDS[lang]["rules"].items()
     }
-    notes = table["reliability_notes"].fillna("")
+    notes = table["reliability_notes"].fillna("").astype(str)  # an empty table's column holds no text
     flagged = {
         "small_cell": notes.str.contains("employment behind it"),
         "wide_range": notes.str.contains("high/low need ratio|low scenario needs no admissions"),
