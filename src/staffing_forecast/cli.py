@@ -232,7 +232,7 @@ _COLUMNS_HELP = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``staffing-forecast``."""
+    """Build the argument parser of ``staffing-forecast``."""
     parser = argparse.ArgumentParser(
         prog="staffing-forecast", description=__doc__.split("\n\n")[0].replace("``", "")
     )
@@ -344,8 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code: 0 done, 2 bad input or configuration (the message on stderr,
-    no traceback), 1 an unexpected error (a traceback with ``--verbose``)."""
+    """Run the command line and return its exit code.
+
+    0 done, 2 bad input or configuration (the message on stderr, no traceback), 1 an unexpected error (a
+    traceback with ``--verbose``).
+    """
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter(
@@ -369,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
-    """A warning as a line of the command's output, without the library's source line a traceback would show."""
+    """Print a warning as a line of the command's output, without the source line a traceback would show."""
     print(f"warning: {category.__name__}: {cli_words(str(message))}", file=sys.stderr)
 
 

@@ -1,5 +1,8 @@
-"""The command line's batch-job commands: ``run``, ``init-config``, ``runs``, and the ``demo`` and ``quota`` jobs,
-each a thin call of :func:`staffing_forecast.pipeline.run`."""
+"""The command line's batch-job commands.
+
+``run``, ``init-config``, ``runs``, and the ``demo`` and ``quota`` jobs, each a thin call of
+:func:`staffing_forecast.pipeline.run`.
+"""
 
 from __future__ import annotations
 
@@ -52,7 +55,7 @@ def print_totals(result: QuotaResult) -> None:
 
 
 def demo_config(data: Path, out: Path, *, h: int, lang: str, n_jobs: int) -> Config:
-    """The demo's job: the bundle written to ``data``, employment by occupation, the quota, into ``out``."""
+    """Configure the demo's job: the bundle in ``data``, employment by occupation, the quota, into ``out``."""
     from .quota import Policy
 
     return Config(
@@ -66,7 +69,7 @@ def demo_config(data: Path, out: Path, *, h: int, lang: str, n_jobs: int) -> Con
 
 
 def quota_config(folder: Path, out: Path, policy: Policy, args: argparse.Namespace) -> Config:
-    """The quota command's job: one model (no cross-validation), the policy's interval level only."""
+    """Configure the quota job: one model (no cross-validation), the policy's interval level only."""
     from .cli import _pairs
 
     return Config(

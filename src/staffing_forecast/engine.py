@@ -249,8 +249,11 @@ def _cannot_forecast(uid: str, why: str, count: int, how: str = "") -> SchemaErr
 
 
 def _progress_bar() -> Any:
-    """tqdm's widget bar in Jupyter when ipywidgets is installed, its text bar otherwise: ``tqdm.auto`` alone
-    warns ("IProgress not found") on every first forecast in a notebook without ipywidgets."""
+    """Pick tqdm's widget bar in Jupyter when ipywidgets is installed, its text bar otherwise.
+
+    ``tqdm.auto`` alone warns ("IProgress not found") on every first forecast in a notebook without
+    ipywidgets.
+    """
     import importlib.util
 
     if importlib.util.find_spec("ipywidgets") is None:
@@ -261,8 +264,11 @@ def _progress_bar() -> Any:
 
 
 def progress_bar(total: int, progress: bool | None, desc: str = "forecasting") -> Any:
-    """A bar counting ``total`` series on stderr: ``progress=True`` shows it at once, ``False`` never, ``None``
-    once it has run for three seconds. Close it when done (``bar.close()``)."""
+    """Make a bar counting ``total`` series on stderr.
+
+    ``progress=True`` shows it at once, ``False`` never, ``None`` once it has run for three seconds. Close it
+    when done (``bar.close()``).
+    """
     tqdm = _progress_bar()
     return tqdm(total=total, desc=desc, unit="series", disable=progress is False, delay=0 if progress else 3)
 
@@ -278,10 +284,13 @@ def _run(
     keys: list[str] | None = None,
     bar: Any = None,
 ) -> list[Any]:
-    """Run the tasks; results come back in task order. Progress counts series, and appears by itself once a run
-    takes a few seconds; a caller's ``bar`` (of :func:`progress_bar`) is advanced instead, and left open. With a
-    ``checkpoint``, a task whose key it holds is not run again, and each result is handed to it as soon as its
-    task finishes (so a killed run loses only the tasks under way)."""
+    """Run the tasks; results come back in task order.
+
+    Progress counts series, and appears by itself once a run takes a few seconds; a caller's ``bar`` (of
+    :func:`progress_bar`) is advanced instead, and left open. With a ``checkpoint``, a task whose key it holds
+    is not run again, and each result is handed to it as soon as its task finishes (so a killed run loses only
+    the tasks under way).
+    """
     own_bar = bar is None
     if own_bar:
         bar = progress_bar(sum(sizes), progress)
@@ -358,8 +367,10 @@ def _run_on_executor(
 
 
 def _task_key(item: tuple[pd.DataFrame, pd.DataFrame | None], settings: Mapping[str, Any]) -> str:
-    """A fingerprint of one task: its rows (values, columns, types) and every setting, models included. Two
-    tasks with the same key give the same result, so a checkpoint may answer for either."""
+    """Fingerprint one task: its rows (values, columns, types) and every setting, models included.
+
+    Two tasks with the same key give the same result, so a checkpoint may answer for either.
+    """
     digest = hashlib.sha256()
     for frame in item:
         if frame is None:
@@ -503,7 +514,7 @@ def forecast(
 
 
 def hierarchy_panel(panel: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFrame:
-    """The panel at every level of ``hierarchy``: summed unless it already holds exactly its ids."""
+    """Return the panel at every level of ``hierarchy``: summed unless it already holds exactly its ids."""
     ids = set(panel[UNIQUE_ID].astype(str).unique()) if UNIQUE_ID in panel.columns else set()
     if ids == set(hierarchy.ids):
         return panel
@@ -526,9 +537,11 @@ def forecast_checked(
     fitted: bool = False,
     bar: Any = None,
 ) -> Any:
-    """:func:`forecast` on a panel already validated by ``check_panel`` (``cross_validate`` checks once); a
-    :class:`Forecast` with ``fitted=True``. A ``bar`` of :func:`progress_bar` counts the series of several calls
-    (``cross_validate``'s windows) instead of one bar per call."""
+    """Run :func:`forecast` on a panel already validated by ``check_panel`` (``cross_validate`` checks once).
+
+    Returns a :class:`Forecast` with ``fitted=True``. A ``bar`` of :func:`progress_bar` counts the series of
+    several calls (``cross_validate``'s windows) instead of one bar per call.
+    """
     h = _check_run(h, n_jobs)
     resolved = resolve_models(models, freq)
     with_drivers = [name for name, model in resolved.items() if _uses_drivers(model)]
@@ -656,8 +669,10 @@ def _check_future(X: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def _history_drivers(clean: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
-    """Take the drivers' past values from ``X_future`` when the panel lacks them, so that one drivers table (a
-    scenario, history included) is all a driver model needs."""
+    """Take the drivers' past values from ``X_future`` when the panel lacks them.
+
+    One drivers table (a scenario, history included) is then all a driver model needs.
+    """
     columns = [c for c in X.columns if c not in (UNIQUE_ID, DS) and pd.api.types.is_numeric_dtype(X[c])]
     lacking = [c for c in columns if c not in clean.columns]
     if not lacking:

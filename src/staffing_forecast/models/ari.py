@@ -1,5 +1,6 @@
-"""``ARI``: an autoregression on the differenced series, ARIMA(p, d, 0), chosen as auto.arima chooses but fitted by
-least squares, a few milliseconds a series.
+"""``ARI``: an autoregression on the differenced series, ARIMA(p, d, 0).
+
+Chosen as auto.arima chooses but fitted by least squares, a few milliseconds a series.
 
 Employment grows in runs: a good year tends to follow a good year. An autoregression on the changes carries that
 momentum forward and lets it fade at the rate the history shows; ETS, Theta and drift extrapolate the average
@@ -231,8 +232,11 @@ def _least_squares(
     skip: int | None = None,
     check_stationary: bool = True,
 ) -> tuple[float, _Fit] | None:
-    """Fit the autoregression on ``spec.d``-th differences by OLS, from difference ``skip`` on (default ``p``);
-    its AICc and fit, or None if too short or explosive."""
+    """Fit the autoregression on ``spec.d``-th differences by OLS.
+
+    The fit starts from difference ``skip`` on (default ``p``). Returns its AICc and fit, or None if too short
+    or explosive.
+    """
     z = np.diff(y, n=spec.d)
     p, k = spec.p, spec.p + int(spec.constant)
     skip = p if skip is None else max(skip, p)
@@ -297,7 +301,7 @@ def _psi_weights(a: np.ndarray, h: int) -> np.ndarray:
 
 
 def _centred_average(y: np.ndarray, m: int) -> tuple[np.ndarray, int]:
-    """The centred moving average over one cycle (2×m for even ``m``), and the index of its first value."""
+    """Return the centred moving average over one cycle (2×m for even ``m``) and its first value's index."""
     weights = np.ones(m + 1) / m if m % 2 == 0 else np.ones(m) / m
     if m % 2 == 0:
         weights[[0, -1]] = 0.5 / m

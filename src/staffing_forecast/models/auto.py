@@ -249,13 +249,16 @@ class Auto(LocalModel):
 
     # --- intervals ------------------------------------------------------------------------------------------
     def uses_conformal(self) -> bool:
+        """Whether the intervals are conformal: always, calibrated on refits of the whole rule."""
         return True
 
     def calibration_scores(
         self, h: int, levels: Sequence[int], means: dict[str, np.ndarray], pool_size: int
     ) -> tuple[Scores, dict[str, dict[str, np.ndarray]]]:
-        """Scaled errors of the whole rule refitted at earlier cutoffs, pooled across every series (never a
-        series' own alone: two windows are too few), and empirical bounds for intermittent series."""
+        """Score the whole rule refitted at earlier cutoffs, and bound intermittent series empirically.
+
+        The scaled errors are pooled across every series (never a series' own alone: two windows are too few).
+        """
         # Few series pool few errors: use more windows so that the widest level has enough of them.
         needed = needed_errors(max(levels)) + 1
         windows = max(self.calibration_windows, min(40, math.ceil(needed / max(1, pool_size))))
@@ -275,8 +278,11 @@ class Auto(LocalModel):
         return Scores.from_errors(errors, series, own_first=False), direct
 
     def _refitter(self, state: _State) -> Any:
-        """What the calibration windows refit: a combination keeps each member's chosen specification (ETS
-        components, ARIMA orders), one fit per member and window instead of a search; other rules rerun."""
+        """Choose what the calibration windows refit.
+
+        A combination keeps each member's chosen specification (ETS components, ARIMA orders), one fit per
+        member and window instead of a search; other rules rerun.
+        """
         return _Refit(self, state) if self.fixed_calibration and state.rule == "combination" else self
 
     @staticmethod

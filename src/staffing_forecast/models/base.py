@@ -68,9 +68,13 @@ class Model(Protocol):
 
     supports_exog: ClassVar[bool]
 
-    def fit(self, y: pd.DataFrame, X: pd.DataFrame | None = None) -> Self: ...
+    def fit(self, y: pd.DataFrame, X: pd.DataFrame | None = None) -> Self:
+        """Fit on the panel ``y`` (and exogenous columns ``X``) and return the model itself."""
+        ...
 
-    def predict(self, h: int, X: pd.DataFrame | None = None, level: Sequence[int] = ()) -> pd.DataFrame: ...
+    def predict(self, h: int, X: pd.DataFrame | None = None, level: Sequence[int] = ()) -> pd.DataFrame:
+        """Forecast ``h`` periods of every fitted series, with intervals at each of ``level``."""
+        ...
 
 
 @dataclasses.dataclass
@@ -144,7 +148,7 @@ def normal_bounds(mean: np.ndarray, se: np.ndarray, level: Sequence[int]) -> dic
 
 
 def future_dates(last: pd.Timestamp, h: int, freq: str) -> pd.DatetimeIndex:
-    """The ``h`` period starts after ``last``."""
+    """Return the ``h`` period starts after ``last``."""
     return pd.date_range(last, periods=h + 1, freq=freq)[1:]
 
 
@@ -169,7 +173,7 @@ def split_panel(panel: pd.DataFrame) -> tuple[list[str], list[np.ndarray], np.nd
 
 
 def _reason(model_name: str, exc: Exception) -> str:
-    """The library's own sentence for a per-series failure (never a third-party exception text)."""
+    """Word a per-series failure in the library's own sentence (never a third-party exception text)."""
     if isinstance(exc, SeriesFailure):
         return str(exc.args[0])
     return f"{model_name} could not be estimated on this series"
@@ -320,8 +324,11 @@ class LocalModel(_PanelFrames):
         return np.full(y.size, np.nan)
 
     def _refit_fixed(self, state: Any, y: np.ndarray) -> Any:
-        """Refit on ``y`` keeping the specification ``state`` chose, without searching again (ETS components,
-        ARIMA orders): what a combination's calibration windows refit. Models without a search refit as usual."""
+        """Refit on ``y`` keeping the specification ``state`` chose, without searching again.
+
+        The specification is the ETS components or ARIMA orders: what a combination's calibration windows
+        refit. Models without a search refit as usual.
+        """
         return self._fit_one(y, None)
 
     def _note_one(self, state: Any) -> str:
@@ -452,16 +459,20 @@ class LocalModel(_PanelFrames):
 
 
 class GlobalModel(_PanelFrames):
-    """Helper base for models fitted once on every series (``is_global = True``): the engine gives them the
-    whole panel instead of chunks. Subclasses write ``fit_panel`` and ``predict_panel`` with the shared frame
-    helpers (``_prepare``, ``_exog_arrays``, ``_finish``)."""
+    """Helper base for models fitted once on every series (``is_global = True``).
+
+    The engine gives them the whole panel instead of chunks. Subclasses write ``fit_panel`` and
+    ``predict_panel`` with the shared frame helpers (``_prepare``, ``_exog_arrays``, ``_finish``).
+    """
 
     is_global: ClassVar[bool] = True
     has_fitted: ClassVar[bool] = True
 
 
 def relative_change(series: Any) -> float:
-    """The median over series of the mean absolute one-step change relative to the mean level (0 if none).
+    """Return the median over series of the mean absolute one-step change relative to the mean level.
+
+    Series that do not change (or sit at level 0) are left out; 0 if none is left.
 
     Examples
     --------
@@ -535,8 +546,11 @@ def finish_forecast(
     unclipped: frozenset[str] = frozenset(),
     notes: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Concatenate per-series forecasts, make intervals nested and non-crossing, clip head counts at 0, add
-    keys, model, fallback and note."""
+    """Concatenate per-series forecasts into one forecast frame.
+
+    Intervals are made nested and non-crossing, head counts clipped at 0, and keys, model, fallback and note
+    added.
+    """
     bounds = [c for lv in levels for c in (lo(lv), hi(lv))]
     columns = [UNIQUE_ID, DS, MEAN, *bounds]
     fc = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

@@ -19,7 +19,7 @@ __all__ = ["Drift", "HistoricAverage", "Naive", "SeasonalNaive"]
 
 
 def _residual_sd(residuals: np.ndarray, dof: int = 0) -> float:
-    """Standard deviation of residuals (NaN when there are too few to estimate one)."""
+    """Return the standard deviation of residuals (NaN when there are too few to estimate one)."""
     residuals = residuals[np.isfinite(residuals)]
     if residuals.size - dof < 1:
         return float("nan")
@@ -60,6 +60,7 @@ class Naive(LocalModel):
             raise ConfigError(f"Naive: intervals={self.intervals!r}; use 'normal' or 'conformal'.")
 
     def uses_conformal(self) -> bool:
+        """Whether the intervals are conformal (``intervals="conformal"``) rather than normal."""
         return self.intervals == "conformal"
 
     def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> tuple[float, float]:

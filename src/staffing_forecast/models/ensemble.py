@@ -81,9 +81,11 @@ class Ensemble(LocalModel):
             self._weights = raw / raw.sum()
 
     def required_length(self) -> int:
+        """Fewest observations every member can fit: the largest of the members' minimums."""
         return max(m.required_length() for m in self.members.values())
 
     def uses_conformal(self) -> bool:
+        """Whether the intervals are conformal rather than the members' own, combined."""
         return self.intervals == "conformal"
 
     def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:

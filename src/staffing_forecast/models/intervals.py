@@ -68,8 +68,10 @@ def needed_errors(level: int) -> int:
 
 
 def rolling_errors(model: Any, y: np.ndarray, h: int, n_windows: int) -> np.ndarray:
-    """Absolute errors of ``model`` refitted at the last ``n_windows`` cutoffs: shape (windows, h), NaN where the
-    horizon runs past the data."""
+    """Measure the absolute errors of ``model`` refitted at the last ``n_windows`` cutoffs.
+
+    Shape (windows, h), NaN where the horizon runs past the data.
+    """
     needs = model.required_length() if hasattr(model, "required_length") else getattr(model, "min_length", 1)
     min_train = max(int(needs), 2)
     # Full windows (every step has an actual) first, newest first; then partial ones for short series.
@@ -157,8 +159,10 @@ def calibratable(series: Iterable[np.ndarray]) -> int:
 def calibrate(
     scores: Scores, h: int, levels: Sequence[int]
 ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, str], dict[str, str]]:
-    """Half-widths ``{uid: {"lo_80": w, "hi_80": w, ...}}`` for every series in ``scores``, and a note per series
-    where the interval is not the plain calibrated one (see the module docstring for the rules).
+    """Compute half-widths ``{uid: {"lo_80": w, "hi_80": w, ...}}`` for every series in ``scores``.
+
+    Also a note per series where the interval is not the plain calibrated one (see the module docstring for
+    the rules).
 
     Bounds are ``mean − w`` and ``mean + w``. A series for which no width can be estimated at all (one
     observation, and no series anywhere that changes) is left out of the widths and named in ``failures``.
@@ -225,7 +229,7 @@ def calibrate(
 
 
 def _quantile(scores: np.ndarray, level: int) -> float:
-    """The ``⌈(n + 1)L⌉``-th smallest of ``n`` scores (the largest when that exceeds ``n``)."""
+    """Return the ``⌈(n + 1)L⌉``-th smallest of ``n`` scores (the largest when that exceeds ``n``)."""
     n = scores.size
     k = min(n, math.ceil((n + 1) * level / 100 - 1e-9))
     return float(np.partition(scores, k - 1)[k - 1])
@@ -302,7 +306,10 @@ def _steps(steps: list[int]) -> str:
 def _random_walk(
     changes: np.ndarray, scale: float, others_change: bool, h: int, level: int, said: list[str]
 ) -> np.ndarray:
-    """The last resort: a random walk whose step spread comes from the series' changes or a borrowed scale."""
+    """Widen as a random walk, the last resort.
+
+    The step spread comes from the series' changes or a borrowed scale.
+    """
     steps = np.sqrt(np.arange(1, h + 1))
     if changes.size and np.any(changes != 0):
         sigma = float(np.sqrt(np.mean(changes**2)))

@@ -1,5 +1,6 @@
-"""``LagRegression``: one scikit-learn regressor over all series, from lags, rolling statistics, calendar terms
-and drivers, with a direct model per horizon step.
+"""``LagRegression``: one scikit-learn regressor over all series, with a direct model per horizon step.
+
+Its features are lags, rolling statistics, calendar terms and drivers.
 
 Series of very different sizes are pooled by scaling each forecast origin by its recent level: features are
 ``y_{t−j} / s_t`` (``s_t`` the mean of the last ``n_lags`` values, plus 1), the target of step ``k`` is
@@ -83,6 +84,7 @@ class LagRegression(GlobalModel):
         return self.n_lags
 
     def uses_drivers(self) -> bool:
+        """Whether the fitted regressors use drivers (and so need their future values to forecast)."""
         return bool(getattr(self, "exog_columns_", ()))
 
     def _make_regressor(self) -> Any:
@@ -196,8 +198,11 @@ class LagRegression(GlobalModel):
         dates: dict[str, pd.DatetimeIndex],
         exog: dict[str, np.ndarray] | None,
     ) -> np.ndarray:
-        """One-step fitted values from the step-1 regressor at every origin with a full window of lags, in the
-        order of ``lengths`` (every series of the sorted panel; NaN where there is no such origin)."""
+        """Compute one-step fitted values from the step-1 regressor.
+
+        One at every origin with a full window of lags, in the order of ``lengths`` (every series of the
+        sorted panel; NaN where there is no such origin).
+        """
         fitted = {uid: np.full(n, np.nan) for uid, n in lengths.items()}
         rows, scales, where = [], [], []
         for uid, y in arrays.items():
@@ -236,8 +241,10 @@ class LagRegression(GlobalModel):
         defer_intervals: bool = False,
         pool_size: int | None = None,
     ) -> PanelForecast:
-        """Forecast ``h ≤ max_horizon`` steps for every series seen in fit; intervals from the held-out errors of
-        every series, pooled per step (split conformal)."""
+        """Forecast ``h ≤ max_horizon`` steps for every series seen in fit.
+
+        Intervals come from the held-out errors of every series, pooled per step (split conformal).
+        """
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=self.n_threads):

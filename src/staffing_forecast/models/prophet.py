@@ -86,6 +86,7 @@ class Prophet(LocalModel):
             )
 
     def uses_drivers(self) -> bool:
+        """Whether extra regressors are named (and so their future values are needed to forecast)."""
         return bool(self.regressors)
 
     def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> Any:

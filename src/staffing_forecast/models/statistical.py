@@ -103,6 +103,7 @@ class ETS(_Statsforecast):
             )
 
     def required_length(self) -> int:
+        """Fewest observations the asked-for ETS form can be estimated on."""
         # statsforecast estimates a candidate only with more observations than its parameters plus 4: the
         # simplest (A,N,N) needs 7; a forced trend adds 2 and damping 1.
         trend = self.model.upper()[1] in "AM"

@@ -80,6 +80,10 @@ class SurveyPlan(LocalModel):
     def fit_panel(
         self, y: pd.DataFrame, X: pd.DataFrame | None = None, freq: str | None = None
     ) -> dict[str, str]:
+        """Pool the plans' past bias and spread, then fit every series.
+
+        Returns ``{unique_id: reason}`` for the series that could not be fitted.
+        """
         panel = self._prepare(y, X, freq)
         if self.freq_ != "YS":
             raise ConfigError(
