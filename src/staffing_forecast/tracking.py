@@ -199,7 +199,7 @@ def _scan(store: str | os.PathLike[str], name: str | None) -> tuple[list[dict[st
 
 
 def _last_run(folder: Path, name: str) -> str | None:
-    """The stem of the last complete publish of ``name`` in a vintage folder (``name`` or ``name@<run>``)."""
+    """Return the stem of ``name``'s last complete publish in a vintage folder: ``name`` or ``name@<run>``."""
     stems = sorted({_stem(p.name) for p in folder.iterdir()} - {""})
     chosen = None
     for stem in stems:

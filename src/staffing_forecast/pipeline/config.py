@@ -56,7 +56,7 @@ class SqlSource:
     password_env: str | None = None
 
     def connection_url(self) -> str:
-        """The URL with the password from ``password_env`` filled in (never stored or logged)."""
+        """Return the URL with the password from ``password_env`` filled in (never stored or logged)."""
         from sqlalchemy.engine import make_url
 
         url = make_url(self.url)
@@ -71,6 +71,7 @@ class SqlSource:
         return url.set(password=password).render_as_string(hide_password=False)
 
     def redacted(self) -> dict[str, Any]:
+        """Return the source as plain data for the manifest, the URL's password hidden."""
         from sqlalchemy.engine import make_url
 
         shown = make_url(self.url).render_as_string(hide_password=True)
@@ -157,7 +158,7 @@ class Config:
     path: Path | None = None
 
     def replace(self, section: str, **changes: Any) -> Config:
-        """A copy with some keys of one section changed (the command line's overrides).
+        """Return a copy with some keys of one section changed (the command line's overrides).
 
         Examples
         --------
@@ -168,7 +169,10 @@ class Config:
         return dataclasses.replace(self, **{section: dataclasses.replace(current, **changes)})
 
     def to_dict(self) -> dict[str, Any]:
-        """The configuration as plain data for the manifest: paths as text, the SQL password never included."""
+        """Return the configuration as plain data for the manifest.
+
+        Paths become text, and the SQL password is never included.
+        """
 
         def plain(value: Any) -> Any:
             if isinstance(value, SqlSource):
@@ -430,7 +434,9 @@ def _forecast(s: _Section) -> ForecastConfig:
 
 
 def hierarchy_levels(series: SeriesConfig, keys: tuple[str, ...] = KEYS) -> list[tuple[str, ...]]:
-    """The levels of ``sf.Hierarchy.from_keys`` for ``[series]``: ``hierarchy``, and all ``keys`` with ``bottom``.
+    """Return the levels of ``sf.Hierarchy.from_keys`` for ``[series]``.
+
+    They are the levels of ``hierarchy`` and, with ``bottom``, all ``keys``.
 
     Examples
     --------

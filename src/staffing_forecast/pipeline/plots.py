@@ -50,6 +50,7 @@ class Drawn:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the files drawn and the plots skipped (with why) as plain data for the manifest."""
         return {"files": list(self.files), "skipped": [dict(s) for s in self.skipped]}
 
 
@@ -153,7 +154,7 @@ def _make_folder(target: Path) -> None:
 
 
 def _figure_of(drawn: Any) -> Any:
-    """The figure of what a plot function returned (an Axes or a Figure)."""
+    """Return the figure of what a plot function returned (an Axes or a Figure)."""
     from matplotlib.figure import Figure
 
     return drawn if isinstance(drawn, Figure) else drawn.figure
@@ -168,7 +169,7 @@ def _close(figure: Any) -> None:
 
 
 def _waterfall(quota: QuotaResult, lang: str) -> Any:
-    """The waterfall of the quota cell with the most places (the first such when several tie)."""
+    """Draw the waterfall of the quota cell with the most places (the first such when several tie)."""
     from .. import plot
 
     table = quota.table

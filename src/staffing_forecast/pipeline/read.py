@@ -42,8 +42,11 @@ class Run:
     manifest: dict[str, Any]
 
     def table(self, name: str) -> pd.DataFrame:
-        """One of the run's tables: ``forecasts``, ``cv_scores``, ``selection``, ``adjustments``, ``quota``,
-        ``allocation``, ``track_record``, ``monitoring_outcomes`` ..."""
+        """Read one of the run's tables.
+
+        The tables are ``forecasts``, ``cv_scores``, ``selection``, ``adjustments``, ``quota``,
+        ``allocation``, ``track_record``, ``monitoring_outcomes`` ...
+        """
         path = self.path / f"{name}.parquet"
         if not path.exists():
             known = sorted(p.stem for p in self.path.glob("*.parquet"))
@@ -51,7 +54,7 @@ class Run:
         return pd.read_parquet(path)
 
     def inputs(self) -> Inputs:
-        """The quota's inputs, exactly as the run computed the quota from them."""
+        """Load the quota's inputs, exactly as the run computed the quota from them."""
         return load_inputs(self.path / "inputs")
 
     def explanations(self) -> list[dict[str, Any]]:
@@ -67,7 +70,7 @@ def open_run(store: str | os.PathLike[str], run: str = "latest") -> Run:
 
 
 def diff_runs(store: str | os.PathLike[str], old: str, new: str = "latest") -> dict[str, pd.DataFrame]:
-    """What changed from run ``old`` to run ``new``: forecasts and quotas.
+    """Compare run ``old`` with run ``new``: what changed in the forecasts and the quotas.
 
     Returns
     -------

@@ -105,7 +105,7 @@ class RunResult:
         return [self.path / name for name in listed]
 
     def summary(self) -> str:
-        """A few lines for a terminal: what ran, how long, what came out, where."""
+        """Describe the run in a few lines for a terminal: what ran, how long, what came out, where."""
         counts, timings = self.manifest.get("counts", {}), self.manifest.get("timings", {})
         lines = [
             f"run {self.run}: {counts.get('series', 0)} series forecast {counts.get('horizon', '?')} periods ahead "
@@ -144,8 +144,10 @@ def run(
     progress: Callable[[str], None] | None = None,
     before_publish: Callable[[RunFolder], None] | None = None,
 ) -> RunResult:
-    """Run the batch job: load → validate → cross-validate → select → forecast → reconcile → adjust → monitoring
-    → quota → publish, into a new folder of the run store.
+    """Run the batch job into a new folder of the run store.
+
+    The stages: load → validate → cross-validate → select → forecast → reconcile → adjust → monitoring →
+    quota → publish.
 
     Parameters
     ----------
@@ -224,7 +226,7 @@ def run(
 
 
 def _warnings(caught: list[warnings.WarningMessage]) -> list[str]:
-    """The warnings of the run so far, each once, as ``Category: message``."""
+    """Return the warnings of the run so far, each once, as ``Category: message``."""
     return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
 
 
@@ -363,7 +365,7 @@ def _run(
 
 @contextlib.contextmanager
 def _executor(config: Config) -> Iterator[Any]:
-    """A Dask client for ``[parallel] scheduler``, closed afterwards; ``None`` (joblib) otherwise."""
+    """Yield a Dask client for ``[parallel] scheduler``, closed afterwards; ``None`` (joblib) otherwise."""
     address = config.parallel.scheduler
     if address is None:
         yield None
@@ -426,7 +428,7 @@ def _reconciled_counts(
 
 
 def occupation_forecast(forecasts: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the level ``["occupation"]`` (every other key summed over), as one forecast for the quota."""
+    """Return the rows of the level ``["occupation"]`` (other keys summed over) as the quota's forecast."""
     others = [c for c in ("region", "sector", "employer") if c in forecasts.columns]
     rows = forecasts[(forecasts[others] == "*").all(axis=1) & (forecasts["occupation"] != "*")]
     rows = rows.drop(columns=[HIERARCHY_LEVEL], errors="ignore")

@@ -112,7 +112,7 @@ def _load_folder(
 
 
 def _for_table(columns: Any, table: str) -> dict[str, str] | None:
-    """The renames of one table: ``columns`` maps headers, or tables to their own maps."""
+    """Return the renames of one table: ``columns`` maps headers, or tables to their own maps."""
     if not columns:
         return None
     if any(isinstance(v, dict) for v in columns.values()):
@@ -139,7 +139,7 @@ def _load_sql(bundle: Bundle, config: SourcesConfig) -> tuple[Bundle, list[dict[
 
 
 def fingerprint(bundle: Bundle) -> dict[str, Any]:
-    """A hash of every table's values and columns, and their sizes: the same data give the same fingerprint."""
+    """Hash every table's values and columns, with their sizes: the same data give the same fingerprint."""
     tables = {}
     whole = hashlib.sha256()
     for name, frame in sorted(bundle.tables().items()):
@@ -153,7 +153,7 @@ def fingerprint(bundle: Bundle) -> dict[str, Any]:
 def build_panel(
     bundle: Bundle, config: SeriesConfig, reconcile: str = "none"
 ) -> tuple[pd.DataFrame, Hierarchy | None]:
-    """The series to forecast and, when they are to be reconciled, their :class:`~staffing_forecast.Hierarchy`.
+    """Return the series to forecast and, to reconcile them, their :class:`~staffing_forecast.Hierarchy`.
 
     Without reconciliation: employment summed to each level of ``[series] hierarchy`` (and the bottom series).
     With it: every series of the hierarchy of those levels (``Hierarchy.aggregate``; the finest level, the union
@@ -200,7 +200,7 @@ class Work:
     progress: bool | None = None
 
     def engine(self) -> dict[str, Any]:
-        """The keyword arguments of ``sf.cross_validate`` and the engine's forecast."""
+        """Return the keyword arguments of ``sf.cross_validate`` and the engine's forecast."""
         return {
             "freq": self.freq,
             "n_jobs": self.n_jobs,
@@ -229,7 +229,7 @@ def run_cross_validation(panel: pd.DataFrame, config: ForecastConfig, work: Work
 def choose_models(
     cv: pd.DataFrame, panel: pd.DataFrame, config: ForecastConfig, season_length: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The scores of every series and candidate, and the model chosen per series (``sf.select``'s rules)."""
+    """Score every series and candidate, and choose the model per series (``sf.select``'s rules)."""
     ids = sorted(panel[UNIQUE_ID].unique())
     if cv.empty:
         only = config.models[0]
@@ -304,7 +304,10 @@ def reconcile(
 
 
 def read_adjustments(path: Path) -> pd.DataFrame:
-    """The adjustments file: ``unique_id``, ``ds``, one of ``value``/``delta``/``factor``, and ``reason`` per row."""
+    """Read the adjustments file.
+
+    Each row has ``unique_id``, ``ds``, one of ``value``/``delta``/``factor``, and ``reason``.
+    """
     from ..loaders.files import read_csv_cells, read_excel_cells
 
     if not path.exists():

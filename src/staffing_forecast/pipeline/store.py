@@ -115,6 +115,7 @@ class Checkpoint:
         self.written = 0
 
     def get(self, key: str) -> Any:
+        """Return the result checkpointed under ``key``, or ``None`` when there is none yet."""
         path = self.folder / f"{key}.pkl"
         if not path.exists():
             return None
@@ -123,6 +124,7 @@ class Checkpoint:
             return pickle.load(file)  # written by this library into this run's own folder
 
     def put(self, key: str, result: Any) -> None:
+        """Checkpoint ``result`` under ``key`` (written atomically, so a killed run leaves no half file)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(self.folder / f"{key}.pkl", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         self.written += 1
@@ -137,15 +139,18 @@ class RunFolder:
 
     @property
     def id(self) -> str:
+        """The run's id: the name of its folder."""
         return self.path.name
 
     def save(self, **changes: Any) -> None:
+        """Update the manifest with ``changes`` and write it atomically."""
         self.manifest.update(changes)
         write_atomic(
             self.path / "manifest.json", json.dumps(self.manifest, ensure_ascii=False, indent=1, default=str)
         )
 
     def file(self, name: str) -> Path:
+        """Return the path of the file ``name`` in the run folder."""
         return self.path / name
 
 
@@ -233,7 +238,7 @@ class RunStore:
 
     # --- runs -----------------------------------------------------------------------------------------------
     def create(self, config: dict[str, Any]) -> RunFolder:
-        """A new run folder, ``runs/<UTC time>-<config hash>``, with its manifest saying ``running``."""
+        """Create a run folder, ``runs/<UTC time>-<config hash>``, with its manifest saying ``running``."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
         digest = config_hash(config)
         try:
@@ -253,7 +258,7 @@ class RunStore:
         return folder
 
     def interrupted(self, config: dict[str, Any]) -> RunFolder | None:
-        """The newest run of this configuration that did not complete (killed or failed), to resume."""
+        """Find the newest run of this configuration that did not complete (killed or failed), to resume."""
         digest = config_hash(config)
         for run in sorted(self._ids(), reverse=True):
             if not run.endswith(f"-{digest}"):
@@ -269,13 +274,14 @@ class RunStore:
         return None
 
     def latest(self) -> str | None:
-        """The id of the last complete run, or ``None``."""
+        """Return the id of the last complete run, or ``None``."""
         path = self.runs / "latest"
         if not path.exists():
             return None
         return path.read_text(encoding="utf-8").strip() or None
 
     def set_latest(self, run: str) -> None:
+        """Mark ``run`` as the last complete run (``runs/latest``, written atomically)."""
         write_atomic(self.runs / "latest", run + "\n")
 
     def _ids(self) -> list[str]:
@@ -290,8 +296,11 @@ class RunStore:
             return None
 
     def list_runs(self) -> pd.DataFrame:
-        """Every run, oldest first: ``run``, ``status``, ``started``, ``finished``, ``seconds``, ``series``,
-        ``version``, ``latest``."""
+        """List every run, oldest first.
+
+        The columns are ``run``, ``status``, ``started``, ``finished``, ``seconds``, ``series``, ``version``
+        and ``latest``.
+        """
         latest = self.latest()
         rows = []
         for run in self._ids():
@@ -315,7 +324,7 @@ class RunStore:
         return pd.DataFrame(rows, columns=columns)
 
     def resolve(self, run: str = "latest") -> str:
-        """A run id from ``latest``, a full id, or the unique start of one."""
+        """Resolve ``latest``, a full id, or the unique start of one to a run id."""
         if run == "latest":
             latest = self.latest()
             if latest is None:
@@ -332,7 +341,7 @@ class RunStore:
         raise StoreError(f"{self.root}: {run!r} {what}; the newest runs are: {shown}.")
 
     def open(self, run: str = "latest") -> RunFolder:
-        """A complete run, after checking that this library can read it (format and version)."""
+        """Open a complete run, after checking that this library can read it (format and version)."""
         run = self.resolve(run)
         manifest = self._manifest(run)
         if manifest is None:
@@ -356,8 +365,10 @@ class RunStore:
         return RunFolder(self.runs / run, manifest)
 
     def prune(self, keep: int) -> list[str]:
-        """Delete all but the ``keep`` newest complete runs, and runs that failed or were killed before the newest
-        complete one; the latest run and running ones are kept. Published vintages stay (they are history).
+        """Delete old runs: all but the ``keep`` newest complete ones.
+
+        Runs that failed or were killed before the newest complete one go too; the latest run and running ones
+        are kept. Published vintages stay (they are history).
 
         Returns the ids deleted.
         """

@@ -226,8 +226,11 @@ def _greedy(
 def _by_subset(
     total: int, capacity: np.ndarray, weight: np.ndarray, eligible: np.ndarray, min_group: int
 ) -> Allocation | None:
-    """The heaviest set of institutions that can hold ``total`` (each at least ``min_group``, at most its
-    capacity); each gets ``min_group`` and the rest is water-filled by weight, rounded by largest remainder."""
+    """Allocate ``total`` to the heaviest set of institutions that can hold it.
+
+    Each institution of the set takes at least ``min_group`` and at most its capacity: each gets ``min_group``
+    and the rest is water-filled by weight, rounded by largest remainder.
+    """
     candidates = [int(i) for i in np.argsort(-weight, kind="stable") if eligible[i]][
         :12
     ]  # 4,095 sets at most

@@ -205,7 +205,7 @@ def _annual_forecast(forecast: pd.DataFrame, level: int, model: str | None) -> t
 
 
 def _adjustment_text(forecast: pd.DataFrame) -> pd.DataFrame:
-    """The adjustments and reasons of a sub-annual forecast, joined per calendar year."""
+    """Join the adjustments and reasons of a sub-annual forecast per calendar year."""
     text = forecast[[UNIQUE_ID, DS, "adjustment", "reason"]].copy()
     text[DS] = pd.to_datetime(text[DS].dt.year.astype(str) + "-01-01").astype("datetime64[ns]")
     text[["adjustment", "reason"]] = text[["adjustment", "reason"]].fillna("").astype(str)
@@ -269,10 +269,12 @@ def _employment_basis(forecast: pd.DataFrame) -> str:
 
 
 def occupation_totals(forecast: pd.DataFrame) -> pd.Series:
-    """Rows of a forecast that are occupation totals: an occupation, every other key summed (``*``) except the
-    region and the occupation group (the levels of an ``sf.Hierarchy`` over employers × occupations).
+    """Mark the rows of a forecast that are occupation totals.
 
-    The text columns ``sf.adjust`` adds (``adjustment``, ``reason``) are not keys."""
+    Such a row has an occupation and every other key summed (``*``) except the region and the occupation group
+    (the levels of an ``sf.Hierarchy`` over employers × occupations). The text columns ``sf.adjust`` adds
+    (``adjustment``, ``reason``) are not keys.
+    """
     keep = forecast["occupation"].astype(str) != ALL
     for column in key_columns(forecast):
         if column not in ("occupation", "occupation_group", "region", *ADJUSTMENT_COLUMNS):
@@ -281,7 +283,10 @@ def occupation_totals(forecast: pd.DataFrame) -> pd.Series:
 
 
 def _adjustments(forecast: pd.DataFrame) -> pd.DataFrame | None:
-    """The rows ``sf.adjust`` changed: ``adjustment`` is its text ("delta +40"), empty where nothing was done."""
+    """Return the rows ``sf.adjust`` changed.
+
+    ``adjustment`` is its text ("delta +40"), empty where nothing was done.
+    """
     if "adjustment" not in forecast.columns:
         return None
     done = forecast["adjustment"].fillna("").astype(str).str.strip() != ""

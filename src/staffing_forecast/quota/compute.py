@@ -141,7 +141,10 @@ def _units(p: Prepared, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _openings(p: Prepared, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Steps 1–3 per unit, year and scenario; and the rolled-forward age shares behind each year's exits."""
+    """Compute steps 1–3 per unit, year and scenario.
+
+    Also return the rolled-forward age shares behind each year's exits.
+    """
     years = list(range(p.base_year, p.last_year + 1))
     members = {u: m.split(", ") for u, m in units["members"].items()}
     exit_rates = p.exit_rates.to_numpy(float)
@@ -251,8 +254,11 @@ def _coverage(p: Prepared, wanted: pd.DataFrame) -> pd.DataFrame:
 
 
 def _behind(units: pd.DataFrame, unit_crosswalk: pd.DataFrame) -> pd.DataFrame:
-    """Per program: the base-year employment behind it, ``Σ_o E[o] · M[o, s, l]``, and the fewest employers
-    reporting any of its occupations (the reliability rules)."""
+    """Sum per program the base-year employment behind it and find the fewest employers reporting it.
+
+    The employment is ``Σ_o E[o] · M[o, s, l]``; the fewest employers reporting any of the program's
+    occupations feed the reliability rules.
+    """
     links = unit_crosswalk[unit_crosswalk["share"] > 0]
     frame = links.assign(
         employment=links["unit"].map(units["base_employment"]) * links["share"],
@@ -264,7 +270,7 @@ def _behind(units: pd.DataFrame, unit_crosswalk: pd.DataFrame) -> pd.DataFrame:
 
 
 def _target_share(shares: dict[tuple[str, str], float], specialty: str, level: str) -> float:
-    """The target-training share of a program: its own row, else a ``*`` row, else 0."""
+    """Return the target-training share of a program: its own row, else a ``*`` row, else 0."""
     for key in ((specialty, level), (specialty, "*"), ("*", level), ("*", "*")):
         if key in shares:
             return shares[key]

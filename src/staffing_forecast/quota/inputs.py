@@ -136,7 +136,7 @@ class Inputs:
             raise ConfigError(f"Inputs: form={self.form!r} must be one of {list(reference.FORMS)}.")
 
     def replace(self, **changes: Any) -> Inputs:
-        """A copy with some fields changed (the sensitivity analysis uses it)."""
+        """Return a copy with some fields changed (the sensitivity analysis uses it)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)} | changes
         return type(self)(**values)
 

@@ -66,7 +66,7 @@ class _Demand:
 def intake_table(
     p: Prepared, policy: Policy, wanted: pd.DataFrame, behind: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Steps 7–10 for every program and intake year, with the reliability and range flags.
+    """Compute steps 7–10 for every program and intake year, with the reliability and range flags.
 
     ``behind`` gives per program the base-year employment behind it (``employment``) and the fewest employers
     reporting any of its occupations (``employers``). Returns the quota table and the unreachable programs.
@@ -134,7 +134,7 @@ def _intake_years(p: Prepared, policy: Policy, duration: int, specialty: str, le
 def _paid_by_year(
     p: Prepared, schedule: dict[tuple[str, str], list[int]]
 ) -> dict[tuple[str, str, int], float]:
-    """Expected fee-paying admissions per program and intake year.
+    """Return the expected fee-paying admissions per program and intake year.
 
     A program given year by year must cover every intake year computed (or have a row for every year): a year
     without a value is an error naming it, never 0. A program not in ``paid`` at all has none (the default).
@@ -169,7 +169,7 @@ def _program_rows(
     demand: _Demand,
     paid: dict[tuple[str, str, int], float],
 ) -> list[dict[str, object]]:
-    """Steps 7–10 for one program, intake year after intake year (each year is smoothed against the last)."""
+    """Compute steps 7–10 for one program, intake year after intake year (each smoothed against the last)."""
     s, lv = str(program["specialty"]), str(program["level"])
     duration, program_yield = int(program["duration"]), float(program["yield"])
     given = p.previous.get((s, lv))
@@ -264,8 +264,11 @@ def _outside(row: dict[str, Any]) -> str:
 def _reliability_notes(
     employment: float, need_low: float, need_high: float, employers: float, policy: Policy
 ) -> list[str]:
-    """The reliability rules. The scenario spread is judged on the need, before fee-paying places are taken off:
-    subtracting them would make a small raw quota look uncertain however narrow the forecast is."""
+    """Apply the reliability rules and return the reasons a cell is unreliable.
+
+    The scenario spread is judged on the need, before fee-paying places are taken off: subtracting them would
+    make a small raw quota look uncertain however narrow the forecast is.
+    """
     reasons = []
     if employment < policy.min_cell:
         reasons.append(f"employment behind it {employment:.0f} < {policy.min_cell:g}")

@@ -104,7 +104,7 @@ class Policy:
         return (1 - level) / 2, (1 + level) / 2
 
     def to_dict(self) -> dict[str, object]:
-        """The policy's fields, for reports and JSON."""
+        """Return the policy's fields, for reports and JSON."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 

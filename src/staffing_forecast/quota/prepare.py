@@ -286,7 +286,7 @@ def _program_table(inputs: Inputs, programs: pd.DataFrame, sources: dict[str, st
 
 
 def _shares(inputs: Inputs, programs: pd.DataFrame, sources: dict[str, str]) -> pd.DataFrame:
-    """The four shares of step 5 per program, with bounds and the source of each value.
+    """Return the four shares of step 5 per program, with bounds and the source of each value.
 
     A program missing from ``Inputs.shares`` takes the reference default of its level; a blank or non-numeric cell
     of a program that is there is an error, unless ``Inputs.fill_shares`` asks for the default explicitly.
@@ -519,8 +519,11 @@ def _previous(inputs: Inputs) -> pd.Series:
 
 
 def _adjustments(inputs: Inputs, employment: pd.DataFrame) -> pd.DataFrame | None:
-    """Manual forecast adjustments as ``sf.adjust`` records them (``adjustment`` is text: "delta +40"), with
-    ``adjusted_by``, the adjusted mean minus the model's, in persons."""
+    """Check the manual forecast adjustments as ``sf.adjust`` records them.
+
+    ``adjustment`` is text ("delta +40"); ``adjusted_by`` is added: the adjusted mean minus the model's, in
+    persons.
+    """
     if inputs.adjustments is None:
         return None
     frame = _columns(

@@ -41,7 +41,9 @@ def sensitivity(
     *,
     relative: float = 0.2,
 ) -> pd.DataFrame:
-    """A tornado table: how far each input, moved across its range with the others fixed, moves each raw quota.
+    """Build a tornado table: how far each input moves each raw quota.
+
+    Each input moves across its range with the others fixed.
 
     The scenarios carry only the employment forecast's uncertainty; this shows the rest. Each share (completion,
     p_emp, p_field, p_region) moves across its interval (``{share}_lo`` / ``{share}_hi`` of ``Inputs.shares``,
@@ -152,7 +154,7 @@ def _moved(
     change: float | None,
     relative: float,
 ) -> tuple[tuple[Inputs, str], tuple[Inputs, str]]:
-    """The inputs with ``name`` at its low and at its high value, each with a description."""
+    """Return the inputs with ``name`` at its low and at its high value, each with a description."""
     p = prepared
     if name in SHARES:
         shares = programs[[*PROGRAM, *SHARES]].copy()

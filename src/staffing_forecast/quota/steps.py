@@ -19,7 +19,7 @@ def roll_replacement(
     transfer: np.ndarray,
     migrate: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Steps 1–2: replacement and expansion per unit and year, ageing the workforce one year at a time.
+    """Compute steps 1–2, replacement and expansion per unit and year, ageing the workforce year by year.
 
     Parameters
     ----------

@@ -164,5 +164,5 @@ SHARE_NAMES = {
 
 
 def level_name(level: str, lang: str) -> str:
-    """The level's code in English explanations, its name in Russian ones (as the workbook prints it)."""
+    """Name a level: its code in English explanations, its name as the workbook prints it in Russian ones."""
     return LEVEL_NAMES[level][0] if lang == "ru" and level in LEVEL_NAMES else level

@@ -128,7 +128,7 @@ def forecast_workbook(
 
 
 def _track_sheet(record: pd.DataFrame, title: str, lang: str) -> Sheet:
-    """The track record: one row per vintage and model (the benchmarks named), the error metrics in percent."""
+    """Build the track record sheet: a row per vintage and model (benchmarks named), errors in percent."""
     coverage = [c for c in record.columns if re.fullmatch(r"coverage_\d+", str(c))]
     level = coverage[0].split("_")[1] if coverage else ""
     table = record.rename(columns={coverage[0]: "coverage"} if coverage else {})

@@ -93,7 +93,7 @@ def _forecast_sheet(fc: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _table_list(bundle: Bundle, lang: str) -> pd.DataFrame:
-    """The bundle's tables with years as numbers (quarters stay text) and, in Russian, Russian names."""
+    """List the bundle's tables with years as numbers (quarters stay text) and, in Russian, Russian names."""
     from .labels import TABLE_NAMES_RU
 
     out = bundle.summary().reset_index()
@@ -109,8 +109,10 @@ def _table_list(bundle: Bundle, lang: str) -> pd.DataFrame:
 
 
 def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.DataFrame | None = None) -> Path:
-    """Write a workbook summarising a bundle (tables, employment by occupation and by sector, by year) and, if
-    given, the employment forecast by occupation."""
+    """Write a workbook summarising a bundle and, if given, the employment forecast by occupation.
+
+    The summary gives the bundle's tables and the employment by occupation and by sector, year by year.
+    """
     labels = _SUMMARY_LABELS[lang]
     summary = _table_list(bundle, lang).rename(columns={k: v for k, v in labels.items() if k != "sheets"})
     sheets = [
