@@ -64,3 +64,25 @@ def test_summarize_one_row_per_series_with_growth_and_interval(demo):
     assert without["change"].iloc[0] == pytest.approx(
         100 * ((row["last_forecast"] / row["first_forecast"]) ** (1 / 2) - 1)
     )
+
+
+def test_run_result_shows_its_counts_quota_and_files(tmp_path):
+    from staffing_forecast.pipeline import parse_config, run
+
+    config = parse_config(
+        {
+            "sources": {"demo": True},
+            "forecast": {"models": ["naive"], "horizon": 5},
+            "output": {"store": str(tmp_path), "workbooks": False, "plots": False},
+            "parallel": {"n_jobs": 1},
+        }
+    )
+    result = run(config)
+    text = result._repr_html_()
+    assert f"Run {result.run} (complete)" in text
+    assert "<th>seconds<br><small>s</small></th>" in text and "<th>horizon<br><small>periods</small></th>" in text
+    assert f"<td>{result.manifest['counts']['series']}</td>" in text
+    first = result.quota.totals().iloc[0]
+    assert "Quota per intake year" in text and f"<td>{first['intake_year']}</td>" in text
+    assert text.count("<table") == 2  # the run's counts, then the quota per intake year
+    assert f"Folder: {result.path}" in text

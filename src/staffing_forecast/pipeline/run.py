@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import logging
 import os
@@ -103,6 +104,34 @@ class RunResult:
         """The pictures written to ``plots/`` (PNG), as the manifest's ``plots.files`` lists them."""
         listed = self.manifest.get("plots", {}).get("files", [])
         return [self.path / name for name in listed]
+
+    def _repr_html_(self) -> str:
+        """Show the run in a notebook: its counts with units, the quota per intake year, where the files are."""
+        from ..display import html_table
+
+        counts, timings = self.manifest.get("counts", {}), self.manifest.get("timings", {})
+        row = pd.DataFrame(
+            {
+                "series": [counts.get("series", 0)],
+                "horizon": [counts.get("horizon", "")],
+                "fallbacks": [counts.get("fallbacks", 0)],
+                "adjusted_rows": [counts.get("adjusted_rows", 0)],
+                "seconds": [round(float(timings.get("total", 0.0)), 1)],
+            }
+        )
+        units = {"horizon": "periods", "fallbacks": "series", "adjusted_rows": "rows", "seconds": "s"}
+        notes = [f"Folder: {self.path}"]
+        if self.workbooks:
+            notes.append("Workbooks: " + ", ".join(p.name for p in self.workbooks))
+        if self.plots:
+            notes.append("Plots: " + ", ".join(p.name for p in self.plots))
+        text = html_table(
+            row, caption=f"Run {self.run} ({self.manifest.get('status', 'complete')})", units=units
+        )
+        if self.quota is not None:
+            totals = self.quota.totals()[["intake_year", "quota", "programs", "complete"]]
+            text += html_table(totals, caption="Quota per intake year")
+        return text + "".join(f"<p>{html.escape(n)}</p>" for n in notes)
 
     def summary(self) -> str:
         """Describe the run in a few lines for a terminal: what ran, how long, what came out, where."""
