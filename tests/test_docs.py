@@ -58,6 +58,8 @@ _WITH_EXAMPLES = (
     sf.loaders,
     sf.metrics,
     sf.display,
+    sf.pipeline,
+    sf.quota,
 )
 
 

@@ -75,7 +75,20 @@ def save_inputs(inputs: Inputs, folder: str | os.PathLike[str]) -> Path:
 
 
 def load_inputs(folder: str | os.PathLike[str]) -> Inputs:
-    """Read inputs written by :func:`save_inputs` (a run's ``inputs/`` folder)."""
+    """Read inputs written by :func:`save_inputs` (a run's ``inputs/`` folder).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> employment = pd.DataFrame({"occupation": "2512", "year": [2025, 2026],
+    ...                            "low": [100.0, 102], "base": [100.0, 110], "high": [100.0, 118]})
+    >>> capacity = pd.DataFrame({"institution": "U01", "specialty": "09.03.04", "level": "bachelor",
+    ...                          "capacity": [50]})
+    >>> inputs = Inputs(employment=employment, base_year=2025, capacity=capacity)
+    >>> back = load_inputs(save_inputs(inputs, tempfile.mkdtemp()).parent)
+    >>> back.base_year, back.employment.equals(employment), back.capacity.equals(capacity)
+    (2025, True, True)
+    """
     folder = Path(folder)
     try:
         saved = json.loads((folder / "inputs.json").read_text(encoding="utf-8"))

@@ -64,7 +64,21 @@ class Run:
 
 
 def open_run(store: str | os.PathLike[str], run: str = "latest") -> Run:
-    """Open a complete run (``latest`` by default, or an id or the start of one) of a store."""
+    """Open a complete run (``latest`` by default, or an id or the start of one) of a store.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from staffing_forecast.pipeline import parse_config, run
+    >>> store = tempfile.mkdtemp()
+    >>> config = parse_config({"sources": {"demo": True}, "forecast": {"models": ["drift"], "horizon": 2},
+    ...                        "output": {"store": store, "workbooks": False, "plots": False},
+    ...                        "quota": {"enabled": False}, "parallel": {"n_jobs": 1}})
+    >>> done = run(config)
+    >>> opened = open_run(store)
+    >>> opened.id == done.run, opened.manifest["status"]
+    (True, 'complete')
+    """
     folder = RunStore(store).open(run)
     return Run(id=folder.id, path=folder.path, manifest=folder.manifest)
 
@@ -78,6 +92,20 @@ def diff_runs(store: str | os.PathLike[str], old: str, new: str = "latest") -> d
         ``forecasts``: ``unique_id``, ``ds``, ``model_old``, ``model_new``, ``mean_old``, ``mean_new``, ``change``,
         ``change_pct`` for every row whose value or model changed (or that only one run has); ``quota``:
         ``specialty``, ``level``, ``intake_year``, ``quota_old``, ``quota_new``, ``change`` likewise.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from staffing_forecast.pipeline import parse_config, run
+    >>> store = tempfile.mkdtemp()
+    >>> def job(model):
+    ...     return parse_config({"sources": {"demo": True}, "forecast": {"models": [model], "horizon": 2},
+    ...                          "output": {"store": store, "workbooks": False, "plots": False},
+    ...                          "quota": {"enabled": False}, "parallel": {"n_jobs": 1}})
+    >>> first, second = run(job("naive")), run(job("drift"))
+    >>> changed = diff_runs(store, first.run, second.run)["forecasts"]
+    >>> set(changed["model_old"]), set(changed["model_new"])
+    ({'naive'}, {'drift'})
     """
     a, b = open_run(store, old), open_run(store, new)
     out = {}
