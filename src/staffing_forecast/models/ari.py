@@ -113,7 +113,7 @@ class ARI(LocalModel):
     # --- per series -----------------------------------------------------------------------------------------
     def _fit_one(self, y: np.ndarray, X: np.ndarray | None) -> _Fit:
         index = self._seasonal_index(y)
-        adjusted = y if index is None else y / index[np.arange(y.size) % self.season_length]
+        adjusted = y / _factors(index, 0, y.size)
         d = self._differences(adjusted)
         best: tuple[float, _Fit] | None = None
         for p in range(self.max_p + 1):
@@ -129,15 +129,14 @@ class ARI(LocalModel):
 
     def _refit_fixed(self, state: _Fit, y: np.ndarray) -> _Fit:
         index = self._seasonal_index(y) if state.spec.seasonal else None
-        adjusted = y if index is None else y / index[np.arange(y.size) % self.season_length]
+        adjusted = y / _factors(index, 0, y.size)
         spec = _Spec(state.spec.d, state.spec.p, state.spec.constant, index is not None)
         fitted = _least_squares(adjusted, spec, index, check_stationary=False)
         return fitted[1] if fitted is not None else _random_walk(adjusted, index)
 
     def _fitted_one(self, state: _Fit, y: np.ndarray) -> np.ndarray:
         spec = state.spec
-        m = self.season_length
-        factor = state.index[np.arange(y.size) % m] if state.index is not None else np.ones(y.size)
+        factor = _factors(state.index, 0, y.size)
         adjusted = y / factor
         z = np.diff(adjusted, n=spec.d)
         start = spec.d + spec.p
@@ -166,10 +165,8 @@ class ARI(LocalModel):
             history.append(value)
             mean[step] = value
         psi = _psi_weights(full, h)
-        se = state.sigma * np.sqrt(np.cumsum(psi**2))
-        if state.index is not None:
-            factor = state.index[np.arange(state.n, state.n + h) % self.season_length]
-            mean, se = mean * factor, se * factor
+        factor = _factors(state.index, state.n, h)
+        mean, se = mean * factor, state.sigma * np.sqrt(np.cumsum(psi**2)) * factor
         return {"mean": mean, **normal_bounds(mean, se, level)}
 
     def _note_one(self, state: _Fit) -> str:
@@ -261,6 +258,13 @@ def _least_squares(
     sigma = float(np.sqrt(rss / max(rows - k, 1)))
     tail = y[-(spec.d + p) :] if spec.d + p else y[-1:]
     return float(aicc), _Fit(spec, coef, sigma, tail.copy(), index, y.size)
+
+
+def _factors(index: np.ndarray | None, start: int, n: int) -> np.ndarray:
+    """Seasonal factors of positions ``start … start + n − 1`` (all 1 for a series not adjusted)."""
+    if index is None:
+        return np.ones(n)
+    return index[np.arange(start, start + n) % index.size]
 
 
 def _largest_root(phi: np.ndarray) -> float:
