@@ -262,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fcst.add_argument(
         "--columns",
-        help='rename headers to ds, y and key names: "Год=ds,Численность=y,Код ОКЗ=occupation"',
+        help='rename other headers to ds, y and key names: "Отчётный год=ds,Числ. занятых=y" (the usual Russian '
+        "ones such as Год, Численность, Код ОКЗ are read without it)",
     )
     fcst.add_argument("--keys", help="key columns building the series id, comma-separated: Профессия,Регион")
     fcst.add_argument(
