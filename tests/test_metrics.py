@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -234,3 +235,86 @@ def test_metrics_agree_with_utilsforecast(rows):
     lo, hi = y_hat - 5, y_hat + 5
     assert metrics.coverage(y, y_hat, lo=lo, hi=hi) == pytest.approx(100 * theirs(uf.coverage, 80))
     assert metrics.winkler(y, y_hat, lo=lo, hi=hi, level=80) == pytest.approx(theirs(uf.winkler_score, 80))
+
+
+# --- evaluate scores every group at once: the same figures as the metric functions group by group ---------------
+
+
+def _slow_evaluate(cv, names, train, season_length, level):
+    """Per window: seasonal_scale on the history up to the cutoff; per group: the metric function on its rows."""
+    rows = []
+    for (uid, model), g in cv.groupby(["unique_id", "model"], sort=True):
+        context = {"scale": [], "scale_sq": [], "y_last": []}
+        for cutoff in g["cutoff"]:
+            past = train[(train["unique_id"] == uid) & (train["ds"] <= cutoff)].sort_values("ds")
+            values = past["y"].to_numpy(dtype=float)
+            context["scale"].append(metrics.seasonal_scale(values, season_length))
+            context["scale_sq"].append(metrics.seasonal_scale(values, season_length, power=2))
+            context["y_last"].append(values[-1] if values.size else np.nan)
+        context = {k: np.array(v) for k, v in context.items()}
+        context |= {"lo": g[f"lo_{level}"].to_numpy(), "hi": g[f"hi_{level}"].to_numpy()}
+        y, y_hat = g["y"].to_numpy(dtype=float), g["mean"].to_numpy(dtype=float)
+        row = {"unique_id": uid, "model": model}
+        for name in names:
+            column = f"{name}_{level}" if name in ("coverage", "pinball", "winkler") else name
+            need = {"mase": "scale", "rmsse": "scale_sq", "direction": "y_last"}.get(name)
+            used = (
+                np.isfinite(context[need]) if need else (y != 0 if name == "mape" else np.ones(y.size, bool))
+            )
+            subset = {k: v[used] for k, v in context.items()}
+            function = metrics.METRICS[name]
+            row[column] = function(y[used], y_hat[used], level=level, **subset) if used.any() else np.nan
+            row[f"n_{column}"] = int(used.sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+counts = st.integers(0, 30).map(float) | st.just(float("nan"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(counts, min_size=1, max_size=9), min_size=1, max_size=4),
+    st.sampled_from([1, 2, 4]),
+    st.integers(0, 2**16),
+)
+def test_evaluate_matches_the_metric_functions_group_by_group(histories, season_length, seed):
+    # Series of different lengths, with gaps (NaN), constant stretches and cutoffs before the first value.
+    rng = np.random.default_rng(seed)
+    train = pd.concat(
+        [
+            pd.DataFrame(
+                {"unique_id": f"s{i}", "ds": pd.date_range("2010", periods=len(v), freq="YS"), "y": v}
+            )
+            for i, v in enumerate(histories)
+        ],
+        ignore_index=True,
+    )
+    rows = []
+    for i, v in enumerate(histories):
+        for model in ("a", "b"):
+            for cutoff_year in sorted(set(rng.integers(2009, 2010 + len(v), size=2))):
+                y = rng.integers(0, 30, size=2).astype(float)
+                mean = y + rng.normal(0, 3, size=2)
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "unique_id": f"s{i}",
+                            "model": model,
+                            "cutoff": pd.Timestamp(f"{cutoff_year}-01-01"),
+                            "ds": pd.to_datetime([f"{cutoff_year + 1}", f"{cutoff_year + 2}"]),
+                            "y": y,
+                            "mean": mean,
+                            "lo_80": mean - rng.uniform(0, 5, size=2),
+                            "hi_80": mean + rng.uniform(0, 5, size=2),
+                        }
+                    )
+                )
+    cv = pd.concat(rows, ignore_index=True)
+    names = list(metrics.METRICS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sf.StaffingForecastWarning)  # rows without a scale are counted there
+        fast = sf.evaluate(cv, names, train=train, season_length=season_length, level=80)
+    slow = _slow_evaluate(cv, names, train, season_length, 80)
+    assert list(fast.columns) == list(slow.columns)
+    pd.testing.assert_frame_equal(fast, slow, check_dtype=False, rtol=1e-9, atol=1e-9)

@@ -522,7 +522,12 @@ def test_runs_commands_list_show_diff_and_prune(two_runs, tmp_path, capsys):
     out = capsys.readouterr().out
     assert first.run in out and second.run in out and "complete" in out
     assert main(["runs", "show", "--store", str(copy)]) == 0
-    assert f"run {second.run}: complete" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert f"run {second.run}: complete" in shown
+    assert "workbooks: forecast.xlsx, monitoring.xlsx, quota.xlsx, summary.xlsx" in shown
+    assert "plots in " in shown and "forecast.png" in shown
+    opened = open_run(copy)
+    assert [p.name for p in opened.plots] == [p.name for p in second.plots] and all(p.exists() for p in opened.plots)
     assert main(["runs", "diff", first.run[:4], "--store", str(copy)]) == 2  # both runs start with the year
     assert "matches several runs" in capsys.readouterr().err
     assert main(["runs", "diff", first.run, "--store", str(copy)]) == 0

@@ -125,6 +125,14 @@ def _runs(args: argparse.Namespace) -> int:
             print("counts: " + ", ".join(f"{k} {v}" for k, v in m["counts"].items()))
             if m.get("skipped"):
                 print("skipped: " + "; ".join(f"{s['source']}: {s['reason']}" for s in m["skipped"]))
+            if opened.workbooks:
+                print("workbooks: " + ", ".join(p.name for p in opened.workbooks))
+            if opened.plots:
+                print(f"plots in {opened.path / 'plots'}: " + ", ".join(p.name for p in opened.plots))
+            for left in m.get("plots", {}).get("skipped", []):
+                print(f"plot {left['plot']} not drawn: {left['reason']}")
+            if m.get("warnings"):
+                print(f"{len(m['warnings'])} warning(s), listed in manifest.json and run.log")
         elif args.action == "diff":
             if not args.run_id:
                 from .errors import ConfigError

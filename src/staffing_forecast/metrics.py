@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,7 +101,7 @@ def mae(y: Array, y_hat: Array, **_: object) -> float:
     >>> mae(np.array([3.0, 5.0]), np.array([2.0, 8.0]))
     2.0
     """
-    return float(np.mean(np.abs(y - y_hat)))
+    return _summarise("mae", y, y_hat)
 
 
 def rmse(y: Array, y_hat: Array, **_: object) -> float:
@@ -111,7 +112,7 @@ def rmse(y: Array, y_hat: Array, **_: object) -> float:
     >>> rmse(np.array([3.0, 5.0]), np.array([2.0, 8.0]))
     2.23606797749979
     """
-    return float(np.sqrt(np.mean((y - y_hat) ** 2)))
+    return _summarise("rmse", y, y_hat)
 
 
 def mape(y: Array, y_hat: Array, **_: object) -> float:
@@ -122,10 +123,7 @@ def mape(y: Array, y_hat: Array, **_: object) -> float:
     >>> mape(np.array([100.0, 0.0, 50.0]), np.array([90.0, 3.0, 60.0]))
     15.0
     """
-    known = y != 0
-    if not known.any():
-        return float("nan")
-    return float(100 * np.mean(np.abs(y[known] - y_hat[known]) / np.abs(y[known])))
+    return _summarise("mape", y, y_hat)
 
 
 def smape(y: Array, y_hat: Array, **_: object) -> float:
@@ -136,11 +134,7 @@ def smape(y: Array, y_hat: Array, **_: object) -> float:
     >>> smape(np.array([100.0, 0.0]), np.array([50.0, 0.0]))
     33.33333333333333
     """
-    denominator = np.abs(y) + np.abs(y_hat)
-    terms = np.divide(
-        np.abs(y - y_hat), denominator, out=np.zeros_like(denominator, dtype=float), where=denominator > 0
-    )
-    return float(200 * np.mean(terms))
+    return _summarise("smape", y, y_hat)
 
 
 def wape(y: Array, y_hat: Array, **_: object) -> float:
@@ -151,8 +145,7 @@ def wape(y: Array, y_hat: Array, **_: object) -> float:
     >>> wape(np.array([100.0, 0.0, 50.0]), np.array([90.0, 3.0, 60.0]))
     15.333333333333334
     """
-    total = np.sum(np.abs(y))
-    return float(100 * np.sum(np.abs(y - y_hat)) / total) if total > 0 else float("nan")
+    return _summarise("wape", y, y_hat)
 
 
 def bias(y: Array, y_hat: Array, **_: object) -> float:
@@ -163,7 +156,7 @@ def bias(y: Array, y_hat: Array, **_: object) -> float:
     >>> bias(np.array([3.0, 5.0]), np.array([2.0, 8.0]))
     1.0
     """
-    return float(np.mean(y_hat - y))
+    return _summarise("bias", y, y_hat)
 
 
 def mase(y: Array, y_hat: Array, *, scale: Array | float | None = None, **_: object) -> float:
@@ -176,7 +169,7 @@ def mase(y: Array, y_hat: Array, *, scale: Array | float | None = None, **_: obj
     """
     if scale is None:
         raise ConfigError("mase needs the training data's scale: pass train= to evaluate.")
-    return float(np.mean(np.abs(y - y_hat) / np.asarray(scale, dtype=float)))
+    return _summarise("mase", y, y_hat, scale=np.asarray(scale, dtype=float))
 
 
 def rmsse(y: Array, y_hat: Array, *, scale_sq: Array | float | None = None, **_: object) -> float:
@@ -189,7 +182,7 @@ def rmsse(y: Array, y_hat: Array, *, scale_sq: Array | float | None = None, **_:
     """
     if scale_sq is None:
         raise ConfigError("rmsse needs the training data's squared scale: pass train= to evaluate.")
-    return float(np.sqrt(np.mean((y - y_hat) ** 2 / np.asarray(scale_sq, dtype=float))))
+    return _summarise("rmsse", y, y_hat, scale_sq=np.asarray(scale_sq, dtype=float))
 
 
 def coverage(
@@ -204,7 +197,7 @@ def coverage(
     """
     if lo is None or hi is None:
         raise ConfigError("coverage needs interval bounds: run cross_validate with level=[...].")
-    return float(100 * np.mean((y >= lo) & (y <= hi)))
+    return _summarise("coverage", y, y_hat, lo=np.asarray(lo, dtype=float), hi=np.asarray(hi, dtype=float))
 
 
 def pinball(
@@ -224,11 +217,7 @@ def pinball(
     0.2
     """
     lower, upper, level = _interval(lo, hi, level, "pinball")
-    losses = []
-    for q, bound in (((1 - level / 100) / 2, lower), ((1 + level / 100) / 2, upper)):
-        diff = y - bound
-        losses.append(np.maximum(q * diff, (q - 1) * diff))
-    return float(np.mean(np.concatenate(losses)))
+    return _summarise("pinball", y, y_hat, lo=lower, hi=upper, level=level)
 
 
 def winkler(
@@ -249,9 +238,7 @@ def winkler(
     19.0
     """
     lower, upper, level = _interval(lo, hi, level, "winkler")
-    alpha = 1 - level / 100
-    score = (upper - lower) + (2 / alpha) * np.maximum(lower - y, 0) + (2 / alpha) * np.maximum(y - upper, 0)
-    return float(np.mean(score))
+    return _summarise("winkler", y, y_hat, lo=lower, hi=upper, level=level)
 
 
 def direction(y: Array, y_hat: Array, *, y_last: Array | float | None = None, **_: object) -> float:
@@ -262,10 +249,107 @@ def direction(y: Array, y_hat: Array, *, y_last: Array | float | None = None, **
     Examples
     --------
     >>> direction(np.array([12.0, 9.0, 10.0]), np.array([11.0, 11.0, 10.0]), y_last=10.0)
-    66.66666666666666
+    66.66666666666667
     """
     last = _need(y_last, "the last actual at the cutoff (pass train= to evaluate)", "direction")
-    return float(100 * np.mean(np.sign(y_hat - last) == np.sign(y - last)))
+    return _summarise("direction", y, y_hat, y_last=last)
+
+
+# --- per-row terms: every metric is finish(Σ numerator / Σ denominator) over its rows ---------------------------
+# The metric functions above and ``evaluate`` (all groups at once, with bincount) share these formulas.
+
+
+def _absolute(y: Array, y_hat: Array, **_: object) -> tuple[Array, Array | float]:
+    return np.abs(y - y_hat), 1.0
+
+
+def _squared(y: Array, y_hat: Array, **_: object) -> tuple[Array, Array | float]:
+    return (y - y_hat) ** 2, 1.0
+
+
+def _percentage(y: Array, y_hat: Array, **_: object) -> tuple[Array, Array | float]:
+    known = y != 0  # rows with y = 0 have no percentage error: they weigh nothing
+    return np.divide(100 * np.abs(y - y_hat), np.abs(y), out=np.zeros_like(y), where=known), known.astype(
+        float
+    )
+
+
+def _symmetric(y: Array, y_hat: Array, **_: object) -> tuple[Array, Array | float]:
+    denominator = np.abs(y) + np.abs(y_hat)
+    terms = np.divide(np.abs(y - y_hat), denominator, out=np.zeros_like(denominator), where=denominator > 0)
+    return 200 * terms, 1.0
+
+
+def _weighted(y: Array, y_hat: Array, **_: object) -> tuple[Array, Array | float]:
+    return 100 * np.abs(y - y_hat), np.abs(y)
+
+
+def _signed(y: Array, y_hat: Array, **_: object) -> tuple[Array, Array | float]:
+    return y_hat - y, 1.0
+
+
+def _scaled(y: Array, y_hat: Array, *, scale: Array, **_: object) -> tuple[Array, Array | float]:
+    return np.abs(y - y_hat) / scale, 1.0
+
+
+def _scaled_squared(y: Array, y_hat: Array, *, scale_sq: Array, **_: object) -> tuple[Array, Array | float]:
+    return (y - y_hat) ** 2 / scale_sq, 1.0
+
+
+def _inside(y: Array, y_hat: Array, *, lo: Array, hi: Array, **_: object) -> tuple[Array, Array | float]:
+    return 100.0 * ((y >= lo) & (y <= hi)), 1.0
+
+
+def _quantile_loss(
+    y: Array, y_hat: Array, *, lo: Array, hi: Array, level: int, **_: object
+) -> tuple[Array, Array | float]:
+    losses = []
+    for q, bound in (((1 - level / 100) / 2, lo), ((1 + level / 100) / 2, hi)):
+        diff = y - bound
+        losses.append(np.maximum(q * diff, (q - 1) * diff))
+    return (losses[0] + losses[1]) / 2, 1.0  # the mean over both bounds of every row
+
+
+def _interval_score(
+    y: Array, y_hat: Array, *, lo: Array, hi: Array, level: int, **_: object
+) -> tuple[Array, Array | float]:
+    alpha = 1 - level / 100
+    return (hi - lo) + (2 / alpha) * np.maximum(lo - y, 0) + (2 / alpha) * np.maximum(y - hi, 0), 1.0
+
+
+def _same_direction(y: Array, y_hat: Array, *, y_last: Array, **_: object) -> tuple[Array, Array | float]:
+    return 100.0 * (np.sign(y_hat - y_last) == np.sign(y - y_last)), 1.0
+
+
+def _same(value: Array) -> Array:
+    return value
+
+
+_ROW_TERMS: dict[str, Callable[..., tuple[Array, Array | float]]] = {
+    "mae": _absolute,
+    "rmse": _squared,
+    "mape": _percentage,
+    "smape": _symmetric,
+    "wape": _weighted,
+    "bias": _signed,
+    "mase": _scaled,
+    "rmsse": _scaled_squared,
+    "coverage": _inside,
+    "pinball": _quantile_loss,
+    "winkler": _interval_score,
+    "direction": _same_direction,
+}
+_FINISH: dict[str, Callable[[Array], Array]] = {"rmse": np.sqrt, "rmsse": np.sqrt}
+
+
+def _summarise(name: str, y: Array, y_hat: Array, **context: object) -> float:
+    """One metric over all the rows given: its terms summed, divided, finished; NaN when nothing weighs."""
+    y, y_hat = np.asarray(y, dtype=float), np.asarray(y_hat, dtype=float)
+    numerator, denominator = _ROW_TERMS[name](y, y_hat, **context)
+    total = float(np.sum(np.broadcast_to(denominator, y.shape)))
+    if y.size == 0 or total <= 0:
+        return float("nan")
+    return float(_FINISH.get(name, _same)(np.sum(numerator) / total))
 
 
 METRICS: dict[str, Callable[..., float]] = {
@@ -300,35 +384,72 @@ def _with_row_context(
     if not needs_train:
         return out
     assert train is not None
-    windows = out[[UNIQUE_ID, CUTOFF]].drop_duplicates() if CUTOFF in out.columns else None
-    history = {uid: g.sort_values(DS) for uid, g in train.groupby(UNIQUE_ID, sort=False)}
-    rows = []
-    keys = (
-        windows.itertuples(index=False)
-        if windows is not None
-        else ((u, None) for u in out[UNIQUE_ID].unique())
-    )
-    for uid, cutoff in keys:
-        if uid not in history:
-            raise ConfigError(
-                f"evaluate: series {uid!r} is not in train=; pass the panel the forecasts were made from."
-            )
-        past = history[uid]
-        if cutoff is not None:
-            past = past[past[DS] <= cutoff]
-        values = past[Y].to_numpy(dtype=float)
-        rows.append(
-            {
-                UNIQUE_ID: uid,
-                CUTOFF: cutoff,
-                "_scale": seasonal_scale(values, season_length),
-                "_scale_sq": seasonal_scale(values, season_length, power=2),
-                "_y_last": values[-1] if values.size else np.nan,
-            }
-        )
-    context = pd.DataFrame(rows)
     on = [UNIQUE_ID, CUTOFF] if CUTOFF in out.columns else [UNIQUE_ID]
-    return out.merge(context.drop(columns=[] if CUTOFF in out.columns else [CUTOFF]), on=on, how="left")
+    windows = out[on].drop_duplicates()
+    known = set(train[UNIQUE_ID].unique())
+    lost = windows[UNIQUE_ID][~windows[UNIQUE_ID].isin(known)]
+    if len(lost):
+        raise ConfigError(
+            f"evaluate: series {lost.iloc[0]!r} is not in train=; pass the panel the forecasts were made from."
+        )
+    context = _window_scales(train, windows, season_length)
+    return out.merge(context, on=on, how="left")
+
+
+def _window_scales(train: pd.DataFrame, windows: pd.DataFrame, season_length: int) -> pd.DataFrame:
+    """Return each window's ``_scale``, ``_scale_sq`` and ``_y_last`` from the history up to its cutoff.
+
+    The same figures as :func:`seasonal_scale` on each window's history, from running sums over each series,
+    so that 100,000 series × windows take seconds. A window without a cutoff uses the whole history.
+    """
+    history = train[[UNIQUE_ID, DS, Y]].sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True)
+    uid = history[UNIQUE_ID]
+    values = history[Y].to_numpy(dtype=float)
+    position = history.groupby(UNIQUE_ID, sort=False).cumcount().to_numpy() + 1  # values up to this row
+    series = uid.to_numpy()
+
+    def cumulative(terms: np.ndarray) -> np.ndarray:
+        return pd.Series(terms).groupby(series, sort=False).cumsum().to_numpy()
+
+    running, gaps = {}, {}
+    for lag in sorted({1, season_length}):
+        change = values - history.groupby(UNIQUE_ID, sort=False)[Y].shift(lag).to_numpy(dtype=float)
+        change = np.where(position > lag, change, 0.0)  # rows before the lag have no change
+        gaps[lag] = cumulative(
+            np.isnan(change).astype(float)
+        )  # a missing value spoils the scale, as in np.mean
+        for power in (1, 2):
+            running[lag, power] = cumulative(np.nan_to_num(np.abs(change) ** power))
+    if CUTOFF in windows.columns:
+        left = windows.assign(_order=np.arange(len(windows)), _at=windows[CUTOFF].astype("datetime64[ns]"))
+        right = history[[UNIQUE_ID, DS]].assign(
+            _row=np.arange(len(history)), _at=history[DS].astype("datetime64[ns]")
+        )
+        rows = pd.merge_asof(
+            left.astype({UNIQUE_ID: object}).sort_values("_at"),
+            right.astype({UNIQUE_ID: object}).sort_values("_at")[[UNIQUE_ID, "_at", "_row"]],
+            on="_at",
+            by=UNIQUE_ID,
+            direction="backward",
+        ).sort_values("_order")
+        row = rows["_row"].to_numpy(dtype=float)
+    else:
+        last = history.groupby(UNIQUE_ID, sort=False).tail(1)
+        row = pd.Series(last.index, index=last[UNIQUE_ID]).reindex(windows[UNIQUE_ID]).to_numpy(dtype=float)
+    found = ~np.isnan(row)
+    at = np.where(found, row, 0).astype(int)
+    n = np.where(found, position[at], 0)
+    used_lag = np.where(n > season_length, season_length, 1)
+    out = windows.reset_index(drop=True).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for power, column in ((1, "_scale"), (2, "_scale_sq")):
+            seasonal = used_lag == season_length
+            total = np.where(seasonal, running[season_length, power][at], running[1, power][at])
+            spoilt = np.where(seasonal, gaps[season_length][at], gaps[1][at]) > 0
+            scale = total / (n - used_lag)
+            out[column] = np.where(found & (n > used_lag) & (scale > 0) & ~spoilt, scale, np.nan)
+    out["_y_last"] = np.where(found, values[at], np.nan)
+    return out
 
 
 def evaluate(
@@ -406,30 +527,74 @@ def evaluate(
     frame = _with_row_context(cv, train, season_length, needs_train)
     if needs_train:
         _warn_undefined_scales(frame, metrics)
-    rows = []
     ordered = [k for k in _BY if k in keys]
-    for group, g in frame.groupby(ordered, sort=True):
-        values = group if isinstance(group, tuple) else (group,)
-        row: dict[str, object] = dict(zip(ordered, values, strict=True))
-        context: dict[str, Array] = {}
-        if level is not None:
-            context |= {"lo": g[lo(level)].to_numpy(dtype=float), "hi": g[hi(level)].to_numpy(dtype=float)}
-        if needs_train:
-            context |= {
-                "scale": g["_scale"].to_numpy(dtype=float),
-                "scale_sq": g["_scale_sq"].to_numpy(dtype=float),
-                "y_last": g["_y_last"].to_numpy(dtype=float),
-            }
+    grouped = frame.groupby(ordered, sort=True)
+    out = grouped.size().reset_index()[ordered]
+    codes = grouped.ngroup().to_numpy()
+    y, y_hat = frame[Y].to_numpy(dtype=float), frame[MEAN].to_numpy(dtype=float)
+    context = _context(frame, level, needs_train)
+    for name in metrics:
+        column = f"{name}_{level}" if name in _NEEDS_LEVEL else name
+        if name in _ROW_TERMS:
+            out[column], out[f"n_{column}"] = _grouped(name, codes, len(out), y, y_hat, context, level)
+        else:  # a metric added to METRICS by a user: its function, group by group
+            out[column], out[f"n_{column}"] = _per_group(name, grouped, len(out), level, needs_train)
+    return out
+
+
+def _context(frame: pd.DataFrame, level: int | None, needs_train: bool) -> dict[str, Array]:
+    """Return the per-row arrays a metric may take besides ``y`` and ``y_hat``: bounds, scales, last actual."""
+    context: dict[str, Array] = {}
+    if level is not None:
+        context |= {
+            "lo": frame[lo(level)].to_numpy(dtype=float),
+            "hi": frame[hi(level)].to_numpy(dtype=float),
+        }
+    if needs_train:
+        context |= {
+            "scale": frame["_scale"].to_numpy(dtype=float),
+            "scale_sq": frame["_scale_sq"].to_numpy(dtype=float),
+            "y_last": frame["_y_last"].to_numpy(dtype=float),
+        }
+    return context
+
+
+def _grouped(
+    name: str,
+    codes: Array,
+    n_groups: int,
+    y: Array,
+    y_hat: Array,
+    context: dict[str, Array],
+    level: int | None,
+) -> tuple[Array, Array]:
+    """One metric for every group at once, from its per-row terms (the same formulas the metric functions use)."""
+    used = _rows_used(name, y, context) & (codes >= 0)
+    numerator, denominator = _ROW_TERMS[name](y, y_hat, level=level, **context)
+    sums = [
+        np.bincount(codes[used], weights=np.broadcast_to(terms, y.shape)[used], minlength=n_groups)
+        for terms in (numerator, denominator)
+    ]
+    count = np.bincount(codes[used], minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = _FINISH.get(name, _same)(sums[0] / sums[1])
+    return np.where((count > 0) & (sums[1] > 0), value, np.nan), count.astype(int)
+
+
+def _per_group(
+    name: str, grouped: Any, n_groups: int, level: int | None, needs_train: bool
+) -> tuple[Array, Array]:
+    """One metric by calling its function on each group's rows (for metrics without per-row terms)."""
+    values, counts = np.full(n_groups, np.nan), np.zeros(n_groups, dtype=int)
+    for i, (_, g) in enumerate(grouped):
         y, y_hat = g[Y].to_numpy(dtype=float), g[MEAN].to_numpy(dtype=float)
-        for name in metrics:
-            column = f"{name}_{level}" if name in _NEEDS_LEVEL else name
-            used = _rows_used(name, y, context)
-            subset = {k: v[used] for k, v in context.items()}
-            # A group with no usable row has no figure (and no mean of an empty array is taken).
-            row[column] = METRICS[name](y[used], y_hat[used], level=level, **subset) if used.any() else np.nan
-            row[f"n_{column}"] = int(used.sum())
-        rows.append(row)
-    return pd.DataFrame(rows)
+        context = _context(g, level, needs_train)
+        used = _rows_used(name, y, context)
+        subset = {k: v[used] for k, v in context.items()}
+        counts[i] = int(used.sum())
+        if used.any():  # a group with no usable row has no figure (and no mean of an empty array is taken)
+            values[i] = METRICS[name](y[used], y_hat[used], level=level, **subset)
+    return values, counts
 
 
 #: The per-row context a metric cannot do without; rows where it is undefined (NaN) are left out.

@@ -92,64 +92,80 @@ def select(
         else cv.groupby(UNIQUE_ID).size().clip(upper=1)
     )
     rank = {m: i for i, m in enumerate(order)}
-    rows = []
-    for uid, g in scores.groupby(UNIQUE_ID, sort=True):
-        n = int(windows.get(uid, 0))
-        known = g[g[column].notna() & np.isfinite(g[column])]
-        if n < min_windows or known.empty:
-            why = (
-                f"too short to judge: {n} window(s), fewer than {min_windows}"
+    counted = windows.reindex(sorted(set(scores[UNIQUE_ID])), fill_value=0).astype(int)
+    judged = _winners(scores, column, counted[counted >= min_windows], rank, higher, tolerance, metric)
+    # Every other series of the scores, and those the cross-validation skipped at every origin, get the default.
+    skipped = {r[UNIQUE_ID] for r in cv.attrs.get("skipped", [])} - set(counted.index)
+    lacking = pd.concat([counted.drop(judged[UNIQUE_ID]), pd.Series(0, index=sorted(skipped), dtype=int)])
+    defaults = pd.DataFrame(
+        {
+            UNIQUE_ID: lacking.index,
+            MODEL: chosen_default,
+            "score": np.nan,
+            "n_score": 0,
+            "windows": lacking.to_numpy(),
+            "reason": [
+                f"too short to judge: 0 windows, fewer than {min_windows}"
+                if uid in skipped
+                else f"too short to judge: {n} window(s), fewer than {min_windows}"
                 if n < min_windows
                 else "no model scored"
-            )
-            rows.append(
-                {
-                    UNIQUE_ID: uid,
-                    MODEL: chosen_default,
-                    "score": np.nan,
-                    "n_score": 0,
-                    "windows": n,
-                    "reason": why,
-                }
-            )
-            continue
-        values = known[column].to_numpy(float) * (-1 if higher else 1)
-        best = values.min()
-        close = known[values <= best + tolerance * max(1.0, abs(best))]
-        winner = min(close[MODEL], key=lambda m: rank.get(m, len(rank)))
-        others = (
-            known[known[MODEL] != winner]
-            .assign(_v=lambda d: d[column] * (-1 if higher else 1))
-            .sort_values("_v")
-        )
-        reason = (
-            f"best {metric}"
-            if len(close) == 1
-            else f"tie on {metric}: {winner} comes first in the preference"
-        )
-        rows.append(
-            {
-                UNIQUE_ID: uid,
-                MODEL: winner,
-                "score": float(known.loc[known[MODEL] == winner, column].iloc[0]),
-                "n_score": int(known.loc[known[MODEL] == winner, f"n_{column}"].iloc[0]),
-                "runner_up": others[MODEL].iloc[0] if len(others) else None,
-                "runner_up_score": float(others[column].iloc[0]) if len(others) else np.nan,
-                "windows": n,
-                "reason": reason,
-            }
-        )
-    scored = set(scores[UNIQUE_ID])
-    for uid in sorted({r[UNIQUE_ID] for r in cv.attrs.get("skipped", [])} - scored):  # no window at all
-        rows.append(
-            {UNIQUE_ID: uid, MODEL: chosen_default, "score": np.nan, "n_score": 0, "windows": 0,
-             "reason": f"too short to judge: 0 windows, fewer than {min_windows}"}
-        )  # fmt: skip
+                for uid, n in lacking.items()
+            ],
+        }
+    )
     columns = [UNIQUE_ID, MODEL, "score", "n_score", "runner_up", "runner_up_score", "windows", "reason"]
-    out = pd.DataFrame(rows).reindex(columns=columns).sort_values(UNIQUE_ID).reset_index(drop=True)
+    parts = [frame for frame in (judged, defaults) if len(frame)]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    out = out.reindex(columns=columns).sort_values(UNIQUE_ID).reset_index(drop=True)
+    out[["n_score", "windows"]] = out[["n_score", "windows"]].astype(int)
     # One missing-text marker (None, as Parquet reads it back), not a mix of None and NaN.
     out["runner_up"] = out["runner_up"].astype(object).where(out["runner_up"].notna(), None)
     return out
+
+
+def _winners(
+    scores: pd.DataFrame,
+    column: str,
+    windows: pd.Series,
+    rank: dict[str, int],
+    higher: bool,
+    tolerance: float,
+    metric: str,
+) -> pd.DataFrame:
+    """Choose among the scored models of the series in ``windows`` (those with enough windows), all at once.
+
+    Rules 2 and 3 of :func:`select`: the best finite score wins, a tie within ``tolerance`` goes to the model
+    ranked first, and the runner-up is the best of the others (the first in the scores' order on a tie).
+    """
+    frame = scores.loc[scores[UNIQUE_ID].isin(windows.index), [UNIQUE_ID, MODEL, column, f"n_{column}"]]
+    frame = frame.assign(_signed=frame[column].astype(float) * (-1 if higher else 1))
+    known = frame[np.isfinite(frame["_signed"])]
+    best = known.groupby(UNIQUE_ID, sort=False)["_signed"].transform("min")
+    close = known[known["_signed"] <= best + tolerance * np.maximum(1.0, best.abs())]
+    close = close.assign(_rank=close[MODEL].map(rank).fillna(len(rank)))
+    winners = close.sort_values([UNIQUE_ID, "_rank"], kind="stable").drop_duplicates(UNIQUE_ID)
+    tied = close.groupby(UNIQUE_ID, sort=False).size().reindex(winners[UNIQUE_ID]).to_numpy() > 1
+    chosen = winners.set_index(UNIQUE_ID)[MODEL]
+    others = known[known[MODEL].to_numpy() != chosen.reindex(known[UNIQUE_ID]).to_numpy()]
+    runners = others.sort_values([UNIQUE_ID, "_signed"], kind="stable").drop_duplicates(UNIQUE_ID)
+    runners = runners.set_index(UNIQUE_ID).reindex(winners[UNIQUE_ID])
+    return pd.DataFrame(
+        {
+            UNIQUE_ID: winners[UNIQUE_ID].to_numpy(),
+            MODEL: winners[MODEL].to_numpy(),
+            "score": winners[column].astype(float).to_numpy(),
+            "n_score": winners[f"n_{column}"].astype(int).to_numpy(),
+            "runner_up": runners[MODEL].to_numpy(dtype=object),
+            "runner_up_score": runners[column].astype(float).to_numpy(),
+            "windows": windows.reindex(winners[UNIQUE_ID]).to_numpy(dtype=int),
+            "reason": np.where(
+                tied,
+                [f"tie on {metric}: {m} comes first in the preference" for m in winners[MODEL]],
+                f"best {metric}",
+            ),
+        }
+    )
 
 
 def pick(forecasts: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:

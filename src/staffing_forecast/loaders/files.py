@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError, Place, SchemaError, closest, raise_problems
+from ..parsing import stripped_text
 
 __all__ = [
     "find_header",
@@ -84,7 +85,7 @@ def _finish(frame: pd.DataFrame, place: Place, first_row: int, header: str = "ro
     """Index rows by the number a user sees, drop wholly empty rows, refuse a header-only table."""
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     frame.columns = [str(c).strip() for c in frame.columns]
-    blank = frame.apply(lambda col: col.isna() | (col.astype(str).str.strip() == "")).all(axis=1)
+    blank = frame.apply(_blank_cells).all(axis=1)
     frame = frame.loc[~blank]
     if frame.empty:
         raise SchemaError(f"{place.at()}: the table has a header but no data rows.")
@@ -97,6 +98,13 @@ def _finish(frame: pd.DataFrame, place: Place, first_row: int, header: str = "ro
     if duplicated:
         raise SchemaError(f"{place.at()}: column header(s) {duplicated} appear more than once.")
     return frame
+
+
+def _blank_cells(column: pd.Series) -> pd.Series:
+    """Return which cells of a column are empty: missing, or text of blanks only."""
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return column.isna()
+    return column.isna() | (stripped_text(column) == "").fillna(True)
 
 
 def find_header(rows: Sequence[Sequence[object]], limit: int = 30) -> int:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Place, SchemaError, closest, raise_problems
-from ..parsing import parse_dates, parse_numbers
+from ..parsing import parse_dates, parse_numbers, stripped_text
 from ..reference import AGE_BANDS, FORMS, check_codes, check_specialty_levels, level_codes
 from ..schema import DS, UNIQUE_ID, Y, check_panel, make_unique_id
 from .headers import rename_known_headers
@@ -324,16 +324,16 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: Place, problems: list
         return out
     if kind == "date":
         return parse_dates(values, place=place, column=col.name, problems=problems)
-    text = values.astype("string").str.strip().str.removesuffix(".0")
+    text = stripped_text(values, drop_point_zero=True)
     for row in text.index[text.isna() | (text == "")][:20]:
         problems.append(f"{place.at(row=row, column=col.name)}: {what} is empty.")
     if kind == "choice":
-        for row, value in text.items():
-            if value is not pd.NA and value != "" and value not in col.choices:
-                problems.append(
-                    f"{place.at(row=row, column=col.name)}: {value!r} is not allowed{closest(value, col.choices)} "
-                    f"Use one of {list(col.choices)}."
-                )
+        refused = (text.notna() & (text != "") & ~text.isin(col.choices)).to_numpy(dtype=bool)
+        for row, value in text[refused].items():
+            problems.append(
+                f"{place.at(row=row, column=col.name)}: {value!r} is not allowed{closest(value, col.choices)} "
+                f"Use one of {list(col.choices)}."
+            )
     elif kind.startswith("code:"):
         if kind == "code:level":  # the level names the library's own reports print read back as codes
             text = level_codes(text.astype(object)).astype("string")

@@ -53,6 +53,16 @@ class Run:
             raise StoreError(f"{self.path}: no table {name!r}; it has {', '.join(known)}.")
         return pd.read_parquet(path)
 
+    @property
+    def workbooks(self) -> list[Path]:
+        """The workbooks written for officials."""
+        return sorted(self.path.glob("*.xlsx"))
+
+    @property
+    def plots(self) -> list[Path]:
+        """The pictures in ``plots/`` (PNG), as the manifest's ``plots.files`` lists them."""
+        return [self.path / name for name in self.manifest.get("plots", {}).get("files", [])]
+
     def inputs(self) -> Inputs:
         """Load the quota's inputs, exactly as the run computed the quota from them."""
         return load_inputs(self.path / "inputs")

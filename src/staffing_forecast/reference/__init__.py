@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Place, SchemaError, closest
+from ..parsing import stripped_text
 
 __all__ = [
     "AGE_BANDS",
@@ -400,8 +401,8 @@ def check_codes(values: pd.Series, kind: str, *, place: Place, column: str, prob
         table, col, label, listing = _CODE_TABLES[kind]
         known = set(_read(table)[col])
         listing = f"listed by {listing}"
-    text = values.astype("string").str.strip()
-    unknown = text.notna() & ~text.isin(known) & (text != "*")
+    text = stripped_text(values)
+    unknown = (text.notna() & ~text.isin(known) & (text != "*")).to_numpy(dtype=bool)
     for row, code in text[unknown].items():
         hint = closest(str(code), sorted(known))
         problems.append(
