@@ -148,3 +148,17 @@ def test_summary(demo):
     summary = demo.summary()
     assert summary.loc["employment_quarterly", "first"] == "2012Q1"
     assert summary.loc["employment", "series"] == demo.employment["unique_id"].nunique()
+
+
+def test_load_bundle_reads_only_the_tables_asked_for_but_checks_every_name(tmp_path):
+    demo = sf.datasets.load_demo()
+    sf.write_bundle(demo, tmp_path, format="parquet")
+    bundle = sf.load_bundle(tmp_path, tables=["vacancies"])
+    assert bundle.vacancies is not None and bundle.employment is not None  # employment always
+    assert bundle.plans is None and bundle.hires is None
+    pd.testing.assert_frame_equal(bundle.vacancies, demo.vacancies)
+    with pytest.raises(sf.ConfigError, match=r"tables=\['vacancy'\] are not bundle tables; did you mean 'vacancies'"):
+        sf.load_bundle(tmp_path, tables=["vacancy"])
+    (tmp_path / "hires.parquet").rename(tmp_path / "hire.parquet")
+    with pytest.raises(sf.SchemaError, match="hire.parquet: not a bundle table"):
+        sf.load_bundle(tmp_path, tables=["vacancies"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import warnings
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -420,3 +421,16 @@ def test_without_ipywidgets_the_progress_bar_is_text(monkeypatch):
         importlib.util, "find_spec", lambda name, *a: None if name == "ipywidgets" else real(name, *a)
     )
     assert _progress_bar() is text_bar
+
+
+def test_warnings_raised_in_worker_processes_reach_the_caller_once():
+    # statsforecast's Theta warns on a short series; in a worker process that warning went to the worker's stderr.
+    panel = pd.DataFrame(
+        {"unique_id": ["a"] * 4 + ["b"] * 4, "ds": list(pd.date_range("2019", periods=4, freq="YS")) * 2,
+         "y": [10.0, 12, 11, 14, 20, 22, 21, 25]}
+    )  # fmt: skip
+    with ProcessPoolExecutor(1) as pool, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sf.forecast(panel, h=2, models="theta", level=[80], executor=pool)
+    told = [str(w.message) for w in caught if "Too few residuals" in str(w.message)]
+    assert len(told) == 1

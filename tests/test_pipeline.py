@@ -430,6 +430,9 @@ def test_a_run_writes_its_folder_manifest_tables_and_workbooks(two_runs):
     assert set(manifest["timings"]) == {*sf.pipeline.STAGES, "total"}
     assert manifest["counts"]["series"] == second.forecasts["unique_id"].nunique()
     assert manifest["data"]["tables"]["employment"]["rows"] > 0 and "pandas" in manifest["packages"]
+    # Tables no stage uses are not read, and the manifest says which.
+    assert set(manifest["data"]["tables"]) == set(sf.pipeline.stages.USED_TABLES)
+    assert {"employment_quarterly.parquet", "hires.parquet", "plans.parquet"} <= set(manifest["data"]["unread"])
     assert manifest["config"]["forecast"]["models"] == ["naive", "drift"]
     assert RunStore(store).latest() == second.run and first.run < second.run
     drawn = {*manifest["plots"]["files"], *(f"plots/{s['plot']}.png" for s in manifest["plots"]["skipped"])}

@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -382,15 +383,46 @@ def _task_key(item: tuple[pd.DataFrame, pd.DataFrame | None], settings: Mapping[
     return digest.hexdigest()[:32]
 
 
+@dataclasses.dataclass
+class _ChunkResult:
+    """What one task hands back: each model's part, and the warnings raised while fitting (each once)."""
+
+    parts: dict[str, _Part]
+    warned: list[tuple[type[Warning], str]] = dataclasses.field(default_factory=list)
+
+
 class _ChunkTask:
     """A picklable callable for executors: forecast one chunk with fixed settings."""
 
     def __init__(self, **settings: Any) -> None:
         self.settings = settings
 
-    def __call__(self, item: tuple[pd.DataFrame, pd.DataFrame | None]) -> dict[str, _Part]:
+    def __call__(self, item: tuple[pd.DataFrame, pd.DataFrame | None]) -> _ChunkResult:
         chunk, x_future = item
-        return _forecast_chunk(chunk, X_future=x_future, **self.settings)
+        # Warnings travel back with the result and are raised again by the caller: in a worker process they would
+        # go to the worker's stderr, out of the caller's sight (and out of the batch job's log). With several
+        # threads per worker, catch_warnings (process-wide before Python 3.14) may file one thread's warning
+        # under another's task; it is raised all the same.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            parts = _forecast_chunk(chunk, X_future=x_future, **self.settings)
+        told = dict.fromkeys((w.category, str(w.message)) for w in caught)
+        return _ChunkResult(parts, list(told))
+
+
+def _parts(result: _ChunkResult | dict[str, _Part]) -> dict[str, _Part]:
+    """Return a task's parts (a checkpoint written by an earlier version holds the bare dict)."""
+    return result.parts if isinstance(result, _ChunkResult) else result
+
+
+def _warn_again(results: list[Any]) -> None:
+    """Raise, once each, the warnings the tasks caught, as if the caller's own code had raised them."""
+    told: dict[tuple[type[Warning], str], None] = {}
+    for result in results:
+        if isinstance(result, _ChunkResult):
+            told |= dict.fromkeys(result.warned)
+    for category, message in told:
+        warnings.warn(message, category, stacklevel=3)
 
 
 def forecast(
@@ -581,7 +613,7 @@ def forecast_checked(
         if checkpoint is not None:
             fingerprint = settings | {"models": local_models}
             keys = [_task_key(task, fingerprint) for task in tasks]
-        chunk_results += _run(
+        finished = _run(
             tasks,
             _ChunkTask(models=local_models, **settings),
             workers,
@@ -592,6 +624,8 @@ def forecast_checked(
             keys,
             bar,
         )
+        _warn_again(finished)
+        chunk_results += [_parts(result) for result in finished]
     if global_models:
         chunk_results.append(_forecast_chunk(clean, global_models, X_future=X_future, **settings))
     frames = [

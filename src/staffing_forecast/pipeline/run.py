@@ -302,7 +302,7 @@ def _run(
             bundle = sources.bundle
             for skipped in sources.skipped:
                 log.warning("skipped %s: %s", skipped["source"], skipped["reason"])
-            folder.save(data=stages.fingerprint(bundle), skipped=sources.skipped)
+            folder.save(data=stages.fingerprint(bundle) | {"unread": sources.unread}, skipped=sources.skipped)
         with stage("validate"):
             panel, hierarchy = stages.build_panel(bundle, config.series, fc_config.reconcile)
             counts |= {

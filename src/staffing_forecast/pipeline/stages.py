@@ -40,13 +40,30 @@ __all__ = [
 ]
 
 
+#: The bundle tables some stage of the job reads: the series, and the quota's and monitoring's inputs. Others
+#: (quarterly copies, hires, survey plans, drivers) are not read: at 100,000 series they would be most of the
+#: memory. The manifest lists the files left unread.
+USED_TABLES = (
+    "employment",
+    "vacancies",
+    "age",
+    "graduates",
+    "enrolment",
+    "admissions",
+    "institutions",
+    "satisfaction",
+    "crosswalk",
+)
+
+
 @dataclass
 class Sources:
-    """What was loaded: the bundle, and the files skipped with why (only when partial runs are allowed)."""
+    """What was loaded: the bundle, the files skipped with why (only when partial runs are allowed), unread files."""
 
     bundle: Bundle
     skipped: list[dict[str, str]] = field(default_factory=list)
     survey_forms: int = 0
+    unread: list[str] = field(default_factory=list)
 
 
 def load_sources(config: SourcesConfig) -> Sources:
@@ -56,12 +73,14 @@ def load_sources(config: SourcesConfig) -> Sources:
     ``allow_partial = true`` a bad table other than ``employment`` is skipped instead and listed in ``skipped``.
     """
     skipped: list[dict[str, str]] = []
+    unread: list[str] = []
     if config.demo:
         from ..datasets import load_demo
 
         bundle = load_demo()
     elif config.bundle is not None:
         bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns)
+        unread = [p.name for p in _table_files(config.bundle) if p.stem not in USED_TABLES]
     else:
         bundle = Bundle(employment=pd.DataFrame())  # filled from SQL below
     if config.sql is not None:
@@ -75,14 +94,23 @@ def load_sources(config: SourcesConfig) -> Sources:
             plans = survey.plans if bundle.plans is None else pd.concat([bundle.plans, survey.plans])
             keys = ["employer", "occupation", "vintage", DS, "kind"]
             bundle = replace(bundle, plans=plans.drop_duplicates(keys, keep="last").reset_index(drop=True))
-    return Sources(bundle=bundle, skipped=skipped, survey_forms=forms)
+    return Sources(bundle=bundle, skipped=skipped, survey_forms=forms, unread=unread)
+
+
+def _table_files(folder: Path) -> list[Path]:
+    """Return the files of a bundle folder that hold a table (by extension), hidden and lock files left out."""
+    return [
+        p
+        for p in sorted(Path(folder).iterdir())
+        if p.suffix.lower() in (".csv", ".xlsx", ".parquet") and not p.name.startswith((".", "~$"))
+    ]
 
 
 def _load_folder(
     folder: Path, allow_partial: bool, columns: Any = None
 ) -> tuple[Bundle, list[dict[str, str]]]:
     try:
-        return load_bundle(folder, columns=columns), []
+        return load_bundle(folder, columns=columns, tables=USED_TABLES), []
     except SchemaError:
         if not allow_partial:
             raise
@@ -92,12 +120,12 @@ def _load_folder(
 
     tables: dict[str, pd.DataFrame] = {}
     skipped = []
-    for path in sorted(Path(folder).iterdir()):
-        if path.suffix.lower() not in (".csv", ".xlsx", ".parquet") or path.name.startswith((".", "~$")):
-            continue
+    for path in _table_files(folder):
         if path.stem not in TABLES:
             skipped.append({"source": str(path), "reason": "not a bundle table"})
             continue
+        if path.stem not in USED_TABLES:
+            continue  # listed in the manifest as unread
         try:
             tables[path.stem] = load_table(path, path.stem, columns=_for_table(columns, path.stem))
         except (SchemaError, ConfigError, OSError, ValueError) as error:
