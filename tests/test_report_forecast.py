@@ -116,3 +116,33 @@ def test_a_russian_csv_words_notes_and_fallbacks_too(tmp_path):
     text = sf.report.write_csv(fc, tmp_path / "fc.csv", lang="ru").read_text(encoding="utf-8-sig")
     assert "после начальных нулей (8)" in text and "fitted" not in text
     assert text.splitlines()[1].split(";")[1] == "2026"  # the year, as in the workbook
+
+
+def test_a_forecast_too_large_for_a_workbook_shows_the_aggregates_and_the_largest_series(tmp_path):
+    # The demo's employers by occupation, with the occupations and the region total: the batch job's levels.
+    employment = sf.datasets.load_demo().employment
+    panel = pd.concat(
+        [
+            sf.aggregate(employment, by=[]),
+            sf.aggregate(employment, by=["occupation"]),
+            sf.aggregate(employment, by=["employer", "occupation"]),
+        ],
+        ignore_index=True,
+    )
+    fc = sf.forecast(panel, h=2, models="naive")
+    aggregates = fc.loc[fc["employer"] == "*", "unique_id"].unique()  # summed over more keys than the others
+    last = fc[fc["ds"] == fc["ds"].max()].set_index("unique_id")["mean"]
+    bottom = last.drop(aggregates).sort_values(ascending=False, kind="stable")
+    limit = 2 * (len(aggregates) + 5)  # two periods a series: every aggregate and the five largest others
+    path = sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", lang="en", max_rows=limit)
+    sheet = pd.read_excel(path, sheet_name="Forecast", skiprows=3, dtype=str)
+    shown = set(sheet["Employer"] + "/" + sheet["ОКЗ code"])
+    expected = {
+        f"{e}/{o}" for e, o in fc.loc[fc["unique_id"].isin(aggregates), ["employer", "occupation"]].values
+    }
+    expected |= {uid.split("/")[2] + "/" + uid.split("/")[3] for uid in bottom.index[:5]}
+    assert shown == expected
+    note = load_workbook(path)["Forecast"]["A2"].value
+    assert note.startswith(f"Showing {len(aggregates) + 5} of {fc['unique_id'].nunique()} series")
+    with pytest.raises(sf.ConfigError, match="max_rows=0"):
+        sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", max_rows=0)

@@ -32,6 +32,19 @@ _TRACK_NOTES = {
     ),
 }
 _ADJUSTED = ("original_mean", "adjustment", "reason")
+#: Rows of a sheet Excel can hold.
+EXCEL_ROWS = 1_048_576
+_LIMITED = {
+    "ru": (
+        "Показаны {shown} из {total} рядов: все сводные ряды и крупнейшие по прогнозу на последний период, чтобы "
+        "книга открывалась в Excel. Полный прогноз — в таблице, из которой записана книга (Parquet или CSV)."
+    ),
+    "en": (
+        "Showing {shown} of {total} series: every aggregate and the largest by their forecast for the last period, "
+        "so that the workbook opens in Excel. The whole forecast is in the table the workbook was written from "
+        "(Parquet or CSV)."
+    ),
+}
 
 _NOTES = {
     "ru": (
@@ -54,6 +67,7 @@ def forecast_workbook(
     lang: str = "ru",
     freq: str | None = None,
     track_record: pd.DataFrame | None = None,
+    max_rows: int | None = 100_000,
 ) -> Path:
     """Write a forecast frame as a workbook for officials; return the path.
 
@@ -74,6 +88,15 @@ def forecast_workbook(
     freq
         ``"YS"`` (years, written as numbers), ``"QS"`` (``2026Q1``) or ``"MS"`` (``2026-03``); inferred from the
         forecast's dates by default (pass it for a one-step quarterly or monthly forecast).
+    track_record
+        The track record of earlier vintages (``sf.tracking.track``), written on its own sheet.
+    max_rows
+        Most rows of the forecast (series × models × periods) the workbook shows. A larger forecast (the batch
+        job at 100,000 series) keeps the coarsest series first (the total, then the occupations: summed over
+        the most keys, ``*``) and then the largest by their mean in the last period, as many as fit, and says so
+        on the first sheet: a workbook of millions of
+        rows takes gigabytes to write and does not open. ``None`` shows every row, up to Excel's limit of
+        1,048,576 rows a sheet.
 
     Examples
     --------
@@ -88,7 +111,8 @@ def forecast_workbook(
     check_lang(lang)
     check_forecast(forecast)
     titles, notes = _TITLES[lang], _NOTES[lang]
-    frame = forecast.drop(columns=[c for c in _ADJUSTED if c in forecast.columns])
+    limited = _largest(forecast, max_rows)
+    frame = limited.drop(columns=[c for c in _ADJUSTED if c in limited.columns])
     freq = freq or infer_freq(frame)
     if freq not in FREQUENCIES:
         raise ConfigError(f"forecast_workbook: freq={freq!r}; use one of {list(FREQUENCIES)}.")
@@ -105,6 +129,9 @@ def forecast_workbook(
     wide.columns.name = None
     long = frame[[*keys, MODEL, period, MEAN, *bounds]]
     sheets = [Sheet(titles[0], name_columns(wide, lang), notes=[notes[0] if bounds else notes[2]])]
+    if len(limited) < len(forecast):
+        shown, total = limited[UNIQUE_ID].nunique(), forecast[UNIQUE_ID].nunique()
+        sheets[0].notes.append(_LIMITED[lang].format(shown=f"{shown:,}", total=f"{total:,}"))
     if bounds:
         sheets.append(Sheet(titles[1], name_columns(long, lang)))
     said = [c for c in (FALLBACK, NOTE) if c in frame.columns]
@@ -118,13 +145,53 @@ def forecast_workbook(
             if fell_back:
                 sheets[0].notes.append(notes[1].format(n=int(fell_back)))
             sheets.append(Sheet(titles[2], name_columns(remarks, lang)))
-    if "adjustment" in forecast.columns and (forecast["adjustment"].fillna("") != "").any():
-        changed = forecast[forecast["adjustment"].fillna("") != ""]
+    if "adjustment" in limited.columns and (limited["adjustment"].fillna("") != "").any():
+        changed = limited[limited["adjustment"].fillna("") != ""]
         changed = changed.assign(**{period: _periods(changed[DS], freq)})
         sheets.append(Sheet(titles[3], name_columns(changed[[*keys, MODEL, period, *_ADJUSTED, MEAN]], lang)))
     if track_record is not None and not track_record.empty:
         sheets.append(_track_sheet(track_record, titles[4], lang))
     return write_workbook(path, sheets, lang)
+
+
+def _largest(forecast: pd.DataFrame, max_rows: int | None) -> pd.DataFrame:
+    """Return the rows of the series the workbook shows: all of them when they fit in ``max_rows``.
+
+    Otherwise the coarsest series first (those summed over the most keys, ``*``), then, within a level, by their
+    mean in the last period, largest first: as many whole series as fit.
+    """
+    limit = EXCEL_ROWS - 10 if max_rows is None else max_rows  # a few rows for the notes and the header
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ConfigError(
+            f"forecast_workbook: max_rows={max_rows!r}; use a positive number of rows, or None."
+        )
+    if len(forecast) <= limit:
+        return forecast
+    if max_rows is None:
+        raise ConfigError(
+            f"forecast_workbook: {len(forecast):,} rows do not fit in an Excel sheet ({EXCEL_ROWS:,} rows); "
+            "pass max_rows= to show the aggregates and the largest series, or write the forecast as CSV."
+        )
+    keys = [
+        c
+        for c in forecast.columns
+        if forecast[c].dtype == object and c not in (UNIQUE_ID, MODEL, FALLBACK, NOTE)
+    ]
+    series = forecast.groupby(UNIQUE_ID, sort=False)
+    rows = series.size()
+    last = (
+        forecast.sort_values(DS, kind="stable")
+        .groupby(UNIQUE_ID, sort=False)[MEAN]
+        .last()
+        .reindex(rows.index)
+    )
+    # How many keys a series sums over (``*``): the coarser a series, the earlier it is kept.
+    summed = (forecast[keys] == "*").sum(axis=1) if keys else pd.Series(0, index=forecast.index)
+    coarseness = summed.groupby(forecast[UNIQUE_ID], sort=False).max().reindex(rows.index)
+    order = pd.DataFrame({"coarseness": coarseness, "last": last, "rows": rows})
+    order = order.sort_values(["coarseness", "last"], ascending=[False, False], kind="stable")
+    kept = order.index[order["rows"].cumsum().to_numpy() <= limit]
+    return forecast[forecast[UNIQUE_ID].isin(kept)]
 
 
 def _track_sheet(record: pd.DataFrame, title: str, lang: str) -> Sheet:
