@@ -482,15 +482,20 @@ def test_quota_inputs_are_saved_losslessly(two_runs):
     assert sf.quota.compute(back, two_runs[2].quota.policy).table.equals(two_runs[2].quota.table)
 
 
-def test_explanations_are_one_line_per_quota_cell_in_both_languages(two_runs):
+def test_explanations_are_one_line_per_quota_cell_stored_once_and_worded_in_either_language(two_runs):
     result = two_runs[2]
-    lines = open_run(result.store).explanations()
-    assert len(lines) == len(result.quota.table)
-    first = lines[0]
-    assert (
-        first["explanation"]["en"]["step"] == "quota"
-        and first["explanation"]["ru"]["value"] == first["quota"]
-    )
+    opened = open_run(result.store)
+    english, russian = opened.explanations("en"), opened.explanations("ru")
+    assert len(english) == len(russian) == len(result.quota.table)
+    for en, ru in zip(english, russian, strict=True):
+        cell = (en["specialty"], en["level"], en["intake_year"])
+        # Worded from the stored tree exactly as the quota result words it.
+        assert en["explanation"] == result.quota.explain(*cell, lang="en").to_dict()
+        assert ru["explanation"] == result.quota.explain(*cell, lang="ru").to_dict()
+        assert ru["explanation"]["value"] == ru["quota"]
+    # Stored once, without a language: no worded formula in the file.
+    stored = (result.path / "explain.jsonl").read_text(encoding="utf-8")
+    assert '"words": "decide"' in stored and "квантиль" not in stored and "quantile q" not in stored
 
 
 def test_every_run_publishes_its_forecast_keyed_by_run(two_runs):

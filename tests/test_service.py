@@ -321,14 +321,20 @@ def test_explain_in_russian_or_english(client, stored):
     opened, _ = stored
     cell = opened.table("quota").iloc[0]
     path = f"/v1/runs/latest/quotas/{cell.specialty}/{cell.level}/{cell.intake_year}/explain"
-    stored_trees = {
-        (e["specialty"], e["level"], e["intake_year"]): e["explanation"] for e in opened.explanations()
+    key = (cell.specialty, cell.level, int(cell.intake_year))
+    trees = {
+        lang: next(
+            e["explanation"]
+            for e in opened.explanations(lang)
+            if (e["specialty"], e["level"], e["intake_year"]) == key
+        )
+        for lang in ("ru", "en")
     }
-    trees = stored_trees[(cell.specialty, cell.level, int(cell.intake_year))]
     ru = client.get(path, headers=auth(READER))
     en = client.get(path, headers=auth(READER, **{"Accept-Language": "en-GB,en;q=0.9,ru;q=0.5"}))
     assert ru.json()["lang"] == "ru" and ru.json()["explanation"] == trees["ru"]
     assert en.json()["lang"] == "en" and en.json()["explanation"] == trees["en"]
+    assert ru.json()["explanation"]["source"].startswith("специальность")
     assert en.headers["content-language"] == "en" and ru.json()["quota"] == int(cell.quota)
     assert_problem(
         client.get(

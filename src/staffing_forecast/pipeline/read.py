@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..quota import Inputs
+from ..quota.result import Explanation
 from ..schema import DS, MEAN, MODEL, UNIQUE_ID
 from .inputs import load_inputs
 from .store import RunStore, StoreError
@@ -67,10 +68,18 @@ class Run:
         """Load the quota's inputs, exactly as the run computed the quota from them."""
         return load_inputs(self.path / "inputs")
 
-    def explanations(self) -> list[dict[str, Any]]:
-        """Every quota cell's explanation (``explain.jsonl``), in English and in Russian."""
+    def explanations(self, lang: str = "ru") -> list[dict[str, Any]]:
+        """Every quota cell's explanation (``explain.jsonl``) worded in ``lang`` (``"ru"`` or ``"en"``).
+
+        The run stores each tree before it has a language; each line here is the cell's ``specialty``, ``level``,
+        ``intake_year``, ``quota`` and its ``explanation`` tree as plain data.
+        """
         path = self.path / "explain.jsonl"
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        cells = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [
+            cell | {"explanation": Explanation.from_dict(cell["explanation"]).render(lang).to_dict()}
+            for cell in cells
+        ]
 
 
 def open_run(store: str | os.PathLike[str], run: str = "latest") -> Run:

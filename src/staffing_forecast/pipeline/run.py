@@ -480,12 +480,10 @@ def _quota(bundle: Any, forecasts: pd.DataFrame, config: Config, folder: RunFold
     write_parquet(result.allocation, folder.file("allocation.parquet"))
     lines = []
     for row in result.table.itertuples(index=False):
-        trees = {
-            lang: result.explain(row.specialty, row.level, row.intake_year, lang=lang).to_dict()
-            for lang in ("en", "ru")
-        }
+        # Stored before it has a language: read back, it is worded in English or Russian (Run.explanations).
+        tree = result.explain(row.specialty, row.level, row.intake_year, lang=None).to_dict()
         cell = {"specialty": row.specialty, "level": row.level, "intake_year": int(row.intake_year)}
-        lines.append(json.dumps(cell | {"quota": int(row.quota), "explanation": trees}, ensure_ascii=False))
+        lines.append(json.dumps(cell | {"quota": int(row.quota), "explanation": tree}, ensure_ascii=False))
     write_atomic(folder.file("explain.jsonl"), "\n".join(lines) + "\n")
     return result
 

@@ -13,37 +13,80 @@ from ..display import html_table
 from ..errors import ConfigError
 from .inputs import Inputs
 from .policy import Policy
-from .wording import SHARE_NAMES, STATUS, WORDS, level_name, range_note
+from .wording import PHRASES, WORDS, Words, join, range_words, render
 
 __all__ = ["Explanation", "QuotaResult", "intake_totals"]
 
 
 @dataclass
 class Explanation:
-    """One step of the method: its value, unit, formula, where the inputs came from, and the steps below it."""
+    """One step of the method: its value, unit, formula, where the inputs came from, and the steps below it.
 
-    step: str
+    ``QuotaResult.explain(..., lang=None)`` gives the tree before it has a language: its step names, formulas and
+    sources may be :class:`~staffing_forecast.quota.wording.Words`, which :meth:`render` words in English or
+    Russian. Its :meth:`to_dict` is what the batch job stores in ``explain.jsonl``, and :meth:`from_dict` reads
+    it back.
+    """
+
+    step: str | Words
     value: float | int | str | None
     unit: str = ""
-    formula: str = ""
-    source: str = ""
+    formula: str | Words = ""
+    source: str | Words = ""
     children: list[Explanation] = field(default_factory=list)
 
+    def render(self, lang: str) -> Explanation:
+        """Return the tree worded in ``lang`` (``"en"`` or ``"ru"``); a worded tree is returned as it is."""
+        if lang not in WORDS:
+            raise ConfigError(f"explain: unknown language {lang!r}; use one of {list(WORDS)}.")
+        return Explanation(
+            render(self.step, lang),
+            self.value,
+            self.unit,
+            render(self.formula, lang),
+            render(self.source, lang),
+            [c.render(lang) for c in self.children],
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """Return the tree as plain dicts and lists (for JSON)."""
+        """Return the tree as plain dicts and lists (for JSON); unworded texts as ``{"words", "args"}``."""
         value = self.value
         if isinstance(value, np.generic):
             value = value.item()
         if isinstance(value, float) and not np.isfinite(value):
             value = None
-        out: dict[str, Any] = {"step": self.step, "value": value, "unit": self.unit}
+        plain = lambda text: text.to_dict() if isinstance(text, Words) else text  # noqa: E731
+        out: dict[str, Any] = {"step": plain(self.step), "value": value, "unit": self.unit}
         if self.formula:
-            out["formula"] = self.formula
+            out["formula"] = plain(self.formula)
         if self.source:
-            out["source"] = self.source
+            out["source"] = plain(self.source)
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Explanation:
+        """Rebuild a tree from :meth:`to_dict` (worded or not).
+
+        Examples
+        --------
+        >>> tree = Explanation("need", 12.5, "persons", PHRASES["k0"].format(need=12.5, paid=0.0))
+        >>> Explanation.from_dict(tree.to_dict()).render("ru").formula
+        'max(0, требуется принять 12.50 − платный приём 0.00)'
+        """
+
+        def text(value: Any) -> str | Words:
+            return Words.from_dict(value) if isinstance(value, dict) else str(value)
+
+        return cls(
+            text(data["step"]),
+            data.get("value"),
+            data.get("unit", ""),
+            text(data.get("formula", "")),
+            text(data.get("source", "")),
+            [cls.from_dict(c) for c in data.get("children", [])],
+        )
 
     def to_json(self, **kwargs: Any) -> str:
         """Return the tree as JSON text (UTF-8, Russian characters kept)."""
@@ -51,7 +94,7 @@ class Explanation:
 
     def find(self, step: str) -> Explanation:
         """Return the first node (depth first) whose step starts with ``step``."""
-        if self.step.startswith(step):
+        if render(self.step, "en").startswith(step):
             return self
         for child in self.children:
             try:
@@ -64,11 +107,11 @@ class Explanation:
         """Return the tree as indented text lines, one per step, starting at ``depth``."""
         value = self.value
         shown = f"{value:,.2f}" if isinstance(value, float) else str(value)
-        text = f"{'  ' * depth}{self.step}: {shown} {self.unit}".rstrip()
+        text = f"{'  ' * depth}{render(self.step, 'en')}: {shown} {self.unit}".rstrip()
         if self.formula:
-            text += f"   [{self.formula}]"
+            text += f"   [{render(self.formula, 'en')}]"
         if self.source:
-            text += f"   ({self.source})"
+            text += f"   ({render(self.source, 'en')})"
         return [text] + [line for c in self.children for line in c.lines(depth + 1)]
 
     def __str__(self) -> str:
@@ -200,10 +243,13 @@ class QuotaResult:
             max_rows=10,
         )
 
-    def explain(self, specialty: str, level: str, intake_year: int, lang: str = "en") -> Explanation:
+    def explain(self, specialty: str, level: str, intake_year: int, lang: str | None = "en") -> Explanation:
         """Explain one quota: the tree of every step behind it, values, units, formulas and input sources.
 
         ``lang="ru"`` words the formulas in Russian (as the quota workbook does); step names stay as they are.
+        ``lang=None`` returns the tree before it has a language (its texts are
+        :class:`~staffing_forecast.quota.wording.Words`; ``tree.render("ru")`` words it), as the batch job
+        stores it.
 
         Examples
         --------
@@ -231,21 +277,22 @@ class QuotaResult:
                 f"explain: no quota for specialty {specialty} ({level}), intake {intake_year}; the table has "
                 f"{[tuple(r) for r in known[:12]]}{' …' if len(known) > 12 else ''}."
             )
-        if lang not in WORDS:
+        if lang is not None and lang not in WORDS:
             raise ConfigError(f"explain: unknown language {lang!r}; use one of {list(WORDS)}.")
-        return _explain(self, rows.iloc[0], lang)
+        tree = _explain(self, rows.iloc[0])
+        return tree if lang is None else tree.render(lang)
 
 
 def _source(result: QuotaResult, name: str) -> str:
     return result.sources.get(name, "given")
 
 
-def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanation:
-    w = WORDS[lang]
+def _explain(result: QuotaResult, row: pd.Series) -> Explanation:
+    w = PHRASES
     policy = result.policy
     s, lv, a, g = row["specialty"], row["level"], int(row["intake_year"]), int(row["graduation_year"])
     program = result.programs.set_index(["specialty", "level"]).loc[(s, lv)]
-    scenarios = [_scenario_tree(result, row, program, scenario, lang) for scenario in ("low", "base", "high")]
+    scenarios = [_scenario_tree(result, row, program, scenario) for scenario in ("low", "base", "high")]
     # The decision sorts the three raw quotas; show them in that order, each with the quantile it stands at.
     ordered = sorted(
         scenarios, key=lambda node: float(node.value or 0.0)
@@ -291,7 +338,7 @@ def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanati
                 capacity=r.capacity,
                 weight=r.score * r.capacity,
                 exact=r.exact_share,
-                status=STATUS[lang][r.status],
+                status=Words(f"status:{r.status}"),
                 target=r.target_quota,
             ),
             w["proposal"] if r.decision == "proposal" else w["region"],
@@ -300,7 +347,7 @@ def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanati
     ]
     children = [smoothed, *institutions]
     if row["outside_range"]:
-        note_text = range_note(row, policy.max_change, policy.min_group, lang)
+        note_text = range_words(row, policy.max_change, policy.min_group) or ""
         children.append(
             Explanation(
                 "outside the scenario range", int(row["quota"]), "persons", note_text, w["step"].format(n=10)
@@ -313,15 +360,13 @@ def _explain(result: QuotaResult, row: pd.Series, lang: str = "en") -> Explanati
         int(row["quota"]),
         "persons",
         note,
-        w["where"].format(s=s, lv=level_name(lv, lang), a=a, g=g),
+        w["where"].format(s=s, lv=Words(f"level:{lv}"), a=a, g=g),
         children,
     )
 
 
-def _scenario_tree(
-    result: QuotaResult, row: pd.Series, program: pd.Series, scenario: str, lang: str = "en"
-) -> Explanation:
-    w = WORDS[lang]
+def _scenario_tree(result: QuotaResult, row: pd.Series, program: pd.Series, scenario: str) -> Explanation:
+    w = PHRASES
     s, lv, g = row["specialty"], row["level"], int(row["graduation_year"])
     wanted = result.graduates_wanted
     n = wanted[
@@ -353,7 +398,7 @@ def _scenario_tree(
             "persons/yr",
             f"E[{g}] {o['employment']:.2f} − E[{g - 1}] {o['previous_employment']:.2f}",
             w["expansion_source"].format(scenario=w[scenario]),
-            _adjustments(result, members, g, lang),
+            _adjustments(result, members, g),
         )
         replacement = Explanation(
             "replacement",
@@ -370,7 +415,7 @@ def _scenario_tree(
             w["replacement_source"].format(
                 exits=_source(result, "exit_rates"), age=_source(result, "age_shares")
             ),
-            _age_bands(result, link.unit, g, scenario, lang),
+            _age_bands(result, link.unit, g, scenario),
         )
         backlog = Explanation(
             "backlog",
@@ -407,11 +452,12 @@ def _scenario_tree(
         w["yield"].format(
             c=program["completion"], e=program["p_emp"], f=program["p_field"], r=program["p_region"]
         ),
-        w["step"].format(n=5)
-        + "; "
-        + "; ".join(
-            f"{SHARE_NAMES[lang][k]}: {program[f'source_{k}']}"
-            for k in ("completion", "p_emp", "p_field", "p_region")
+        join(
+            w["step"].format(n=5),
+            *(
+                join("; ", Words(f"share:{k}"), f": {program[f'source_{k}']}")
+                for k in ("completion", "p_emp", "p_field", "p_region")
+            ),
         ),
     )
     wanted_node = Explanation(
@@ -435,7 +481,7 @@ def _scenario_tree(
     )
 
 
-def _adjustments(result: QuotaResult, members: str, year: int, lang: str = "en") -> list[Explanation]:
+def _adjustments(result: QuotaResult, members: str, year: int) -> list[Explanation]:
     frame = result.adjustments
     if frame is None or frame.empty:
         return []
@@ -445,7 +491,7 @@ def _adjustments(result: QuotaResult, members: str, year: int, lang: str = "en")
             f"manual adjustment, occupation {r.occupation}",
             float(r.adjusted_by),
             "persons",
-            WORDS[lang]["adjustment"].format(
+            PHRASES["adjustment"].format(
                 original=r.original_mean, change=r.adjusted_by, how=r.adjustment
             ),
             str(r.reason),
@@ -454,11 +500,11 @@ def _adjustments(result: QuotaResult, members: str, year: int, lang: str = "en")
     ]
 
 
-def _age_bands(result: QuotaResult, unit: str, year: int, scenario: str, lang: str) -> list[Explanation]:
+def _age_bands(result: QuotaResult, unit: str, year: int, scenario: str) -> list[Explanation]:
     """Break the exits of one unit and year down by age band, from the age shares rolled forward to the start of the year."""
     frame = result.age_structure
     mine = frame[(frame["occupation"] == unit) & (frame["year"] == year) & (frame["scenario"] == scenario)]
-    w = WORDS[lang]
+    w = PHRASES
     return [
         Explanation(
             f"exits {r.age_band}",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from ..reference import LEVEL_NAMES
 
@@ -135,7 +138,13 @@ def range_note(row: Mapping[str, Any], max_change: float, min_group: int, lang: 
     >>> range_note(row, 0.25, 15)
     "outside the scenario range 0.0–3.2: held by the ±25 % rule from last year's 65"
     """
-    w = WORDS[lang]
+    words = range_words(row, max_change, min_group)
+    return words.render(lang) if words is not None else ""
+
+
+def range_words(row: Mapping[str, Any], max_change: float, min_group: int) -> Words | None:
+    """Return :func:`range_note` before it has a language (``None`` when the quota is inside its range)."""
+    w = PHRASES
     if row["outside_range"] == "smoothing":
         whence = (
             w["whence_first"]
@@ -152,7 +161,7 @@ def range_note(row: Mapping[str, Any], max_change: float, min_group: int, lang: 
     if row["outside_range"] == "small_total":
         what = w[f"what_{row['small_total']}"].format(m=min_group)
         return w["outside_small_total"].format(low=row["low"], high=row["high"], m=min_group, what=what)
-    return ""
+    return None
 
 
 #: The four shares of the yield, as explanations name them.
@@ -166,3 +175,100 @@ SHARE_NAMES = {
 def level_name(level: str, lang: str) -> str:
     """Name a level: its code in English explanations, its name as the workbook prints it in Russian ones."""
     return LEVEL_NAMES[level][0] if lang == "ru" and level in LEVEL_NAMES else level
+
+
+@dataclass(frozen=True)
+class Words:
+    """Text of an explanation before it has a language: a template of :data:`WORDS` and its arguments.
+
+    ``key`` names a template (``"need"``), an entry of a vocabulary (``"status:capped"``, ``"share:p_emp"``,
+    ``"level:spo11"``), or ``"join"`` (``args["parts"]`` written one after another). Arguments are numbers,
+    text or other ``Words``; :meth:`render` words them in English or Russian, so one stored explanation serves
+    both languages (``explain.jsonl`` of the batch job).
+
+    Examples
+    --------
+    >>> need = PHRASES["k0"].format(need=12.5, paid=3.0)
+    >>> need.render("en"), need.render("ru")
+    ('max(0, need 12.50 − paid 3.00)', 'max(0, требуется принять 12.50 − платный приём 3.00)')
+    >>> Words.from_dict(need.to_dict()) == need
+    True
+    """
+
+    key: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    def format(self, **args: Any) -> Words:
+        """Return the template with its arguments (as ``str.format`` would take them)."""
+        return Words(self.key, args)
+
+    def render(self, lang: str) -> str:
+        """Word the text in ``lang`` (``"en"`` or ``"ru"``)."""
+        if self.key == "join":
+            return "".join(render(part, lang) for part in self.args["parts"])
+        vocabulary, _, entry = self.key.partition(":")
+        if entry:
+            if vocabulary == "level":
+                return level_name(entry, lang)
+            return {"status": STATUS, "share": SHARE_NAMES}[vocabulary][lang][entry]
+        template = WORDS[lang][self.key]
+        return template.format(**{k: render(v, lang) for k, v in self.args.items()}) if self.args else template
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain data for JSON: ``{"words": key, "args": {...}}``."""
+        return {"words": self.key, "args": {k: _plain(v) for k, v in self.args.items()}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Words:
+        """Rebuild from :meth:`to_dict`."""
+        return cls(str(data["words"]), {k: _from_plain(v) for k, v in data.get("args", {}).items()})
+
+    def __add__(self, other: Words | str) -> Words:
+        return join(self, other)
+
+    def __radd__(self, other: Words | str) -> Words:
+        return join(other, self)
+
+
+class _Phrases:
+    """``PHRASES["need"]`` is the template ``need`` without its arguments (``.format(...)`` adds them)."""
+
+    def __getitem__(self, key: str) -> Words:
+        if key not in WORDS["en"]:
+            raise KeyError(key)
+        return Words(key)
+
+
+#: The templates of :data:`WORDS` as :class:`Words`, for explanations that are worded later.
+PHRASES = _Phrases()
+
+
+def join(*parts: Words | str) -> Words:
+    """Return texts written one after another (``"; "`` and the like are parts too)."""
+    flat: list[Words | str] = []
+    for part in parts:
+        flat.extend(part.args["parts"] if isinstance(part, Words) and part.key == "join" else [part])
+    return Words("join", {"parts": flat})
+
+
+def render(text: Any, lang: str) -> Any:
+    """Word ``text`` in ``lang`` when it is :class:`Words`; anything else is returned as it is."""
+    return text.render(lang) if isinstance(text, Words) else text
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Words):
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _from_plain(value: Any) -> Any:
+    if isinstance(value, Mapping) and "words" in value:
+        return Words.from_dict(value)
+    if isinstance(value, list):
+        return [_from_plain(v) for v in value]
+    return value

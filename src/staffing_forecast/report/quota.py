@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..quota.wording import range_note
+from ..quota.wording import range_note, render
 from ..reference import LEVEL_NAMES
 from .excel import Sheet, check_lang, name_columns, write_workbook
 from .labels import INPUT_NAMES, POLICY_NAMES, POLICY_VALUES, text_label, value_label
@@ -293,11 +293,11 @@ def _flatten(
     rows.append(
         keys
         | {
-            "step": "    " * depth + _step_label(node.step, lang),
+            "step": "    " * depth + _step_label(render(node.step, lang), lang),
             "value": round(value, 3) if isinstance(value, float) else value,
             "unit": _UNITS_RU.get(node.unit, node.unit) if lang == "ru" else node.unit,
-            "formula": text_label(node.formula, lang),
-            "source": text_label(node.source, lang),
+            "formula": text_label(render(node.formula, lang), lang),
+            "source": text_label(render(node.source, lang), lang),
         }
     )
     for child in node.children:

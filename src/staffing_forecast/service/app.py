@@ -385,13 +385,13 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
         held: Scopes,
     ) -> Response:
         run = reader.complete(run_id)
-        trees = reader.explanation(run, specialty, level, intake_year)
-        if trees is None:
+        lang = language(request.headers.get("accept-language"))
+        tree = reader.explanation(run, specialty, level, intake_year, lang)
+        if tree is None:
             raise Problem(
                 404,
                 f"run {run!r} has no quota for {specialty} ({level}), intake {intake_year}; GET .../quotas lists the cells.",
             )
-        lang = language(request.headers.get("accept-language"))
         quota = reader.quotas(run)
         row = quota[
             (quota["specialty"] == specialty)
@@ -403,9 +403,9 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
             "specialty": specialty,
             "level": level,
             "intake_year": intake_year,
-            "quota": int(row["quota"].iloc[0]) if len(row) else int(trees[lang]["value"]),
+            "quota": int(row["quota"].iloc[0]) if len(row) else int(tree["value"]),
             "lang": lang,
-            "explanation": trees[lang],
+            "explanation": tree,
         }
         return JSONResponse(body, headers={"Content-Language": lang, "Vary": "Accept-Language"})
 

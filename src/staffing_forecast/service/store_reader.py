@@ -25,6 +25,7 @@ import pandas as pd
 from ..pipeline import RunStore, StoreError
 from ..pipeline.inputs import load_inputs
 from ..quota import Inputs
+from ..quota.result import Explanation
 from .problems import Problem
 
 __all__ = [
@@ -303,12 +304,15 @@ class StoreReader:
         """Return a complete run's quota table (one row per specialty, level and intake year)."""
         return self._load(run, "quota", lambda path: pd.read_parquet(path / "quota.parquet"))
 
-    def explanation(self, run: str, specialty: str, level: str, intake_year: int) -> dict[str, Any] | None:
-        """Return the stored explanation of one quota cell (``{"en": tree, "ru": tree}``), or ``None``."""
+    def explanation(
+        self, run: str, specialty: str, level: str, intake_year: int, lang: str
+    ) -> dict[str, Any] | None:
+        """Return the explanation of one quota cell worded in ``lang`` (a tree of plain data), or ``None``."""
         found: dict[tuple[str, str, int], dict[str, Any]] = self._load(
             run, "explanations", _read_explanations
         )
-        return found.get((specialty, level, intake_year))
+        stored = found.get((specialty, level, intake_year))
+        return None if stored is None else Explanation.from_dict(stored).render(lang).to_dict()
 
     def inputs(self, run: str) -> Inputs:
         """Return a complete run's quota inputs, exactly as the run computed its quota from them."""
