@@ -91,6 +91,11 @@ def _job(queue: mp.Queue, folder: str, store: str, executor: str, models: list[s
         sampler.join()
     stages = result.manifest["timings"]
     queue.put((seconds, peak[0] / 2**20, result.manifest["counts"]["series"], stages))
+    # A spawned child otherwise waits minutes at exit for joblib's idle workers to time out (the command line's
+    # process exits at once).
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
 
 
 def measure(folder: Path, store: Path, executor: str, models: list[str]) -> tuple[float, float, int, dict]:
