@@ -95,6 +95,17 @@ class Auto(LocalModel):
     Svetunkov (2020), "A simple combination of univariate models", IJF 36(1). Outliers: the Hampel filter
     (Hampel 1974; Pearson et al. 2016, "Generalized Hampel filters"). Conformal intervals: see
     :mod:`staffing_forecast.models.intervals`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"unique_id": ["it"] * 14 + ["new"] * 2,
+    ...                       "ds": list(pd.date_range("2012", periods=14, freq="YS")) + [pd.Timestamp("2024"),
+    ...                                                                                    pd.Timestamp("2025")],
+    ...                       "y": [100.0 + 5 * t for t in range(14)] + [3.0, 4.0]})
+    >>> fc = Auto().fit(panel).predict(2, level=[80])
+    >>> fc.groupby("unique_id")["note"].first().to_dict()  # how each series was treated
+    {'it': '', 'new': 'short (2 observations; the combination needs 5): naive'}
     """
 
     name: ClassVar[str] = "auto"

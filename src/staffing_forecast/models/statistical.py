@@ -87,6 +87,14 @@ class ETS(_Statsforecast):
     -----
     Hyndman, Koehler, Ord & Snyder (2008), *Forecasting with Exponential Smoothing: The State Space Approach*;
     FPP3 §8. Estimated by statsforecast's ``AutoETS``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> line = pd.DataFrame({"unique_id": "it", "ds": pd.date_range("2012", periods=14, freq="YS"),
+    ...                      "y": [100.0 + 5 * t for t in range(14)]})
+    >>> ETS(model="AAN").fit(line).predict(2)["mean"].round().tolist()
+    [170.0, 175.0]
     """
 
     name: ClassVar[str] = "ets"
@@ -173,6 +181,14 @@ class ARIMA(_Statsforecast):
     -----
     Hyndman & Khandakar (2008), "Automatic time series forecasting: the forecast package for R", JSS 27(3);
     FPP3 §9.7. Estimated by statsforecast's ``AutoARIMA``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> line = pd.DataFrame({"unique_id": "it", "ds": pd.date_range("2012", periods=14, freq="YS"),
+    ...                      "y": [100.0 + 5 * t for t in range(14)]})
+    >>> ARIMA().fit(line).predict(2)["mean"].round().tolist()
+    [170.0, 175.0]
     """
 
     name: ClassVar[str] = "arima"
@@ -246,6 +262,15 @@ class CES(_Statsforecast):
     -----
     Svetunkov, Kourentzes & Ord (2022), "Complex exponential smoothing", Naval Research Logistics 69(8); one of
     the four members of Petropoulos & Svetunkov (2020)'s combination. Estimated by statsforecast's ``AutoCES``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> line = pd.DataFrame({"unique_id": "it", "ds": pd.date_range("2012", periods=14, freq="YS"),
+    ...                      "y": [100.0 + 5 * t for t in range(14)]})
+    >>> fc = CES().fit(line).predict(2, level=[80])
+    >>> bool((fc["lo_80"] < fc["mean"]).all() and (fc["mean"] < fc["hi_80"]).all())
+    True
     """
 
     name: ClassVar[str] = "ces"
@@ -288,6 +313,15 @@ class Theta(_Statsforecast):
     Assimakopoulos & Nikolopoulos (2000), "The theta model: a decomposition approach to forecasting", IJF 16(4);
     Fiorucci et al. (2016), "Models for optimising the theta method and their relationship to state space
     models", IJF 32(4). Estimated by statsforecast.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> line = pd.DataFrame({"unique_id": "it", "ds": pd.date_range("2012", periods=14, freq="YS"),
+    ...                      "y": [100.0 + 5 * t for t in range(14)]})
+    >>> mean = Theta(variant="standard").fit(line).predict(3)["mean"]
+    >>> bool(mean.is_monotonic_increasing and mean.iloc[0] > 165)
+    True
     """
 
     name: ClassVar[str] = "theta"
@@ -344,6 +378,14 @@ class Croston(_Statsforecast):
     Notes
     -----
     Croston (1972), ORQ 23(3); Syntetos & Boylan (2005), IJF 21(2). Intervals are conformal.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rare = pd.DataFrame({"unique_id": "dba", "ds": pd.date_range("2010", periods=15, freq="YS"),
+    ...                      "y": [0.0, 0.0, 3.0] * 5})  # three hired every third year
+    >>> Croston(variant="classic").fit(rare).predict(2)["mean"].round(2).tolist()
+    [1.0, 1.0]
     """
 
     name: ClassVar[str] = "croston"
@@ -382,6 +424,14 @@ class TSB(_Statsforecast):
     -----
     Teunter, Syntetos & Babai (2011), "Intermittent demand: linking forecasting to inventory obsolescence",
     EJOR 214(3). Intervals are conformal.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fading = pd.DataFrame({"unique_id": "cobol", "ds": pd.date_range("2010", periods=12, freq="YS"),
+    ...                        "y": [2.0, 0, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0]})  # no demand for seven years
+    >>> TSB().fit(fading).predict(1)["mean"].round(2).tolist()  # 2 every other year once; the probability decays
+    [0.31]
     """
 
     name: ClassVar[str] = "tsb"
