@@ -386,8 +386,7 @@ def _with_row_context(
     assert train is not None
     on = [UNIQUE_ID, CUTOFF] if CUTOFF in out.columns else [UNIQUE_ID]
     windows = out[on].drop_duplicates()
-    known = set(train[UNIQUE_ID].unique())
-    lost = windows[UNIQUE_ID][~windows[UNIQUE_ID].isin(known)]
+    lost = windows[UNIQUE_ID][~windows[UNIQUE_ID].isin(train[UNIQUE_ID].unique())]
     if len(lost):
         raise ConfigError(
             f"evaluate: series {lost.iloc[0]!r} is not in train=; pass the panel the forecasts were made from."
@@ -403,21 +402,20 @@ def _window_scales(train: pd.DataFrame, windows: pd.DataFrame, season_length: in
     so that 100,000 series × windows take seconds. A window without a cutoff uses the whole history.
     """
     history = train[[UNIQUE_ID, DS, Y]].sort_values([UNIQUE_ID, DS], kind="stable").reset_index(drop=True)
-    uid = history[UNIQUE_ID]
+    by_series = history.groupby(UNIQUE_ID, sort=False)
+    series = history[UNIQUE_ID].to_numpy()
     values = history[Y].to_numpy(dtype=float)
-    position = history.groupby(UNIQUE_ID, sort=False).cumcount().to_numpy() + 1  # values up to this row
-    series = uid.to_numpy()
+    position = by_series.cumcount().to_numpy() + 1  # values up to this row
 
     def cumulative(terms: np.ndarray) -> np.ndarray:
         return pd.Series(terms).groupby(series, sort=False).cumsum().to_numpy()
 
     running, gaps = {}, {}
     for lag in sorted({1, season_length}):
-        change = values - history.groupby(UNIQUE_ID, sort=False)[Y].shift(lag).to_numpy(dtype=float)
+        change = values - by_series[Y].shift(lag).to_numpy(dtype=float)
         change = np.where(position > lag, change, 0.0)  # rows before the lag have no change
-        gaps[lag] = cumulative(
-            np.isnan(change).astype(float)
-        )  # a missing value spoils the scale, as in np.mean
+        # A missing value spoils the scale of every later window, as it would np.mean's.
+        gaps[lag] = cumulative(np.isnan(change).astype(float))
         for power in (1, 2):
             running[lag, power] = cumulative(np.nan_to_num(np.abs(change) ** power))
     if CUTOFF in windows.columns:
@@ -434,7 +432,7 @@ def _window_scales(train: pd.DataFrame, windows: pd.DataFrame, season_length: in
         ).sort_values("_order")
         row = rows["_row"].to_numpy(dtype=float)
     else:
-        last = history.groupby(UNIQUE_ID, sort=False).tail(1)
+        last = by_series.tail(1)
         row = pd.Series(last.index, index=last[UNIQUE_ID]).reindex(windows[UNIQUE_ID]).to_numpy(dtype=float)
     found = ~np.isnan(row)
     at = np.where(found, row, 0).astype(int)

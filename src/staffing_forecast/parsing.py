@@ -70,7 +70,7 @@ def stripped_text(values: pd.Series, *, drop_point_zero: bool = False) -> pd.Ser
     """
 
     def clean(text: pd.Series) -> pd.Series:
-        text = text.astype("string").str.strip()
+        text = text.str.strip()
         return text.str.removesuffix(".0") if drop_point_zero else text
 
     return on_distinct(values.astype("string"), clean)

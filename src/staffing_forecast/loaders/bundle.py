@@ -160,9 +160,7 @@ def load_bundle(
         raise SchemaError(f"{folder}: no such folder; a bundle is a folder with one file per table.")
     found: dict[str, Path] = {}
     problems: list[str] = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in _READERS or path.name.startswith((".", "~$")):
-            continue
+    for path in table_files(folder):
         name = path.stem
         if name not in TABLES:
             problems.append(
@@ -189,6 +187,25 @@ def load_bundle(
     if problems:
         raise SchemaError(f"{folder}: {len(problems)} file(s) have problems:\n" + "\n".join(problems))
     return Bundle(**read, description=f"loaded from {folder}")
+
+
+def table_files(folder: PathLike) -> list[Path]:
+    """Return the files of a bundle folder that may hold a table (by extension), hidden and lock files left out.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("employment.csv", "~$employment.xlsx", "notes.txt"):
+    ...     _ = (folder / name).write_text("")
+    >>> [p.name for p in table_files(folder)]
+    ['employment.csv']
+    """
+    return [
+        p
+        for p in sorted(Path(folder).iterdir())
+        if p.suffix.lower() in _READERS and not p.name.startswith((".", "~$"))
+    ]
 
 
 def _known_tables(names: Sequence[str]) -> list[str]:

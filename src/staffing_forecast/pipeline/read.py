@@ -15,13 +15,13 @@ from ..quota import Inputs
 from ..quota.result import Explanation
 from ..schema import DS, MEAN, MODEL, UNIQUE_ID
 from .inputs import load_inputs
-from .store import RunStore, StoreError
+from .store import RunFiles, RunStore, StoreError
 
 __all__ = ["Run", "diff_runs", "open_run"]
 
 
 @dataclass(frozen=True)
-class Run:
+class Run(RunFiles):
     """A complete run of a store, checked on opening (format and library version); tables are read on demand.
 
     Examples
@@ -53,16 +53,6 @@ class Run:
             known = sorted(p.stem for p in self.path.glob("*.parquet"))
             raise StoreError(f"{self.path}: no table {name!r}; it has {', '.join(known)}.")
         return pd.read_parquet(path)
-
-    @property
-    def workbooks(self) -> list[Path]:
-        """The workbooks written for officials."""
-        return sorted(self.path.glob("*.xlsx"))
-
-    @property
-    def plots(self) -> list[Path]:
-        """The pictures in ``plots/`` (PNG), as the manifest's ``plots.files`` lists them."""
-        return [self.path / name for name in self.manifest.get("plots", {}).get("files", [])]
 
     def inputs(self) -> Inputs:
         """Load the quota's inputs, exactly as the run computed the quota from them."""

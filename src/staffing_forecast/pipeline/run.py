@@ -27,7 +27,16 @@ from . import stages
 from .config import Config, load_config
 from .inputs import save_inputs
 from .plots import draw_plots
-from .store import Checkpoint, RunFolder, RunStore, StoreError, now, write_atomic, write_parquet
+from .store import (
+    Checkpoint,
+    RunFiles,
+    RunFolder,
+    RunStore,
+    StoreError,
+    now,
+    write_atomic,
+    write_parquet,
+)
 
 if TYPE_CHECKING:
     from ..quota import QuotaResult
@@ -65,7 +74,7 @@ log = logging.getLogger("staffing_forecast.pipeline")
 
 
 @dataclass
-class RunResult:
+class RunResult(RunFiles):
     """What one run produced; every table is also in the run folder (``path``).
 
     Attributes
@@ -93,17 +102,6 @@ class RunResult:
     adjustments: pd.DataFrame
     quota: QuotaResult | None
     manifest: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def workbooks(self) -> list[Path]:
-        """The workbooks written for officials."""
-        return sorted(self.path.glob("*.xlsx"))
-
-    @property
-    def plots(self) -> list[Path]:
-        """The pictures written to ``plots/`` (PNG), as the manifest's ``plots.files`` lists them."""
-        listed = self.manifest.get("plots", {}).get("files", [])
-        return [self.path / name for name in listed]
 
     def _repr_html_(self) -> str:
         """Show the run in a notebook: its counts with units, the quota per intake year, where the files are."""

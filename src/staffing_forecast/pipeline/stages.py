@@ -18,6 +18,7 @@ from ..engine import Forecast, forecast_checked
 from ..errors import ConfigError, SchemaError
 from ..hierarchy import Hierarchy
 from ..loaders import Bundle, load_bundle, load_survey
+from ..loaders.bundle import table_files
 from ..metrics import evaluate
 from ..panel import aggregate
 from ..reconcile import reconcile as reconcile_forecast
@@ -80,7 +81,7 @@ def load_sources(config: SourcesConfig) -> Sources:
         bundle = load_demo()
     elif config.bundle is not None:
         bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns)
-        unread = [p.name for p in _table_files(config.bundle) if p.stem not in USED_TABLES]
+        unread = [p.name for p in table_files(config.bundle) if p.stem not in USED_TABLES]
     else:
         bundle = Bundle(employment=pd.DataFrame())  # filled from SQL below
     if config.sql is not None:
@@ -97,15 +98,6 @@ def load_sources(config: SourcesConfig) -> Sources:
     return Sources(bundle=bundle, skipped=skipped, survey_forms=forms, unread=unread)
 
 
-def _table_files(folder: Path) -> list[Path]:
-    """Return the files of a bundle folder that hold a table (by extension), hidden and lock files left out."""
-    return [
-        p
-        for p in sorted(Path(folder).iterdir())
-        if p.suffix.lower() in (".csv", ".xlsx", ".parquet") and not p.name.startswith((".", "~$"))
-    ]
-
-
 def _load_folder(
     folder: Path, allow_partial: bool, columns: Any = None
 ) -> tuple[Bundle, list[dict[str, str]]]:
@@ -120,7 +112,7 @@ def _load_folder(
 
     tables: dict[str, pd.DataFrame] = {}
     skipped = []
-    for path in _table_files(folder):
+    for path in table_files(folder):
         if path.stem not in TABLES:
             skipped.append({"source": str(path), "reason": "not a bundle table"})
             continue

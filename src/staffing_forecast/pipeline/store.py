@@ -34,7 +34,16 @@ import pandas as pd
 
 from ..errors import ConfigError
 
-__all__ = ["FORMAT", "Checkpoint", "RunFolder", "RunStore", "StoreError", "write_atomic", "write_figure"]
+__all__ = [
+    "FORMAT",
+    "Checkpoint",
+    "RunFiles",
+    "RunFolder",
+    "RunStore",
+    "StoreError",
+    "write_atomic",
+    "write_figure",
+]
 
 #: Version of the run folder's layout; a reader refuses other versions.
 FORMAT = 1
@@ -100,6 +109,23 @@ def _alive(pid: int, host: str) -> bool:
     except PermissionError:  # it exists, under another user
         return True
     return True
+
+
+class RunFiles:
+    """The files of a run folder an official opens, for classes with ``path`` (the folder) and ``manifest``."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def workbooks(self) -> list[Path]:
+        """The workbooks written for officials."""
+        return sorted(self.path.glob("*.xlsx"))
+
+    @property
+    def plots(self) -> list[Path]:
+        """The pictures in ``plots/`` (PNG), as the manifest's ``plots.files`` lists them."""
+        return [self.path / name for name in self.manifest.get("plots", {}).get("files", [])]
 
 
 class Checkpoint:

@@ -13,7 +13,7 @@ from ..display import html_table
 from ..errors import ConfigError
 from .inputs import Inputs
 from .policy import Policy
-from .wording import PHRASES, WORDS, Words, join, range_words, render
+from .wording import PHRASES, WORDS, Words, from_plain, join, range_words, render, to_plain
 
 __all__ = ["Explanation", "QuotaResult", "intake_totals"]
 
@@ -55,12 +55,11 @@ class Explanation:
             value = value.item()
         if isinstance(value, float) and not np.isfinite(value):
             value = None
-        plain = lambda text: text.to_dict() if isinstance(text, Words) else text  # noqa: E731
-        out: dict[str, Any] = {"step": plain(self.step), "value": value, "unit": self.unit}
+        out: dict[str, Any] = {"step": to_plain(self.step), "value": value, "unit": self.unit}
         if self.formula:
-            out["formula"] = plain(self.formula)
+            out["formula"] = to_plain(self.formula)
         if self.source:
-            out["source"] = plain(self.source)
+            out["source"] = to_plain(self.source)
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
         return out
@@ -75,16 +74,12 @@ class Explanation:
         >>> Explanation.from_dict(tree.to_dict()).render("ru").formula
         'max(0, требуется принять 12.50 − платный приём 0.00)'
         """
-
-        def text(value: Any) -> str | Words:
-            return Words.from_dict(value) if isinstance(value, dict) else str(value)
-
         return cls(
-            text(data["step"]),
+            from_plain(data["step"]),
             data.get("value"),
             data.get("unit", ""),
-            text(data.get("formula", "")),
-            text(data.get("source", "")),
+            from_plain(data.get("formula", "")),
+            from_plain(data.get("source", "")),
             [cls.from_dict(c) for c in data.get("children", [])],
         )
 
@@ -491,9 +486,7 @@ def _adjustments(result: QuotaResult, members: str, year: int) -> list[Explanati
             f"manual adjustment, occupation {r.occupation}",
             float(r.adjusted_by),
             "persons",
-            PHRASES["adjustment"].format(
-                original=r.original_mean, change=r.adjusted_by, how=r.adjustment
-            ),
+            PHRASES["adjustment"].format(original=r.original_mean, change=r.adjusted_by, how=r.adjustment),
             str(r.reason),
         )
         for r in mine.itertuples(index=False)

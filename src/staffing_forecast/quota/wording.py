@@ -212,16 +212,18 @@ class Words:
                 return level_name(entry, lang)
             return {"status": STATUS, "share": SHARE_NAMES}[vocabulary][lang][entry]
         template = WORDS[lang][self.key]
-        return template.format(**{k: render(v, lang) for k, v in self.args.items()}) if self.args else template
+        return (
+            template.format(**{k: render(v, lang) for k, v in self.args.items()}) if self.args else template
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain data for JSON: ``{"words": key, "args": {...}}``."""
-        return {"words": self.key, "args": {k: _plain(v) for k, v in self.args.items()}}
+        return {"words": self.key, "args": {k: to_plain(v) for k, v in self.args.items()}}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Words:
         """Rebuild from :meth:`to_dict`."""
-        return cls(str(data["words"]), {k: _from_plain(v) for k, v in data.get("args", {}).items()})
+        return cls(str(data["words"]), {k: from_plain(v) for k, v in data.get("args", {}).items()})
 
     def __add__(self, other: Words | str) -> Words:
         return join(self, other)
@@ -256,19 +258,21 @@ def render(text: Any, lang: str) -> Any:
     return text.render(lang) if isinstance(text, Words) else text
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
+    """Return ``value`` as plain data for JSON: :class:`Words` as ``{"words", "args"}``, numpy numbers as Python's."""
     if isinstance(value, Words):
         return value.to_dict()
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [to_plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value
 
 
-def _from_plain(value: Any) -> Any:
+def from_plain(value: Any) -> Any:
+    """Rebuild what :func:`to_plain` wrote: ``{"words", "args"}`` becomes :class:`Words` again."""
     if isinstance(value, Mapping) and "words" in value:
         return Words.from_dict(value)
     if isinstance(value, list):
-        return [_from_plain(v) for v in value]
+        return [from_plain(v) for v in value]
     return value

@@ -9,7 +9,18 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ConfigError
-from ..schema import DS, FALLBACK, FREQUENCIES, MEAN, MODEL, NOTE, UNIQUE_ID, check_forecast, infer_freq
+from ..schema import (
+    DS,
+    FALLBACK,
+    FREQUENCIES,
+    MEAN,
+    MODEL,
+    NOTE,
+    UNIQUE_ID,
+    check_forecast,
+    infer_freq,
+    key_columns,
+)
 from .excel import Sheet, check_lang, name_columns, write_workbook
 from .labels import remark_label
 
@@ -172,13 +183,8 @@ def _largest(forecast: pd.DataFrame, max_rows: int | None) -> pd.DataFrame:
             f"forecast_workbook: {len(forecast):,} rows do not fit in an Excel sheet ({EXCEL_ROWS:,} rows); "
             "pass max_rows= to show the aggregates and the largest series, or write the forecast as CSV."
         )
-    keys = [
-        c
-        for c in forecast.columns
-        if forecast[c].dtype == object and c not in (UNIQUE_ID, MODEL, FALLBACK, NOTE)
-    ]
-    series = forecast.groupby(UNIQUE_ID, sort=False)
-    rows = series.size()
+    keys = key_columns(forecast)
+    rows = forecast.groupby(UNIQUE_ID, sort=False).size()
     last = (
         forecast.sort_values(DS, kind="stable")
         .groupby(UNIQUE_ID, sort=False)[MEAN]
