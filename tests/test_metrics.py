@@ -318,3 +318,31 @@ def test_evaluate_matches_the_metric_functions_group_by_group(histories, season_
     slow = _slow_evaluate(cv, names, train, season_length, 80)
     assert list(fast.columns) == list(slow.columns)
     pd.testing.assert_frame_equal(fast, slow, check_dtype=False, rtol=1e-9, atol=1e-9)
+
+
+def test_evaluate_on_a_real_cross_validation_matches_the_metric_functions(demo_panel_with_gaps):
+    # The real output of sf.cross_validate (intervals, several models and origins, a late entrant), not a stand-in.
+    panel = demo_panel_with_gaps
+    cv = sf.cross_validate(panel, h=2, n_windows=3, models=["naive", "drift", "theta"], level=[80])
+    names = list(metrics.METRICS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sf.StaffingForecastWarning)
+        fast = sf.evaluate(cv, names, train=panel, level=80)
+    slow = _slow_evaluate(cv, names, panel, 1, 80)
+    pd.testing.assert_frame_equal(fast, slow, check_dtype=False, rtol=1e-9, atol=1e-9)
+
+
+@pytest.fixture
+def demo_panel_with_gaps():
+    panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
+    late = panel["occupation"] == panel["occupation"].iloc[0]
+    return panel[~late | (panel["ds"].dt.year >= 2019)].reset_index(drop=True)  # one series enters in 2019
+
+
+def test_a_metric_added_to_the_registry_is_scored_group_by_group(monkeypatch):
+    def median_error(y, y_hat, **_):
+        return float(np.median(np.abs(y - y_hat)))
+
+    monkeypatch.setitem(metrics.METRICS, "median_ae", median_error)
+    scores = sf.evaluate(CV.assign(model="m"), ["median_ae", "mae"], train=TRAIN)
+    assert scores[["median_ae", "n_median_ae", "mae"]].values.tolist() == [[1.0, 2, 1.0]]
