@@ -170,7 +170,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(run=_init_config)
     runs = sub.add_parser("runs", help="list, show, compare or prune the runs of a run store")
-    runs.add_argument("action", choices=["list", "show", "diff", "prune"])
+    runs.add_argument(
+        "action",
+        choices=["list", "show", "diff", "prune"],
+        help="list: every run with its status; show: one run in short, with its workbooks and plots; "
+        "diff: forecast and quota changes between two runs; prune: delete old runs (--keep)",
+    )
     runs.add_argument(
         "run_id",
         nargs="?",
