@@ -3,7 +3,9 @@
 Needs the ``service`` extra (``pip install "staffing_forecast[service]"``); ``import staffing_forecast`` never
 imports it. One job per module:
 
-- :mod:`.app`: :func:`create_app`, the FastAPI application and its routes;
+- :mod:`.app`: :func:`create_app`, the FastAPI application: it wires the routers, middleware and handlers;
+- :mod:`.routes`: one router per group of endpoints, reaching the store reader, the settings and the worker
+  pool through small FastAPI dependencies (:mod:`.routes.deps`);
 - :mod:`.settings`: :class:`Settings`, the limits (body size, series, horizon, time) and the suppression rule;
 - :mod:`.auth`: API keys (``KEY[:scope+scope]``), kept hashed, compared in constant time; the scopes;
 - :mod:`.store_reader`: the run store read-only: run ids checked, complete runs only, tables cached per run;

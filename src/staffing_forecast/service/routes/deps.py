@@ -1,0 +1,122 @@
+"""What the routes share: the app's parts as FastAPI dependencies, the key checks, the documented error answers.
+
+A route asks for what it needs (``reader: Reader``, ``held: Readers``) and never reaches into ``app.state``
+itself, so that each router is a plain module a test can read on its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..metrics import Metrics
+from ..problems import Problem
+from ..schemas import ProblemModel
+from ..settings import Settings
+from ..store_reader import RUN_ID, StoreReader
+from ..workers import ForecastPool
+
+__all__ = [
+    "Forecaster",
+    "MetricsDep",
+    "Pool",
+    "Reader",
+    "Readers",
+    "RunId",
+    "SettingsDep",
+    "WhatIf",
+    "WhatIfSlots",
+    "problems",
+]
+
+_REASONS = {
+    400: "The request cannot be read (a malformed Content-Length).",
+    401: "No key, or not a key of this service.",
+    403: "The key lacks the scope this needs.",
+    404: "No such run, cell or endpoint.",
+    409: "The run is not complete (being written, failed) or of another library version.",
+    413: "The body is larger than max_body_bytes, or the request costs more than the limits allow.",
+    422: "Invalid input; the detail names the field and the fix.",
+    503: "The request passed the time limit, or the store has no complete run.",
+    504: "The forecast passed forecast_timeout; its worker was stopped.",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Document the error answers ``codes`` of a route (``application/problem+json``, the reason of each)."""
+    return {code: {"model": ProblemModel, "description": _REASONS[code]} for code in codes}
+
+
+RunId = Annotated[
+    str,
+    Path(
+        pattern=RUN_ID,
+        description="A run id (GET /v1/runs lists them) or `latest`, the last complete run.",
+        examples=["latest"],
+    ),
+]
+
+
+def _reader(request: Request) -> StoreReader:
+    return request.app.state.reader
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _pool(request: Request) -> ForecastPool:
+    return request.app.state.pool
+
+
+def _metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+def _whatif_slots(request: Request) -> threading.BoundedSemaphore:
+    return request.app.state.whatif_slots
+
+
+Reader = Annotated[StoreReader, Depends(_reader)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+Pool = Annotated[ForecastPool, Depends(_pool)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
+WhatIfSlots = Annotated[threading.BoundedSemaphore, Depends(_whatif_slots)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key of this service.")
+
+
+def _scopes(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> frozenset[str]:
+    """Return the scopes of the request's key: 401 without a key or with one the service does not know."""
+    if credentials is None or not credentials.credentials:
+        raise Problem(401, "send an API key: Authorization: Bearer <key>.")
+    found = request.app.state.keys.scopes(credentials.credentials)
+    if found is None:
+        raise Problem(401, "this is not a key of this service; check the key, or ask the operators for one.")
+    return frozenset(found)
+
+
+def _requires(*wanted: str) -> Any:
+    """Make a dependency giving the key's scopes, or 403 when it holds none of ``wanted``."""
+
+    def check(held: Annotated[frozenset[str], Depends(_scopes)]) -> frozenset[str]:
+        if not held & set(wanted):
+            raise Problem(
+                403, f"this key lacks the scope {' or '.join(map(repr, wanted))}; ask for a key with it."
+            )
+        return held
+
+    return check
+
+
+#: Keys that may read aggregates (``read``) or every row (``employer``).
+Readers = Annotated[frozenset[str], Depends(_requires("read", "employer"))]
+#: Keys that may ask what-ifs.
+WhatIf = Annotated[frozenset[str], Depends(_requires("whatif"))]
+#: Keys that may ask ad-hoc forecasts.
+Forecaster = Annotated[frozenset[str], Depends(_requires("forecast"))]
