@@ -266,3 +266,50 @@ def test_bundle_columns_map_for_every_file_or_per_table(tmp_path, demo, capsys):
     assert "is a valid bundle" in capsys.readouterr().out
     assert main(["validate", str(tmp_path)]) == 2
     assert "columns= renames" not in capsys.readouterr().err  # the command line says --columns
+
+
+def test_keys_are_named_by_the_files_own_header_or_the_canonical_name(tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text(
+        "Численность работников, чел.;;;\nГод;Работодатель;Код ОКЗ;Численность\n"
+        "2024;Альфа;2512;1 210\n2025;Альфа;2512;1 250\n2024;Бета;2512;30\n2025;Бета;2512;31\n",
+        encoding="cp1251",
+    )
+    by_header = sf.load_csv(path, keys=["Работодатель", "Код ОКЗ"])
+    mixed = sf.load_csv(path, columns={"Год": "ds", "Численность": "y"}, keys=["employer", "Код ОКЗ"])
+    assert by_header["unique_id"].unique().tolist() == ["Альфа/2512", "Бета/2512"]
+    pd.testing.assert_frame_equal(by_header, mixed)
+    excel = statistics_sheet(tmp_path / "staff.xlsx")
+    panel = sf.load_excel(excel, keys=["Код ОКЗ", "Профессия"])
+    assert panel["unique_id"].iloc[0] == "2512/Разработчики ПО"
+    with pytest.raises(sf.SchemaError, match=r"key column\(s\) \['Код ОКВЭД'\] are not in the file"):
+        sf.load_csv(path, keys=["Работодатель", "Код ОКВЭД"])
+
+
+def test_a_wide_csv_whose_row_labels_hold_commas_is_read_with_its_semicolons(tmp_path):
+    path = tmp_path / "industries.csv"
+    path.write_text(
+        "Среднегодовая численность работников по видам деятельности, тыс. чел.;;;\n"
+        "Вид деятельности;2022;2023;2024\n"
+        "Деятельность в области информации и связи, всего;12,3;12,9;13,4\n"
+        "Разработка компьютерного программного обеспечения, консультационные услуги;5,1;5,6;6,0\n"
+        "Деятельность в сфере телекоммуникаций;4,2;4,1;4,0\n",
+        encoding="cp1251",
+    )
+    panel = sf.load_csv(path)
+    assert panel["unique_id"].nunique() == 3
+    assert sorted(panel.loc[panel["ds"].dt.year == 2024, "y"]) == [4.0, 6.0, 13.4]
+
+
+def test_rows_that_do_not_split_name_the_separator_and_how_to_pass_another(tmp_path, capsys):
+    from staffing_forecast.cli import main
+
+    path = tmp_path / "staff.csv"
+    path.write_text("ОКЗ,2024,2025\n2512,10,12\nРазработчики, тестировщики,3,4\n", encoding="utf-8")
+    message = r"with the separator ',' \(detected from the first lines\), the rows do not split .*pass sep=';'"
+    with pytest.raises(sf.SchemaError, match=message):
+        sf.load_csv(path)
+    assert main(["forecast", str(path), "--h", "1", "--out", str(tmp_path / "f.csv")]) == 2
+    assert 'pass --sep ";" or --sep tab;' in capsys.readouterr().err
+    path.write_text("ОКЗ\t2024\t2025\n2512\t10\t12\n2514\t3\t4\n", encoding="utf-8")
+    assert main(["forecast", str(path), "--h", "1", "--sep", "tab", "--out", str(tmp_path / "f.csv")]) == 0

@@ -6,8 +6,9 @@ Every loader takes the same options:
   ``{"Год": "ds", "Численность": "y", "ОКЗ": "occupation"}``; applied once, before anything else. The usual
   Russian headers (``Год``, ``Дата``, ``Численность, чел.``, ``Код ОКЗ``, ``ОКВЭД2``, ``Работодатель`` ...; see
   :data:`staffing_forecast.loaders.headers.RUSSIAN_HEADERS`) are read as the canonical names without it.
-- ``keys``: key columns that build ``unique_id`` (joined with ``/`` in this order). Without it, the known key
-  names (``region``, ``sector``, ``employer``, ``occupation``, ...) and every other text column are the keys, in
+- ``keys``: key columns that build ``unique_id`` (joined with ``/`` in this order), named by the file's own
+  header (``Код ОКЗ``) or by the name it is read as (``occupation``). Without it, the known key names
+  (``region``, ``sector``, ``employer``, ``occupation``, ...) and every other text column are the keys, in
   file order; an existing ``unique_id`` column is kept as it is (the keys are carried along).
 - Long input (one row per series and date) or wide input (dates as column headers, as spreadsheets have
   them: ``employer, occupation, 2019, 2020, ...``) is recognised by the headers; blank wide cells are "no
@@ -144,7 +145,9 @@ def to_panel(
     if keys is None:
         # Known key names and text columns are keys; with a unique_id column they are carried along, unchanged.
         keys = [c for c in others if c in KEY_ORDER or not _all_numeric(frame[c], decimal)]
-    keys = list(keys)
+    # A key may be named by the file's own header (`Код ОКЗ`) or by the name it was read as (`occupation`).
+    by_header = {header: name for name, header in place.headers.items()}
+    keys = [k if k in frame.columns else by_header.get(k, k) for k in keys]
     missing = [k for k in keys if k not in frame.columns]
     if missing:
         raise SchemaError(
