@@ -313,3 +313,46 @@ def test_rows_that_do_not_split_name_the_separator_and_how_to_pass_another(tmp_p
     assert 'pass --sep ";" or --sep tab;' in capsys.readouterr().err
     path.write_text("ОКЗ\t2024\t2025\n2512\t10\t12\n2514\t3\t4\n", encoding="utf-8")
     assert main(["forecast", str(path), "--h", "1", "--sep", "tab", "--out", str(tmp_path / "f.csv")]) == 0
+
+
+def test_a_total_row_in_a_wide_workbook_is_set_aside_and_checked(tmp_path):
+    path = statistics_sheet(tmp_path / "staff.xlsx")
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    book.active.append(["Итого", None, 1922.5, 1980, 2052, 2121, 2189, 2277])  # as Excel's SUM row saves it
+    book.save(path)
+    with pytest.warns(sf.DataWarning) as caught:
+        panel = sf.load_excel(path)
+    assert panel["unique_id"].nunique() == 3 and not panel["unique_id"].str.contains("Итого").any()
+    message = str(caught[0].message)
+    assert "staff.xlsx, row 8: 'Итого' is a total row, set aside" in message
+    assert "it equals the sum of the other rows in every period" in message
+    aside = sf.totals(panel)
+    assert aside["row"].unique().tolist() == [8] and aside["equal"].all() and len(aside) == 6
+    assert aside.loc[aside["ds"].dt.year == 2024, "sum"].item() == 1460 + 377 + 440
+    assert sf.totals(sf.aggregate(panel, by=["occupation"])).empty  # a new frame: no rows were set aside from it
+
+
+def test_a_total_row_of_a_long_csv_names_the_periods_it_disagrees_in(tmp_path, capsys):
+    from staffing_forecast.cli import main
+
+    path = tmp_path / "staff.csv"
+    path.write_text(
+        "Численность работников, чел.;;;\nГод;Работодатель;Код ОКЗ;Численность\n"
+        "2024;Альфа;2512;1 210\n2025;Альфа;2512;1 250\n2024;Бета;2512;30\n2025;Бета;2512;31\n"
+        "2024;ВСЕГО:;;1 240\n2025;ВСЕГО:;;1 290\n",
+        encoding="cp1251",
+    )
+    with pytest.warns(sf.DataWarning, match=r"staff.csv, row 8: 'ВСЕГО:' is a total row.*2025: 1290 against 1281"):
+        panel = sf.load_csv(path)
+    assert sorted(panel["unique_id"].unique()) == ["Альфа/2512", "Бета/2512"]
+    assert sf.totals(panel)["equal"].tolist() == [True, False]
+    with pytest.raises(sf.SchemaError, match=r"row 7, column 'Работодатель': 'ВСЕГО:' is a total row; remove it"):
+        sf.load_csv(path, totals="error")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("Профессия;2024;2025\nРазработчики;10;12\nТестировщики;3;4\nИтого;13;16\n", encoding="cp1251")
+    assert sf.load_csv(wide, totals="keep")["unique_id"].nunique() == 3
+    assert main(["forecast", str(path), "--h", "1", "--models", "naive", "--out", str(tmp_path / "f.csv")]) == 0
+    captured = capsys.readouterr()
+    assert "for 2 series" in captured.out and "'ВСЕГО:' is a total row, set aside" in captured.err
