@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
+import pytest
 
 import staffing_forecast as sf
 from staffing_forecast.cli import main
@@ -244,3 +247,22 @@ def test_forecast_command_shows_warnings_as_lines_with_command_line_advice(tmp_p
         "warning: DataWarning: staff.csv, row 3, column 'Численность': value '1,250' was read as 1.25"
     )
     assert "load with --decimal . if commas" in err and "panels.py" not in err
+
+
+@pytest.mark.slow
+def test_the_readme_command_line_example_runs_as_written(tmp_path, monkeypatch, capsys):
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    demo = re.search(r"`(staffing-forecast demo --out demo-output)`", readme)
+    forecast = re.search(r"`(staffing-forecast forecast demo-output/staff\.csv[^`]*)`", readme)
+    assert demo is not None and forecast is not None
+    monkeypatch.chdir(tmp_path)
+    for command in (demo[1], forecast[1]):
+        words = shlex.split(" ".join(command.split()))
+        assert words[0] == "staffing-forecast" and main(words[1:]) == 0
+    book = pd.read_excel(tmp_path / "forecast.xlsx", sheet_name=None, header=None)
+    first = next(iter(book.values()))
+    assert first.isin(["Работодатель"]).any().any() and first.isin(["Код ОКЗ"]).any().any()
+    assert "wrote 147 rows for 21 series to forecast.xlsx" in capsys.readouterr().out

@@ -266,3 +266,93 @@ def test_bundle_columns_map_for_every_file_or_per_table(tmp_path, demo, capsys):
     assert "is a valid bundle" in capsys.readouterr().out
     assert main(["validate", str(tmp_path)]) == 2
     assert "columns= renames" not in capsys.readouterr().err  # the command line says --columns
+
+
+def test_keys_are_named_by_the_files_own_header_or_the_canonical_name(tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text(
+        "Численность работников, чел.;;;\nГод;Работодатель;Код ОКЗ;Численность\n"
+        "2024;Альфа;2512;1 210\n2025;Альфа;2512;1 250\n2024;Бета;2512;30\n2025;Бета;2512;31\n",
+        encoding="cp1251",
+    )
+    by_header = sf.load_csv(path, keys=["Работодатель", "Код ОКЗ"])
+    mixed = sf.load_csv(path, columns={"Год": "ds", "Численность": "y"}, keys=["employer", "Код ОКЗ"])
+    assert by_header["unique_id"].unique().tolist() == ["Альфа/2512", "Бета/2512"]
+    pd.testing.assert_frame_equal(by_header, mixed)
+    excel = statistics_sheet(tmp_path / "staff.xlsx")
+    panel = sf.load_excel(excel, keys=["Код ОКЗ", "Профессия"])
+    assert panel["unique_id"].iloc[0] == "2512/Разработчики ПО"
+    with pytest.raises(sf.SchemaError, match=r"key column\(s\) \['Код ОКВЭД'\] are not in the file"):
+        sf.load_csv(path, keys=["Работодатель", "Код ОКВЭД"])
+
+
+def test_a_wide_csv_whose_row_labels_hold_commas_is_read_with_its_semicolons(tmp_path):
+    path = tmp_path / "industries.csv"
+    path.write_text(
+        "Среднегодовая численность работников по видам деятельности, тыс. чел.;;;\n"
+        "Вид деятельности;2022;2023;2024\n"
+        "Деятельность в области информации и связи, всего;12,3;12,9;13,4\n"
+        "Разработка компьютерного программного обеспечения, консультационные услуги;5,1;5,6;6,0\n"
+        "Деятельность в сфере телекоммуникаций;4,2;4,1;4,0\n",
+        encoding="cp1251",
+    )
+    panel = sf.load_csv(path)
+    assert panel["unique_id"].nunique() == 3
+    assert sorted(panel.loc[panel["ds"].dt.year == 2024, "y"]) == [4.0, 6.0, 13.4]
+
+
+def test_rows_that_do_not_split_name_the_separator_and_how_to_pass_another(tmp_path, capsys):
+    from staffing_forecast.cli import main
+
+    path = tmp_path / "staff.csv"
+    path.write_text("ОКЗ,2024,2025\n2512,10,12\nРазработчики, тестировщики,3,4\n", encoding="utf-8")
+    message = r"with the separator ',' \(detected from the first lines\), the rows do not split .*pass sep=';'"
+    with pytest.raises(sf.SchemaError, match=message):
+        sf.load_csv(path)
+    assert main(["forecast", str(path), "--h", "1", "--out", str(tmp_path / "f.csv")]) == 2
+    assert 'pass --sep ";" or --sep tab;' in capsys.readouterr().err
+    path.write_text("ОКЗ\t2024\t2025\n2512\t10\t12\n2514\t3\t4\n", encoding="utf-8")
+    assert main(["forecast", str(path), "--h", "1", "--sep", "tab", "--out", str(tmp_path / "f.csv")]) == 0
+
+
+def test_a_total_row_in_a_wide_workbook_is_set_aside_and_checked(tmp_path):
+    path = statistics_sheet(tmp_path / "staff.xlsx")
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    book.active.append(["Итого", None, 1922.5, 1980, 2052, 2121, 2189, 2277])  # as Excel's SUM row saves it
+    book.save(path)
+    with pytest.warns(sf.DataWarning) as caught:
+        panel = sf.load_excel(path)
+    assert panel["unique_id"].nunique() == 3 and not panel["unique_id"].str.contains("Итого").any()
+    message = str(caught[0].message)
+    assert "staff.xlsx, row 8: 'Итого' is a total row, set aside" in message
+    assert "it equals the sum of the other rows in every period" in message
+    aside = sf.totals(panel)
+    assert aside["row"].unique().tolist() == [8] and aside["equal"].all() and len(aside) == 6
+    assert aside.loc[aside["ds"].dt.year == 2024, "sum"].item() == 1460 + 377 + 440
+    assert sf.totals(sf.aggregate(panel, by=["occupation"])).empty  # a new frame: no rows were set aside from it
+
+
+def test_a_total_row_of_a_long_csv_names_the_periods_it_disagrees_in(tmp_path, capsys):
+    from staffing_forecast.cli import main
+
+    path = tmp_path / "staff.csv"
+    path.write_text(
+        "Численность работников, чел.;;;\nГод;Работодатель;Код ОКЗ;Численность\n"
+        "2024;Альфа;2512;1 210\n2025;Альфа;2512;1 250\n2024;Бета;2512;30\n2025;Бета;2512;31\n"
+        "2024;ВСЕГО:;;1 240\n2025;ВСЕГО:;;1 290\n",
+        encoding="cp1251",
+    )
+    with pytest.warns(sf.DataWarning, match=r"staff.csv, row 8: 'ВСЕГО:' is a total row.*2025: 1290 against 1281"):
+        panel = sf.load_csv(path)
+    assert sorted(panel["unique_id"].unique()) == ["Альфа/2512", "Бета/2512"]
+    assert sf.totals(panel)["equal"].tolist() == [True, False]
+    with pytest.raises(sf.SchemaError, match=r"row 7, column 'Работодатель': 'ВСЕГО:' is a total row; remove it"):
+        sf.load_csv(path, totals="error")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("Профессия;2024;2025\nРазработчики;10;12\nТестировщики;3;4\nИтого;13;16\n", encoding="cp1251")
+    assert sf.load_csv(wide, totals="keep")["unique_id"].nunique() == 3
+    assert main(["forecast", str(path), "--h", "1", "--models", "naive", "--out", str(tmp_path / "f.csv")]) == 0
+    captured = capsys.readouterr()
+    assert "for 2 series" in captured.out and "'ВСЕГО:' is a total row, set aside" in captured.err

@@ -42,6 +42,7 @@ from .loaders import (
     load_sql,
     load_survey,
     load_table,
+    totals,
     write_bundle,
     write_survey_template,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "select",
     "summarize",
     "to_annual",
+    "totals",
     "tracking",
     "write_bundle",
     "write_survey_template",

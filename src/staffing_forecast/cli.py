@@ -112,6 +112,8 @@ _CLI_WORDS = [
         re.compile(r"keys=\[([^\]]*)\]"),
         lambda m: "--keys " + ",".join(re.findall(r"'([^']*)'", m[1]) or ["..."]),
     ),
+    # Quoted: ';' ends a shell command; a tab is hard to type.
+    (re.compile(r"\bsep='([^']*)'"), lambda m: "--sep tab" if m[1] == "\\t" else f'--sep "{m[1]}"'),
     (
         re.compile(r"\b(columns|keys|freq|gaps|decimal|header_row|sheet)=(?:'([^']*)')?"),
         lambda m: _cli_option(m),
@@ -160,7 +162,8 @@ def _forecast(args: argparse.Namespace) -> int:
     }
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        panel = load_csv(path, header_row=args.header_row, **options)
+        sep = "\t" if args.sep in {"tab", "\\t"} else args.sep
+        panel = load_csv(path, header_row=args.header_row, sep=sep, **options)
     elif suffix == ".xlsx":
         panel = load_excel(path, sheet=args.sheet, header_row=args.header_row, **options)
     elif suffix == ".parquet":
@@ -277,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["error", "zero", "interpolate", "ffill", "keep"],
         default="error",
         help="missing periods",
+    )
+    fcst.add_argument(
+        "--sep", help="separator of a CSV panel: ';', ',' or tab (default: detected from the first lines)"
     )
     fcst.add_argument("--sheet", help="sheet of an .xlsx panel (default: the first)")
     fcst.add_argument("--header-row", type=int, help="row of the header (default: found below any title)")

@@ -11,6 +11,7 @@ from .bundle import (
 )
 from .panels import load_csv, load_excel, load_parquet, load_sql, to_panel
 from .survey import Survey, load_survey, write_survey_template
+from .totals import totals
 
 __all__ = [
     "Bundle",
@@ -26,6 +27,7 @@ __all__ = [
     "load_survey",
     "load_table",
     "to_panel",
+    "totals",
     "write_bundle",
     "write_survey_template",
 ]

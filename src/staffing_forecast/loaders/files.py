@@ -128,11 +128,35 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_SEPARATORS = (";", "\t", ",")
+_SEPARATOR_NAMES = {";": "';'", "\t": "tab", ",": "','"}
+
+
 def _detect_separator(lines: Sequence[str]) -> str:
-    # The most frequent separator on any of the first lines: a title line above the header may have none.
-    counts = {sep: max(line.count(sep) for line in lines) for sep in (";", "\t", ",")}
-    best = max(counts, key=lambda s: counts[s])
-    return best if counts[best] else ","
+    """Pick the separator under which the header and the rows below it split into the same number of fields.
+
+    Counting a character is not enough: row labels with commas in them (``Деятельность в области информации и
+    связи, всего``) and decimal commas outnumber the ``;`` of a Russian file. For each candidate the header is
+    found as :func:`find_header` finds it, and the candidate wins that has the most lines splitting into as many
+    fields as that header (two or more); ties go to ``;``, then tab, then ``,``.
+
+    Examples
+    --------
+    >>> _detect_separator(["Вид деятельности;2024;2025", "Связь, всего;1,5;1,7", "Разработка ПО, всего;2,5;2,6"])
+    ';'
+    >>> _detect_separator(["occupation,2024,2025", "2512,10,12"])
+    ','
+    """
+    filled = [line for line in lines if line.strip()]
+    best, best_score = ",", 0
+    for sep in _SEPARATORS:
+        rows = list(csv.reader(filled, delimiter=sep))
+        header = rows[find_header(rows)] if rows else []
+        width = len(header)
+        score = sum(len(row) == width for row in rows) if width >= 2 else 0
+        if score > best_score:
+            best, best_score = sep, score
+    return best
 
 
 def read_csv_cells(
@@ -159,6 +183,7 @@ def read_csv_cells(
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise SchemaError(f"{place.at()}: the file has no header and no data.")
+    detected = sep is None
     sep = sep or _detect_separator(lines[:30])
     if header_row is None:
         header_row = 1 + find_header(list(csv.reader(lines[:30], delimiter=sep)))
@@ -176,7 +201,14 @@ def read_csv_cells(
             encoding_errors="strict",
         )
     except pd.errors.ParserError as exc:
-        raise SchemaError(f"{place.at()}: the rows do not split into the header's columns ({exc}).") from None
+        others = " or ".join(f"sep={o!r}" for o in _SEPARATORS if o != sep)
+        how = "detected from the first lines" if detected else "as given"
+        detail = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+        raise SchemaError(
+            f"{place.at()}: with the separator {_SEPARATOR_NAMES.get(sep, repr(sep))} ({how}), the rows do not split "
+            f"into the header's columns ({detail}). If the file uses another separator, pass {others}; if a "
+            "value holds the separator, put it in double quotes."
+        ) from None
     return _finish(frame.replace("", None), place, first_row=header_row + 1, header=f"line {header_row}")
 
 

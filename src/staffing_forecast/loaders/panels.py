@@ -6,12 +6,18 @@ Every loader takes the same options:
   ``{"Год": "ds", "Численность": "y", "ОКЗ": "occupation"}``; applied once, before anything else. The usual
   Russian headers (``Год``, ``Дата``, ``Численность, чел.``, ``Код ОКЗ``, ``ОКВЭД2``, ``Работодатель`` ...; see
   :data:`staffing_forecast.loaders.headers.RUSSIAN_HEADERS`) are read as the canonical names without it.
-- ``keys``: key columns that build ``unique_id`` (joined with ``/`` in this order). Without it, the known key
-  names (``region``, ``sector``, ``employer``, ``occupation``, ...) and every other text column are the keys, in
+- ``keys``: key columns that build ``unique_id`` (joined with ``/`` in this order), named by the file's own
+  header (``Код ОКЗ``) or by the name it is read as (``occupation``). Without it, the known key names
+  (``region``, ``sector``, ``employer``, ``occupation``, ...) and every other text column are the keys, in
   file order; an existing ``unique_id`` column is kept as it is (the keys are carried along).
 - Long input (one row per series and date) or wide input (dates as column headers, as spreadsheets have
   them: ``employer, occupation, 2019, 2020, ...``) is recognised by the headers; blank wide cells are "no
   observation".
+- ``totals``: rows labelled ``Итого``, ``Всего`` or ``Total`` (in any label or key cell, any case, with or
+  without a colon) are set aside by default (``"aside"``): not loaded as series, compared with the sum of the
+  rows they cover period by period, named in a :class:`~staffing_forecast.errors.DataWarning`, and kept in
+  ``panel.attrs["totals"]`` (:func:`staffing_forecast.loaders.totals.totals`). ``"keep"`` loads them as series,
+  ``"error"`` refuses them.
 - ``whole`` (head counts must be whole numbers), ``nonnegative`` (default on: counts), ``decimal``
   (``","`` reads Russian decimal commas), ``freq``, ``gaps`` and ``min_length`` as in
   :func:`staffing_forecast.check_panel`.
@@ -32,10 +38,12 @@ from ..schema import DS, KEY_ORDER, UNIQUE_ID, Y, check_panel, make_unique_id
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells, read_sql_cells
 from .headers import rename_known_headers
 from .jumps import check_jumps
+from .totals import set_aside, total_rows
 
 __all__ = ["load_csv", "load_excel", "load_parquet", "load_sql", "to_panel"]
 
 _DATE_HEADER = re.compile(r"^\d{4}(\s*[-/ ]?\s*[QqКк]\s*[1-4]|-\d{2}(-\d{2})?)?(\.0)?$")
+_ROW = "__source_row__"  # the source row of each value, while total rows are told apart from the others
 _CODED_KEYS = {"occupation": "occupation", "sector": "sector", "specialty": "specialty", "level": "level"}
 
 
@@ -89,6 +97,7 @@ def to_panel(
     gaps: str = "error",
     min_length: int = 2,
     check_code_lists: bool = True,
+    totals: str = "aside",
 ) -> pd.DataFrame:
     """Turn raw cells (indexed by source row) into a validated panel; see the module docstring for options.
 
@@ -107,6 +116,11 @@ def to_panel(
     renamed = {new: old for old, new in (columns or {}).items()}
     renamed.update({new: old for old, new in zip(cells.columns, known.columns, strict=True) if old != new})
     cells, place = known, place.renamed(renamed)
+    labels = [c for c in cells.columns if c not in {DS, Y} and not _DATE_HEADER.match(c)]
+    total_index = cells.index[total_rows(cells, labels, place, totals)]
+    if len(total_index):
+        cells = cells.assign(**{_ROW: cells.index})
+    source = place  # wide input is named by series and date below; a total row by its row in the file
     problems: list[str] = []
     numbers: dict[str, Any] = {
         "what": "value",
@@ -136,6 +150,13 @@ def to_panel(
             )
         frame = cells.copy()
         frame[Y] = parse_numbers(frame[Y], place=place, column=Y, problems=problems, **numbers)
+    aside = frame.iloc[:0]
+    if len(total_index):
+        is_total = frame[_ROW].isin(total_index)
+        aside, frame = frame[is_total].copy(), frame[~is_total].drop(columns=_ROW)
+        dated = aside[DS].notna() & (aside[DS].astype(str).str.strip() != "")
+        aside[DS] = parse_dates(aside[DS].where(dated, "2000"), place=place, column=DS, problems=problems)
+        aside.loc[~dated, DS] = pd.NaT  # a total over every period
     frame[DS] = parse_dates(frame[DS], place=place, column=DS, problems=problems)
     raise_problems(problems)
 
@@ -144,7 +165,9 @@ def to_panel(
     if keys is None:
         # Known key names and text columns are keys; with a unique_id column they are carried along, unchanged.
         keys = [c for c in others if c in KEY_ORDER or not _all_numeric(frame[c], decimal)]
-    keys = list(keys)
+    # A key may be named by the file's own header (`Код ОКЗ`) or by the name it was read as (`occupation`).
+    by_header = {header: name for name, header in place.headers.items()}
+    keys = [k if k in frame.columns else by_header.get(k, k) for k in keys]
     missing = [k for k in keys if k not in frame.columns]
     if missing:
         raise SchemaError(
@@ -181,11 +204,14 @@ def to_panel(
         frame[UNIQUE_ID] = make_unique_id(frame, keys, place=place)
     frame = frame[[UNIQUE_ID, DS, Y, *keys, *[c for c in others if c not in keys]]]
     check_jumps(frame, place)
-    return check_panel(frame, freq=freq, gaps=gaps, min_length=min_length, place=place)
+    panel = check_panel(frame, freq=freq, gaps=gaps, min_length=min_length, place=place)
+    if not aside.empty:
+        panel.attrs["totals"] = set_aside(panel, aside, keys, source, _ROW)
+    return panel
 
 
 #: The options every loader passes on to :func:`to_panel`.
-_PANEL_OPTIONS = ("freq", "whole", "nonnegative", "decimal", "gaps", "min_length", "check_code_lists")
+_PANEL_OPTIONS = ("freq", "whole", "nonnegative", "decimal", "gaps", "min_length", "check_code_lists", "totals")
 
 
 def _check_options(function: str, own: Sequence[str], options: Mapping[str, Any]) -> None:
@@ -234,7 +260,8 @@ def load_csv(
         The line of the header (1 = the first); by default the first line with two or more filled cells, so
         a title line above the table is skipped.
     **options
-        ``freq``, ``whole``, ``nonnegative``, ``decimal``, ``gaps``, ``min_length``, ``check_code_lists``.
+        ``freq``, ``whole``, ``nonnegative``, ``decimal``, ``gaps``, ``min_length``, ``check_code_lists``,
+        ``totals``.
 
     Returns
     -------
