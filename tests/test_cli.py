@@ -164,11 +164,19 @@ def test_forecast_command_writes_a_russian_workbook_for_xlsx(tmp_path, capsys):
     assert book.sheetnames == ["Прогноз", "Интервалы"]
     sheet = book["Прогноз"]
     assert sheet["A1"].value.startswith("Прогноз по рядам: среднее значение по годам (чел.)")
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
-    assert rows[0] == ["Профессия", "Модель", 2026, 2027]  # years as numbers
-    # Drift: the last value plus the average change, 5 and 12.5 a year.
-    assert rows[1:] == [["Администраторы", "drift", 250, 255], ["Программисты", "drift", 1125, 1137.5]]
-    assert sheet["C4"].number_format == "#,##0"
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=5)]
+    header = ["Профессия", "Модель", "2023, факт", "2024, факт", "2025, факт", 2026, 2027]
+    assert rows[0] == [*header, "Изменение за горизонт прогноза"]  # years as numbers
+    # Drift: the last value plus the average change, 5 and 12.5 a year; the last three actuals before them.
+    assert [row[:7] for row in rows[1:]] == [
+        ["Администраторы", "drift", 235, 240, 245, 250, 255],
+        ["Программисты", "drift", 1087.5, 1100, 1112.5, 1125, 1137.5],
+        ["Итого", "drift", 1322.5, 1340, 1357.5, 1375, 1392.5],
+    ]
+    assert [row[7] for row in rows[1:]] == pytest.approx(
+        [255 / 245 - 1, 1137.5 / 1112.5 - 1, 1392.5 / 1357.5 - 1]
+    )
+    assert sheet["F6"].number_format == "#,##0" and sheet["H6"].number_format == "0.0%"
     intervals = [[cell.value for cell in row] for row in book["Интервалы"].iter_rows(max_row=2)]
     assert intervals[0] == [
         "Профессия",

@@ -38,8 +38,9 @@ def test_quarterly_forecast_with_a_fallback_in_english(tmp_path):
     assert book.sheetnames == ["Forecast", "Intervals", "Fallbacks and notes"]
     forecast = book["Forecast"]
     assert forecast["A2"].value.startswith("For 1 series the chosen model did not fit")
-    assert [c.value for c in forecast[4]] == ["Employer", "Model", "2025Q1", "2025Q2"]
-    e2 = [c.value for c in forecast[6]]
+    assert forecast["A3"].value == "'Total' is the sum of all 2 series of the table."
+    assert [c.value for c in forecast[5]] == ["Employer", "Model", "2025Q1", "2025Q2"]
+    e2 = [c.value for c in forecast[7]]
     assert e2[0] == "E2" and e2[2:] == fc.loc[fc["unique_id"] == "E2", "mean"].tolist()
     reasons = [[c.value for c in row] for row in book["Fallbacks and notes"].iter_rows()]
     assert reasons[0] == ["Employer", "Model", "Why the model fell back", "Note"]
@@ -72,7 +73,8 @@ def test_a_forecast_without_intervals_says_so_and_has_no_interval_sheet(tmp_path
     book = load_workbook(sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", freq="QS"))
     assert book.sheetnames == ["Прогноз"]
     assert book["Прогноз"]["A1"].value.endswith("интервалы прогноза не рассчитывались.")
-    assert [c.value for c in book["Прогноз"][3]] == ["Работодатель", "Модель", "2025Q1"]
+    assert [c.value for c in book["Прогноз"][3]] == ["Работодатель", "Модель", "I кв. 2025"]
+    assert "среднее значение по кварталам" in book["Прогноз"]["A1"].value
     assert book["Прогноз"]["C4"].value == 20.0
 
 
@@ -135,8 +137,10 @@ def test_a_forecast_too_large_for_a_workbook_shows_the_aggregates_and_the_larges
     bottom = last.drop(aggregates).sort_values(ascending=False, kind="stable")
     limit = 2 * (len(aggregates) + 5)  # two periods a series: every aggregate and the five largest others
     path = sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", lang="en", max_rows=limit)
-    sheet = pd.read_excel(path, sheet_name="Forecast", skiprows=3, dtype=str)
-    shown = set(sheet["Employer"] + "/" + sheet["ОКЗ code"])
+    sheet = pd.read_excel(path, sheet_name="Forecast", skiprows=4, dtype=str)
+    assert sheet["Employer"].iloc[-1] == "Total"  # the employers' rows summed over every series, shown or not
+    assert float(sheet[sheet.columns[-1]].iloc[-1]) == pytest.approx(last[bottom.index].sum())
+    shown = set(sheet["Employer"].iloc[:-1] + "/" + sheet["ОКЗ code"].iloc[:-1])
     expected = {
         f"{e}/{o}" for e, o in fc.loc[fc["unique_id"].isin(aggregates), ["employer", "occupation"]].values
     }
@@ -146,3 +150,59 @@ def test_a_forecast_too_large_for_a_workbook_shows_the_aggregates_and_the_larges
     assert note.startswith(f"Showing {len(aggregates) + 5} of {fc['unique_id'].nunique()} series")
     with pytest.raises(sf.ConfigError, match="max_rows=0"):
         sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", max_rows=0)
+
+
+def _two_occupations_and_their_sum() -> pd.DataFrame:
+    years = pd.date_range("2021", periods=5, freq="YS")
+    a, b = [8.0, 9, 10, 12, 14], [5.0, 4, 5, 5, 6]
+    rows = [("*/A", "A", a), ("*/B", "B", b), ("*/*", "*", [x + y for x, y in zip(a, b, strict=True)])]
+    return pd.concat(
+        [pd.DataFrame({"unique_id": uid, "ds": years, "y": y, "occupation": occ}) for uid, occ, y in rows],
+        ignore_index=True,
+    )
+
+
+def test_the_forecast_workbook_shows_the_last_actuals_the_change_and_a_total_of_the_bottom_rows(tmp_path):
+    panel = _two_occupations_and_their_sum()
+    fc = sf.forecast(panel, h=2, models="drift")  # A: +1.5 a year, B: +0.25, the sum: +1.75
+    path = sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", history=panel, lang="en")
+    sheet = load_workbook(path)["Forecast"]
+    notes = [sheet.cell(row=i, column=1).value for i in range(1, 4)]
+    assert notes[1].startswith("Actual: the last 3 periods of the history; change: from the actual of 2025")
+    assert notes[2].startswith("'Total' is the sum of the 2 bottom-level series (occupation)")
+    table = pd.read_excel(path, skiprows=4)
+    assert list(table.columns) == [
+        "ОКЗ code", "Occupation", "Model", "2023, actual", "2024, actual", "2025, actual", 2026, 2027,
+        "Change over the horizon",
+    ]  # fmt: skip
+    rows = table.set_index("ОКЗ code")
+    assert rows.loc["A", ["2023, actual", "2024, actual", "2025, actual", 2026, 2027]].tolist() == [
+        10,
+        12,
+        14,
+        15.5,
+        17,
+    ]
+    assert rows.loc["A", "Change over the horizon"] == pytest.approx(17 / 14 - 1)
+    # The total adds A and B (4 + 6 = 10 in 2023 … 17 + 6.5 in 2027), never the aggregate "*" on top of them.
+    total = rows.loc["Total"]
+    assert total[["2023, actual", "2025, actual", 2027]].tolist() == [15, 20, 23.5]
+    assert total["Change over the horizon"] == pytest.approx(23.5 / 20 - 1)
+    assert total["Model"] == "drift"
+
+
+def test_a_total_of_every_row_when_nothing_is_summed_and_none_for_one_row(tmp_path):
+    panel = _two_occupations_and_their_sum().query("occupation != '*'")
+    fc = sf.forecast(panel, h=1, models="naive")
+    path = sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx")
+    sheet = load_workbook(path)["Прогноз"]
+    assert sheet["A2"].value == "«Итого» — сумма всех 2 рядов таблицы."
+    table = pd.read_excel(path, skiprows=3)
+    assert table["Код ОКЗ"].tolist() == ["A", "B", "Итого"] and table[2026].tolist() == [14, 6, 20]
+    assert "Изменение за горизонт прогноза" not in table.columns  # no history: no actuals, no change
+    one = sf.report.forecast_workbook(fc[fc["occupation"] == "A"], tmp_path / "one.xlsx")
+    assert pd.read_excel(one, skiprows=2)["Код ОКЗ"].tolist() == ["A"]
+    with pytest.raises(sf.ConfigError, match="actuals=0; use a positive number"):
+        sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", history=panel, actuals=0)
+    with pytest.raises(sf.ConfigError, match=r"the history has no column\(s\) \['y'\]"):
+        sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", history=panel.drop(columns="y"))

@@ -174,7 +174,7 @@ def _forecast(args: argparse.Namespace) -> int:
     models = args.models[0] if len(args.models) == 1 else list(args.models)
     fc = forecast(panel, h=args.h, freq=args.freq, models=models, level=args.level, n_jobs=args.n_jobs)
     if out.suffix.lower() == ".xlsx":
-        forecast_workbook(fc, out, lang=args.lang, freq=args.freq or infer_freq(panel))
+        forecast_workbook(fc, out, lang=args.lang, freq=args.freq or infer_freq(panel), history=panel)
     else:
         write_csv(fc, out, lang=args.lang)
     print(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out}")

@@ -368,7 +368,7 @@ def _run(
             record = _track_record(panel, store, folder)
             counts["vintages_scored"] = int(record["vintage"].nunique()) if record is not None else 0
             if config.output.workbooks:
-                _workbooks(bundle, forecasts, result, config, folder, record)
+                _workbooks(bundle, forecasts, result, config, folder, record, panel)
             if before_publish is not None:
                 before_publish(folder)
             _publish(forecasts, store, folder)
@@ -493,13 +493,19 @@ def _workbooks(
     config: Config,
     folder: RunFolder,
     record: pd.DataFrame | None,
+    panel: pd.DataFrame,
 ) -> None:
     from ..report import forecast_workbook, monitoring_workbook, quota_workbook, write_csv
     from ..report.summary import write_summary
 
     lang = config.output.lang
     forecast_workbook(
-        forecasts, folder.file("forecast.xlsx"), lang=lang, freq=config.series.frequency, track_record=record
+        forecasts,
+        folder.file("forecast.xlsx"),
+        lang=lang,
+        freq=config.series.frequency,
+        track_record=record,
+        history=panel,
     )
     occupations = occupation_forecast(forecasts) if ("occupation",) in config.series.hierarchy else None
     wanted = {"lo_80", "hi_80", "lo_95", "hi_95"}

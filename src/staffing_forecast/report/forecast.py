@@ -17,12 +17,13 @@ from ..schema import (
     MODEL,
     NOTE,
     UNIQUE_ID,
+    Y,
     check_forecast,
     infer_freq,
     key_columns,
 )
 from .excel import Sheet, check_lang, name_columns, write_workbook
-from .labels import remark_label
+from .labels import hierarchy_label, remark_label
 
 __all__ = ["forecast_workbook"]
 
@@ -59,15 +60,35 @@ _LIMITED = {
 
 _NOTES = {
     "ru": (
-        "Прогноз по рядам: среднее значение по годам (чел.); интервалы прогноза — на листе «Интервалы».",
+        "Прогноз по рядам: среднее значение {by} (чел.); интервалы прогноза — на листе «Интервалы».",
         "Для {n} рядов выбранная модель не подошла и прогноз построен запасной моделью: см. лист «Замены и примечания».",
-        "Прогноз по рядам: среднее значение по годам (чел.); интервалы прогноза не рассчитывались.",
+        "Прогноз по рядам: среднее значение {by} (чел.); интервалы прогноза не рассчитывались.",
     ),
     "en": (
         "Forecast by series: the mean by period (persons); the prediction intervals are on sheet 'Intervals'.",
         "For {n} series the chosen model did not fit and a fallback made the forecast: see sheet 'Fallbacks and notes'.",
         "Forecast by series: the mean by period (persons); no prediction intervals were computed.",
     ),
+}
+#: How the mean is taken, by frequency (the Russian note names it).
+_BY = {"YS": "по годам", "QS": "по кварталам", "MS": "по месяцам"}
+_QUARTERS = ("I", "II", "III", "IV")
+#: The total row, what it sums, and the actuals and change beside the forecast.
+_TOTAL = {"ru": "Итого", "en": "Total"}
+_TOTAL_NOTES = {
+    "ru": (
+        "«Итого» — сумма всех {n} рядов таблицы.",
+        "«Итого» — сумма {n} рядов нижнего уровня ({level}), без «*» в ключах; сводные ряды в сумму не входят.",
+    ),
+    "en": (
+        "'Total' is the sum of all {n} series of the table.",
+        "'Total' is the sum of the {n} bottom-level series ({level}), those without '*' in their keys; the "
+        "aggregates are not added in.",
+    ),
+}
+_ACTUAL_NOTES = {
+    "ru": "Факт — последние {n} периодов истории; изменение — от факта за {first} до прогноза на {last}.",
+    "en": "Actual: the last {n} periods of the history; change: from the actual of {first} to the forecast for {last}.",
 }
 
 
@@ -79,10 +100,14 @@ def forecast_workbook(
     freq: str | None = None,
     track_record: pd.DataFrame | None = None,
     max_rows: int | None = 100_000,
+    history: pd.DataFrame | None = None,
+    actuals: int = 3,
 ) -> Path:
     """Write a forecast frame as a workbook for officials; return the path.
 
-    Sheets: the forecast, one row per series (and model) with one column per period, years as numbers; the
+    Sheets: the forecast, one row per series (and model) with one column per period, years as numbers (quarters
+    «IV кв. 2026» in Russian), the last actual periods before them and the change over the horizon in % when the
+    ``history`` is given, and a total row («Итого») where the rows add up; the
     intervals (when there are any), one row per series and period with the mean and each ``lo_<L>``/``hi_<L>``
     bound; and, when a
     series fell back to another model or has a note (``auto``'s rule, a widened interval), the reasons. Headers are Russian with units by default (``lang="en"``
@@ -108,16 +133,30 @@ def forecast_workbook(
         on the first sheet: a workbook of millions of
         rows takes gigabytes to write and does not open. ``None`` shows every row, up to Excel's limit of
         1,048,576 rows a sheet.
+    history
+        The panel the forecast was made from (``unique_id``, ``ds``, ``y``): its last ``actuals`` periods are
+        shown before the forecast, and the change from the last actual to the last forecast period in %.
+    actuals
+        How many of the last actual periods to show (3 by default).
+
+    The total row sums the rows that add up without double counting: every row when no key is summed over
+    (``*``), otherwise the bottom level only (the rows with no ``*`` in their keys), over every series of the
+    forecast even when ``max_rows`` shows fewer; one total per model. The first sheet says which rows it sums.
+    There is no total row when fewer than two rows would be summed.
 
     Examples
     --------
     >>> import tempfile, pathlib, staffing_forecast as sf
     >>> panel = sf.aggregate(sf.datasets.load_demo().employment, by=["occupation"])
-    >>> fc = sf.forecast(panel[panel["occupation"] == "2512"], h=2, models="drift", level=[80])
+    >>> two = panel[panel["occupation"].isin(["2512", "2514"])]
+    >>> fc = sf.forecast(two, h=2, models="drift", level=[80])
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = sf.report.forecast_workbook(fc, pathlib.Path(folder) / "forecast.xlsx")
-    ...     list(pd.read_excel(path, skiprows=2).columns)
-    ['Код ОКЗ', 'Профессия (ОКЗ)', 'Модель', 2026, 2027]
+    ...     path = sf.report.forecast_workbook(fc, pathlib.Path(folder) / "forecast.xlsx", history=two, actuals=2)
+    ...     table = pd.read_excel(path, skiprows=4)
+    >>> list(table.columns)
+    ['Код ОКЗ', 'Профессия (ОКЗ)', 'Модель', '2024, факт', '2025, факт', 2026, 2027, 'Изменение за горизонт прогноза']
+    >>> table["Код ОКЗ"].tolist()
+    ['2512', '2514', 'Итого']
     """
     check_lang(lang)
     check_forecast(forecast)
@@ -128,7 +167,7 @@ def forecast_workbook(
     if freq not in FREQUENCIES:
         raise ConfigError(f"forecast_workbook: freq={freq!r}; use one of {list(FREQUENCIES)}.")
     period = "year" if freq == "YS" else "period"
-    frame[period] = _periods(frame[DS], freq)
+    frame[period] = _periods(frame[DS], freq, lang)
     bounds = sorted(
         (c for c in frame.columns if _INTERVAL.match(str(c))),
         key=lambda c: (int(_INTERVAL.match(c)[2]), c[:2] == "hi"),  # type: ignore[index]
@@ -136,10 +175,17 @@ def forecast_workbook(
     reserved = {UNIQUE_ID, DS, MODEL, MEAN, FALLBACK, NOTE, period, *bounds}
     keys = [c for c in frame.columns if c not in reserved and not (frame[c].astype(str) == "*").all()]
     keys = [c for c in keys if not pd.api.types.is_numeric_dtype(frame[c])] or [UNIQUE_ID]
-    wide = frame.pivot_table(index=[*keys, MODEL], columns=period, values=MEAN, sort=False).reset_index()
+    ids = [UNIQUE_ID] if keys != [UNIQUE_ID] else []
+    wide = frame.pivot_table(
+        index=[*ids, *keys, MODEL], columns=period, values=MEAN, sort=False
+    ).reset_index()
     wide.columns.name = None
+    horizon = list(dict.fromkeys(frame.sort_values(DS, kind="stable")[period]))
+    wide, said_actuals = _with_actuals(wide, forecast, history, actuals, freq, lang, horizon)
+    wide, said_total = _with_total(wide.drop(columns=ids), forecast, keys, freq, lang, history, horizon)
     long = frame[[*keys, MODEL, period, MEAN, *bounds]]
-    sheets = [Sheet(titles[0], name_columns(wide, lang), notes=[notes[0] if bounds else notes[2]])]
+    first_notes = [(notes[0] if bounds else notes[2]).format(by=_BY[freq])]
+    sheets = [Sheet(titles[0], name_columns(wide, lang), notes=first_notes)]
     if len(limited) < len(forecast):
         shown, total = limited[UNIQUE_ID].nunique(), forecast[UNIQUE_ID].nunique()
         sheets[0].notes.append(_LIMITED[lang].format(shown=f"{shown:,}", total=f"{total:,}"))
@@ -158,10 +204,11 @@ def forecast_workbook(
             sheets.append(Sheet(titles[2], name_columns(remarks, lang)))
     if "adjustment" in limited.columns and (limited["adjustment"].fillna("") != "").any():
         changed = limited[limited["adjustment"].fillna("") != ""]
-        changed = changed.assign(**{period: _periods(changed[DS], freq)})
+        changed = changed.assign(**{period: _periods(changed[DS], freq, lang)})
         sheets.append(Sheet(titles[3], name_columns(changed[[*keys, MODEL, period, *_ADJUSTED, MEAN]], lang)))
     if track_record is not None and not track_record.empty:
         sheets.append(_track_sheet(track_record, titles[4], lang))
+    first_notes.extend(note for note in (said_actuals, said_total) if note)
     return write_workbook(path, sheets, lang)
 
 
@@ -210,10 +257,103 @@ def _track_sheet(record: pd.DataFrame, title: str, lang: str) -> Sheet:
     return Sheet(title, table, notes=[_TRACK_NOTES[lang].format(L=level or "—")])
 
 
-def _periods(ds: pd.Series, freq: str) -> pd.Series:
-    """Years as numbers; ``2026Q1`` for quarters and ``2026-03`` for months."""
+def _periods(ds: pd.Series, freq: str, lang: str = "en") -> pd.Series:
+    """Years as numbers; quarters ``I кв. 2026`` in Russian (``2026Q1`` in English) and months ``2026-03``."""
     if freq == "YS":
         return ds.dt.year.astype(int)
     if freq == "QS":
+        if lang == "ru":
+            return ds.dt.quarter.map(lambda q: _QUARTERS[q - 1]) + " кв. " + ds.dt.year.astype(str)
         return ds.dt.year.astype(str) + "Q" + ds.dt.quarter.astype(str)
     return ds.dt.strftime("%Y-%m")
+
+
+def _actual_column(label: object) -> str:
+    """Name the column of an actual period (``report.labels`` words it as «2025, факт»)."""
+    return f"actual {label}"
+
+
+def _with_actuals(
+    wide: pd.DataFrame,
+    forecast: pd.DataFrame,
+    history: pd.DataFrame | None,
+    actuals: int,
+    freq: str,
+    lang: str,
+    horizon: list[object],
+) -> tuple[pd.DataFrame, str]:
+    """Insert the last ``actuals`` periods of ``history`` before the forecast and the change over the horizon."""
+    if history is None:
+        return wide, ""
+    if isinstance(actuals, bool) or not isinstance(actuals, int) or actuals < 1:
+        raise ConfigError(f"forecast_workbook: actuals={actuals!r}; use a positive number of periods.")
+    missing = [c for c in (UNIQUE_ID, DS, Y) if c not in history.columns]
+    if missing:
+        raise ConfigError(
+            f"forecast_workbook: the history has no column(s) {missing}; pass the panel the forecast was made "
+            "from (unique_id, ds, y)."
+        )
+    past = history[history[UNIQUE_ID].isin(forecast[UNIQUE_ID]) & (history[DS] < forecast[DS].min())]
+    if past.empty:
+        raise ConfigError(
+            "forecast_workbook: the history has no period before the forecast for its series; pass the panel "
+            "the forecast was made from."
+        )
+    shown = sorted(past[DS].unique())[-actuals:]
+    past = past[past[DS].isin(shown)]
+    labels = _periods(pd.Series(shown), freq, lang).tolist()
+    table = past.pivot_table(index=UNIQUE_ID, columns=DS, values=Y, aggfunc="sum")
+    table = table.reindex(columns=shown)
+    table.columns = [_actual_column(label) for label in labels]
+    at = wide.columns.get_loc(horizon[0])
+    out = pd.concat(
+        [wide.iloc[:, :at], table.reindex(wide[UNIQUE_ID]).reset_index(drop=True), wide.iloc[:, at:]], axis=1
+    )
+    out["horizon_change"] = _change(out[_actual_column(labels[-1])], out[horizon[-1]])
+    return out, _ACTUAL_NOTES[lang].format(n=len(shown), first=labels[-1], last=horizon[-1])
+
+
+def _change(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Return the change from ``start`` to ``end`` as a share (0.1 is +10 %); blank where ``start`` is 0."""
+    start = start.astype(float)
+    return (end.astype(float) / start.where(start != 0) - 1).astype(float)
+
+
+def _with_total(
+    wide: pd.DataFrame,
+    forecast: pd.DataFrame,
+    keys: list[str],
+    freq: str,
+    lang: str,
+    history: pd.DataFrame | None,
+    horizon: list[object],
+) -> tuple[pd.DataFrame, str]:
+    """Append the total row of the rows that add up (see ``forecast_workbook``) and say what it sums."""
+    named = [k for k in keys if k != UNIQUE_ID]
+    summed = (forecast[named].astype(str) == "*").any(axis=1) if named else pd.Series(False, forecast.index)
+    bottom = forecast[~summed]
+    n = bottom[UNIQUE_ID].nunique()
+    if n < 2:
+        return wide, ""
+    by_period = bottom.assign(_period=_periods(bottom[DS], freq, lang))
+    totals = by_period.pivot_table(index=MODEL, columns="_period", values=MEAN, aggfunc="sum", sort=False)
+    rows = pd.DataFrame({column: [""] * len(totals) for column in keys})
+    rows[keys[0]] = _TOTAL[lang]
+    rows[MODEL] = totals.index.to_numpy()
+    for column in totals.columns:
+        rows[column] = totals[column].to_numpy()
+    actual_columns = [c for c in wide.columns if isinstance(c, str) and c.startswith("actual ")]
+    if actual_columns and history is not None:
+        past = history[history[UNIQUE_ID].isin(bottom[UNIQUE_ID])]
+        labelled = past.assign(_period=_periods(past[DS], freq, lang).map(_actual_column))
+        sums = labelled[labelled["_period"].isin(actual_columns)].groupby("_period")[Y].sum()
+        for column in actual_columns:
+            rows[column] = sums.get(column, float("nan"))
+        rows["horizon_change"] = _change(rows[actual_columns[-1]], rows[horizon[-1]])
+    said = _TOTAL_NOTES[lang]
+    note = (
+        said[0].format(n=n)
+        if not summed.any()
+        else said[1].format(n=n, level=hierarchy_label("/".join(named), lang))
+    )
+    return pd.concat([wide, rows[[c for c in wide.columns if c in rows.columns]]], ignore_index=True), note

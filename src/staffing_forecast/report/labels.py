@@ -191,6 +191,7 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "period": ("Период", "Period", "year"),
     "mean": ("Прогноз, чел.", "Forecast, persons", "number"),
     "fallback": ("Причина замены модели", "Why the model fell back", "text"),
+    "horizon_change": ("Изменение за горизонт прогноза", "Change over the horizon", "share"),
     # track record of published forecasts
     "vintage": ("Дата выпуска прогноза", "Vintage", "text"),
     "mape": ("Средняя ошибка (MAPE), %", "Mean absolute percentage error (MAPE), %", "number"),
@@ -474,6 +475,9 @@ def column_label(column: str, lang: str) -> tuple[str, str]:
         return (
             f"{ru_word} {bound[2]} %, чел." if lang == "ru" else f"{en_word} {bound[2]} %, persons"
         ), "number"
+    if column.startswith("actual "):  # an actual period beside a forecast: "actual 2025"
+        period = column.removeprefix("actual ")
+        return (f"{period}, факт" if lang == "ru" else f"{period}, actual"), "number"
     ru, en, kind = _COLUMNS.get(column, (column, column, "text"))
     return (ru if lang == "ru" else en), kind
 
