@@ -15,6 +15,7 @@ from . import (
     pipeline,
     plot,
     quota,
+    reconciliation,
     reference,
     report,
     tracking,
@@ -47,7 +48,7 @@ from .loaders import (
 )
 from .metrics import evaluate, leaderboard
 from .panel import aggregate, to_annual
-from .reconcile import reconcile
+from .reconciliation import reconcile
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
 from .selection import pick, select
 from .summary import ForecastSummary, summarize
@@ -95,6 +96,7 @@ __all__ = [
     "plot",
     "quota",
     "reconcile",
+    "reconciliation",
     "reference",
     "report",
     "select",
