@@ -434,3 +434,55 @@ def test_warnings_raised_in_worker_processes_reach_the_caller_once():
         sf.forecast(panel, h=2, models="theta", level=[80], executor=pool)
     told = [str(w.message) for w in caught if "Too few residuals" in str(w.message)]
     assert len(told) == 1
+
+
+class _Refuses:
+    """A third-party panel model (the hooks, no library base class) that cannot fit any series."""
+
+    name = "refuses"
+    supports_exog = False
+    is_global = False
+
+    def fit(self, y, X=None):
+        return self
+
+    def predict(self, h, X=None, level=()):
+        raise AssertionError("not called: every series failed")
+
+    def fit_panel(self, y, X=None, freq=None):
+        return dict.fromkeys(y["unique_id"].astype(str).unique(), "refuses every series")
+
+    def predict_panel(self, h, X=None, level=(), *, defer_intervals=False, pool_size=None):
+        raise AssertionError("not called: every series failed")
+
+    def uses_drivers(self):
+        return False
+
+
+def test_the_engine_dispatches_on_the_public_contract(occupations):
+    assert isinstance(models.ETS(), models.PanelModel) and isinstance(_Refuses(), models.PanelModel)
+    assert isinstance(models.LagRegression(), models.GlobalModel)
+    assert not isinstance(models.ETS(), models.GlobalModel)
+    # A panel model of its own making, with no fitted state the engine could peek at, falls back whole.
+    fc = sf.forecast(occupations, h=2, models={"mine": _Refuses()})
+    assert set(fc["model"]) == {"mine"}
+    assert fc["fallback"].str.startswith("refuses every series; used naive").all()
+    with pytest.raises(sf.ConfigError, match="is not a model: a model has fit, predict and supports_exog"):
+        sf.forecast(occupations, h=2, models=["naive", object()])
+
+
+def test_forecast_with_fitted_returns_the_named_tuple(occupations):
+    result = sf.forecast(occupations, h=1, models="naive", fitted=True)
+    assert isinstance(result, sf.Forecast)
+    assert isinstance(sf.forecast(occupations, h=1, models="naive"), pd.DataFrame)
+
+
+def test_executor_and_checkpoint_protocols():
+    from staffing_forecast.engine import Checkpoint, DistributedExecutor, Executor
+    from staffing_forecast.pipeline.store import Checkpoint as RunCheckpoint
+
+    with ThreadPoolExecutor(1) as pool:
+        assert isinstance(pool, Executor) and not isinstance(pool, DistributedExecutor)
+    assert isinstance(RunCheckpoint(__import__("pathlib").Path(".")), Checkpoint)
+    with pytest.raises(sf.ConfigError, match="executor must have a map method"):
+        sf.forecast(series("a", [1, 2, 3, 4]), h=1, models="naive", executor=object())

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import staffing_forecast as sf
-from staffing_forecast.reconcile import METHODS
+from staffing_forecast.reconciliation import METHODS
 
 from .strategies import hierarchy_panels
 
@@ -320,3 +320,8 @@ def test_one_model_per_series_is_one_forecast_of_the_hierarchy():
     out = sf.reconcile(fc, h, method="ols")
     assert _means(out, h) == pytest.approx([9.0, 4.0, 5.0])
     assert out["model"].tolist() == ["drift/ols", "survey_plan/ols", "survey_plan/ols"]
+
+
+def test_the_function_and_its_module_have_different_names():
+    assert callable(sf.reconcile)
+    assert sf.reconciliation.METHODS == METHODS and "mint_shrink" in sf.reconciliation.METHODS

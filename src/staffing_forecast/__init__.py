@@ -15,6 +15,7 @@ from . import (
     pipeline,
     plot,
     quota,
+    reconciliation,
     reference,
     report,
     tracking,
@@ -48,7 +49,7 @@ from .loaders import (
 )
 from .metrics import evaluate, leaderboard
 from .panel import aggregate, to_annual
-from .reconcile import reconcile
+from .reconciliation import reconcile
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
 from .selection import pick, select
 from .summary import ForecastSummary, summarize
@@ -96,6 +97,7 @@ __all__ = [
     "plot",
     "quota",
     "reconcile",
+    "reconciliation",
     "reference",
     "report",
     "select",

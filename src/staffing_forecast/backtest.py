@@ -215,7 +215,7 @@ def _reconciled(
     bar: Any,
 ) -> pd.DataFrame:
     """Forecast every level of one origin's hierarchy ``own`` and reconcile it."""
-    from .reconcile import reconcile
+    from .reconciliation import reconcile
 
     result = forecast_checked(
         train, h, freq=freq, models=models, levels=levels, n_jobs=n_jobs, fitted=True, bar=bar

@@ -14,14 +14,14 @@ import itertools
 import math
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, overload, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, Place, SchemaError, closest
-from .models import REGISTRY, Naive
+from .models import REGISTRY, GlobalModel, Model, Naive, PanelModel
 from .models.base import PanelForecast, attach_intervals, check_h, relative_change, split_panel
 from .models.intervals import Scores, calibratable
 from .schema import DS, FALLBACK, MODEL, NOTE, UNIQUE_ID, Y, check_level, check_panel, infer_freq
@@ -29,7 +29,16 @@ from .schema import DS, FALLBACK, MODEL, NOTE, UNIQUE_ID, Y, check_level, check_
 if TYPE_CHECKING:
     from .hierarchy import Hierarchy
 
-__all__ = ["SEASON_LENGTH", "Forecast", "forecast", "forecast_checked", "resolve_models"]
+__all__ = [
+    "SEASON_LENGTH",
+    "Checkpoint",
+    "DistributedExecutor",
+    "Executor",
+    "Forecast",
+    "forecast",
+    "forecast_checked",
+    "resolve_models",
+]
 
 #: Periods per year for each frequency: the default season length of seasonal models.
 SEASON_LENGTH = {"YS": 1, "QS": 4, "MS": 12}
@@ -38,6 +47,42 @@ SEASON_LENGTH = {"YS": 1, "QS": 4, "MS": 12}
 _CHUNK_SERIES = 100
 # Below this much estimated work, starting worker processes costs more than it saves: stay in-process.
 _PARALLEL_MIN_SECONDS = 10.0
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Where the tasks of :func:`forecast` run: anything with ``map``, e.g. a ``concurrent.futures`` executor.
+
+    Results may come back all at once, in task order.
+    """
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterable[Any]:
+        """Apply ``fn`` to each item and return the results in order."""
+        ...
+
+
+@runtime_checkable
+class DistributedExecutor(Executor, Protocol):
+    """An executor whose ``map`` returns futures, gathered as each completes: a ``dask.distributed.Client``."""
+
+    loop: Any
+
+    def gather(self, futures: Any) -> Any:
+        """Wait for futures and return their results."""
+        ...
+
+
+@runtime_checkable
+class Checkpoint(Protocol):
+    """Somewhere to keep each finished task's result by key, and to find it again (the run store's ``Checkpoint``)."""
+
+    def get(self, key: str) -> Any:
+        """Return the result kept under ``key``, or ``None`` when there is none."""
+        ...
+
+    def put(self, key: str, result: Any) -> None:
+        """Keep ``result`` under ``key``."""
+        ...
 
 
 def _registered(name: str) -> str:
@@ -84,8 +129,8 @@ def resolve_models(models: Any, freq: str) -> dict[str, Any]:
         add(out, _registered(models), build(models))
     elif isinstance(models, Mapping):
         for name, model in models.items():
-            add(out, str(name), build(model) if isinstance(model, str) else model)
-    elif hasattr(models, "fit") and hasattr(models, "predict"):
+            add(out, str(name), build(model) if isinstance(model, str) else _checked_model(model))
+    elif isinstance(models, Model):
         add(out, _model_name(models), models)
     elif isinstance(models, Sequence):
         if not models:
@@ -94,10 +139,22 @@ def resolve_models(models: Any, freq: str) -> dict[str, Any]:
             if isinstance(item, str):
                 add(out, _registered(item), build(item))
             else:
-                add(out, _model_name(item), item)
+                add(out, _model_name(item), _checked_model(item))
     else:
-        raise ConfigError(f"models={models!r} is not a model, a name, a list or a dict of models.")
+        raise ConfigError(
+            f"models={models!r} is not a model (fit, predict and supports_exog: sf.models.Model), a name, a list or "
+            "a dict of models."
+        )
     return out
+
+
+def _checked_model(model: Any) -> Model:
+    if not isinstance(model, Model):
+        raise ConfigError(
+            f"{model!r} is not a model: a model has fit, predict and supports_exog (sf.models.Model), or pass a "
+            "registered name."
+        )
+    return model
 
 
 def _chunks(panel: pd.DataFrame, size: int) -> list[pd.DataFrame]:
@@ -168,11 +225,11 @@ def _forecast_chunk(
     parts = {}
     for name, template in models.items():
         model = _fresh(template)
-        if hasattr(model, "fit_panel") and hasattr(model, "predict_panel"):
+        if isinstance(model, PanelModel):
             failures = model.fit_panel(chunk, None, freq=freq)
             result = (
                 model.predict_panel(h, X_future, level, defer_intervals=True, pool_size=pool_size)
-                if model.states_
+                if len(failures) < chunk[UNIQUE_ID].nunique()  # some series were fitted
                 else PanelForecast(pd.DataFrame(), {})
             )
             failures.update(result.failures)
@@ -278,10 +335,10 @@ def _run(
     tasks: list[Any],
     fn: Callable[..., Any],
     n_jobs: int,
-    executor: Any,
+    executor: Executor | None,
     progress: bool | None,
     sizes: list[int],
-    checkpoint: Any = None,
+    checkpoint: Checkpoint | None = None,
     keys: list[str] | None = None,
     bar: Any = None,
 ) -> list[Any]:
@@ -342,7 +399,7 @@ def _run(
 
 
 def _run_on_executor(
-    executor: Any,
+    executor: Executor,
     fn: Callable[..., Any],
     tasks: list[Any],
     todo: list[int],
@@ -351,16 +408,16 @@ def _run_on_executor(
     """Run the tasks ``todo`` on an executor, handing each result over as soon as it is ready."""
     if not todo:
         return
-    if hasattr(executor, "gather"):  # dask.distributed.Client: results as they complete, not all at the end
+    if isinstance(executor, DistributedExecutor):  # results as they complete, not all at the end
         from distributed import as_completed
 
-        futures = executor.map(fn, [tasks[i] for i in todo], pure=False)
+        futures: Any = executor.map(fn, [tasks[i] for i in todo], pure=False)  # type: ignore[call-arg]
         where = {future.key: i for future, i in zip(futures, todo, strict=True)}
         for future in as_completed(futures, loop=executor.loop):
             finished(where[future.key], future.result())
             future.release()  # the worker may drop it: the result is in hand (and on disk with a checkpoint)
         return
-    if hasattr(executor, "map"):
+    if isinstance(executor, Executor):
         for i, result in zip(todo, executor.map(fn, [tasks[i] for i in todo]), strict=True):
             finished(i, result)
         return
@@ -425,6 +482,66 @@ def _warn_again(results: list[Any]) -> None:
         warnings.warn(message, category, stacklevel=3)
 
 
+@overload
+def forecast(
+    panel: pd.DataFrame,
+    h: int,
+    *,
+    freq: str | None = ...,
+    models: Any = ...,
+    level: Sequence[int] = ...,
+    n_jobs: int = ...,
+    executor: Executor | None = ...,
+    X_future: pd.DataFrame | None = ...,
+    fallback: Any = ...,
+    progress: bool | None = ...,
+    checkpoint: Checkpoint | None = ...,
+    fitted: Literal[False] = ...,
+    hierarchy: Hierarchy | None = ...,
+    reconcile: str | None = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def forecast(
+    panel: pd.DataFrame,
+    h: int,
+    *,
+    freq: str | None = ...,
+    models: Any = ...,
+    level: Sequence[int] = ...,
+    n_jobs: int = ...,
+    executor: Executor | None = ...,
+    X_future: pd.DataFrame | None = ...,
+    fallback: Any = ...,
+    progress: bool | None = ...,
+    checkpoint: Checkpoint | None = ...,
+    fitted: Literal[True],
+    hierarchy: Hierarchy | None = ...,
+    reconcile: str | None = ...,
+) -> Forecast: ...
+
+
+@overload
+def forecast(
+    panel: pd.DataFrame,
+    h: int,
+    *,
+    freq: str | None = ...,
+    models: Any = ...,
+    level: Sequence[int] = ...,
+    n_jobs: int = ...,
+    executor: Executor | None = ...,
+    X_future: pd.DataFrame | None = ...,
+    fallback: Any = ...,
+    progress: bool | None = ...,
+    checkpoint: Checkpoint | None = ...,
+    fitted: bool,
+    hierarchy: Hierarchy | None = ...,
+    reconcile: str | None = ...,
+) -> pd.DataFrame | Forecast: ...
+
+
 def forecast(
     panel: pd.DataFrame,
     h: int,
@@ -433,15 +550,15 @@ def forecast(
     models: Any = "auto",
     level: Sequence[int] = (),
     n_jobs: int = 1,
-    executor: Any = None,
+    executor: Executor | None = None,
     X_future: pd.DataFrame | None = None,
     fallback: Any = None,
     progress: bool | None = None,
-    checkpoint: Any = None,
+    checkpoint: Checkpoint | None = None,
     fitted: bool = False,
     hierarchy: Hierarchy | None = None,
     reconcile: str | None = None,
-) -> Any:
+) -> pd.DataFrame | Forecast:
     """Forecast every series of a panel ``h`` periods ahead with one or more models.
 
     Parameters
@@ -461,8 +578,8 @@ def forecast(
     n_jobs
         Worker processes for joblib; ``-1`` uses every core.
     executor
-        Instead of joblib, anything with ``map`` (``concurrent.futures`` executors) or ``map`` and ``gather``
-        (a ``dask.distributed.Client``).
+        Instead of joblib, an :class:`Executor` (anything with ``map``: ``concurrent.futures`` executors) or a
+        :class:`DistributedExecutor` (``map`` and ``gather``: a ``dask.distributed.Client``).
     X_future
         Future values of the drivers (for models that use them): keyed by ``unique_id`` and ``ds``, or by
         ``ds`` alone when every series shares them (``sf.datasets.load_demo().drivers`` after choosing a
@@ -474,8 +591,8 @@ def forecast(
         A progress bar counting series: ``True`` always, ``False`` never, ``None`` (default) once a run has
         taken three seconds.
     checkpoint
-        Somewhere to keep each task's result as soon as it finishes, and to find it again: an object with
-        ``get(key)`` (the result, or ``None``) and ``put(key, result)``. A key fingerprints a task's rows and
+        Somewhere to keep each task's result as soon as it finishes, and to find it again: a
+        :class:`Checkpoint`, ``get(key)`` (the result, or ``None``) and ``put(key, result)``. A key fingerprints a task's rows and
         every setting, so a result is reused only for the same work; the run store
         (:mod:`staffing_forecast.pipeline`) uses it to resume a killed run. Intervals are calibrated after the
         tasks, so a resumed call returns exactly what an uninterrupted one would.
@@ -537,7 +654,7 @@ def forecast(
         fitted=fitted or hierarchy is not None,
     )
     if hierarchy is not None:
-        from .reconcile import reconcile as reconcile_forecast
+        from .reconciliation import reconcile as reconcile_forecast
 
         method = reconcile or "mint_shrink"
         frame = reconcile_forecast(result.forecast, hierarchy, method=method, fitted=result.fitted)
@@ -561,11 +678,11 @@ def forecast_checked(
     models: Any,
     levels: tuple[int, ...],
     n_jobs: int = 1,
-    executor: Any = None,
+    executor: Executor | None = None,
     X_future: pd.DataFrame | None = None,
     fallback: Any = None,
     progress: bool | None = None,
-    checkpoint: Any = None,
+    checkpoint: Checkpoint | None = None,
     fitted: bool = False,
     bar: Any = None,
 ) -> Any:
@@ -588,7 +705,7 @@ def forecast_checked(
     fallback = fallback if fallback is not None else Naive(intervals="conformal")
     workers = _workers(n_jobs)
     # Global models learn across all series, so they see the whole panel at once; the others go by chunks.
-    global_models = {n: m for n, m in resolved.items() if getattr(m, "is_global", False)}
+    global_models = {n: m for n, m in resolved.items() if isinstance(m, GlobalModel)}
     local_models = {n: m for n, m in resolved.items() if n not in global_models}
     _, arrays, _ = split_panel(clean)
     relative = relative_change(arrays)
@@ -669,7 +786,7 @@ def _check_run(h: int, n_jobs: int) -> int:
 
 def _uses_drivers(model: Any) -> bool:
     """Whether a model needs drivers: the public hook where it has one, else its class attribute."""
-    return model.uses_drivers() if hasattr(model, "uses_drivers") else getattr(model, "supports_exog", False)
+    return model.uses_drivers() if isinstance(model, PanelModel) else bool(model.supports_exog)
 
 
 def _check_future(X: pd.DataFrame | None) -> pd.DataFrame | None:

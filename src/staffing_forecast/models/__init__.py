@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .ari import ARI
 from .auto import Auto
-from .base import LocalModel, Model, SeriesFailure, normal_bounds
+from .base import GlobalModel, LocalModel, Model, PanelModel, SeriesFailure, normal_bounds
 from .baselines import Drift, HistoricAverage, Naive, SeasonalNaive
 from .drivers import SARIMAX, UnobservedComponents
 from .ensemble import Ensemble
@@ -28,11 +28,13 @@ __all__ = [
     "Croston",
     "Drift",
     "Ensemble",
+    "GlobalModel",
     "HistoricAverage",
     "LagRegression",
     "LocalModel",
     "Model",
     "Naive",
+    "PanelModel",
     "Prophet",
     "SeasonalNaive",
     "SeriesFailure",

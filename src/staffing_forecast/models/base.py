@@ -10,7 +10,8 @@ Every model is a dataclass whose fields are its parameters, with
   model that has none sets ``has_fitted = False`` (the contract tests check the declaration);
 - ``name`` (the ``model`` column), ``supports_exog`` and ``is_global`` (class attributes).
 
-The engine (:func:`staffing_forecast.forecast`) uses the :class:`PanelModel` hooks where a model has them —
+The engine (:func:`staffing_forecast.forecast`) uses the :class:`PanelModel` hooks where a model has them
+(``isinstance(model, PanelModel)``) —
 ``fit_panel`` and ``predict_panel`` collect per-series failures instead of raising, so the engine can forecast
 those series with its fallback model and say why, and ``predict_panel(defer_intervals=True)`` hands back the
 conformal :class:`~staffing_forecast.models.intervals.Scores` so that the engine calibrates once over the whole
@@ -18,7 +19,8 @@ panel. A third-party model with only ``fit``/``predict`` is run all-or-nothing.
 
 A *per-series* model subclasses :class:`LocalModel` and writes only ``_fit_one`` (arithmetic on one numpy
 series, returning a state) and ``_predict_one`` (mean and bounds from a state). A *global* model (fitted once on
-every series, ``is_global = True``) subclasses :class:`GlobalModel`, which shares the frame handling.
+every series, ``is_global = True``) subclasses :class:`GlobalModel`, which shares the frame handling; the engine
+gives every instance of it the whole panel.
 ``dataclasses.replace(model)`` is an unfitted copy.
 """
 

@@ -21,8 +21,8 @@ from ..errors import ConfigError, closest
 from ..metrics import METRICS
 from ..models import REGISTRY
 from ..quota import Policy
-from ..reconcile import METHODS as RECONCILE_METHODS
-from ..reconcile import TREE_ONLY
+from ..reconciliation import METHODS as RECONCILE_METHODS
+from ..reconciliation import TREE_ONLY
 
 __all__ = [
     "EXAMPLE",

@@ -21,7 +21,7 @@ from ..loaders import Bundle, load_bundle, load_survey
 from ..loaders.bundle import table_files
 from ..metrics import evaluate
 from ..panel import aggregate
-from ..reconcile import reconcile as reconcile_forecast
+from ..reconciliation import reconcile as reconcile_forecast
 from ..schema import DS, MODEL, UNIQUE_ID, check_panel
 from ..selection import select
 from .config import KEYS, ForecastConfig, SeriesConfig, SourcesConfig, hierarchy_levels

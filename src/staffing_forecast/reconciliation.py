@@ -1,5 +1,8 @@
 """``sf.reconcile``: make a forecast of every level of a hierarchy add up, with intervals to match.
 
+The function is ``sf.reconcile``; this module, ``sf.reconciliation``, also holds its constants: the method names
+:data:`METHODS` (``sf.reconciliation.METHODS``), :data:`TREE_ONLY`, :data:`DENSE_LIMIT` and :data:`PROBES`.
+
 The base forecasts of all series (``sf.forecast`` of ``Hierarchy.aggregate(panel)``) are projected onto the
 coherent subspace: bottom-up, top-down, middle-out and the least-squares (MinT) family. hierarchicalforecast is the
 engine for every method up to :data:`DENSE_LIMIT` series. Above it the least-squares methods are solved here,
