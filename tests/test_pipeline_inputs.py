@@ -193,3 +193,33 @@ def test_a_frequency_the_data_do_not_have_says_what_the_data_look_like(tmp_path,
     assert "[series] frequency = 'QS': the data looks yearly (every date is 1 January)" in err
     assert 'set frequency = "YS"' in err
     assert "--gaps" not in err and "missing" not in err
+
+
+def test_a_database_table_keyed_by_industry_runs_forecast_only(tmp_path):
+    import sqlite3
+
+    rows = [
+        {"industry": code, "year": year, "staff": level + 10 * (year - 2015)}
+        for code, _, level in INDUSTRIES
+        for year in range(2015, 2025)
+    ]
+    with sqlite3.connect(tmp_path / "stats.db") as connection:
+        pd.DataFrame(rows).to_sql("staff", connection, index=False)
+    query = "SELECT industry, year AS ds, staff AS y FROM staff"
+    config = parse_config(
+        {
+            "sources": {
+                "sql": {"url": f"sqlite:///{tmp_path / 'stats.db'}", "tables": {"employment": query}}
+            },
+            "series": {"keys": ["industry"], "hierarchy": [[], ["industry"]]},
+            "forecast": {"horizon": 2, "models": ["naive"]},
+            "output": {"workbooks": False, "plots": False},
+            "parallel": {"n_jobs": 1},
+        },
+        path=tmp_path / "run.toml",
+    )
+    result = run(config)
+    assert result.quota is None and result.manifest["notes"]
+    means = result.forecasts.groupby("industry")["mean"].first()
+    assert means["*"] == pytest.approx(sum(level + 90 for _, _, level in INDUSTRIES))  # naive: the last year
+    assert means["60.20"] == pytest.approx(640 + 90)
