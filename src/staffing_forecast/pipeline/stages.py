@@ -32,8 +32,10 @@ __all__ = [
     "Work",
     "adjust_forecasts",
     "build_panel",
+    "check_frequency",
     "check_inputs",
     "choose_models",
+    "data_frequency",
     "fingerprint",
     "forecast_chosen",
     "load_sources",
@@ -183,11 +185,11 @@ def _keyed_employment(path: Path, keys: tuple[str, ...], columns: Any) -> pd.Dat
     panel = loaders[path.suffix.lower()](
         path, columns=columns, keys=list(keys), check_code_lists=False, min_length=1
     )
-    warn_unknown_codes(panel, keys, path.name)
+    _warn_unknown_codes(panel, keys, path.name)
     return panel
 
 
-def warn_unknown_codes(panel: pd.DataFrame, keys: tuple[str, ...], where: str) -> None:
+def _warn_unknown_codes(panel: pd.DataFrame, keys: tuple[str, ...], where: str) -> None:
     """Warn of ``sector`` codes not in ОКВЭД2 and ``occupation`` codes outside the shipped ОКЗ list.
 
     The shipped ОКЗ list holds the ICT occupations only, so another occupation is not necessarily wrong: the
@@ -238,7 +240,7 @@ def _load_sql(
             cells, place = read_sql_cells(query, url)
             if name == "employment" and keys != KEYS:
                 tables[name] = to_panel(cells, place, keys=list(keys), check_code_lists=False, min_length=1)
-                warn_unknown_codes(tables[name], keys, place.at())
+                _warn_unknown_codes(tables[name], keys, place.at())
             else:
                 tables[name] = validate_table(cells, TABLES[name], place)
         except SchemaError as error:
