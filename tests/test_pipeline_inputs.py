@@ -223,3 +223,14 @@ def test_a_database_table_keyed_by_industry_runs_forecast_only(tmp_path):
     means = result.forecasts.groupby("industry")["mean"].first()
     assert means["*"] == pytest.approx(sum(level + 90 for _, _, level in INDUSTRIES))  # naive: the last year
     assert means["60.20"] == pytest.approx(640 + 90)
+
+
+def test_an_adjustments_file_without_reasons_stops_the_run_before_forecasting(tmp_path, capsys):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "adjustments.csv").write_text("unique_id;ds;value;reason\n2512;2026;100;\n", encoding="utf-8")
+    path = write_job(tmp_path, '[sources]\ndemo = true\n[adjustments]\nfile = "adjustments.csv"\n')
+    assert main(["run", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "[adjustments] file = " in err and "row 2: no reason" in err
+    folder = next((tmp_path / "runs-store" / "runs").iterdir())
+    assert "cross_validate" not in json.loads((folder / "manifest.json").read_text())["timings"]

@@ -550,11 +550,17 @@ def check_inputs(config: Config, bundle: Bundle) -> tuple[list[str], bool]:
     notes: list[str] = []
     problems: list[str] = []
     columns = set(bundle.employment.columns)
-    if config.adjustments.file is not None and not Path(config.adjustments.file).is_file():
+    adjustments = config.adjustments.file
+    if adjustments is not None and not Path(adjustments).is_file():
         problems.append(
-            f"[adjustments] file = '{config.adjustments.file}': no such file; write it (unique_id, ds, value or "
+            f"[adjustments] file = '{adjustments}': no such file; write it (unique_id, ds, value or "
             "delta or factor, reason), or remove the line to apply no adjustments."
         )
+    elif adjustments is not None:
+        try:  # read now, so that a row without a reason does not stop the run after forecasting
+            read_adjustments(Path(adjustments))
+        except (ConfigError, SchemaError) as error:
+            problems.append(f"[adjustments] file = '{adjustments}': {error}")
     quota = config.quota is not None
     if config.quota is None:
         if "occupation" in config.series.keys:
