@@ -234,3 +234,11 @@ def test_an_adjustments_file_without_reasons_stops_the_run_before_forecasting(tm
     assert "[adjustments] file = " in err and "row 2: no reason" in err
     folder = next((tmp_path / "runs-store" / "runs").iterdir())
     assert "cross_validate" not in json.loads((folder / "manifest.json").read_text())["timings"]
+
+
+def test_the_demo_bundle_read_as_months_says_it_looks_yearly(tmp_path):
+    config = parse_config(
+        {"sources": {"demo": True}, "series": {"frequency": "MS"}, "output": {"store": str(tmp_path)}}
+    )
+    with pytest.raises(sf.ConfigError, match=r"\[series\] frequency = 'MS': the data looks yearly"):
+        run(config)
