@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import StringConstraints
 
-from .. import __version__
+from .._version import __version__
 from ..errors import StaffingForecastError
 from .auth import ApiKeys
 from .metrics import CONTENT_TYPE_LATEST, Metrics
@@ -229,16 +229,7 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
         responses=_problems(503),
     )
     def ready() -> Ready:
-        latest = reader.latest()
-        if latest is None:
-            raise Problem(
-                503, f"the store has no complete run (runs/latest is missing) under {reader.root.name!r}."
-            )
-        try:
-            reader.complete(latest)
-        except Problem as problem:
-            raise Problem(503, f"the latest run is not readable: {problem.detail}") from None
-        return Ready(status="ready", latest=latest)
+        return Ready(status="ready", latest=reader.ready())
 
     @app.get(
         "/metrics",
