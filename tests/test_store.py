@@ -176,7 +176,8 @@ def test_a_run_killed_between_publishing_and_completing_resumes_to_the_same_resu
     assert reader.latest() == resumed.run and reader.verify() == []
     again = sf.tracking.vintages(store)
     assert (
-        again["note"].tolist() == [f"run {killed.run}"] and again["vintage"].tolist() == published["vintage"].tolist()
+        again["note"].tolist() == [f"run {killed.run}"]
+        and again["vintage"].tolist() == published["vintage"].tolist()
     )
     pd.testing.assert_frame_equal(
         sf.tracking.load_vintage(store, again["vintage"].iloc[0]), resumed.forecasts
@@ -315,15 +316,12 @@ def test_prune_on_a_read_only_store_is_a_store_error(done, tmp_path, monkeypatch
 
 # --- failing disks -----------------------------------------------------------------------------------------------
 def test_a_full_disk_inside_a_workbook_writer_is_a_store_error(tmp_path, monkeypatch):
-    from openpyxl import Workbook
-
-    def full(self, filename):
+    def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Workbook, "save", full)
+    monkeypatch.setattr(pd, "ExcelWriter", full)
     with pytest.raises(StoreError, match="No space left on device; free space"):
         run(job(tmp_path / "store", workbooks=True))
     (failed,) = RunReader(tmp_path / "store").list_runs().itertuples()
     assert failed.status == "failed" and RunReader(tmp_path / "store").latest() is None
-    leftovers = [p for p in (tmp_path / "store").rglob("*.tmp")]
-    assert leftovers == []
+    assert list((tmp_path / "store").rglob("*.tmp")) == []

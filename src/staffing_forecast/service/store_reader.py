@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..quota import Inputs
 from ..quota.result import Explanation
-from ..store import DamagedRunError, RunReader, StoreError
+from ..store import DamagedRunError, RunFolder, RunReader, StoreError
 from .problems import Problem, damaged
 
 __all__ = [
@@ -196,6 +196,7 @@ class StoreReader:
         self.root = self.store.root
         self.cached_runs = cached_runs
         self._cache: OrderedDict[str, _Tables] = OrderedDict()
+        self._complete: dict[str, RunFolder] = {}
         self._lock = threading.Lock()
 
     # --- runs -----------------------------------------------------------------------------------------------
@@ -265,16 +266,20 @@ class StoreReader:
         500 naming the file.
         """
         run = self._check(self._latest_or(run))
-        status = self.manifest(run).get("status")
-        if status != "complete":
-            raise Problem(
-                409,
-                f"run {run!r} is {status!r}, not complete: its tables are not served; use latest, the last complete run.",
-            )
-        try:
-            problems = self.store.verify(run)
-        except StoreError as error:
-            raise Problem(409, self._public(error)) from None
+        folder = self._complete.get(run)
+        if folder is None or not folder.path.is_dir():
+            status = self.manifest(run).get("status")
+            if status != "complete":
+                raise Problem(
+                    409,
+                    f"run {run!r} is {status!r}, not complete: its tables are not served; use latest, the last complete run.",
+                )
+            try:
+                folder = self.store.open(run)
+            except StoreError as error:
+                raise Problem(409, self._public(error)) from None
+            self._complete[run] = folder  # a complete run's manifest never changes: read it once
+        problems = self.store.damaged(folder)  # a stat per file; a file is hashed again only when it changed
         if problems:
             raise damaged(problems[0])
         return run

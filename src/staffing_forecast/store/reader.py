@@ -196,7 +196,10 @@ class RunReader:
         >>> [error.file for error in RunReader(store).verify()]
         ['forecasts.parquet']
         """
-        folder = self.open(run)
+        return self.damaged(self.open(run))
+
+    def damaged(self, folder: RunFolder) -> list[DamagedRunError]:
+        """Check every file of an opened run against its manifest; return one error per damaged file."""
         out = []
         for name in sorted(folder.manifest.get("files") or {}):
             try:
