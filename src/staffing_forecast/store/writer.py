@@ -218,7 +218,8 @@ class RunStore(RunReader):
         Runs that failed or were killed before the newest complete one go too; the latest run and running ones
         are kept. Published vintages stay (they are history). Each run is first moved out of ``runs/`` in one
         rename, then deleted, so a killed prune never leaves a run listed with files missing; the next prune (or
-        job) deletes what it left.
+        job) deletes what it left. It holds the store's lock, so it waits for no job: while one runs it is a
+        :class:`StoreError` naming the job.
 
         Returns the ids deleted.
         """
