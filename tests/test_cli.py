@@ -102,9 +102,23 @@ def test_validate_reports_problems_and_exits_2(tmp_path, capsys):
 
 
 def test_template_command(tmp_path):
-    assert main(["template", str(tmp_path / "form.xlsx"), "--year", "2027", "--lang", "en"]) == 0
-    assert sf.load_survey  # the form is read back in test_survey
-    assert (tmp_path / "form.xlsx").stat().st_size > 0
+    from openpyxl import load_workbook
+
+    path = tmp_path / "form.xlsx"
+    assert main(["template", str(path), "--year", "2027", "--lang", "en"]) == 0
+    book = load_workbook(path)
+    assert book.sheetnames == ["Staff", "Reference", "Graduates"]
+    staff = book["Staff"]
+    assert staff["C7"].value == 2027 and staff["H10"].value == "Headcount, 2029"
+    staff["C3"], staff["C5"] = "E001", "62.01"  # an employer fills it in
+    for ref, value in zip(
+        ["A11", "C11", "D11", "E11", "F11", "G11", "H11"], ["2512", 10, 3, 1, 12, 14, 15], strict=True
+    ):
+        staff[ref] = value
+    book.save(path)
+    survey = sf.load_survey(path)
+    plans = survey.plans.assign(year=lambda f: f["ds"].dt.year)[["year", "kind", "value"]].values.tolist()
+    assert plans == [[2026, "fact", 10], [2027, "estimate", 12], [2028, "plan", 14], [2029, "plan", 15]]
 
 
 def test_forecast_command(tmp_path, capsys):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import staffing_forecast as sf
-from staffing_forecast import models
+from staffing_forecast import engine, models
 
 
 def series(uid: str, values, start: str = "2010-01-01", freq: str = "YS") -> pd.DataFrame:
@@ -20,6 +20,27 @@ def series(uid: str, values, start: str = "2010-01-01", freq: str = "YS") -> pd.
     return pd.DataFrame(
         {"unique_id": uid, "ds": pd.date_range(start, periods=values.size, freq=freq), "y": values}
     )
+
+
+@pytest.fixture
+def worker_processes(monkeypatch):
+    """Send every task after the first two to joblib's worker processes, and count the rounds sent there.
+
+    The engine keeps small runs in-process; without this a test of ``n_jobs`` would never leave the process.
+    """
+    import joblib
+
+    rounds = []
+
+    class Counted(joblib.Parallel):
+        def __call__(self, iterable):
+            rounds.append(iterable)
+            return super().__call__(iterable)
+
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(engine, "_CHUNK_SERIES", 2)
+    monkeypatch.setattr(joblib, "Parallel", Counted)
+    return rounds
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +67,12 @@ def test_seasonal_models_get_the_frequency_season():
     assert fc["mean"].tolist() == [10.0, 15.0, 10.0, 5.0]
 
 
-def test_parallel_and_executor_match_sequential(occupations):
+def test_parallel_and_executor_match_sequential(occupations, worker_processes):
     kwargs = {"h": 3, "models": ["naive", "theta"], "level": [80]}
     sequential = sf.forecast(occupations, **kwargs)
+    assert worker_processes == []  # n_jobs=1 never starts workers
     pd.testing.assert_frame_equal(sf.forecast(occupations, n_jobs=2, **kwargs), sequential)
+    assert len(worker_processes) == 1  # the tasks after the first two went to worker processes
     with ThreadPoolExecutor(2) as pool:
         pd.testing.assert_frame_equal(sf.forecast(occupations, executor=pool, **kwargs), sequential)
 
@@ -384,14 +407,15 @@ def test_auto_stays_inside_its_members_envelope():
     assert (fc - wide.median(axis=1)).abs().max() < 1e-9
 
 
-def test_auto_is_the_same_in_process_and_in_parallel():
-    panel = _trending_panel(n=5, length=12)
+def test_auto_is_the_same_in_process_and_in_parallel(worker_processes):
+    panel = _trending_panel(n=8, length=12)
     sequential = sf.forecast(panel, h=3, models="auto", level=[80])
     with ThreadPoolExecutor(2) as pool:
         pd.testing.assert_frame_equal(
             sf.forecast(panel, h=3, models="auto", level=[80], executor=pool), sequential
         )
     pd.testing.assert_frame_equal(sf.forecast(panel, h=3, models="auto", level=[80], n_jobs=-1), sequential)
+    assert len(worker_processes) == 1
 
 
 def test_calibration_refits_keep_each_members_specification():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ from staffing_forecast.pipeline import (
     parse_config,
     run,
 )
+from staffing_forecast.store import StoreLock
 
 NEWCOMER = "67/62.01/E999/2512"  # one observation: every model fails on it, the fallback says why
 
@@ -325,7 +327,9 @@ def test_a_demo_run_draws_its_plots_and_lists_them_in_the_manifest(tmp_path):
     quiet = run(demo(plots=False, workbooks=True))
     assert not (quiet.path / "plots").exists() and "plots" not in quiet.manifest and quiet.plots == []
     assert "plots" in quiet.manifest["timings"]
-    assert (quiet.path / "quota.xlsx").exists()  # an empty quota table (no intake year reached) has its workbook
+    assert (
+        quiet.path / "quota.xlsx"
+    ).exists()  # an empty quota table (no intake year reached) has its workbook
 
     result = run(demo(plots=True))
     plots = result.manifest["plots"]
@@ -336,7 +340,10 @@ def test_a_demo_run_draws_its_plots_and_lists_them_in_the_manifest(tmp_path):
     assert all(is_png(path) for path in result.plots)
     # Two years ahead reach no intake year: the waterfall has no cell to explain, and the run says so.
     assert plots["skipped"] == [
-        {"plot": "quota_waterfall", "reason": "quota_waterfall: the quota table is empty; there is no cell to explain."}
+        {
+            "plot": "quota_waterfall",
+            "reason": "quota_waterfall: the quota table is empty; there is no cell to explain.",
+        }
     ]
     log = (result.path / "run.log").read_text(encoding="utf-8")
     assert "plot quota_waterfall not drawn: quota_waterfall: the quota table is empty" in log
@@ -354,12 +361,18 @@ def test_a_plot_that_fails_is_left_out_and_the_run_completes(bundle_folder, tmp_
     assert result.manifest["plots"] == {
         "files": [], "skipped": [{"plot": "forecast", "reason": "RuntimeError: no ink"}]
     }  # fmt: skip
-    assert (result.path / "forecasts.parquet").exists() and not (result.path / "plots" / "forecast.png").exists()
+    assert (result.path / "forecasts.parquet").exists() and not (
+        result.path / "plots" / "forecast.png"
+    ).exists()
     log = (result.path / "run.log").read_text(encoding="utf-8")
-    assert "plot forecast not drawn: RuntimeError: no ink" in log and "Traceback" in log  # the cause, for a fix
+    assert (
+        "plot forecast not drawn: RuntimeError: no ink" in log and "Traceback" in log
+    )  # the cause, for a fix
 
 
-def test_the_cross_validation_stage_shows_its_progress_unless_the_run_is_quiet(bundle_folder, tmp_path, monkeypatch):
+def test_the_cross_validation_stage_shows_its_progress_unless_the_run_is_quiet(
+    bundle_folder, tmp_path, monkeypatch
+):
     from staffing_forecast.pipeline import stages
 
     asked = []
@@ -425,14 +438,30 @@ def test_a_run_writes_its_folder_manifest_tables_and_workbooks(two_runs):
     assert "Средняя ошибка (MAPE), %" in record.columns and second.manifest["counts"]["vintages_scored"] == 1
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert (
-        manifest["status"] == "complete" and manifest["version"] == sf.__version__ and manifest["format"] == 1
+        manifest["status"] == "complete" and manifest["version"] == sf.__version__ and manifest["format"] == 2
     )
+    # Every file of the result has its size and SHA-256 in the manifest; the log and the manifest do not.
+    written = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert set(manifest["files"]) == written - {"manifest.json", "run.log"}
+    assert {
+        "forecasts.parquet",
+        "quota.xlsx",
+        "explain.jsonl",
+        "inputs/inputs.json",
+        "plots/forecast.png",
+    } <= set(manifest["files"])
+    assert manifest["files"]["explain.jsonl"] == {
+        "size": (folder / "explain.jsonl").stat().st_size,
+        "sha256": hashlib.sha256((folder / "explain.jsonl").read_bytes()).hexdigest(),
+    }
     assert set(manifest["timings"]) == {*sf.pipeline.STAGES, "total"}
     assert manifest["counts"]["series"] == second.forecasts["unique_id"].nunique()
     assert manifest["data"]["tables"]["employment"]["rows"] > 0 and "pandas" in manifest["packages"]
     # Tables no stage uses are not read, and the manifest says which.
     assert set(manifest["data"]["tables"]) == set(sf.pipeline.stages.USED_TABLES)
-    assert {"employment_quarterly.parquet", "hires.parquet", "plans.parquet"} <= set(manifest["data"]["unread"])
+    assert {"employment_quarterly.parquet", "hires.parquet", "plans.parquet"} <= set(
+        manifest["data"]["unread"]
+    )
     assert manifest["config"]["forecast"]["models"] == ["naive", "drift"]
     assert RunStore(store).latest() == second.run and first.run < second.run
     drawn = {*manifest["plots"]["files"], *(f"plots/{s['plot']}.png" for s in manifest["plots"]["skipped"])}
@@ -518,7 +547,7 @@ def test_reading_a_run_checks_its_format_and_library_version(two_runs, tmp_path)
     with pytest.raises(StoreError, match=r"written by staffing_forecast 0\.0\.1, this is "):
         open_run(copy)
     manifest.write_text(json.dumps(data | {"format": 99}), encoding="utf-8")
-    with pytest.raises(StoreError, match="run folder format 99, this library reads format 1"):
+    with pytest.raises(StoreError, match="run folder format 99, this library reads format 2"):
         open_run(copy)
 
 
@@ -535,7 +564,9 @@ def test_runs_commands_list_show_diff_and_prune(two_runs, tmp_path, capsys):
     assert "workbooks: forecast.xlsx, monitoring.xlsx, quota.xlsx, summary.xlsx" in shown
     assert "plots in " in shown and "forecast.png" in shown
     opened = open_run(copy)
-    assert [p.name for p in opened.plots] == [p.name for p in second.plots] and all(p.exists() for p in opened.plots)
+    assert [p.name for p in opened.plots] == [p.name for p in second.plots] and all(
+        p.exists() for p in opened.plots
+    )
     assert main(["runs", "diff", first.run[:4], "--store", str(copy)]) == 2  # both runs start with the year
     assert "matches several runs" in capsys.readouterr().err
     assert main(["runs", "diff", first.run, "--store", str(copy)]) == 0
@@ -574,18 +605,25 @@ def test_a_store_that_cannot_be_written_exits_2_with_one_line(bundle_folder, tmp
     )
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="permissions do not bind root")
-def test_a_read_only_store_exits_2(bundle_folder, tmp_path, capsys):
+def test_a_read_only_store_exits_2(bundle_folder, tmp_path, monkeypatch, capsys):
+    # Simulated (permissions do not bind root): every file opened for writing in the store fails as on a
+    # read-only mount.
     store = tmp_path / "store"
     store.mkdir()
-    store.chmod(0o500)
     path = tmp_path / "run.toml"
     path.write_text(toml(settings(bundle_folder, store)), encoding="utf-8")
-    try:
-        assert main(["run", str(path), "--quiet"]) == 2
-    finally:
-        store.chmod(0o700)
-    assert "choose a writable --out" in capsys.readouterr().err
+    opened = os.open
+
+    def read_only(file, flags, *args, **kwargs):
+        if str(file).startswith(str(store)) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, "Read-only file system", str(file))
+        return opened(file, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    assert main(["run", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Read-only file system; free space, or choose a writable --out" in err and "Traceback" not in err
+    assert not any(store.iterdir())
 
 
 def copy_store(two_runs, tmp_path):
@@ -632,15 +670,19 @@ def test_a_failure_at_the_last_moment_keeps_the_previous_latest(bundle_folder, t
 def test_a_second_job_on_a_locked_store_exits_2_naming_the_holder(bundle_folder, tmp_path, capsys):
     store = tmp_path / "store"
     store.mkdir()
-    holder = {"pid": os.getpid(), "host": __import__("socket").gethostname(), "run": "20260101T000000.000Z-abc",
-              "since": "2026-01-01T00:00:00+00:00"}  # fmt: skip
-    (store / "lock.json").write_text(json.dumps(holder), encoding="utf-8")
+    held = StoreLock(store / "lock.json")
+    held.acquire(run="20260101T000000.000Z-abc")
     path = tmp_path / "run.toml"
     path.write_text(toml(settings(bundle_folder, store)), encoding="utf-8")
-    assert main(["run", str(path), "--quiet"]) == 2
-    err = capsys.readouterr().err
-    assert f"is in use by run 20260101T000000.000Z-abc (process {os.getpid()} on" in err
-    assert (store / "lock.json").exists()  # not ours to remove
+    try:
+        assert main(["run", str(path), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert f"is in use by run 20260101T000000.000Z-abc (process {os.getpid()} on" in err
+        assert (store / "lock.json").exists()  # not ours to remove
+        assert RunStore(store).ids() == []  # the loser wrote nothing
+    finally:
+        held.release()
+    assert not (store / "lock.json").exists()
 
 
 def test_a_lock_whose_holder_is_dead_is_taken_over(bundle_folder, tmp_path):

@@ -19,6 +19,7 @@ from staffing_forecast.pipeline import RunStore, open_run, parse_config, run
 from staffing_forecast.quota import Policy, compute
 from staffing_forecast.service import Settings, create_app, load_keys
 from staffing_forecast.service.auth import parse_keys
+from staffing_forecast.store import RunFolder
 
 ADMIN = "admin-key-0123456789abcdef"
 READER = "reader-key-0123456789abcdef"
@@ -540,8 +541,9 @@ def test_a_run_being_written_is_not_served_and_latest_moves(tmp_path, store, key
         assert_problem(client.post("/v1/quota", json={"run": new}, headers=auth(ADMIN)), 409, "not complete")
         listed = {r["run"]: r["status"] for r in client.get("/v1/runs", headers=auth(ADMIN)).json()["runs"]}
         assert listed[new] in ("running", "interrupted") and listed[old] == "complete"
-        # The job finishes: manifest complete, then latest moves; the next request answers from the new run.
-        (root / "runs" / new / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        # The job finishes: manifest complete (with its files' checksums), then latest moves; the next request
+        # answers from the new run.
+        RunStore(root).complete(RunFolder(root / "runs" / new, manifest))
         RunStore(root).set_latest(new)
         second = client.get("/v1/runs/latest/forecasts", params={"limit": 1}, headers=auth(ADMIN)).json()
         assert second["run"] == new and second["rows"][0]["mean"] == pytest.approx(

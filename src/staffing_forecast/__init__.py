@@ -20,6 +20,7 @@ from . import (
     report,
     tracking,
 )
+from ._version import __version__
 from .adjust import adjust
 from .backtest import cross_validate
 from .engine import Forecast, forecast
@@ -53,8 +54,6 @@ from .reconciliation import reconcile
 from .schema import check_forecast, check_panel, infer_freq, make_unique_id
 from .selection import pick, select
 from .summary import ForecastSummary, summarize
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Bundle",

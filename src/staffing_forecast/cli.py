@@ -29,10 +29,11 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .cli_pipeline import add_commands, add_verbosity
+from .cli_pipeline import column_pairs as _pairs
 from .datasets import load_demo, write_examples
-from .errors import ConfigError, DataWarning, StaffingForecastError
+from .errors import DataWarning, StaffingForecastError
 from .loaders import load_bundle, write_bundle, write_survey_template
 from .report import forecast_workbook, write_csv
 
@@ -78,26 +79,6 @@ def _demo(args: argparse.Namespace) -> int:
         f"{future.iloc[-1]:.0f} ({future.index[-1].year}); workbooks in {result.path}"
     )
     return 0
-
-
-def _pairs(text: str) -> dict[str, str]:
-    """``"Год=ds,Численность, чел.=y"`` → ``{"Год": "ds", "Численность, чел.": "y"}`` (headers may hold commas)."""
-    pairs: dict[str, str] = {}
-    buffer = ""
-    for piece in text.split(","):
-        buffer = f"{buffer},{piece}" if buffer else piece
-        if "=" in buffer:
-            header, _, name = buffer.rpartition("=")
-            if not header.strip() or not name.strip():
-                break
-            pairs[header.strip()] = name.strip()
-            buffer = ""
-    if buffer or not pairs:
-        raise ConfigError(
-            f"--columns {text!r}: write HEADER=NAME pairs separated by commas, e.g. "
-            '--columns "Год=ds,Численность=y,Код ОКЗ=occupation".'
-        )
-    return pairs
 
 
 def _names(text: str | None) -> list[str] | None:

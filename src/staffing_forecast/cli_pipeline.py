@@ -14,15 +14,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .pipeline import Config, RunStore, diff_runs, load_config, open_run, write_example
+from .errors import ConfigError
+from .pipeline import Config, diff_runs, load_config, open_run, write_example
 from .pipeline import run as run_pipeline
 from .pipeline.config import ForecastConfig, OutputConfig, ParallelConfig, SeriesConfig, SourcesConfig
+from .store import RunStore, StoreError
 
 if TYPE_CHECKING:
     from .pipeline import RunResult
     from .quota import Policy, QuotaResult
 
-__all__ = ["add_commands", "job"]
+__all__ = ["add_commands", "column_pairs", "job"]
 
 
 def _say(args: argparse.Namespace) -> object:
@@ -68,12 +70,30 @@ def demo_config(data: Path, out: Path, *, h: int, lang: str, n_jobs: int) -> Con
     )
 
 
+def column_pairs(text: str) -> dict[str, str]:
+    """Read ``--columns``: ``"Год=ds,Численность, чел.=y"`` → ``{"Год": "ds", "Численность, чел.": "y"}`` (headers may hold commas)."""
+    pairs: dict[str, str] = {}
+    buffer = ""
+    for piece in text.split(","):
+        buffer = f"{buffer},{piece}" if buffer else piece
+        if "=" in buffer:
+            header, _, name = buffer.rpartition("=")
+            if not header.strip() or not name.strip():
+                break
+            pairs[header.strip()] = name.strip()
+            buffer = ""
+    if buffer or not pairs:
+        raise ConfigError(
+            f"--columns {text!r}: write HEADER=NAME pairs separated by commas, e.g. "
+            '--columns "Год=ds,Численность=y,Код ОКЗ=occupation".'
+        )
+    return pairs
+
+
 def quota_config(folder: Path, out: Path, policy: Policy, args: argparse.Namespace) -> Config:
     """Configure the quota job: one model (no cross-validation), the policy's interval level only."""
-    from .cli import _pairs
-
     return Config(
-        sources=SourcesConfig(bundle=folder, columns=_pairs(args.columns) if args.columns else None),
+        sources=SourcesConfig(bundle=folder, columns=column_pairs(args.columns) if args.columns else None),
         series=SeriesConfig(hierarchy=(("occupation",),)),
         forecast=ForecastConfig(horizon=args.h, models=(args.models,), levels=(policy.interval_level,)),
         quota=policy,
@@ -89,8 +109,6 @@ def _run(args: argparse.Namespace) -> int:
         config = config.replace("output", store=Path(args.out).resolve())
     if args.scheduler:
         if "://" not in args.scheduler:
-            from .errors import ConfigError
-
             raise ConfigError(
                 f"--scheduler {args.scheduler!r}: give a Dask scheduler address, e.g. tcp://host:8786."
             )
@@ -115,10 +133,37 @@ def _runs(args: argparse.Namespace) -> int:
         if args.action == "list":
             table = store.list_runs()
             print(table.to_string(index=False) if len(table) else f"{args.store}: no runs yet")
+            for run in store.unpointed():
+                print(
+                    f"run {run} is complete but runs/latest does not name it (the job stopped before moving it); "
+                    f"to point latest at it: staffing-forecast runs set-latest {run} --store {args.store}"
+                )
+        elif args.action == "verify":
+            run = store.resolve(args.run_id or "latest")
+            damaged = store.verify(run)
+            if damaged:
+                raise StoreError(
+                    f"run {run}: {len(damaged)} damaged file(s) in {store.runs / run}:\n  "
+                    + "\n  ".join(f"{error.file}: {error.reason}" for error in damaged)
+                    + "\nRun the job again, or restore these files from a backup."
+                )
+            print(f"run {run}: all {len(store.open(run).manifest['files'])} files intact")
+        elif args.action == "set-latest":
+            if not args.run_id:
+                raise ConfigError(
+                    "runs set-latest: name the run: staffing-forecast runs set-latest RUN --store DIR."
+                )
+            with store.lock():
+                run = store.resolve(args.run_id)
+                store.set_latest(store.open(run).id)
+            print(f"runs/latest now names {run}")
         elif args.action == "show":
             if _show_unfinished(store, args.run_id):
                 return 1
             opened = open_run(args.store, args.run_id or "latest")
+            damaged = store.verify(opened.id)
+            if damaged:
+                raise damaged[0]
             m = opened.manifest
             print(f"run {opened.id}: {m['status']}, started {m['started']}, finished {m['finished']}")
             print(f"folder: {opened.path}")
@@ -138,8 +183,6 @@ def _runs(args: argparse.Namespace) -> int:
                 print(f"{len(m['warnings'])} warning(s), listed in manifest.json and run.log")
         elif args.action == "diff":
             if not args.run_id:
-                from .errors import ConfigError
-
                 raise ConfigError(
                     "runs diff: name the older run: staffing-forecast runs diff OLD [NEW] --store DIR."
                 )
@@ -212,18 +255,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     init.add_argument("path")
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(run=_init_config)
-    runs = sub.add_parser("runs", help="list, show, compare or prune the runs of a run store")
+    runs = sub.add_parser("runs", help="list, show, verify, compare or prune the runs of a run store")
     runs.add_argument(
         "action",
-        choices=["list", "show", "diff", "prune"],
-        help="list: every run with its status; show: one run in short, with its workbooks and plots; "
-        "diff: forecast and quota changes between two runs; prune: delete old runs (--keep)",
+        choices=["list", "show", "verify", "diff", "prune", "set-latest"],
+        help="list: every run with its status; show: one run in short, with its workbooks and plots (checked); "
+        "verify: check every file of a run against its manifest (exit 2 naming each damaged file); "
+        "diff: forecast and quota changes between two runs; prune: delete old runs (--keep); "
+        "set-latest: point runs/latest at a complete run",
     )
     runs.add_argument(
         "run_id",
         nargs="?",
         metavar="run",
-        help="a run id or its start (show: default latest; diff: the older run)",
+        help="a run id or its start (show, verify: default latest; diff: the older run; set-latest: the run)",
     )
     runs.add_argument("other", nargs="?", help="diff: the newer run (default: latest)")
     runs.add_argument("--store", default="runs-store", help="the run store folder (default: %(default)s)")

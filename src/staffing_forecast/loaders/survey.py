@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..atomic import temp_path
 from ..errors import ConfigError, Place, SchemaError, closest, raise_problems
 from ..parsing import parse_numbers
 from ..reference import (
@@ -246,7 +247,7 @@ def write_survey_template(
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_path(path)
     book.save(tmp)
     os.replace(tmp, path)  # never leave a half-written form behind
     return path

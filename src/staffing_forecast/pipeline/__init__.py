@@ -4,17 +4,17 @@
   every key); :func:`write_example` writes a commented one;
 - :func:`run` wires every stage (load → validate → cross-validate → select → forecast → reconcile → adjust →
   monitoring → quota → publish) into a new folder of the run store and returns a :class:`RunResult`;
-- :class:`RunStore` lists, opens, compares and prunes runs; :func:`open_run` reads one run's tables after checking
-  its format and library version; :func:`save_inputs` / :func:`load_inputs` keep the quota's inputs losslessly.
+- :func:`open_run` reads one run's tables after checking its format, library version and checksums;
+  :func:`diff_runs` compares two runs. :class:`RunStore`, :class:`StoreError`, :func:`save_inputs` and
+  :func:`load_inputs` live in :mod:`staffing_forecast.store` (the run store) and are importable here too.
 """
 
 from __future__ import annotations
 
+from ..store import FORMAT, RunStore, StoreError, load_inputs, save_inputs
 from .config import EXAMPLE, Config, load_config, parse_config, write_example
-from .inputs import load_inputs, save_inputs
 from .read import Run, diff_runs, open_run
 from .run import STAGES, RunResult, run
-from .store import FORMAT, RunStore, StoreError
 
 __all__ = [
     "EXAMPLE",

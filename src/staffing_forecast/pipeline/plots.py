@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..plot._common import off_screen
 from ..schema import MEAN, UNIQUE_ID
-from .store import StoreError, write_figure
+from ..store import StoreError, write_figure
 
 if TYPE_CHECKING:
     from ..hierarchy import Hierarchy

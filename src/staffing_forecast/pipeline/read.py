@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +13,7 @@ import pandas as pd
 from ..quota import Inputs
 from ..quota.result import Explanation
 from ..schema import DS, MEAN, MODEL, UNIQUE_ID
-from .inputs import load_inputs
-from .store import RunFiles, RunStore, StoreError
+from ..store import RunFiles, RunFolder, RunReader
 
 __all__ = ["Run", "diff_runs", "open_run"]
 
@@ -23,6 +21,9 @@ __all__ = ["Run", "diff_runs", "open_run"]
 @dataclass(frozen=True)
 class Run(RunFiles):
     """A complete run of a store, checked on opening (format and library version); tables are read on demand.
+
+    Every file is checked against the size and SHA-256 the run recorded before it is read: a damaged one is a
+    :class:`~staffing_forecast.store.DamagedRunError` naming it.
 
     Examples
     --------
@@ -42,21 +43,22 @@ class Run(RunFiles):
     path: Path
     manifest: dict[str, Any]
 
+    def _folder(self) -> tuple[RunReader, RunFolder]:
+        return RunReader(self.path.parent.parent), RunFolder(self.path, self.manifest)
+
     def table(self, name: str) -> pd.DataFrame:
         """Read one of the run's tables.
 
         The tables are ``forecasts``, ``cv_scores``, ``selection``, ``adjustments``, ``quota``,
         ``allocation``, ``track_record``, ``monitoring_outcomes`` ...
         """
-        path = self.path / f"{name}.parquet"
-        if not path.exists():
-            known = sorted(p.stem for p in self.path.glob("*.parquet"))
-            raise StoreError(f"{self.path}: no table {name!r}; it has {', '.join(known)}.")
-        return pd.read_parquet(path)
+        reader, folder = self._folder()
+        return reader.table(folder, name)
 
     def inputs(self) -> Inputs:
         """Load the quota's inputs, exactly as the run computed the quota from them."""
-        return load_inputs(self.path / "inputs")
+        reader, folder = self._folder()
+        return reader.inputs(folder)
 
     def explanations(self, lang: str = "ru") -> list[dict[str, Any]]:
         """Every quota cell's explanation (``explain.jsonl``) worded in ``lang`` (``"ru"`` or ``"en"``).
@@ -64,11 +66,10 @@ class Run(RunFiles):
         The run stores each tree before it has a language; each line here is the cell's ``specialty``, ``level``,
         ``intake_year``, ``quota`` and its ``explanation`` tree as plain data.
         """
-        path = self.path / "explain.jsonl"
-        cells = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        reader, folder = self._folder()
         return [
             cell | {"explanation": Explanation.from_dict(cell["explanation"]).render(lang).to_dict()}
-            for cell in cells
+            for cell in reader.explanations(folder)
         ]
 
 
@@ -88,7 +89,7 @@ def open_run(store: str | os.PathLike[str], run: str = "latest") -> Run:
     >>> opened.id == done.run, opened.manifest["status"]
     (True, 'complete')
     """
-    folder = RunStore(store).open(run)
+    folder = RunReader(store).open(run)
     return Run(id=folder.id, path=folder.path, manifest=folder.manifest)
 
 
@@ -144,4 +145,4 @@ def diff_runs(store: str | os.PathLike[str], old: str, new: str = "latest") -> d
 
 
 def _optional(run: Run, name: str) -> pd.DataFrame | None:
-    return run.table(name) if (run.path / f"{name}.parquet").exists() else None
+    return run.table(name) if f"{name}.parquet" in run.manifest.get("files", {}) else None

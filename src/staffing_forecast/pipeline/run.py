@@ -7,12 +7,10 @@ import html
 import json
 import logging
 import os
-import shutil
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,20 +21,20 @@ from ..engine import SEASON_LENGTH
 from ..errors import ConfigError
 from ..hierarchy import Hierarchy
 from ..schema import DS, HIERARCHY_LEVEL, MEAN, MODEL, UNIQUE_ID
-from . import stages
-from .config import Config, load_config
-from .inputs import save_inputs
-from .plots import draw_plots
-from .store import (
+from ..store import (
     Checkpoint,
     RunFiles,
     RunFolder,
     RunStore,
-    StoreError,
-    now,
+    save_inputs,
     write_atomic,
     write_parquet,
+    writing,
 )
+from ..store.layout import now
+from . import stages
+from .config import Config, load_config
+from .plots import draw_plots
 
 if TYPE_CHECKING:
     from ..quota import QuotaResult
@@ -218,12 +216,6 @@ def run(
     plain = config.to_dict()
     plain.pop("path", None)
     plain["output"].pop("store", None)  # the same job into another store is the same job
-    try:
-        store.root.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise StoreError(
-            f"cannot create the run store {store.root}: {error.strerror or error}; choose a writable --out."
-        ) from None
     with store.lock() as name_holder:
         folder = store.interrupted(plain) if resume else None
         if folder is not None:
@@ -237,7 +229,8 @@ def run(
                 say("no interrupted run of this configuration: starting a new run")
             folder = store.create(plain)
         name_holder(folder.id)
-        handler = _log_to(folder.file("run.log"))
+        with writing(folder.path):
+            handler = _log_to(folder.file("run.log"))
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -380,14 +373,14 @@ def _run(
             record = _track_record(panel, store, folder)
             counts["vintages_scored"] = int(record["vintage"].nunique()) if record is not None else 0
             if config.output.workbooks:
-                _workbooks(bundle, forecasts, result, config, folder, record, panel)
+                with writing(folder.path):  # a full disk inside a workbook writer
+                    _workbooks(bundle, forecasts, result, config, folder, record, panel)
             if before_publish is not None:
                 before_publish(folder)
-            _publish(forecasts, store, folder)
+            store.publish(folder, forecasts)
     timings["total"] = round(time.perf_counter() - start, 3)
-    folder.save(status="complete", finished=now(), timings=timings, counts=counts)
+    store.complete(folder, timings=timings, counts=counts)
     store.set_latest(folder.id)
-    shutil.rmtree(folder.file("chunks"), ignore_errors=True)  # only a killed run needs them
     log.info("complete")
     return RunResult(
         run=folder.id,
@@ -569,12 +562,3 @@ def _track_record(panel: pd.DataFrame, store: RunStore, folder: RunFolder) -> pd
             return None
     write_parquet(record, folder.file("track_record.parquet"))
     return record
-
-
-def _publish(forecasts: pd.DataFrame, store: RunStore, folder: RunFolder) -> None:
-    from .. import tracking
-
-    vintage = datetime.now(UTC).date().isoformat()
-    tracking.publish(
-        forecasts, store.root, vintage=vintage, name="forecast", run=folder.id, note=f"run {folder.id}"
-    )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import temp_path
 from .excel import check_lang
 from .labels import column_label, value_label
 
@@ -37,7 +38,7 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], lang: str | Non
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_path(path)
     try:
         if lang is None:
             frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import reference
+from ..atomic import temp_path
 from ..errors import ConfigError
 from .labels import LANGS, column_label, value_label
 
@@ -71,7 +72,7 @@ def write_workbook(path: str | os.PathLike[str], sheets: list[Sheet], lang: str 
     """
     check_lang(lang)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_path(path)
     try:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for sheet in sheets:

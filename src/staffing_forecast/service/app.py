@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from .. import __version__
+from .._version import __version__
 from .auth import ApiKeys
 from .metrics import Metrics
 from .middleware import BodyLimit, RequestLog, TimeLimit

@@ -13,8 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from ..errors import StaffingForecastError
+from ..store import DamagedRunError
 
-__all__ = ["PROBLEM", "Problem", "install_handlers", "problem_response"]
+__all__ = ["PROBLEM", "Problem", "damaged", "install_handlers", "problem_response"]
 
 #: The media type of every error response.
 PROBLEM = "application/problem+json"
@@ -36,6 +37,26 @@ class Problem(Exception):
         self.status = status
         self.detail = detail
         self.extra = extra
+
+
+def damaged(error: DamagedRunError) -> Problem:
+    """Make the 500 of a run whose file differs from its manifest: the run and the file named, no server path.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> run = "20261130T024537.890Z-58eb70fd"
+    >>> problem = damaged(DamagedRunError(run, "forecasts.parquet", "missing", Path("/srv/store/runs") / run))
+    >>> problem.status, problem.extra["file"], "/srv" in problem.detail
+    (500, 'forecasts.parquet', False)
+    """
+    return Problem(
+        500,
+        f"run {error.run}: its file {error.file} is damaged ({error.reason}); the operators must run the batch job "
+        "again or restore the file (staffing-forecast runs verify names every damaged file).",
+        run=error.run,
+        file=error.file,
+    )
 
 
 def problem_response(
@@ -102,6 +123,11 @@ def install_handlers(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         detail, errors = _validation_detail(list(exc.errors()))
         return problem_response(422, detail, request, errors=errors)
+
+    @app.exception_handler(DamagedRunError)
+    async def _damaged(request: Request, exc: DamagedRunError) -> Response:
+        problem = damaged(exc)
+        return problem_response(problem.status, problem.detail, request, **problem.extra)
 
     @app.exception_handler(StaffingForecastError)
     async def _library(request: Request, exc: StaffingForecastError) -> Response:

@@ -1,8 +1,12 @@
-"""The run store, read-only: run ids checked against the store's own pattern, complete runs only, tables cached.
+"""The run store as the service reads it: run ids checked, complete and intact runs only, tables cached.
 
-A complete run never changes (the batch job writes a new folder for every run), so its tables are read once and
-kept in memory for the next requests; ``runs/latest`` is read on every request, so the service answers from the
-last complete run while the job writes the next one and switches as soon as ``latest`` moves.
+Everything about the store's layout is :class:`staffing_forecast.store.RunReader`'s; this module turns its
+answers and errors into the service's (:class:`~.problems.Problem`). A complete run never changes (the batch job
+writes a new folder for every run), so its tables are read once and kept in memory for the next requests;
+``runs/latest`` is read on every request, so the service answers from the last complete run while the job writes
+the next one and switches as soon as ``latest`` moves. Each request checks the run's files against the sizes and
+SHA-256 its manifest records (a stat per file; a file is hashed again only when it changed), so a damaged run is
+a 500 naming the run and the file, and ``/ready`` a 503.
 """
 
 from __future__ import annotations
@@ -16,17 +20,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..pipeline import RunStore, StoreError
-from ..pipeline.inputs import load_inputs
 from ..quota import Inputs
 from ..quota.result import Explanation
-from .problems import Problem
+from ..store import DamagedRunError, RunFolder, RunReader, StoreError
+from .problems import Problem, damaged
 
 __all__ = [
     "KEYS",
@@ -190,50 +192,62 @@ class StoreReader:
     """
 
     def __init__(self, root: str | os.PathLike[str], cached_runs: int = 4) -> None:
-        self.store = RunStore(root)
+        self.store = RunReader(root)
         self.root = self.store.root
         self.cached_runs = cached_runs
         self._cache: OrderedDict[str, _Tables] = OrderedDict()
-        self._complete: set[str] = set()  # a complete run never changes: its manifest is checked once
+        self._complete: dict[str, RunFolder] = {}
         self._lock = threading.Lock()
 
     # --- runs -----------------------------------------------------------------------------------------------
     def latest(self) -> str | None:
-        """Return the id of the last complete run, or ``None`` (no run yet, or the store is unreadable)."""
+        """Return the id of the last complete run, or ``None`` (no run yet, or ``runs/latest`` is unreadable)."""
         try:
-            run = self.store.latest()
-        except OSError:
+            return self.store.latest()
+        except StoreError:
             return None
-        return run if run and _RUN_ID.match(run) else None
+
+    def ready(self) -> str:
+        """Return the id of the last complete run when it is intact; otherwise a 503 that says what is wrong."""
+        try:
+            latest = self.store.latest()
+        except StoreError as error:
+            raise Problem(503, self._public(error)) from None
+        if latest is None:
+            raise Problem(
+                503, f"the store has no complete run (runs/latest is missing) under {self.root.name!r}."
+            )
+        try:
+            self.complete(latest)
+        except Problem as problem:
+            raise Problem(503, f"the latest run is not readable: {problem.detail}", **problem.extra) from None
+        return latest
 
     def list_runs(self) -> list[dict[str, Any]]:
         """Every run of the store, oldest first, with its status."""
         return records(self.store.list_runs())
 
-    def _folder(self, run: str) -> Path:
+    def _public(self, error: StoreError) -> str:
+        """Return the error's text without the server's folders."""
+        return str(error).replace(str(self.root), "the store")
+
+    def _check(self, run: str) -> str:
         if not _RUN_ID.match(run) or run == "latest":
             raise Problem(
                 404,
                 f"no run {run!r}: run ids look like 20261130T024537.890Z-58eb70fd; GET /v1/runs lists them.",
             )
-        path = self.store.runs / run
-        # The pattern admits no separator or dot-dot; the check below keeps that true whatever the pattern becomes.
-        if path.resolve().parent != self.store.runs.resolve():
-            raise Problem(404, f"no run {run!r} in the store; GET /v1/runs lists them.")
-        return path
+        return run
 
     def manifest(self, run: str) -> dict[str, Any]:
         """Return a run's manifest (any status), ``latest`` resolved."""
-        run = self._latest_or(run)
-        path = self._folder(run) / "manifest.json"
-        try:
-            return dict(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise Problem(404, f"no run {run!r} in the store; GET /v1/runs lists them.") from None
-        except (OSError, ValueError):
-            raise Problem(
-                409, f"run {run!r}: its manifest is unreadable; the batch job may still be writing it."
-            ) from None
+        run = self._check(self._latest_or(run))
+        manifest = self.store.manifest(run)
+        if manifest is not None:
+            return manifest
+        if run not in self.store.ids():
+            raise Problem(404, f"no run {run!r} in the store; GET /v1/runs lists them.")
+        raise Problem(409, f"run {run!r}: its manifest is unreadable; the batch job may still be writing it.")
 
     def _latest_or(self, run: str) -> str:
         if run != "latest":
@@ -246,25 +260,28 @@ class StoreReader:
         return latest
 
     def complete(self, run: str) -> str:
-        """Return the id of a complete run this library can read, ``latest`` resolved.
+        """Return the id of a complete, intact run this library can read, ``latest`` resolved.
 
-        A run still being written, failed or of another format is a 409, an unknown one a 404.
+        A run still being written, failed or of another format is a 409, an unknown one a 404, a damaged one a
+        500 naming the file.
         """
-        run = self._latest_or(run)
-        folder = self._folder(run)
-        if run in self._complete and folder.is_dir():
-            return run
-        status = self.manifest(run).get("status")
-        if status != "complete":
-            raise Problem(
-                409,
-                f"run {run!r} is {status!r}, not complete: its tables are not served; use latest, the last complete run.",
-            )
-        try:
-            self.store.open(run)
-        except StoreError as error:
-            raise Problem(409, str(error).replace(str(self.root), "the store")) from None
-        self._complete.add(run)
+        run = self._check(self._latest_or(run))
+        folder = self._complete.get(run)
+        if folder is None or not folder.path.is_dir():
+            status = self.manifest(run).get("status")
+            if status != "complete":
+                raise Problem(
+                    409,
+                    f"run {run!r} is {status!r}, not complete: its tables are not served; use latest, the last complete run.",
+                )
+            try:
+                folder = self.store.open(run)
+            except StoreError as error:
+                raise Problem(409, self._public(error)) from None
+            self._complete[run] = folder  # a complete run's manifest never changes: read it once
+        problems = self.store.damaged(folder)  # a stat per file; a file is hashed again only when it changed
+        if problems:
+            raise damaged(problems[0])
         return run
 
     # --- tables ---------------------------------------------------------------------------------------------
@@ -278,45 +295,47 @@ class StoreReader:
             self._cache.move_to_end(run)
             return tables
 
-    def _load(self, run: str, name: str, read: Callable[[Path], Any]) -> Any:
+    def _load(self, run: str, name: str, read: Callable[[str], Any]) -> Any:
         tables = self._tables(run)
         with tables.lock:
             if getattr(tables, name) is None:
                 try:
-                    setattr(tables, name, read(self.store.runs / run))
+                    setattr(tables, name, read(run))
+                except DamagedRunError as error:
+                    raise damaged(error) from None
                 except (OSError, StoreError) as error:
                     raise Problem(404, f"run {run!r} has no {name} table: {type(error).__name__}.") from None
             return getattr(tables, name)
 
     def forecasts(self, run: str) -> pd.DataFrame:
         """Return a complete run's ``forecasts.parquet``, sorted by ``unique_id`` and ``ds``."""
-        return self._load(run, "forecasts", _read_forecasts)
+        return self._load(run, "forecasts", lambda run: _sorted(self.store.table(run, "forecasts")))
 
     def columns(self, run: str) -> Columns:
         """Return a complete run's forecasts as numpy columns, in the order of :meth:`forecasts`."""
-        return self._load(run, "columns", lambda path: Columns.of(self.forecasts(run)))
+        return self._load(run, "columns", lambda run: Columns.of(self.forecasts(run)))
 
     def levels(self, run: str) -> np.ndarray:
         """Return each forecast row's hierarchy level: its keys that are not ``*``, joined by ``,`` (``total`` for none)."""
-        return self._load(run, "level", lambda path: _levels(self.forecasts(run)))
+        return self._load(run, "level", lambda run: _levels(self.forecasts(run)))
 
     def quotas(self, run: str) -> pd.DataFrame:
         """Return a complete run's quota table (one row per specialty, level and intake year)."""
-        return self._load(run, "quota", lambda path: pd.read_parquet(path / "quota.parquet"))
+        return self._load(run, "quota", lambda run: self.store.table(run, "quota"))
 
     def explanation(
         self, run: str, specialty: str, level: str, intake_year: int, lang: str
     ) -> dict[str, Any] | None:
         """Return the explanation of one quota cell worded in ``lang`` (a tree of plain data), or ``None``."""
         found: dict[tuple[str, str, int], dict[str, Any]] = self._load(
-            run, "explanations", _read_explanations
+            run, "explanations", lambda run: _by_cell(self.store.explanations(run))
         )
         stored = found.get((specialty, level, intake_year))
         return None if stored is None else Explanation.from_dict(stored).render(lang).to_dict()
 
     def inputs(self, run: str) -> Inputs:
         """Return a complete run's quota inputs, exactly as the run computed its quota from them."""
-        return self._load(run, "inputs", lambda path: load_inputs(path / "inputs"))
+        return self._load(run, "inputs", self.store.inputs)
 
     def query(self, run: str, query: ForecastQuery, employer_rows: bool) -> tuple[np.ndarray, int | None]:
         """Return the positions of one page of a run's forecasts, and of its last row when more rows follow.
@@ -351,8 +370,7 @@ class StoreReader:
         return page, (int(page[-1]) if more and len(page) else None)
 
 
-def _read_forecasts(path: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(path / "forecasts.parquet")
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
 
 
@@ -364,11 +382,8 @@ def _levels(frame: pd.DataFrame) -> np.ndarray:
     return np.array([",".join(p for p in row if p) or "total" for row in named], dtype=object)
 
 
-def _read_explanations(path: Path) -> dict[tuple[str, str, int], dict[str, Any]]:
-    out = {}
-    text = (path / "explain.jsonl").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line.strip():
-            cell = json.loads(line)
-            out[(str(cell["specialty"]), str(cell["level"]), int(cell["intake_year"]))] = cell["explanation"]
-    return out
+def _by_cell(cells: list[dict[str, Any]]) -> dict[tuple[str, str, int], dict[str, Any]]:
+    return {
+        (str(cell["specialty"]), str(cell["level"]), int(cell["intake_year"])): cell["explanation"]
+        for cell in cells
+    }

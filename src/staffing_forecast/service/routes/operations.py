@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ..metrics import CONTENT_TYPE_LATEST
-from ..problems import Problem
 from ..schemas import Ready
 from ..store_reader import StoreReader
 from .deps import MetricsDep, Reader, problems
@@ -23,16 +22,7 @@ def health() -> dict[str, str]:
 
 def readiness(reader: StoreReader) -> Ready:
     """Return the readiness of the store, or raise a 503 :class:`Problem` saying what is missing."""
-    latest = reader.latest()
-    if latest is None:
-        raise Problem(
-            503, f"the store has no complete run (runs/latest is missing) under {reader.root.name!r}."
-        )
-    try:
-        reader.complete(latest)
-    except Problem as problem:
-        raise Problem(503, f"the latest run is not readable: {problem.detail}") from None
-    return Ready(status="ready", latest=latest)
+    return Ready(status="ready", latest=reader.ready())
 
 
 @router.get(
