@@ -18,6 +18,7 @@ from . import (
     reference,
     report,
     tracking,
+    units,
 )
 from .adjust import adjust
 from .backtest import cross_validate
@@ -103,6 +104,7 @@ __all__ = [
     "to_annual",
     "totals",
     "tracking",
+    "units",
     "write_bundle",
     "write_survey_template",
 ]

@@ -35,6 +35,7 @@ from .datasets import load_demo, write_examples
 from .errors import ConfigError, DataWarning, StaffingForecastError
 from .loaders import load_bundle, write_bundle, write_survey_template
 from .report import forecast_workbook, write_csv
+from .units import unit_label, unit_of
 
 __all__ = ["main"]
 
@@ -113,9 +114,10 @@ _CLI_WORDS = [
         lambda m: "--keys " + ",".join(re.findall(r"'([^']*)'", m[1]) or ["..."]),
     ),
     # Quoted: ';' ends a shell command; a tab is hard to type.
+    (re.compile(r"\bunit='([^']*)'"), lambda m: f'--unit "{m[1]}"'),
     (re.compile(r"\bsep='([^']*)'"), lambda m: "--sep tab" if m[1] == "\\t" else f'--sep "{m[1]}"'),
     (
-        re.compile(r"\b(columns|keys|freq|gaps|decimal|header_row|sheet)=(?:'([^']*)')?"),
+        re.compile(r"\b(columns|keys|freq|gaps|decimal|header_row|sheet|totals)=(?:'([^']*)')?"),
         lambda m: _cli_option(m),
     ),
 ]
@@ -159,6 +161,8 @@ def _forecast(args: argparse.Namespace) -> int:
         "decimal": args.decimal,
         "gaps": args.gaps,
         "min_length": 1,
+        "unit": args.unit,
+        "totals": args.totals,
     }
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -177,7 +181,11 @@ def _forecast(args: argparse.Namespace) -> int:
         forecast_workbook(fc, out, lang=args.lang, freq=args.freq or infer_freq(panel))
     else:
         write_csv(fc, out, lang=args.lang)
-    print(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out}")
+    unit = unit_of(fc)
+    print(
+        f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out} "
+        f"(values in {unit_label(unit, 'ru')}, {unit_label(unit, 'en')})"
+    )
     return 0
 
 
@@ -283,6 +291,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fcst.add_argument(
         "--sep", help="separator of a CSV panel: ';', ',' or tab (default: detected from the first lines)"
+    )
+    fcst.add_argument(
+        "--unit",
+        help="unit of the values: 'чел.', 'тыс. чел.' or 'млн чел.' (default: read from the value header or the "
+        "title, persons when neither names one)",
+    )
+    fcst.add_argument(
+        "--totals",
+        choices=["aside", "keep", "error"],
+        default="aside",
+        help="rows labelled Итого, Всего or Total: set aside and checked (default), kept as series, or an error",
     )
     fcst.add_argument("--sheet", help="sheet of an .xlsx panel (default: the first)")
     fcst.add_argument("--header-row", type=int, help="row of the header (default: found below any title)")
