@@ -105,3 +105,50 @@ def test_a_bundle_in_thousands_loads_and_persons_with_fractions_are_one_grouped_
     assert re.search(r"E\.g\. rows \d+ \('[\d,]+'\), \d+ \('[\d,]+'\), \d+ \('[\d,]+'\)\.", message)
     assert message.count("not a whole number") == 1 and "pass unit='тыс. чел.'" in message
     assert sf.load_bundle(tmp_path, unit="тыс. чел.").employment.attrs["unit"] == "thousand persons"
+
+
+def employment_in_thousands(folder, header):
+    """employment.xlsx in thousands of persons, Russian headers, a title row above the table."""
+    cluster = sf.datasets.make_cluster(n_employers=4, years=(2016, 2025), seed=3)
+    table = cluster.employment[["region", "sector", "employer", "occupation", "ds", "y"]].copy()
+    table["ds"] = table["ds"].dt.year
+    table["y"] = table["y"] / 1000
+    folder.mkdir()
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Среднегодовая численность работников ИТ-организаций"])
+    sheet.append(["Регион", "ОКВЭД2", "Работодатель", "Код ОКЗ", "Год", header])
+    for row in table.itertuples(index=False):
+        sheet.append(list(row))
+    for year, total in table.groupby("ds")["y"].sum().items():  # the SUM rows a ministry's file ends with
+        sheet.append([None, None, "Итого", None, year, round(total, 3)])
+    book.save(folder / "employment.xlsx")
+    return cluster.employment
+
+
+@pytest.mark.parametrize(
+    ("header", "series"),
+    [("Численность, тыс. чел.", {}), ("Численность", {"unit": "тыс. чел."})],
+    ids=["header", "run.toml"],
+)
+def test_the_batch_job_labels_a_panel_in_thousands(tmp_path, header, series):
+    employment_in_thousands(tmp_path / "data", header)
+    config = tmp_path / "run.toml"
+    config.write_text(
+        "[sources]\nbundle = 'data'\n"
+        "[series]\nhierarchy = [['occupation']]\n" + "".join(f"{k} = '{v}'\n" for k, v in series.items())
+        + "[forecast]\nmodels = ['drift']\nhorizon = 2\nlevels = [80]\ncv_windows = 2\n"
+        "[quota]\nenabled = false\n[output]\nstore = 'store'\nplots = false\n[parallel]\nn_jobs = 1\n",
+        encoding="utf-8",
+    )
+    with pytest.warns(sf.DataWarning, match=r"'Итого' is a total row, set aside"):
+        bundle = sf.load_bundle(tmp_path / "data", unit=series.get("unit"))
+    totals = sf.totals(bundle.employment)
+    assert len(totals) == 10 and totals["equal"].all()
+    assert not bundle.employment["employer"].eq("Итого").any()
+    assert main(["run", str(config)]) == 0
+    runs = tmp_path / "store" / "runs"
+    run = runs / (runs / "latest").read_text(encoding="utf-8").strip()
+    book = load_workbook(run / "forecast.xlsx")
+    assert "(тыс. чел.)" in book.worksheets[0]["A1"].value
+    assert "Прогноз, тыс. чел." in [c.value for c in book["Интервалы"][1]]

@@ -520,6 +520,7 @@ def forecast(
         raise ConfigError(
             "forecast: reconcile= needs hierarchy= (sf.Hierarchy.from_keys(panel, levels=...))."
         )
+    given = panel  # whose unit the forecast is in
     if hierarchy is not None:
         panel = hierarchy_panel(panel, hierarchy)
     clean = check_panel(panel, freq=freq)
@@ -544,7 +545,7 @@ def forecast(
         frame = reconcile_forecast(result.forecast, hierarchy, method=method, fitted=result.fitted)
         result = Forecast(frame, result.fitted)
     frame = result.forecast if isinstance(result, Forecast) else result
-    same_unit(frame, panel)  # the values are in the panel's unit (thousand persons ...)
+    same_unit(frame, given)  # the values are in the panel's unit (thousand persons ...)
     return result if fitted else frame
 
 

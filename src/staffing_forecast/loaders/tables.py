@@ -19,6 +19,7 @@ from ..schema import DS, UNIQUE_ID, Y, check_panel, make_unique_id
 from ..units import PERSONS
 from .headers import panel_unit, rename_known_headers
 from .jumps import check_jumps
+from .totals import set_aside, total_rows
 
 __all__ = ["PANEL_KEYS", "TABLES", "Column", "TableSpec", "validate_table"]
 
@@ -378,6 +379,10 @@ def validate_table(
             "read too (docs/data.md lists them), and columns= renames any other."
         )
     problems: list[str] = []
+    aside = cells.iloc[:0]
+    if spec.panel_freq:  # a SUM row («Итого») is set aside and checked, never loaded as one more series
+        marked = total_rows(cells, list(PANEL_KEYS), place, "aside")
+        aside, cells = cells[marked], cells[~marked]
     out = pd.DataFrame(index=cells.index)
     for col in spec.columns:
         out[col.name] = _parse_column(cells, col, place, problems, unit)
@@ -405,5 +410,23 @@ def validate_table(
         check_jumps(out, place)
         panel = check_panel(out, freq=spec.panel_freq, gaps="error", min_length=1, place=place)
         panel.attrs = {"unit": unit}
+        if not aside.empty:
+            panel.attrs["totals"] = _set_aside(panel, aside, place, problems)
         return panel
     return out.reset_index(drop=True)
+
+
+def _set_aside(
+    panel: pd.DataFrame, aside: pd.DataFrame, place: Place, problems: list[str]
+) -> list[dict[str, object]]:
+    """Check the total rows of a panel table against the rows they cover; a total without a year covers all."""
+    rows = aside[list(PANEL_KEYS)].copy()
+    dated = aside[DS].notna() & (aside[DS].astype(str).str.strip() != "")
+    rows[DS] = parse_dates(aside[DS].where(dated, "2000"), place=place, column=DS, problems=problems)
+    rows.loc[~dated, DS] = pd.NaT
+    rows[Y] = parse_numbers(
+        aside[Y], place=place, column=Y, what="total", allow_missing=True, problems=problems
+    )
+    raise_problems(problems)
+    rows["row"] = rows.index
+    return set_aside(panel, rows, list(PANEL_KEYS), place, "row")

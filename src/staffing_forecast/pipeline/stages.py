@@ -67,7 +67,7 @@ class Sources:
     unread: list[str] = field(default_factory=list)
 
 
-def load_sources(config: SourcesConfig) -> Sources:
+def load_sources(config: SourcesConfig, unit: str | None = None) -> Sources:
     """Load and validate every source: the demo, a bundle folder, SQL tables, survey forms.
 
     An unreadable or invalid file stops the run before anything is written, with every problem listed; with
@@ -80,7 +80,7 @@ def load_sources(config: SourcesConfig) -> Sources:
 
         bundle = load_demo()
     elif config.bundle is not None:
-        bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns)
+        bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns, unit)
         unread = [p.name for p in table_files(config.bundle) if p.stem not in USED_TABLES]
     else:
         bundle = Bundle(employment=pd.DataFrame())  # filled from SQL below
@@ -99,10 +99,10 @@ def load_sources(config: SourcesConfig) -> Sources:
 
 
 def _load_folder(
-    folder: Path, allow_partial: bool, columns: Any = None
+    folder: Path, allow_partial: bool, columns: Any = None, unit: str | None = None
 ) -> tuple[Bundle, list[dict[str, str]]]:
     try:
-        return load_bundle(folder, columns=columns, tables=USED_TABLES), []
+        return load_bundle(folder, columns=columns, tables=USED_TABLES, unit=unit), []
     except SchemaError:
         if not allow_partial:
             raise
@@ -119,7 +119,7 @@ def _load_folder(
         if path.stem not in USED_TABLES:
             continue  # listed in the manifest as unread
         try:
-            tables[path.stem] = load_table(path, path.stem, columns=_for_table(columns, path.stem))
+            tables[path.stem] = load_table(path, path.stem, columns=_for_table(columns, path.stem), unit=unit)
         except (SchemaError, ConfigError, OSError, ValueError) as error:
             if path.stem == "employment":
                 raise SchemaError(f"{path}: employment is required and cannot be skipped: {error}") from None
