@@ -43,7 +43,10 @@ def industry_sheet(path, *, unit_in="group"):
 def test_a_workbook_in_thousands_is_forecast_and_labelled_in_thousands(tmp_path, capsys, unit_in):
     path = industry_sheet(tmp_path / "industries.xlsx", unit_in=unit_in)
     out = tmp_path / "forecast.xlsx"
-    assert main(["forecast", str(path), "--h", "3", "--models", "drift", "--n-jobs", "1", "--out", str(out)]) == 0
+    assert (
+        main(["forecast", str(path), "--h", "3", "--models", "drift", "--n-jobs", "1", "--out", str(out)])
+        == 0
+    )
     captured = capsys.readouterr()
     assert "for 3 series" in captured.out and "(values in тыс. чел., thousand persons)" in captured.out
     assert "'Итого:' is a total row, set aside" in captured.err and "equals the sum" in captured.err
@@ -52,8 +55,23 @@ def test_a_workbook_in_thousands_is_forecast_and_labelled_in_thousands(tmp_path,
     headers = [c.value for c in book["Интервалы"][1]]
     assert "Прогноз, тыс. чел." in headers and "Нижняя граница 95 %, тыс. чел." in headers
     assert not any(re.search(r"(?<!тыс\. )чел\.", str(h)) for h in headers)
+    assert (
+        main(
+            ["forecast", str(path), "--h", "1", "--models", "naive", "--unit", "млн чел.", "--out", str(out)]
+        )
+        == 0
+    )
+    captured = capsys.readouterr()
+    assert "(values in млн чел., million persons)" in captured.out
+    assert (
+        'the file gives its values in thousand persons, but --unit "million persons" was passed'
+        in captured.err
+    )
     english = tmp_path / "forecast.csv"
-    assert main(["forecast", str(path), "--h", "3", "--models", "drift", "--out", str(english), "--lang", "en"]) == 0
+    assert (
+        main(["forecast", str(path), "--h", "3", "--models", "drift", "--out", str(english), "--lang", "en"])
+        == 0
+    )
     assert "Forecast, thousand persons" in english.read_text(encoding="utf-8-sig").splitlines()[0]
 
 
@@ -93,7 +111,10 @@ def test_a_bundle_in_thousands_loads_and_persons_with_fractions_are_one_grouped_
     bundle = sf.load_bundle(tmp_path)
     assert bundle.employment.attrs["unit"] == "thousand persons"
     assert bundle.employment["y"].sum() == pytest.approx(demo.employment["y"].sum() / 1000)
-    table.columns = [*table.columns[:-1], "Численность"]  # the unit left out: persons, and 1,234 persons is wrong
+    table.columns = [
+        *table.columns[:-1],
+        "Численность",
+    ]  # the unit left out: persons, and 1,234 persons is wrong
     (tmp_path / "employment.csv").write_bytes(
         table.to_csv(sep=";", decimal=",", index=False).encode("cp1251")
     )
@@ -101,7 +122,10 @@ def test_a_bundle_in_thousands_loads_and_persons_with_fractions_are_one_grouped_
     with pytest.raises(sf.SchemaError) as error:
         sf.load_bundle(tmp_path)
     message = str(error.value)
-    assert f"employment.csv, column 'Численность': {fractional} rows: y is not a whole number of people." in message
+    assert (
+        f"employment.csv, column 'Численность': {fractional} rows: y is not a whole number of people."
+        in message
+    )
     assert re.search(r"E\.g\. rows \d+ \('[\d,]+'\), \d+ \('[\d,]+'\), \d+ \('[\d,]+'\)\.", message)
     assert message.count("not a whole number") == 1 and "pass unit='тыс. чел.'" in message
     assert sf.load_bundle(tmp_path, unit="тыс. чел.").employment.attrs["unit"] == "thousand persons"
@@ -136,7 +160,8 @@ def test_the_batch_job_labels_a_panel_in_thousands(tmp_path, header, series):
     config = tmp_path / "run.toml"
     config.write_text(
         "[sources]\nbundle = 'data'\n"
-        "[series]\nhierarchy = [['occupation']]\n" + "".join(f"{k} = '{v}'\n" for k, v in series.items())
+        "[series]\nhierarchy = [['occupation']]\n"
+        + "".join(f"{k} = '{v}'\n" for k, v in series.items())
         + "[forecast]\nmodels = ['drift']\nhorizon = 2\nlevels = [80]\ncv_windows = 2\n"
         "[quota]\nenabled = false\n[output]\nstore = 'store'\nplots = false\n[parallel]\nn_jobs = 1\n",
         encoding="utf-8",

@@ -73,10 +73,12 @@ def _demo(args: argparse.Namespace) -> int:
     total = bundle.employment.groupby("ds")["y"].sum()
     occupations = result.forecasts[result.forecasts["region"] == "*"]
     future = occupations.groupby("ds")["mean"].sum()
+    unit = unit_of(bundle.employment)
     print(
-        f"done: {bundle.employment['unique_id'].nunique()} series, employment {total.iloc[0]:.0f} "
-        f"({total.index[0].year}) → {total.iloc[-1]:.0f} ({total.index[-1].year}) → forecast "
-        f"{future.iloc[-1]:.0f} ({future.index[-1].year}); workbooks in {result.path}"
+        f"done: {bundle.employment['unique_id'].nunique()} series, employment ({unit_label(unit, 'ru')}, "
+        f"{unit_label(unit, 'en')}) {total.iloc[0]:.0f} ({total.index[0].year}) → {total.iloc[-1]:.0f} "
+        f"({total.index[-1].year}) → forecast {future.iloc[-1]:.0f} ({future.index[-1].year}); workbooks in "
+        f"{result.path}"
     )
     return 0
 
