@@ -19,6 +19,7 @@ from . import (
     reference,
     report,
     tracking,
+    units,
 )
 from ._version import __version__
 from .adjust import adjust
@@ -104,6 +105,7 @@ __all__ = [
     "to_annual",
     "totals",
     "tracking",
+    "units",
     "write_bundle",
     "write_survey_template",
 ]

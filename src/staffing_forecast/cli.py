@@ -36,6 +36,7 @@ from .datasets import load_demo, write_examples
 from .errors import DataWarning, StaffingForecastError
 from .loaders import load_bundle, write_bundle, write_survey_template
 from .report import forecast_workbook, write_csv
+from .units import unit_label, unit_of
 
 __all__ = ["main"]
 
@@ -73,10 +74,12 @@ def _demo(args: argparse.Namespace) -> int:
     total = bundle.employment.groupby("ds")["y"].sum()
     occupations = result.forecasts[result.forecasts["region"] == "*"]
     future = occupations.groupby("ds")["mean"].sum()
+    unit = unit_of(bundle.employment)
     print(
-        f"done: {bundle.employment['unique_id'].nunique()} series, employment {total.iloc[0]:.0f} "
-        f"({total.index[0].year}) → {total.iloc[-1]:.0f} ({total.index[-1].year}) → forecast "
-        f"{future.iloc[-1]:.0f} ({future.index[-1].year}); workbooks in {result.path}"
+        f"done: {bundle.employment['unique_id'].nunique()} series, employment ({unit_label(unit, 'ru')}, "
+        f"{unit_label(unit, 'en')}) {total.iloc[0]:.0f} ({total.index[0].year}) → {total.iloc[-1]:.0f} "
+        f"({total.index[-1].year}) → forecast {future.iloc[-1]:.0f} ({future.index[-1].year}); workbooks in "
+        f"{result.path}"
     )
     return 0
 
@@ -94,9 +97,10 @@ _CLI_WORDS = [
         lambda m: "--keys " + ",".join(re.findall(r"'([^']*)'", m[1]) or ["..."]),
     ),
     # Quoted: ';' ends a shell command; a tab is hard to type.
+    (re.compile(r"\bunit='([^']*)'"), lambda m: f'--unit "{m[1]}"'),
     (re.compile(r"\bsep='([^']*)'"), lambda m: "--sep tab" if m[1] == "\\t" else f'--sep "{m[1]}"'),
     (
-        re.compile(r"\b(columns|keys|freq|gaps|decimal|header_row|sheet)=(?:'([^']*)')?"),
+        re.compile(r"\b(columns|keys|freq|gaps|decimal|header_row|sheet|totals)=(?:'([^']*)')?"),
         lambda m: _cli_option(m),
     ),
 ]
@@ -140,6 +144,8 @@ def _forecast(args: argparse.Namespace) -> int:
         "decimal": args.decimal,
         "gaps": args.gaps,
         "min_length": 1,
+        "unit": args.unit,
+        "totals": args.totals,
     }
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -158,7 +164,11 @@ def _forecast(args: argparse.Namespace) -> int:
         forecast_workbook(fc, out, lang=args.lang, freq=args.freq or infer_freq(panel), history=panel)
     else:
         write_csv(fc, out, lang=args.lang)
-    print(f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out}")
+    unit = unit_of(fc)
+    print(
+        f"wrote {len(fc)} rows for {fc['unique_id'].nunique()} series to {out} "
+        f"(values in {unit_label(unit, 'ru')}, {unit_label(unit, 'en')})"
+    )
     return 0
 
 
@@ -264,6 +274,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fcst.add_argument(
         "--sep", help="separator of a CSV panel: ';', ',' or tab (default: detected from the first lines)"
+    )
+    fcst.add_argument(
+        "--unit",
+        help="unit of the values: 'чел.', 'тыс. чел.' or 'млн чел.' (default: read from the value header or the "
+        "title, persons when neither names one)",
+    )
+    fcst.add_argument(
+        "--totals",
+        choices=["aside", "keep", "error"],
+        default="aside",
+        help="rows labelled Итого, Всего or Total: set aside and checked (default), kept as series, or an error",
     )
     fcst.add_argument("--sheet", help="sheet of an .xlsx panel (default: the first)")
     fcst.add_argument("--header-row", type=int, help="row of the header (default: found below any title)")

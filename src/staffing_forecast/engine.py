@@ -25,6 +25,7 @@ from .models import REGISTRY, GlobalModel, Model, Naive, PanelModel
 from .models.base import PanelForecast, attach_intervals, check_h, relative_change, split_panel
 from .models.intervals import Scores, calibratable
 from .schema import DS, FALLBACK, MODEL, NOTE, UNIQUE_ID, Y, check_level, check_panel, infer_freq
+from .units import same_unit
 
 if TYPE_CHECKING:
     from .hierarchy import Hierarchy
@@ -636,6 +637,7 @@ def forecast(
         raise ConfigError(
             "forecast: reconcile= needs hierarchy= (sf.Hierarchy.from_keys(panel, levels=...))."
         )
+    given = panel  # whose unit the forecast is in
     if hierarchy is not None:
         panel = hierarchy_panel(panel, hierarchy)
     clean = check_panel(panel, freq=freq)
@@ -659,7 +661,9 @@ def forecast(
         method = reconcile or "mint_shrink"
         frame = reconcile_forecast(result.forecast, hierarchy, method=method, fitted=result.fitted)
         result = Forecast(frame, result.fitted)
-    return result if fitted else (result.forecast if isinstance(result, Forecast) else result)
+    frame = result.forecast if isinstance(result, Forecast) else result
+    same_unit(frame, given)  # the values are in the panel's unit (thousand persons ...)
+    return result if fitted else frame
 
 
 def hierarchy_panel(panel: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFrame:

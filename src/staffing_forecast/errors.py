@@ -20,6 +20,7 @@ Messages say what is wrong, where (file, sheet, row, column or series), what was
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 
 __all__ = [
@@ -145,11 +146,54 @@ class Place:
 def raise_problems(
     problems: list[str], error: type[StaffingForecastError] = SchemaError, limit: int = 20
 ) -> None:
-    """Raise one error listing every problem found (at most ``limit`` shown), or do nothing if there are none."""
+    """Raise one error listing every problem found (at most ``limit`` shown), or do nothing if there are none.
+
+    The same problem in many rows is said once (:func:`group_rows`).
+    """
     if not problems:
         return
+    problems = group_rows(problems)
     if len(problems) == 1:
         raise error(problems[0])
     shown = problems[:limit]
     more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ""
     raise error(f"{len(problems)} problems found:\n  " + "\n  ".join(shown) + more)
+
+
+_ROW = re.compile(r", (row|index) (\d+)(?=[,:])")
+_VALUE = re.compile(r""" ('[^']*'|"[^"]*")""")
+
+
+def group_rows(problems: list[str], least: int = 3) -> list[str]:
+    """Say a problem that repeats in ``least`` or more rows once, with the count and the first rows.
+
+    Problems are the same when they differ only in the row and the value shown.
+
+    Examples
+    --------
+    >>> lines = [f"staff.csv, row {r}, column 'y': value '{r},5' is not a whole number of people." for r in (4, 5, 6, 9)]
+    >>> group_rows(lines + ["staff.csv, row 7, column 'ds': the date is empty."])
+    ["staff.csv, column 'y': 4 rows: value is not a whole number of people. E.g. rows 4 ('4,5'), 5 ('5,5'), \
+6 ('6,5').", "staff.csv, row 7, column 'ds': the date is empty."]
+    """
+    groups: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+    for problem in problems:
+        row = _ROW.search(problem)
+        if row is None:
+            groups.setdefault((problem, "", ""), []).append(("", "", problem))
+            continue
+        rest = problem[: row.start()] + problem[row.end() :]
+        head, _, tail = rest.partition(": ")
+        value = _VALUE.search(tail)
+        key = (head, row[1], tail[: value.start()] + tail[value.end() :] if value else tail)
+        groups.setdefault(key, []).append((row[2], value[1] if value else "", problem))
+    out: list[str] = []
+    for key, members in groups.items():
+        if len(members) < least:
+            out.extend(problem for _, _, problem in members)
+            continue
+        head, word, tail = key
+        rows = "rows" if word == "row" else "indexes"
+        examples = ", ".join(f"{r} ({v})" if v else r for r, v, _ in members[:3])
+        out.append(f"{head}: {len(members)} {rows}: {tail} E.g. {rows} {examples}.")
+    return out

@@ -18,6 +18,7 @@ from .schema import (
     key_columns,
     make_unique_id,
 )
+from .units import same_unit
 
 __all__ = ["aggregate", "to_annual"]
 
@@ -75,7 +76,8 @@ def aggregate(
         if key not in by:
             out[key] = ALL
     out[UNIQUE_ID] = make_unique_id(out, keys) if keys else ALL
-    return out[[UNIQUE_ID, DS, Y, *keys, *exog]].sort_values([UNIQUE_ID, DS]).reset_index(drop=True)
+    out = out[[UNIQUE_ID, DS, Y, *keys, *exog]].sort_values([UNIQUE_ID, DS]).reset_index(drop=True)
+    return same_unit(out, panel)
 
 
 def to_annual(panel: pd.DataFrame, quantity: str, *, partial: str = "error") -> pd.DataFrame:
@@ -124,4 +126,4 @@ def to_annual(panel: pd.DataFrame, quantity: str, *, partial: str = "error") -> 
         )
     out = out.loc[counts.index[counts >= per_year]].reset_index()
     out[DS] = pd.to_datetime(out.pop("year").astype(str) + "-01-01").astype("datetime64[ns]")
-    return out[[UNIQUE_ID, DS, Y, *keys, *exog]]
+    return same_unit(out[[UNIQUE_ID, DS, Y, *keys, *exog]], panel)

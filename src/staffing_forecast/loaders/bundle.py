@@ -20,6 +20,7 @@ import pandas as pd
 from ..display import html_table
 from ..errors import ConfigError, Place, SchemaError, closest
 from ..schema import DS
+from ..units import check_unit
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells
 from .tables import TABLES, validate_table
 
@@ -133,7 +134,11 @@ class Bundle:
 
 
 def load_bundle(
-    folder: PathLike, *, columns: Mapping[str, Any] | None = None, tables: Sequence[str] | None = None
+    folder: PathLike,
+    *,
+    columns: Mapping[str, Any] | None = None,
+    tables: Sequence[str] | None = None,
+    unit: str | None = None,
 ) -> Bundle:
     """Read a folder of tables (CSV, Excel or Parquet, one file per table) into a validated :class:`Bundle`.
 
@@ -143,7 +148,10 @@ def load_bundle(
     workbooks print them) are read as the tables' columns. ``columns`` renames other headers first: one map for
     every file (``{"Числ. занятых": "y"}``) or one per table (``{"employment": {"Числ. занятых": "y"}}``).
     ``tables`` reads only the tables named (``employment`` always): the batch job leaves out tables none of its
-    stages uses, which at 100,000 series are most of the memory. Every file name is still checked.
+    stages uses, which at 100,000 series are most of the memory. Every file name is still checked. ``unit``
+    is the unit of the panel tables' values (``"тыс. чел."``, ``"thousand persons"`` ...); by default each
+    file's value header or title says it (``Численность, тыс. чел.``), persons otherwise. Each panel carries
+    it in ``attrs["unit"]``; head counts must be whole numbers only in persons.
 
     Examples
     --------
@@ -173,6 +181,8 @@ def load_bundle(
     if "employment" not in found and not problems:
         problems.append(f"{folder}: no employment table (employment.csv, .xlsx or .parquet); it is required.")
     wanted = set(TABLES) if tables is None else {"employment", *_known_tables(tables)}
+    if unit is not None:
+        unit = check_unit(unit)
     read: dict[str, pd.DataFrame] = {}
     for name, path in found.items():
         if name not in wanted:
@@ -181,7 +191,7 @@ def load_bundle(
             cells = _READERS[path.suffix.lower()](path)
             cells = _rename_columns(cells, columns, name)
             sheet = None if path.suffix.lower() != ".xlsx" else _first_sheet(path)
-            read[name] = validate_table(cells, TABLES[name], Place(path.name, sheet=sheet))
+            read[name] = validate_table(cells, TABLES[name], Place(path.name, sheet=sheet), unit=unit)
         except SchemaError as exc:
             problems.append(str(exc))
     if problems:
@@ -296,11 +306,17 @@ def _same(a: pd.DataFrame | None, b: pd.DataFrame | None) -> bool:
 
 
 def load_table(
-    path: PathLike, table: str, *, sheet: str | int | None = None, columns: dict[str, str] | None = None
+    path: PathLike,
+    table: str,
+    *,
+    sheet: str | int | None = None,
+    columns: dict[str, str] | None = None,
+    unit: str | None = None,
 ) -> pd.DataFrame:
     r"""Load one bundle table (``graduates``, ``enrolment``, ``admissions``, ``institutions`` ...) from a file.
 
-    The format follows the extension (.csv, .xlsx, .parquet); ``columns`` renames source headers first.
+    The format follows the extension (.csv, .xlsx, .parquet); ``columns`` renames source headers first;
+    ``unit`` as in :func:`load_bundle`.
 
     Examples
     --------
@@ -329,7 +345,7 @@ def load_table(
             )
         cells = cells.rename(columns=columns)
     sheet_name = sheet if isinstance(sheet, str) else _first_sheet(path) if suffix == ".xlsx" else None
-    return validate_table(cells, TABLES[table], Place(path.name, sheet=sheet_name))
+    return validate_table(cells, TABLES[table], Place(path.name, sheet=sheet_name), unit=unit)
 
 
 def load_graduates(path: PathLike, **options: Any) -> pd.DataFrame:

@@ -165,7 +165,8 @@ def read_csv_cells(
     """Read a CSV file as text cells, detecting the separator (``;``, tab or ``,``) and encoding (UTF-8 or cp1251).
 
     ``header_row`` is the line of the header (1 = the first line); by default it is the first line with two or
-    more filled cells, so a title line above the table is skipped. The index is the line number in the file.
+    more filled cells, so a title line above the table is skipped. The index is the line number in the file;
+    ``attrs["above"]`` holds the text of the lines above the header (a title may name the unit).
     """
     path = _open_checked(path, "text")
     place = Place(path.name)
@@ -209,7 +210,10 @@ def read_csv_cells(
             f"into the header's columns ({detail}). If the file uses another separator, pass {others}; if a "
             "value holds the separator, put it in double quotes."
         ) from None
-    return _finish(frame.replace("", None), place, first_row=header_row + 1, header=f"line {header_row}")
+    frame = _finish(frame.replace("", None), place, first_row=header_row + 1, header=f"line {header_row}")
+    above = list(csv.reader(lines[: header_row - 1], delimiter=sep))
+    frame.attrs["above"] = [cell.strip() for row in above for cell in row if cell.strip()]
+    return frame
 
 
 def read_excel_cells(
@@ -284,7 +288,10 @@ def _parse_sheet(ws: Any, place: Place, header_row: int | None) -> pd.DataFrame:
     raise_problems(problems)
     frame = pd.DataFrame(raw[last:], columns=columns, dtype=object)
     header = f"row {header_row}" if last == header_row else f"rows {header_row}–{last}"
-    return _finish(frame, place, first_row=last + 1, header=header)
+    frame = _finish(frame, place, first_row=last + 1, header=header)
+    # Titles and group names above the lowest header row: where a table says its unit («тыс. чел.»).
+    frame.attrs["above"] = [str(v).strip() for row in raw[: last - 1] for v in row if not _blank(v)]
+    return frame
 
 
 def _header_end(merged: list[Any], header_row: int, most: int = 5) -> int:

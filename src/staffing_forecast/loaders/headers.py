@@ -8,12 +8,15 @@ A test checks that every bundle column the reports print is read back under its 
 from __future__ import annotations
 
 import re
+import warnings
 
 import pandas as pd
 
-from ..errors import Place, SchemaError
+from ..errors import DataWarning, Place, SchemaError
+from ..schema import Y
+from ..units import PERSONS, check_unit, find_unit
 
-__all__ = ["RUSSIAN_HEADERS", "normalise_header", "rename_known_headers"]
+__all__ = ["RUSSIAN_HEADERS", "normalise_header", "panel_unit", "rename_known_headers"]
 
 #: Column → the Russian headers read as it (only for the columns the table at hand has).
 RUSSIAN_HEADERS: dict[str, tuple[str, ...]] = {
@@ -86,3 +89,34 @@ def rename_known_headers(cells: pd.DataFrame, names: list[str], place: Place) ->
             )
         renames[header] = target
     return cells.rename(columns=renames) if renames else cells
+
+
+def panel_unit(cells: pd.DataFrame, place: Place, unit: str | None) -> str:
+    """Return the unit of the values: ``unit`` when given, else the one the value header or a title names.
+
+    The value header is read first (``Численность, тыс. чел.``), then the lines above the table, top to bottom
+    (``attrs["above"]``, as the file readers leave it); persons when none names one. A given ``unit`` that
+    differs from the file's is used, with a warning.
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame({"y": ["1,5"]})
+    >>> cells.attrs["above"] = ["Занятые в ИТ, тыс. чел."]
+    >>> panel_unit(cells, Place("staff.csv"), None)
+    'thousand persons'
+    """
+    header = place.headers.get(Y, Y) if Y in cells.columns else ""
+    texts = [header, *cells.attrs.get("above", [])]
+    found = next((u for u in map(find_unit, texts) if u is not None), None)
+    if unit is None:
+        return found or PERSONS
+    unit = check_unit(unit)
+    if found is not None and found != unit:
+        warnings.warn(
+            f"{place.at()}: the file gives its values in {found}, but unit={unit!r} was passed; the values are "
+            f"taken as {unit}.",
+            DataWarning,
+            stacklevel=4,
+        )
+    return unit
+

@@ -18,7 +18,11 @@ Every loader takes the same options:
   rows they cover period by period, named in a :class:`~staffing_forecast.errors.DataWarning`, and kept in
   ``panel.attrs["totals"]`` (:func:`staffing_forecast.loaders.totals.totals`). ``"keep"`` loads them as series,
   ``"error"`` refuses them.
-- ``whole`` (head counts must be whole numbers), ``nonnegative`` (default on: counts), ``decimal``
+- ``unit``: the unit of the values, ``"чел."`` / ``"persons"``, ``"тыс. чел."`` / ``"thousand persons"`` or
+  ``"млн чел."`` / ``"million persons"``. By default read from the value header (``Численность, тыс. чел.``)
+  or the title above the table, persons when neither names one; the panel carries it in ``attrs["unit"]``
+  (:mod:`staffing_forecast.units`) and the reports label the values with it.
+- ``whole`` (head counts must be whole numbers; persons only), ``nonnegative`` (default on: counts), ``decimal``
   (``","`` reads Russian decimal commas), ``freq``, ``gaps`` and ``min_length`` as in
   :func:`staffing_forecast.check_panel`.
 """
@@ -35,8 +39,9 @@ from ..errors import ConfigError, Place, SchemaError, closest, raise_problems
 from ..parsing import parse_dates, parse_numbers
 from ..reference import check_codes
 from ..schema import DS, KEY_ORDER, UNIQUE_ID, Y, check_panel, make_unique_id
+from ..units import PERSONS
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells, read_sql_cells
-from .headers import rename_known_headers
+from .headers import panel_unit, rename_known_headers
 from .jumps import check_jumps
 from .totals import set_aside, total_rows
 
@@ -98,6 +103,7 @@ def to_panel(
     min_length: int = 2,
     check_code_lists: bool = True,
     totals: str = "aside",
+    unit: str | None = None,
 ) -> pd.DataFrame:
     """Turn raw cells (indexed by source row) into a validated panel; see the module docstring for options.
 
@@ -116,6 +122,8 @@ def to_panel(
     renamed = {new: old for old, new in (columns or {}).items()}
     renamed.update({new: old for old, new in zip(cells.columns, known.columns, strict=True) if old != new})
     cells, place = known, place.renamed(renamed)
+    unit = panel_unit(cells, place, unit)
+    whole = whole and unit == PERSONS  # 12,3 thousand persons is a reading; 12,3 persons is not
     labels = [c for c in cells.columns if c not in {DS, Y} and not _DATE_HEADER.match(c)]
     total_index = cells.index[total_rows(cells, labels, place, totals)]
     if len(total_index):
@@ -205,13 +213,24 @@ def to_panel(
     frame = frame[[UNIQUE_ID, DS, Y, *keys, *[c for c in others if c not in keys]]]
     check_jumps(frame, place)
     panel = check_panel(frame, freq=freq, gaps=gaps, min_length=min_length, place=place)
+    panel.attrs = {"unit": unit}
     if not aside.empty:
         panel.attrs["totals"] = set_aside(panel, aside, keys, source, _ROW)
     return panel
 
 
 #: The options every loader passes on to :func:`to_panel`.
-_PANEL_OPTIONS = ("freq", "whole", "nonnegative", "decimal", "gaps", "min_length", "check_code_lists", "totals")
+_PANEL_OPTIONS = (
+    "freq",
+    "whole",
+    "nonnegative",
+    "decimal",
+    "gaps",
+    "min_length",
+    "check_code_lists",
+    "totals",
+    "unit",
+)
 
 
 def _check_options(function: str, own: Sequence[str], options: Mapping[str, Any]) -> None:
@@ -261,7 +280,7 @@ def load_csv(
         a title line above the table is skipped.
     **options
         ``freq``, ``whole``, ``nonnegative``, ``decimal``, ``gaps``, ``min_length``, ``check_code_lists``,
-        ``totals``.
+        ``totals``, ``unit``.
 
     Returns
     -------

@@ -16,8 +16,10 @@ from ..errors import Place, SchemaError, closest, raise_problems
 from ..parsing import parse_dates, parse_numbers, stripped_text
 from ..reference import AGE_BANDS, FORMS, check_codes, check_specialty_levels, level_codes
 from ..schema import DS, UNIQUE_ID, Y, check_panel, make_unique_id
-from .headers import rename_known_headers
+from ..units import PERSONS
+from .headers import panel_unit, rename_known_headers
 from .jumps import check_jumps
+from .totals import set_aside, total_rows
 
 __all__ = ["PANEL_KEYS", "TABLES", "Column", "TableSpec", "validate_table"]
 
@@ -288,9 +290,13 @@ TABLES: dict[str, TableSpec] = {
 }
 
 
-def _parse_column(frame: pd.DataFrame, col: Column, place: Place, problems: list[str]) -> pd.Series:
+def _parse_column(
+    frame: pd.DataFrame, col: Column, place: Place, problems: list[str], unit: str = PERSONS
+) -> pd.Series:
     values = frame[col.name]
     kind = col.kind
+    if kind == "count" and col.name == Y and unit != PERSONS:
+        kind = "number"  # 12,3 thousand persons is a reading; the whole-number rule is for persons
     what = col.name.replace("_", " ")
     if kind == "count":
         return parse_numbers(
@@ -341,15 +347,20 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: Place, problems: list
     return text.astype(object)
 
 
-def validate_table(cells: pd.DataFrame, spec: TableSpec, place: Place) -> pd.DataFrame:
+def validate_table(
+    cells: pd.DataFrame, spec: TableSpec, place: Place, *, unit: str | None = None
+) -> pd.DataFrame:
     """Check and type a table's cells against its spec; raise one :class:`SchemaError` listing every problem.
 
     Russian headers (:data:`~staffing_forecast.loaders.headers.RUSSIAN_HEADERS`) are read as the spec's columns.
     Columns not in the spec are an error (a misspelled header must not silently become an unused column).
+    A panel's values are in ``unit`` (persons, thousand or million persons), by default the one its value header
+    or title names (``Численность, тыс. чел.``), persons otherwise; it is kept in ``attrs["unit"]``.
     """
     before = list(cells.columns)
     cells = rename_known_headers(cells, spec.names, place)
     place = place.renamed({new: old for old, new in zip(before, cells.columns, strict=True) if old != new})
+    unit = panel_unit(cells, place, unit) if spec.panel_freq else PERSONS
     present = list(cells.columns)
     expected = spec.names
     if spec.panel_freq and UNIQUE_ID in present and UNIQUE_ID not in expected:
@@ -368,12 +379,21 @@ def validate_table(cells: pd.DataFrame, spec: TableSpec, place: Place) -> pd.Dat
             "read too (docs/data.md lists them), and columns= renames any other."
         )
     problems: list[str] = []
+    aside = cells.iloc[:0]
+    if spec.panel_freq:  # a SUM row («Итого») is set aside and checked, never loaded as one more series
+        marked = total_rows(cells, list(PANEL_KEYS), place, "aside")
+        aside, cells = cells[marked], cells[~marked]
     out = pd.DataFrame(index=cells.index)
     for col in spec.columns:
-        out[col.name] = _parse_column(cells, col, place, problems)
+        out[col.name] = _parse_column(cells, col, place, problems, unit)
+    if spec.panel_freq and any(p.endswith("is not a whole number of people.") for p in problems):
+        problems.append(
+            f"{place.at(column=Y)}: if the values are in thousands, say so in the header or the title "
+            "(«Численность, тыс. чел.») or pass unit='тыс. чел.' (in run.toml: [series] unit)."
+        )
     raise_problems(problems)
     for col in spec.columns:
-        if col.kind in {"year", "count"}:
+        if col.kind in {"year", "count"} and not (col.name == Y and unit != PERSONS):
             out[col.name] = out[col.name].astype("int64")
     for check in spec.checks:
         check(out, place, problems)
@@ -388,5 +408,25 @@ def validate_table(cells: pd.DataFrame, spec: TableSpec, place: Place) -> pd.Dat
         out.insert(0, UNIQUE_ID, make_unique_id(out, list(PANEL_KEYS), place=place))
         out = out[[UNIQUE_ID, DS, Y, *PANEL_KEYS]]
         check_jumps(out, place)
-        return check_panel(out, freq=spec.panel_freq, gaps="error", min_length=1, place=place)
+        panel = check_panel(out, freq=spec.panel_freq, gaps="error", min_length=1, place=place)
+        panel.attrs = {"unit": unit}
+        if not aside.empty:
+            panel.attrs["totals"] = _set_aside(panel, aside, place, problems)
+        return panel
     return out.reset_index(drop=True)
+
+
+def _set_aside(
+    panel: pd.DataFrame, aside: pd.DataFrame, place: Place, problems: list[str]
+) -> list[dict[str, object]]:
+    """Check the total rows of a panel table against the rows they cover; a total without a year covers all."""
+    rows = aside[list(PANEL_KEYS)].copy()
+    dated = aside[DS].notna() & (aside[DS].astype(str).str.strip() != "")
+    rows[DS] = parse_dates(aside[DS].where(dated, "2000"), place=place, column=DS, problems=problems)
+    rows.loc[~dated, DS] = pd.NaT
+    rows[Y] = parse_numbers(
+        aside[Y], place=place, column=Y, what="total", allow_missing=True, problems=problems
+    )
+    raise_problems(problems)
+    rows["row"] = rows.index
+    return set_aside(panel, rows, list(PANEL_KEYS), place, "row")

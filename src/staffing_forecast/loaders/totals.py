@@ -133,7 +133,7 @@ def set_aside(
         )
         lines.append(f"{where}: {label!r} is a total row, set aside (not forecast as a series); {check}.")
     if lines:
-        lines.append("sf.totals(panel) lists them; load with totals='keep' to forecast them, or totals='error'.")
+        lines.append("To forecast them as series, load with totals='keep'; to refuse them, totals='error'.")
         warnings.warn("\n".join(lines), DataWarning, stacklevel=4)
     return records
 

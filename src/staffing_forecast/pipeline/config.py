@@ -23,6 +23,7 @@ from ..models import REGISTRY
 from ..quota import Policy
 from ..reconciliation import METHODS as RECONCILE_METHODS
 from ..reconciliation import TREE_ONLY
+from ..units import UNITS, check_unit
 
 __all__ = [
     "EXAMPLE",
@@ -104,6 +105,7 @@ class SeriesConfig:
     hierarchy: tuple[tuple[str, ...], ...] = (("occupation",),)
     bottom: bool = False
     keys: tuple[str, ...] = KEYS
+    unit: str | None = None  # of employment's values; None: as the file's header or title says, else persons
 
     @property
     def custom_keys(self) -> bool:
@@ -421,12 +423,19 @@ def _series(s: _Section) -> SeriesConfig:
                 )
         levels.append(tuple(k for k in keys if k in level))  # one order, whatever order the file uses
     bottom = s.get("bottom", bool, False)
+    unit = s.get("unit", str, None, [spelling for labels in UNITS.values() for spelling in labels])
     if not levels and not bottom:
         raise ConfigError(f"{s.key('hierarchy')} = []: forecast at least one level, or set bottom = true.")
     if len(set(levels)) != len(levels):
         raise ConfigError(f"{s.key('hierarchy')} = {raw!r}: a level is listed twice.")
     s.done()
-    return SeriesConfig(frequency=frequency, hierarchy=tuple(levels), bottom=bottom, keys=keys)
+    return SeriesConfig(
+        frequency=frequency,
+        hierarchy=tuple(levels),
+        bottom=bottom,
+        keys=keys,
+        unit=None if unit is None else check_unit(unit),
+    )
 
 
 def _canonical(key: str) -> str:
@@ -645,6 +654,8 @@ hierarchy = [["occupation"]]      # levels to forecast: the keys employment is s
                                   # With [forecast] reconcile, e.g. [[], ["sector"], ["occupation"]]: the
                                   # levels of one hierarchy (their finest level, sector x occupation, is added)
 bottom = false                    # true: also forecast every bottom series (employer x occupation)
+# unit = "тыс. чел."              # the values' unit: "чел.", "тыс. чел." or "млн чел." (default: as the
+                                  # header or title of the employment file says, persons otherwise)
 
 [forecast]
 horizon = 7                       # periods ahead

@@ -289,7 +289,7 @@ def _run(
     with _executor(config) as executor:
         n_jobs = config.parallel.n_jobs
         with stage("load"):
-            sources = stages.load_sources(config.sources, config.series.keys)
+            sources = stages.load_sources(config.sources, config.series.keys, unit=config.series.unit)
             bundle = sources.bundle
             for skipped in sources.skipped:
                 log.warning("skipped %s: %s", skipped["source"], skipped["reason"])
@@ -502,8 +502,10 @@ def _workbooks(
 ) -> None:
     from ..report import forecast_workbook, monitoring_workbook, quota_workbook, write_csv
     from ..report.summary import write_summary
+    from ..units import unit_of
 
     lang = config.output.lang
+    forecasts.attrs["unit"] = unit_of(bundle.employment)  # every stage since works in employment's unit
     forecast_workbook(
         forecasts,
         folder.file("forecast.xlsx"),

@@ -71,7 +71,7 @@ class Sources:
     unread: list[str] = field(default_factory=list)
 
 
-def load_sources(config: SourcesConfig, keys: tuple[str, ...] = KEYS) -> Sources:
+def load_sources(config: SourcesConfig, keys: tuple[str, ...] = KEYS, unit: str | None = None) -> Sources:
     """Load and validate every source: the demo, a bundle folder, SQL tables, survey forms.
 
     An unreadable or invalid file stops the run before anything is written, with every problem listed; with
@@ -87,9 +87,11 @@ def load_sources(config: SourcesConfig, keys: tuple[str, ...] = KEYS) -> Sources
         bundle = load_demo()
     elif config.bundle is not None:
         if keys == KEYS:
-            bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns)
+            bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns, unit)
         else:
-            bundle, skipped = _load_folder_keyed(config.bundle, keys, config.allow_partial, config.columns)
+            bundle, skipped = _load_folder_keyed(
+                config.bundle, keys, config.allow_partial, config.columns, unit
+            )
         unread = [p.name for p in table_files(config.bundle) if p.stem not in USED_TABLES]
     else:
         bundle = Bundle(employment=pd.DataFrame())  # filled from SQL below
@@ -108,10 +110,10 @@ def load_sources(config: SourcesConfig, keys: tuple[str, ...] = KEYS) -> Sources
 
 
 def _load_folder(
-    folder: Path, allow_partial: bool, columns: Any = None
+    folder: Path, allow_partial: bool, columns: Any = None, unit: str | None = None
 ) -> tuple[Bundle, list[dict[str, str]]]:
     try:
-        return load_bundle(folder, columns=columns, tables=USED_TABLES), []
+        return load_bundle(folder, columns=columns, tables=USED_TABLES, unit=unit), []
     except SchemaError:
         if not allow_partial:
             raise
@@ -128,7 +130,7 @@ def _load_folder(
         if path.stem not in USED_TABLES:
             continue  # listed in the manifest as unread
         try:
-            tables[path.stem] = load_table(path, path.stem, columns=_for_table(columns, path.stem))
+            tables[path.stem] = load_table(path, path.stem, columns=_for_table(columns, path.stem), unit=unit)
         except (SchemaError, ConfigError, OSError, ValueError) as error:
             if path.stem == "employment":
                 raise SchemaError(f"{path}: employment is required and cannot be skipped: {error}") from None
@@ -141,7 +143,7 @@ def _load_folder(
 
 
 def _load_folder_keyed(
-    folder: Path, keys: tuple[str, ...], allow_partial: bool, columns: Any = None
+    folder: Path, keys: tuple[str, ...], allow_partial: bool, columns: Any = None, unit: str | None = None
 ) -> tuple[Bundle, list[dict[str, str]]]:
     """Load a bundle folder whose employment table has keys of its own; the other tables as in a bundle."""
     from ..loaders import load_table
@@ -161,9 +163,11 @@ def _load_folder_keyed(
             continue
         try:
             if path.stem == "employment":
-                tables["employment"] = _keyed_employment(path, keys, _for_table(columns, "employment"))
+                tables["employment"] = _keyed_employment(path, keys, _for_table(columns, "employment"), unit)
             else:
-                tables[path.stem] = load_table(path, path.stem, columns=_for_table(columns, path.stem))
+                tables[path.stem] = load_table(
+                    path, path.stem, columns=_for_table(columns, path.stem), unit=unit
+                )
         except (SchemaError, ConfigError) as error:
             if allow_partial and path.stem != "employment":
                 skipped.append({"source": str(path), "reason": str(error)})
@@ -176,14 +180,16 @@ def _load_folder_keyed(
     return Bundle(**tables, description=f"loaded from {folder}"), skipped
 
 
-def _keyed_employment(path: Path, keys: tuple[str, ...], columns: Any) -> pd.DataFrame:
+def _keyed_employment(
+    path: Path, keys: tuple[str, ...], columns: Any, unit: str | None = None
+) -> pd.DataFrame:
     """Read an employment panel keyed by ``keys``; codes outside the shipped lists are a warning, not an error."""
     from ..loaders import load_csv, load_excel, load_parquet
 
     loaders = {".csv": load_csv, ".xlsx": load_excel, ".parquet": load_parquet}
     # Any panel, not only the IT cluster's: its codes are checked below, as a warning.
     panel = loaders[path.suffix.lower()](
-        path, columns=columns, keys=list(keys), check_code_lists=False, min_length=1
+        path, columns=columns, keys=list(keys), check_code_lists=False, min_length=1, unit=unit
     )
     _warn_unknown_codes(panel, keys, path.name)
     return panel

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, cast, overload
 import pandas as pd
 
 from ..errors import ConfigError
-from ..report.labels import remark_label
+from ..report.labels import in_unit, remark_label
 from ..schema import ALL, DS, FALLBACK, KEY_ORDER, MEAN, MODEL, UNIQUE_ID, Y
 from ..tracking import load_vintage, vintages
+from ..units import unit_of
 from ._common import chosen_series, coded, draw_series, new_axes, require, texts, wrap
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def forecast(
     def draw(axes: Axes, uid: str, legend: bool) -> None:
         _fan(axes, by_id[uid], past.get(uid), keys, text, lang, legend=legend)
 
-    drawn = draw_series(chosen, single, ax, ncols, text["employment"], draw)
+    drawn = draw_series(chosen, single, ax, ncols, in_unit(text["employment"], unit_of(fc), lang), draw)
     if not single and series is None and len(ids) > len(chosen):
         cast("Figure", drawn).suptitle(
             text["more_series"].format(shown=len(chosen), total=len(ids)), fontsize="medium"
@@ -376,7 +377,7 @@ def track_record(
     else:
         what = text["sum_of"].format(n=len(ids))
     ax.set_title(f"{text['track_record']}: {what}", fontsize="medium")
-    ax.set_ylabel(text["employment"])
+    ax.set_ylabel(in_unit(text["employment"], unit_of(actuals), lang))
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     _year_axis(ax)

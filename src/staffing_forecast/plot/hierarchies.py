@@ -8,8 +8,9 @@ import pandas as pd
 
 from ..errors import ConfigError, closest
 from ..hierarchy import Hierarchy
-from ..report.labels import hierarchy_label
+from ..report.labels import hierarchy_label, in_unit
 from ..schema import ALL, DS, MEAN, MODEL, UNIQUE_ID, Y, make_unique_id
+from ..units import unit_of
 from ._common import chosen_series, draw_series, require, texts
 from .forecasts import _keys, _levels, draw_history, finish_panel
 
@@ -149,7 +150,7 @@ def reconciliation(
             axes, base_by[uid], rec_by[uid], past.get(uid), sums[uid], text, keys, lang, method, legend=legend
         )
 
-    drawn = draw_series(chosen, single, ax, ncols, text["employment"], draw)
+    drawn = draw_series(chosen, single, ax, ncols, in_unit(text["employment"], unit_of(base), lang), draw)
     if single:
         return drawn
     cast("Figure", drawn).suptitle(text["reconciliation"].format(method=method), fontsize="medium")

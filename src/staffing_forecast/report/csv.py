@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import temp_path
+from ..units import unit_of
 from .excel import check_lang
-from .labels import column_label, value_label
+from .labels import column_label, in_unit, value_label
 
 __all__ = ["write_csv"]
 
@@ -63,6 +64,7 @@ def _for_people(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         label, kind = column_label(str(column), lang)
+        label = in_unit(label, unit_of(frame), lang)  # a forecast of a panel in thousands is in thousands
         values = frame[column]
         if column == "ds" and _yearly(values):  # annual data: the year, as the workbooks show it
             values, (label, kind) = values.dt.year, column_label("year", lang)

@@ -15,7 +15,8 @@ import pandas as pd
 from .. import reference
 from ..atomic import temp_path
 from ..errors import ConfigError
-from .labels import LANGS, column_label, value_label
+from ..units import PERSONS
+from .labels import LANGS, column_label, in_unit, value_label
 
 __all__ = ["Sheet", "name_columns", "write_workbook"]
 
@@ -30,6 +31,7 @@ class Sheet:
     title: str
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    unit: str = PERSONS  # of the values labelled in persons (a forecast of a panel in thousands ...)
 
 
 def check_lang(lang: str) -> None:
@@ -93,6 +95,7 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
     for column in frame.columns:
         # A number as a column name is a year of a wide table: the header stays a number, its values counts.
         label, kind = (column, "count") if not isinstance(column, str) else column_label(str(column), lang)
+        label = in_unit(label, sheet.unit, lang)
         kinds[label] = kind
         labels.append(label)
         frame[column] = value_label(frame[column], lang, str(column))

@@ -22,6 +22,7 @@ from ..schema import (
     infer_freq,
     key_columns,
 )
+from ..units import unit_label, unit_of
 from .excel import Sheet, check_lang, name_columns, write_workbook
 from .labels import hierarchy_label, remark_label
 
@@ -60,14 +61,14 @@ _LIMITED = {
 
 _NOTES = {
     "ru": (
-        "Прогноз по рядам: среднее значение {by} (чел.); интервалы прогноза — на листе «Интервалы».",
+        "Прогноз по рядам: среднее значение {by} ({unit}); интервалы прогноза — на листе «Интервалы».",
         "Для {n} рядов выбранная модель не подошла и прогноз построен запасной моделью: см. лист «Замены и примечания».",
-        "Прогноз по рядам: среднее значение {by} (чел.); интервалы прогноза не рассчитывались.",
+        "Прогноз по рядам: среднее значение {by} ({unit}); интервалы прогноза не рассчитывались.",
     ),
     "en": (
-        "Forecast by series: the mean by period (persons); the prediction intervals are on sheet 'Intervals'.",
+        "Forecast by series: the mean by period ({unit}); the prediction intervals are on sheet 'Intervals'.",
         "For {n} series the chosen model did not fit and a fallback made the forecast: see sheet 'Fallbacks and notes'.",
-        "Forecast by series: the mean by period (persons); no prediction intervals were computed.",
+        "Forecast by series: the mean by period ({unit}); no prediction intervals were computed.",
     ),
 }
 #: How the mean is taken, by frequency (the Russian note names it).
@@ -184,13 +185,14 @@ def forecast_workbook(
     wide, said_actuals = _with_actuals(wide, forecast, history, actuals, freq, lang, horizon)
     wide, said_total = _with_total(wide.drop(columns=ids), forecast, keys, freq, lang, history, horizon)
     long = frame[[*keys, MODEL, period, MEAN, *bounds]]
-    first_notes = [(notes[0] if bounds else notes[2]).format(by=_BY[freq])]
-    sheets = [Sheet(titles[0], name_columns(wide, lang), notes=first_notes)]
+    unit = unit_of(forecast)  # the panel's: thousand persons are labelled so on every sheet
+    first_notes = [(notes[0] if bounds else notes[2]).format(by=_BY[freq], unit=unit_label(unit, lang))]
+    sheets = [Sheet(titles[0], name_columns(wide, lang), notes=first_notes, unit=unit)]
     if len(limited) < len(forecast):
         shown, total = limited[UNIQUE_ID].nunique(), forecast[UNIQUE_ID].nunique()
         sheets[0].notes.append(_LIMITED[lang].format(shown=f"{shown:,}", total=f"{total:,}"))
     if bounds:
-        sheets.append(Sheet(titles[1], name_columns(long, lang)))
+        sheets.append(Sheet(titles[1], name_columns(long, lang), unit=unit))
     said = [c for c in (FALLBACK, NOTE) if c in frame.columns]
     if said:
         text = frame[said].fillna("").astype(str)
@@ -205,7 +207,8 @@ def forecast_workbook(
     if "adjustment" in limited.columns and (limited["adjustment"].fillna("") != "").any():
         changed = limited[limited["adjustment"].fillna("") != ""]
         changed = changed.assign(**{period: _periods(changed[DS], freq, lang)})
-        sheets.append(Sheet(titles[3], name_columns(changed[[*keys, MODEL, period, *_ADJUSTED, MEAN]], lang)))
+        adjusted = changed[[*keys, MODEL, period, *_ADJUSTED, MEAN]]
+        sheets.append(Sheet(titles[3], name_columns(adjusted, lang), unit=unit))
     if track_record is not None and not track_record.empty:
         sheets.append(_track_sheet(track_record, titles[4], lang))
     first_notes.extend(note for note in (said_actuals, said_total) if note)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..reference import LEVEL_NAMES
+from ..units import PERSONS, UNITS, unit_label
 
 __all__ = [
     "INPUT_NAMES",
@@ -480,6 +481,22 @@ def column_label(column: str, lang: str) -> tuple[str, str]:
         return (f"{period}, факт" if lang == "ru" else f"{period}, actual"), "number"
     ru, en, kind = _COLUMNS.get(column, (column, column, "text"))
     return (ru if lang == "ru" else en), kind
+
+
+def in_unit(label: str, unit: str, lang: str) -> str:
+    """Say a label written for persons in ``unit`` instead: the values of a panel in thousands are not persons.
+
+    Examples
+    --------
+    >>> in_unit("Прогноз, чел.", "thousand persons", "ru"), in_unit("Forecast, persons", "persons", "en")
+    ('Прогноз, тыс. чел.', 'Forecast, persons')
+    >>> in_unit("среднее значение по годам (чел.)", "million persons", "ru")
+    'среднее значение по годам (млн чел.)'
+    """
+    if unit == PERSONS or not isinstance(label, str):
+        return label
+    persons = UNITS[PERSONS][0 if lang == "ru" else 1]
+    return re.sub(rf"(?<=[ (]){re.escape(persons)}(?=$|[),;:])", unit_label(unit, lang), label)
 
 
 # The keys a level of a hierarchy keeps, in words (a level is named by its keys joined with "/").
