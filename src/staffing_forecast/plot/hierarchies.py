@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..errors import ConfigError, closest
 from ..hierarchy import Hierarchy
-from ..report.labels import hierarchy_label
+from ..report.labels import hierarchy_label, method_label
 from ..schema import ALL, DS, MEAN, MODEL, UNIQUE_ID, Y, make_unique_id
 from ._common import chosen_series, draw_series, require, texts
 from .forecasts import _keys, _levels, draw_history, finish_panel
@@ -152,7 +152,9 @@ def reconciliation(
     drawn = draw_series(chosen, single, ax, ncols, text["employment"], draw)
     if single:
         return drawn
-    cast("Figure", drawn).suptitle(text["reconciliation"].format(method=method), fontsize="medium")
+    cast("Figure", drawn).suptitle(
+        text["reconciliation"].format(method=method_label(method, lang)), fontsize="medium"
+    )
     return drawn
 
 
@@ -224,6 +226,10 @@ def _panel(
     )
     ax.plot(summed.index, summed.to_numpy(), color="grey", lw=1.5, ls=":", marker="x", label=label)
     ax.plot(base[DS], base[MEAN], color="C0", lw=1.5, ls="--", marker=".", label=text["base_forecast"])
-    label = text["reconciled"].format(method=method) if method and legend else text["reconciled_plain"]
+    label = (
+        text["reconciled"].format(method=method_label(method, lang))
+        if method and legend
+        else text["reconciled_plain"]
+    )
     ax.plot(reconciled[DS], reconciled[MEAN], color="C2", lw=2, label=label)
     finish_panel(ax, base.iloc[0], keys, lang, legend=legend)
