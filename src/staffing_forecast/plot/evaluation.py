@@ -87,7 +87,7 @@ def cv_errors(
     ax.set_ylim(bottom=0)
     ax.set_title(wrap(text["cv_errors"].format(metric=metric.upper() if metric != "smape" else "sMAPE"), 60))
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=4, frameon=False)  # below, off the lines
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, frameon=False)  # below, off the lines
     return ax
 
 

@@ -133,12 +133,12 @@ def tornado(
     ax.barh(positions, rows["quota_at_low"] - base, left=base, color="C0", label=text["at_low"])
     ax.barh(positions, rows["quota_at_high"] - base, left=base, color="C1", alpha=0.7, label=text["at_high"])
     # The bars move the quota before smoothing: the centre line says so, as the recommendation may differ.
-    ax.axvline(base, color="black", lw=1, label=text["tornado_centre"].format(value=base))
+    ax.axvline(base, color="black", lw=1, label=wrap(text["tornado_centre"].format(value=base), 60))
     ax.set_yticks(positions, [wrap(input_label(name, lang), 40) for name in rows["input"]])
     ax.set_xlabel(text["tornado_axis"])
     what = text["total"] if specialty == "*" else f"{specialty} {level}"
     ax.set_title(text["tornado"].format(what=what, year=year))
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)  # below: off the bars
     return ax
 
 
