@@ -162,6 +162,7 @@ def economist_csv(path):
     return path
 
 
+DRIFT = "продолжение среднего изменения (дрейф)"  # the model's name as a Russian workbook words it
 FORECAST_ARGS = ["--h", "2", "--models", "drift", "--level", "80", "--n-jobs", "1", "--keys", "Профессия"]
 
 
@@ -183,9 +184,9 @@ def test_forecast_command_writes_a_russian_workbook_for_xlsx(tmp_path, capsys):
     assert rows[0] == [*header, "Изменение за горизонт прогноза"]  # years as numbers
     # Drift: the last value plus the average change, 5 and 12.5 a year; the last three actuals before them.
     assert [row[:7] for row in rows[1:]] == [
-        ["Администраторы", "drift", 235, 240, 245, 250, 255],
-        ["Программисты", "drift", 1087.5, 1100, 1112.5, 1125, 1137.5],
-        ["Итого", "drift", 1322.5, 1340, 1357.5, 1375, 1392.5],
+        ["Администраторы", DRIFT, 235, 240, 245, 250, 255],
+        ["Программисты", DRIFT, 1087.5, 1100, 1112.5, 1125, 1137.5],
+        ["Итого", DRIFT, 1322.5, 1340, 1357.5, 1375, 1392.5],
     ]
     assert [row[7] for row in rows[1:]] == pytest.approx(
         [255 / 245 - 1, 1137.5 / 1112.5 - 1, 1392.5 / 1357.5 - 1]
@@ -201,7 +202,7 @@ def test_forecast_command_writes_a_russian_workbook_for_xlsx(tmp_path, capsys):
         "Верхняя граница 80 %, чел.",
     ]
     programmers = [cell.value for cell in book["Интервалы"][4]]
-    assert programmers[:4] == ["Программисты", "drift", 2026, 1125]
+    assert programmers[:4] == ["Программисты", DRIFT, 2026, 1125]
     assert programmers[4] < 1125 < programmers[5]
 
 
@@ -224,7 +225,7 @@ def test_forecast_command_writes_csv_for_russian_excel(tmp_path):
     )
     text = out.read_bytes().decode("utf-8")
     assert text.startswith("\ufeffРяд;Профессия;Год;Модель;Прогноз, чел.;Нижняя граница 80 %, чел.;")
-    assert "Программисты;2026;drift;1125,0;" in text
+    assert f"Программисты;2026;{DRIFT};1125,0;" in text
     back = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
     assert back["Прогноз, чел."].tolist() == [250.0, 255.0, 1125.0, 1137.5]
 

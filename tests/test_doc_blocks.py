@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 MARKER = "<!-- run -->"
 _BLOCK = re.compile(r"^<!-- run -->\n```python\n(.*?)^```", re.S | re.M)
+_MARKER_LINE = re.compile(r"^<!-- run -->$", re.M)  # a marker is a line of its own (a mention in text is not)
 
 
 def runnable_blocks(text: str) -> list[str]:
@@ -31,13 +32,13 @@ def runnable_blocks(text: str) -> list[str]:
 
 
 def marked_pages() -> list[Path]:
-    return [page for page in PAGES if MARKER in page.read_text(encoding="utf-8")]
+    return [page for page in PAGES if _MARKER_LINE.search(page.read_text(encoding="utf-8"))]
 
 
 def test_every_marker_stands_right_before_a_python_block():
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
-        assert text.count(MARKER) == len(runnable_blocks(text)), (
+        assert len(_MARKER_LINE.findall(text)) == len(runnable_blocks(text)), (
             f"{page.relative_to(ROOT)}: a {MARKER} marker not on the line right before a ```python block"
         )
     names = {page.relative_to(ROOT).as_posix() for page in marked_pages()}

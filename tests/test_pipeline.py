@@ -433,7 +433,7 @@ def test_a_run_writes_its_folder_manifest_tables_and_workbooks(two_runs):
         assert book.sheet_names == ["Прогноз", "Интервалы", "Замены и примечания", "Корректировки",
                                     "Точность прошлых прогнозов"]  # fmt: skip
         record = pd.read_excel(book, "Точность прошлых прогнозов", skiprows=2)
-    assert set(record["Модель"]) == {"drift", "эталон: без изменений", "эталон: постоянная доля",
+    assert set(record["Модель"]) == {"продолжение среднего изменения (дрейф)", "эталон: без изменений", "эталон: постоянная доля",
                                      "эталон: линейный тренд"}  # fmt: skip
     assert "Средняя ошибка (MAPE), %" in record.columns and second.manifest["counts"]["vintages_scored"] == 1
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -58,7 +58,10 @@ def test_quota_ranges_and_tornado_draw_and_refuse_wrong_frames():
     table = sf.quota.sensitivity(example_inputs(), EXAMPLE_POLICY, vary=["paid", "p_emp"])
     ax = sf.plot.tornado(table, "09.02.07", "spo11", lang="en")
     assert ax.get_title() == "Quota sensitivity: 09.02.07 spo11, intake 2026"
-    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["p_emp", "paid"]
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["Employed share", "Fee-paying admissions"]
+    # The centre line is the quota before smoothing, and the legend says so.
+    centre = ax.get_legend_handles_labels()[1][0]
+    assert centre.startswith("quota before smoothing at the given inputs: ")
     with pytest.raises(sf.ConfigError, match="pass the output of sf.quota.sensitivity"):
         sf.plot.tornado(result.table)
 
@@ -148,11 +151,16 @@ def test_cv_errors_one_line_per_model_by_step(occupations):
     cv = sf.cross_validate(occupations, h=3, n_windows=2, models=["naive", "drift"])
     ax = sf.plot.cv_errors(cv, "mase", train=occupations)
     lines = {line.get_label(): line for line in ax.get_lines()}
-    assert set(lines) == {"drift", "naive", "= ошибка наивного прогноза на истории"}
-    assert list(lines["naive"].get_xdata()) == [1, 2, 3]
+    naive = "без изменений (последнее значение)"
+    assert set(lines) == {
+        "продолжение среднего изменения (дрейф)",
+        naive,
+        "= ошибка наивного прогноза на истории",
+    }
+    assert list(lines[naive].get_xdata()) == [1, 2, 3]
     scores = sf.evaluate(cv, ["mase"], train=occupations, by=["model", "step"])
     expected = scores[scores["model"] == "naive"].sort_values("step")["mase"].tolist()
-    assert list(lines["naive"].get_ydata()) == pytest.approx(expected)
+    assert list(lines[naive].get_ydata()) == pytest.approx(expected)
     assert sf.plot.cv_errors(scores, "mase", lang="en").get_xlabel() == "Horizon step"
     with pytest.raises(sf.ConfigError, match="unknown metric"):
         sf.plot.cv_errors(cv, "mse")
@@ -169,11 +177,15 @@ def test_model_choice_counts_series_per_model():
         }
     )
     ax = sf.plot.model_choice(choice)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["naive", "theta", "ets"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "без изменений (последнее\nзначение)",
+        "тета-метод",
+        "экспоненциальное сглаживание\n(ETS)",
+    ]
     widths = [p.get_width() for p in ax.patches]
     assert widths[:3] == [1, 1, 2] and widths[3:] == [0, 0, 1]  # chosen by the metric, then hatched by rule
     assert [t.get_text() for t in ax.texts][-1] == "3 (60 %)"
-    assert ax.get_title() == "Выбор модели по рядам (критерий: mase)"
+    assert ax.get_title() == "Выбор модели по рядам (критерий: MASE)"
 
 
 def test_quota_waterfall_follows_the_explanation():
@@ -297,14 +309,14 @@ def test_reconciliation_draws_history_base_children_sum_and_reconciled(reconcile
         "факт",
         "сумма базовых прогнозов составляющих: отрасль (8)",
         "базовый прогноз",
-        "согласованный прогноз (mint_shrink)",
+        "согласованный прогноз (MinT)",
     ]
     sectors = base[base["unique_id"].isin(h.tags["sector"])].groupby("ds")["mean"].sum()
     assert list(lines["сумма базовых прогнозов составляющих: отрасль (8)"].get_ydata()) == pytest.approx(
         sectors
     )
     total = coherent[coherent["unique_id"] == "*/*/*/*"].sort_values("ds")["mean"]
-    assert list(lines["согласованный прогноз (mint_shrink)"].get_ydata()) == pytest.approx(total)
+    assert list(lines["согласованный прогноз (MinT)"].get_ydata()) == pytest.approx(total)
     assert ax.get_title() == "все" and len(ax.collections) == 1  # the widest reconciled interval, shaded
     # codes with their names; English on request; another children level
     en = sf.plot.reconciliation(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -123,8 +124,15 @@ def test_explanation_in_russian_for_the_workbook(example):
     )
     assert "ограничено мощностью" not in tree.find("institution C01").formula  # 2027: C01 is not capped
     assert (
-        tree.find("scenario base").find("need").formula.startswith("max(0, потребность в выпускниках 11.84")
+        tree.find("scenario base")
+        .find("need")
+        .formula.startswith("наибольшее из 0 и (потребность в выпускниках 11.84")
     )
+    # Steps, units and sources are Russian too: no English word is left for an official to read.
+    assert (tree.step, tree.unit) == ("Рекомендуемые КЦП", "чел.")
+    assert tree.find("scenario base").step == "базовый сценарий"
+    latin = set(re.findall(r"[A-Za-z]{2,}", str(tree))) - {"E"}
+    assert latin == set(), latin
     assert tree.value == example.explain("09.02.07", "spo11", 2027).value
     with pytest.raises(sf.ConfigError, match="unknown language 'de'"):
         example.explain("09.02.07", "spo11", 2027, lang="de")

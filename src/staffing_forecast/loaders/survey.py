@@ -27,6 +27,7 @@ from ..errors import ConfigError, Place, SchemaError, closest, raise_problems
 from ..parsing import parse_numbers
 from ..reference import (
     AGE_BANDS,
+    LEVEL_NAMES,
     LEVELS,
     check_codes,
     check_specialty_levels,
@@ -179,8 +180,10 @@ def write_survey_template(
     for i, code in enumerate(spec["specialty"], start=2):
         ref[f"F{i}"] = code
     for i, level in enumerate(LEVELS, start=2):
-        ref[f"H{i}"] = level
-    ref["A1"], ref["D1"], ref["F1"], ref["H1"] = "ОКЗ", "ОКВЭД2", "ФГОС", "level"
+        # Russian names in the Russian form: reading it back turns them into the codes (reference.level_codes).
+        ref[f"H{i}"] = LEVEL_NAMES[level][0] if lang == "ru" else level
+    ref["A1"], ref["D1"], ref["F1"] = "ОКЗ", "ОКВЭД2", "ФГОС"
+    ref["H1"] = "Уровень образования" if lang == "ru" else "level"
 
     staff["A1"] = text["title"]
     staff["A1"].font = Font(bold=True, size=13)

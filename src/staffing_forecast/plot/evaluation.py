@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..metrics import METRICS, evaluate
-from ..report.labels import METRIC_NAMES
+from ..report.labels import METRIC_NAMES, model_label
 from ..schema import CUTOFF, MODEL, UNIQUE_ID, Y
 from ._common import new_axes, require, texts, wrap
 
@@ -77,7 +77,7 @@ def cv_errors(
     ax = new_axes(ax, 5, 8)
     for name, part in scores.groupby(MODEL, sort=True):
         part = part.sort_values("step")
-        ax.plot(part["step"], part[metric], marker="o", lw=2, label=str(name))
+        ax.plot(part["step"], part[metric], marker="o", lw=2, label=model_label(str(name), lang))
     if metric in _SCALED:
         ax.axhline(1.0, color="grey", lw=1, ls="--", label=text["naive_line"])
     steps = sorted(int(s) for s in scores["step"].unique())
@@ -87,7 +87,7 @@ def cv_errors(
     ax.set_ylim(bottom=0)
     ax.set_title(wrap(text["cv_errors"].format(metric=metric.upper() if metric != "smape" else "sMAPE"), 60))
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=4, frameon=False)  # below, off the lines
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, frameon=False)  # below, off the lines
     return ax
 
 
@@ -123,7 +123,7 @@ def model_choice(
     ...                        "reason": ["best mase", "best mase", "too short to judge: 1 window(s), fewer than 2"]})
     >>> ax = model_choice(choice, lang="en")
     >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_title()
-    (['theta', 'ets'], 'Model chosen per series (by mase)')
+    (['theta', 'ets'], 'Model chosen per series (by MASE)')
     """
     text = texts(lang)
     require(selection, {UNIQUE_ID, MODEL, "reason"}, "model_choice", "the output of sf.select")
@@ -153,10 +153,13 @@ def model_choice(
             text["series_share"].format(n=int(n), share=100 * n / total), (n, position), xytext=(4, 0),
             textcoords="offset points", va="center", fontsize="small",
         )  # fmt: skip
-    ax.set_yticks(positions, counts.index.astype(str).tolist())
+    ax.set_yticks(positions, [wrap(model_label(name, lang), 30) for name in counts.index.astype(str)])
     ax.set_xlabel(text["series_count"])
     ax.set_xlim(0, counts["total"].max() * 1.25)
-    title = text["model_choice"].format(metric=", ".join(metrics)) if metrics else text["model_choice_plain"]
+    named = ", ".join(
+        m.upper() if m != "smape" else "sMAPE" for m in metrics
+    )  # as the metric's axis names it
+    title = text["model_choice"].format(metric=named) if metrics else text["model_choice_plain"]
     ax.set_title(title)
     ax.legend(loc="lower right", frameon=False)
     ax.grid(axis="x", alpha=0.3)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..errors import ConfigError, closest
 from ..hierarchy import Hierarchy
-from ..report.labels import hierarchy_label, in_unit
+from ..report.labels import hierarchy_label, in_unit, method_label
 from ..schema import ALL, DS, MEAN, MODEL, UNIQUE_ID, Y, make_unique_id
 from ..units import unit_of
 from ._common import chosen_series, draw_series, require, texts
@@ -153,7 +153,9 @@ def reconciliation(
     drawn = draw_series(chosen, single, ax, ncols, in_unit(text["employment"], unit_of(base), lang), draw)
     if single:
         return drawn
-    cast("Figure", drawn).suptitle(text["reconciliation"].format(method=method), fontsize="medium")
+    cast("Figure", drawn).suptitle(
+        text["reconciliation"].format(method=method_label(method, lang)), fontsize="medium"
+    )
     return drawn
 
 
@@ -225,6 +227,10 @@ def _panel(
     )
     ax.plot(summed.index, summed.to_numpy(), color="grey", lw=1.5, ls=":", marker="x", label=label)
     ax.plot(base[DS], base[MEAN], color="C0", lw=1.5, ls="--", marker=".", label=text["base_forecast"])
-    label = text["reconciled"].format(method=method) if method and legend else text["reconciled_plain"]
+    label = (
+        text["reconciled"].format(method=method_label(method, lang))
+        if method and legend
+        else text["reconciled_plain"]
+    )
     ax.plot(reconciled[DS], reconciled[MEAN], color="C2", lw=2, label=label)
     finish_panel(ax, base.iloc[0], keys, lang, legend=legend)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..quota import QuotaResult
-from ..report.labels import value_label
+from ..report.labels import input_label, value_label
 from ._common import level_name, new_axes, program, require, shorten, texts, wrap
 
 if TYPE_CHECKING:
@@ -102,8 +102,8 @@ def tornado(
     >>> import matplotlib; matplotlib.use("Agg")
     >>> frame = pd.DataFrame({"specialty": "*", "level": "*", "intake_year": 2026, "input": ["p_emp", "paid"],
     ...     "quota_at_low": [120.0, 104.0], "raw_quota": 100.0, "quota_at_high": [85.0, 96.0]})
-    >>> [t.get_text() for t in tornado(frame).get_yticklabels()]
-    ['paid', 'p_emp']
+    >>> [t.get_text() for t in tornado(frame, lang="en").get_yticklabels()]
+    ['Fee-paying admissions', 'Employed share']
     """
     text = texts(lang)
     missing = {
@@ -132,12 +132,13 @@ def tornado(
     positions = np.arange(len(rows))
     ax.barh(positions, rows["quota_at_low"] - base, left=base, color="C0", label=text["at_low"])
     ax.barh(positions, rows["quota_at_high"] - base, left=base, color="C1", alpha=0.7, label=text["at_high"])
-    ax.axvline(base, color="black", lw=1)
-    ax.set_yticks(positions, rows["input"].tolist())
-    ax.set_xlabel(text["places"])
+    # The bars move the quota before smoothing: the centre line says so, as the recommendation may differ.
+    ax.axvline(base, color="black", lw=1, label=wrap(text["tornado_centre"].format(value=base), 60))
+    ax.set_yticks(positions, [wrap(input_label(name, lang), 40) for name in rows["input"]])
+    ax.set_xlabel(text["tornado_axis"])
     what = text["total"] if specialty == "*" else f"{specialty} {level}"
     ax.set_title(text["tornado"].format(what=what, year=year))
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)  # below: off the bars
     return ax
 
 

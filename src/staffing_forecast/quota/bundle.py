@@ -96,6 +96,8 @@ def inputs_from_bundle(
             "inputs_from_bundle: the bundle has no institutions table, so there is no capacity."
         )
     values["capacity"] = bundle.institutions[["institution", "specialty", "level", "capacity", "kind"]].copy()
+    if "name" in bundle.institutions.columns:  # the quota workbook names each institution beside its code
+        values["capacity"]["name"] = bundle.institutions["name"].astype(str).to_numpy()
     sources["capacity"] = "bundle institutions table"
 
     if getattr(bundle, "age", None) is not None and len(bundle.age):

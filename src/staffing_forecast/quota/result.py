@@ -13,7 +13,19 @@ from ..display import html_table
 from ..errors import ConfigError
 from .inputs import Inputs
 from .policy import Policy
-from .wording import PHRASES, WORDS, Words, from_plain, join, range_words, render, to_plain
+from .wording import (
+    PHRASES,
+    WORDS,
+    Words,
+    from_plain,
+    join,
+    range_words,
+    render,
+    source_words,
+    step_words,
+    to_plain,
+    unit_words,
+)
 
 __all__ = ["Explanation", "QuotaResult", "intake_totals"]
 
@@ -40,11 +52,11 @@ class Explanation:
         if lang not in WORDS:
             raise ConfigError(f"explain: unknown language {lang!r}; use one of {list(WORDS)}.")
         return Explanation(
-            render(self.step, lang),
+            step_words(render(self.step, lang), lang),
             self.value,
-            self.unit,
+            unit_words(self.unit, lang),
             render(self.formula, lang),
-            render(self.source, lang),
+            source_words(render(self.source, lang), lang),
             [c.render(lang) for c in self.children],
         )
 
@@ -72,7 +84,7 @@ class Explanation:
         --------
         >>> tree = Explanation("need", 12.5, "persons", PHRASES["k0"].format(need=12.5, paid=0.0))
         >>> Explanation.from_dict(tree.to_dict()).render("ru").formula
-        'max(0, требуется принять 12.50 − платный приём 0.00)'
+        'наибольшее из 0 и (требуется принять 12.50 − платный приём 0.00)'
         """
         return cls(
             from_plain(data["step"]),
@@ -88,8 +100,9 @@ class Explanation:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
     def find(self, step: str) -> Explanation:
-        """Return the first node (depth first) whose step starts with ``step``."""
-        if render(self.step, "en").startswith(step):
+        """Return the first node (depth first) whose step starts with ``step`` (in English, or as worded in Russian)."""
+        name = render(self.step, "en")
+        if name.startswith(step) or name.startswith(step_words(step, "ru")):
             return self
         for child in self.children:
             try:
@@ -241,7 +254,7 @@ class QuotaResult:
     def explain(self, specialty: str, level: str, intake_year: int, lang: str | None = "en") -> Explanation:
         """Explain one quota: the tree of every step behind it, values, units, formulas and input sources.
 
-        ``lang="ru"`` words the formulas in Russian (as the quota workbook does); step names stay as they are.
+        ``lang="ru"`` words the steps, units, formulas and sources in Russian (as the quota workbook does).
         ``lang=None`` returns the tree before it has a language (its texts are
         :class:`~staffing_forecast.quota.wording.Words`; ``tree.render("ru")`` words it), as the batch job
         stores it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,8 +69,8 @@ WORDS: dict[str, dict[str, str]] = {
         "small_drop": "округлено; меньше минимальной группы {m}: не открывать",
         "small_raise": "округлено; меньше минимальной группы {m}: увеличено до неё",
         "where": "специальность {s} ({lv}), приём {a}, выпуск {g}",
-        "smooth": "не более чем на ±{mc:.0%} от КЦП прошлого года: clip(КЦП до сглаживания, (1 − {mc}) · {prev:g}, "
-        "(1 + {mc}) · {prev:g})",
+        "smooth": "не более чем на ±{mc:.0%} от КЦП прошлого года: КЦП до сглаживания, ограниченные пределами "
+        "(1 − {mc}) · {prev:g} и (1 + {mc}) · {prev:g}",
         "no_smooth": "КЦП прошлого года нет: без сглаживания",
         "smooth_source_first": "шаг 10; КЦП прошлого года ({source})",
         "smooth_source_later": "шаг 10; предыдущее значение: КЦП после сглаживания на {year} (до округления и правила "
@@ -95,16 +96,16 @@ WORDS: dict[str, dict[str, str]] = {
         "proposal": "шаг 11; вуз: предложение (КЦП вузов — по итогам федерального конкурса)",
         "region": "шаг 11; колледж: решение региона",
         "reliability": "правила надёжности",
-        "k0": "max(0, требуется принять {need:.2f} − платный приём {paid:.2f})",
+        "k0": "наибольшее из 0 и (требуется принять {need:.2f} − платный приём {paid:.2f})",
         "k0_source": "шаг 8; платный приём: {source}",
-        "need": "max(0, потребность в выпускниках {n:.2f} − выпускники из других источников {other:.2f}) / доля "
+        "need": "наибольшее из 0 и (потребность в выпускниках {n:.2f} − выпускники из других источников {other:.2f}) / доля "
         "дошедших до работы в регионе {y:.4f}",
         "need_source": "шаг 7; другие источники: {source}",
         "wanted": "Σ по профессиям: дополнительная потребность · доля выпускников · доля специальности",
         "occupation": "дополнительная потребность {o:.2f} · доля выпускников {g:.3f} · доля специальности {m:.3f}",
         "occupation_source": "соответствие ОКЗ — специальности: {cw}; доля выпускников: {gs}",
         "merged": " (объединены: {members})",
-        "openings": "max(0, изменение численности {x:.2f} + замещение {s:.2f}) + закрытие вакансий {b:.2f}",
+        "openings": "наибольшее из 0 и (изменение численности {x:.2f} + замещение {s:.2f}) + закрытие вакансий {b:.2f}",
         "expansion_source": "прогноз занятости, {scenario} сценарий",
         "replacement": "выбытие {e:.2f} + переход в другие профессии {t:.2f} + выезд {m:.2f} = E[{t0}] · "
         "(Σ доля возрастной группы · интенсивность выбытия + переход {tr:.3f} + выезд {mg:.3f})",
@@ -190,7 +191,7 @@ class Words:
     --------
     >>> need = PHRASES["k0"].format(need=12.5, paid=3.0)
     >>> need.render("en"), need.render("ru")
-    ('max(0, need 12.50 − paid 3.00)', 'max(0, требуется принять 12.50 − платный приём 3.00)')
+    ('max(0, need 12.50 − paid 3.00)', 'наибольшее из 0 и (требуется принять 12.50 − платный приём 3.00)')
     >>> Words.from_dict(need.to_dict()) == need
     True
     """
@@ -276,3 +277,131 @@ def from_plain(value: Any) -> Any:
     if isinstance(value, list):
         return [from_plain(v) for v in value]
     return value
+
+
+# Longer phrases come first, so that a short one ("given") never replaces part of a longer one.
+#: Sources and reliability reasons (written in English where they arise) worded in Russian, longest first.
+SOURCE_PHRASES_RU: list[tuple[str, str]] = [
+    (r"bundle employment to (\d+), then the forecast \(mean and (\d+) % interval\)",
+     r"данные о занятости по \1 г., далее прогноз (среднее и интервал \2 %)"),
+    (r"the quarterly forecast averaged over each calendar year \(annual average head count, sf\.to_annual\), "
+     r"years (\d+)–(\d+)", r"квартальный прогноз усреднён по календарным годам (среднегодовая численность), \1–\2 гг."),
+    (r"the monthly forecast averaged over each calendar year \(annual average head count, sf\.to_annual\), "
+     r"years (\d+)–(\d+)", r"месячный прогноз усреднён по календарным годам (среднегодовая численность), \1–\2 гг."),
+    (r"the forecast's manual adjustments \(sf\.adjust\)", "ручные корректировки прогноза"),
+    (r"bundle crosswalk table", "таблица соответствия ОКЗ — специальности из пакета данных"),
+    (r"bundle institutions table", "таблица организаций из пакета данных"),
+    (r"bundle age table, (\d+)", r"возрастная структура из пакета данных, \1 г."),
+    (r"regional average for (\[[^\]]*\])", r"среднее по региону для \1"),
+    (r"bundle vacancies table, (\d+)", r"вакансии из пакета данных, \1 г."),
+    (r"employers reporting each occupation in (\d+) \(employment table\)",
+     r"работодатели, сообщившие о профессии в \1 г. (таблица занятости)"),
+    (r"monitoring: sf\.monitoring\.quota_shares \(graduates (\d+)–(\d+), admissions\)",
+     r"мониторинг выпускников \1–\2 гг. и приёма"),
+    (r"monitoring: sf\.monitoring\.quota_shares \(graduates (\d+)–(\d+)\)", r"мониторинг выпускников \1–\2 гг."),
+    (r"monitoring: sf\.monitoring\.institution_scores \(last 3 years\)",
+     "мониторинг: интегральная оценка организаций (последние 3 года)"),
+    (r"no data for (.+?): the median score of the specialty \(else 1\)",
+     r"нет данных по \1: медианная оценка по специальности (иначе 1)"),
+    (r"bundle enrolment table, (\d+): students by course × completion still to go",
+     r"контингент из пакета данных, \1 г.: обучающиеся по курсам × доля завершающих обучение"),
+    (r"average fee-paying admissions (\d+)–(\d+) \(admissions table\)",
+     r"средний платный приём \1–\2 гг. (таблица приёма)"),
+    (r"state-funded admissions (\d+) \(admissions table\)", r"бюджетный приём \1 г. (таблица приёма)"),
+    (r"reference: sf\.reference\.outcome_defaults\(\) \(no graduates table\)",
+     "справочные значения по уровню образования (нет таблицы выпускников)"),
+    (r"reference: sf\.reference\.outcome_defaults\(\)", "справочное значение по уровню образования"),
+    (r"reference: sf\.reference\.crosswalk\(\) \(an assumption\)",
+     "справочник соответствия ОКЗ — специальности (допущение)"),
+    (r"reference: sf\.reference\.exit_rates\(\) \(350-ФЗ pension ages\)",
+     "справочник интенсивности выбытия (пенсионный возраст по 350-ФЗ)"),
+    (r"default: score 1 for every institution \(allocation by capacity\)",
+     "по умолчанию: оценка 1 для всех организаций (распределение по мощности)"),
+    (r"score 1 where none was given", "оценка 1, где она не задана"),
+    (r"not known: the reliability rule on employers is skipped",
+     "неизвестно: правило о числе работодателей не применяется"),
+    (r"not given: coverage is not computed", "не задано: обеспеченность не рассчитывается"),
+    (r"not given: no smoothing in the first intake year", "не задано: без сглаживания в первый год приёма"),
+    (r"not given: the scope is the surveyed employers", "не задано: охват — обследованные работодатели"),
+    (r"default: no fee-paying admissions", "по умолчанию: платного приёма нет"),
+    (r"default: no graduates from elsewhere", "по умолчанию: выпускников из других источников нет"),
+    (r"default: no target training", "по умолчанию: без целевого обучения"),
+    (r"default \(assumption\)", "по умолчанию (допущение)"),
+    (r"default assumption for", "допущение по умолчанию для"),
+    (r"given \(override\)", "задано пользователем вместо данных пакета"),
+    (r"employment behind it (\d+) < ([\d.]+)", r"занятых за строкой \1 < \2"),
+    (r"high/low need ratio > 2", "потребность по верхнему сценарию более чем вдвое выше, чем по нижнему"),
+    (r"low scenario needs no admissions", "по нижнему сценарию приём не нужен"),
+    (r"fewer than (\d+) employers report its occupations", r"о профессиях строки сообщили менее \1 работодателей"),
+    (r"\bgiven\b", "задано пользователем"),
+    (r"^none$", "нет"),
+]  # fmt: skip
+
+
+def source_words(text: str, lang: str) -> str:
+    """Word a source or reliability reason the library writes in English in ``lang``.
+
+    Examples
+    --------
+    >>> source_words("bundle vacancies table, 2025", "ru")
+    'вакансии из пакета данных, 2025 г.'
+    """
+    if lang != "ru" or not isinstance(text, str):
+        return text
+    for pattern, replacement in SOURCE_PHRASES_RU:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+# The names of the method's steps (``Explanation.step``) and their units in Russian; steps carry codes after a space.
+_STEPS_RU: list[tuple[str, str]] = [
+    (r"^raw_quota$", "КЦП до сглаживания"),
+    (r"^smoothed_quota$", "КЦП после сглаживания"),
+    (r"^quota$", "Рекомендуемые КЦП"),
+    (r"^institution (.+)$", r"организация \1"),
+    (r"^outside the scenario range$", "вне диапазона сценариев"),
+    (r"^expansion$", "изменение численности"),
+    (r"^replacement$", "замещение выбывающих"),
+    (r"^backlog$", "закрытие вакансий"),
+    (r"^openings$", "дополнительная потребность"),
+    (r"^occupation (.+)$", r"профессия ОКЗ \1"),
+    (r"^yield$", "доля принятых, дошедших до работы в регионе"),
+    (r"^graduates wanted in (\d+)$", r"потребность в выпускниках в \1 г."),
+    (r"^need$", "требуется принять"),
+    (r"^scenario low$", "нижний сценарий"),
+    (r"^scenario base$", "базовый сценарий"),
+    (r"^scenario high$", "верхний сценарий"),
+    (r"^manual adjustment, occupation (.+)$", r"ручная корректировка прогноза, профессия \1"),
+    (r"^exits (.+)$", r"выбытие, возрастная группа \1"),
+    (r"^reliability$", "надёжность"),
+]
+_UNITS_RU = {
+    "persons": "чел.",
+    "persons/yr": "чел./год",
+    "graduates": "выпускников",
+    "graduates/yr": "выпускников/год",
+    "places": "мест",
+    "share": "доля",
+}
+
+
+def step_words(step: str, lang: str) -> str:
+    """Name a step of the method in ``lang``: ``"openings"`` → ``"дополнительная потребность"``.
+
+    Examples
+    --------
+    >>> step_words("graduates wanted in 2030", "ru"), step_words("exits 60+", "ru")
+    ('потребность в выпускниках в 2030 г.', 'выбытие, возрастная группа 60+')
+    """
+    if lang != "ru" or not isinstance(step, str):
+        return step
+    for pattern, replacement in _STEPS_RU:
+        worded, n = re.subn(pattern, replacement, step)
+        if n:
+            return worded
+    return step
+
+
+def unit_words(unit: str, lang: str) -> str:
+    """Word a unit of an explanation in ``lang`` (``"persons"`` → ``"чел."``)."""
+    return _UNITS_RU.get(unit, unit) if lang == "ru" else unit

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError
+from ..quota.wording import SOURCE_PHRASES_RU
 from ..reference import LEVEL_NAMES
 from ..units import PERSONS, UNITS, unit_label
 
@@ -26,6 +27,9 @@ __all__ = [
     "TABLE_NAMES_RU",
     "column_label",
     "hierarchy_label",
+    "input_label",
+    "method_label",
+    "model_label",
     "plot_text",
     "remark_label",
     "text_label",
@@ -233,6 +237,28 @@ _COLUMN_VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "no_change": ("эталон: без изменений", "benchmark: no change"),
         "constant_share": ("эталон: постоянная доля", "benchmark: constant share"),
         "linear_trend": ("эталон: линейный тренд", "benchmark: linear trend"),
+        # the engine's models (sf.models.REGISTRY), as officials read them
+        "auto": ("комбинация моделей (авто)", "auto"),
+        "naive": ("без изменений (последнее значение)", "naive"),
+        "seasonal_naive": ("сезонная: как год назад", "seasonal_naive"),
+        "drift": ("продолжение среднего изменения (дрейф)", "drift"),
+        "historic_average": ("среднее за всю историю", "historic_average"),
+        "ets": ("экспоненциальное сглаживание (ETS)", "ets"),
+        "ets_damped": ("экспоненциальное сглаживание с затухающим трендом (ETS)", "ets_damped"),
+        "arima": ("модель ARIMA", "arima"),
+        "ari": ("авторегрессия по приростам (ARI)", "ari"),
+        "ces": ("комплексное экспоненциальное сглаживание (CES)", "ces"),
+        "dot": ("тета-метод (DOT)", "dot"),
+        "theta": ("тета-метод", "theta"),
+        "croston": ("метод Кростона (прерывистый ряд)", "croston"),
+        "tsb": ("метод TSB (прерывистый ряд)", "tsb"),
+        "ensemble": ("комбинация моделей", "ensemble"),
+        "survey_plan": ("планы работодателей", "survey_plan"),
+        "plan": ("планы работодателей", "plan"),
+        "sarimax": ("регрессия на факторы (SARIMAX)", "sarimax"),
+        "unobserved_components": ("структурная модель временного ряда", "unobserved_components"),
+        "prophet": ("модель Prophet", "prophet"),
+        "lag_regression": ("регрессия на прошлые значения", "lag_regression"),
     },
     "scenario": {"low": ("нижний", "low"), "base": ("базовый", "base"), "high": ("верхний", "high")},
     "reliability": {"ok": ("достаточная", "ok"), "low": ("низкая", "low")},
@@ -329,63 +355,8 @@ POLICY_VALUES: dict[str, tuple[str, str]] = {
     "all": ("все годы, выпуск которых в горизонте прогноза", "every year graduating within the horizon"),
 }
 
-# Sources and reliability reasons are written in English where they arise; these phrases word them in Russian.
-# Longer phrases come first, so that a short one ("given") never replaces part of a longer one.
-_PHRASES_RU: list[tuple[str, str]] = [
-    (r"bundle employment to (\d+), then the forecast \(mean and (\d+) % interval\)",
-     r"данные о занятости по \1 г., далее прогноз (среднее и интервал \2 %)"),
-    (r"the quarterly forecast averaged over each calendar year \(annual average head count, sf\.to_annual\), "
-     r"years (\d+)–(\d+)", r"квартальный прогноз усреднён по календарным годам (среднегодовая численность), \1–\2 гг."),
-    (r"the monthly forecast averaged over each calendar year \(annual average head count, sf\.to_annual\), "
-     r"years (\d+)–(\d+)", r"месячный прогноз усреднён по календарным годам (среднегодовая численность), \1–\2 гг."),
-    (r"the forecast's manual adjustments \(sf\.adjust\)", "ручные корректировки прогноза"),
-    (r"bundle crosswalk table", "таблица соответствия ОКЗ — специальности из пакета данных"),
-    (r"bundle institutions table", "таблица организаций из пакета данных"),
-    (r"bundle age table, (\d+)", r"возрастная структура из пакета данных, \1 г."),
-    (r"regional average for (\[[^\]]*\])", r"среднее по региону для \1"),
-    (r"bundle vacancies table, (\d+)", r"вакансии из пакета данных, \1 г."),
-    (r"employers reporting each occupation in (\d+) \(employment table\)",
-     r"работодатели, сообщившие о профессии в \1 г. (таблица занятости)"),
-    (r"monitoring: sf\.monitoring\.quota_shares \(graduates (\d+)–(\d+), admissions\)",
-     r"мониторинг выпускников \1–\2 гг. и приёма"),
-    (r"monitoring: sf\.monitoring\.quota_shares \(graduates (\d+)–(\d+)\)", r"мониторинг выпускников \1–\2 гг."),
-    (r"monitoring: sf\.monitoring\.institution_scores \(last 3 years\)",
-     "мониторинг: интегральная оценка организаций (последние 3 года)"),
-    (r"no data for (.+?): the median score of the specialty \(else 1\)",
-     r"нет данных по \1: медианная оценка по специальности (иначе 1)"),
-    (r"bundle enrolment table, (\d+): students by course × completion still to go",
-     r"контингент из пакета данных, \1 г.: обучающиеся по курсам × доля завершающих обучение"),
-    (r"average fee-paying admissions (\d+)–(\d+) \(admissions table\)",
-     r"средний платный приём \1–\2 гг. (таблица приёма)"),
-    (r"state-funded admissions (\d+) \(admissions table\)", r"бюджетный приём \1 г. (таблица приёма)"),
-    (r"reference: sf\.reference\.outcome_defaults\(\) \(no graduates table\)",
-     "справочные значения по уровню образования (нет таблицы выпускников)"),
-    (r"reference: sf\.reference\.outcome_defaults\(\)", "справочное значение по уровню образования"),
-    (r"reference: sf\.reference\.crosswalk\(\) \(an assumption\)",
-     "справочник соответствия ОКЗ — специальности (допущение)"),
-    (r"reference: sf\.reference\.exit_rates\(\) \(350-ФЗ pension ages\)",
-     "справочник интенсивности выбытия (пенсионный возраст по 350-ФЗ)"),
-    (r"default: score 1 for every institution \(allocation by capacity\)",
-     "по умолчанию: оценка 1 для всех организаций (распределение по мощности)"),
-    (r"score 1 where none was given", "оценка 1, где она не задана"),
-    (r"not known: the reliability rule on employers is skipped",
-     "неизвестно: правило о числе работодателей не применяется"),
-    (r"not given: coverage is not computed", "не задано: обеспеченность не рассчитывается"),
-    (r"not given: no smoothing in the first intake year", "не задано: без сглаживания в первый год приёма"),
-    (r"not given: the scope is the surveyed employers", "не задано: охват — обследованные работодатели"),
-    (r"default: no fee-paying admissions", "по умолчанию: платного приёма нет"),
-    (r"default: no graduates from elsewhere", "по умолчанию: выпускников из других источников нет"),
-    (r"default: no target training", "по умолчанию: без целевого обучения"),
-    (r"default \(assumption\)", "по умолчанию (допущение)"),
-    (r"default assumption for", "допущение по умолчанию для"),
-    (r"given \(override\)", "задано пользователем вместо данных пакета"),
-    (r"employment behind it (\d+) < ([\d.]+)", r"занятых за строкой \1 < \2"),
-    (r"high/low need ratio > 2", "потребность по верхнему сценарию более чем вдвое выше, чем по нижнему"),
-    (r"low scenario needs no admissions", "по нижнему сценарию приём не нужен"),
-    (r"fewer than (\d+) employers report its occupations", r"о профессиях строки сообщили менее \1 работодателей"),
-    (r"\bgiven\b", "задано пользователем"),
-    (r"^none$", "нет"),
-]  # fmt: skip
+# Sources and reliability reasons are written in English where they arise; quota.wording words them in Russian.
+_PHRASES_RU = SOURCE_PHRASES_RU
 
 
 def text_label(text: str, lang: str) -> str:
@@ -533,7 +504,47 @@ _WORDED: dict[str, Any] = {
     "note": lambda t, lang: remark_label(t, lang),
     "reliability_notes": lambda t, lang: text_label(t, lang),
     "adjustment": lambda t, lang: _adjustment_label(t, lang),
+    "model": lambda t, lang: model_label(t, lang),
 }
+# Reconciliation methods, as a reconciled model's name ends ("auto/mint_shrink").
+_RECONCILED_RU = {
+    "bottom_up": "снизу вверх",
+    "top_down_historical": "сверху вниз по историческим долям",
+    "top_down_forecast": "сверху вниз по долям прогноза",
+    "middle_out": "от среднего уровня",
+    "ols": "МНК",
+    "wls_struct": "взвешенный МНК по структуре",
+    "wls_var": "взвешенный МНК по дисперсиям",
+    "mint_shrink": "MinT",
+}
+
+
+def method_label(method: str, lang: str) -> str:
+    """Word a reconciliation method (``"mint_shrink"``, ``"wls_struct"``) in ``lang``; English keeps the name.
+
+    Examples
+    --------
+    >>> method_label("wls_struct", "ru"), method_label("wls_struct", "en")
+    ('взвешенный МНК по структуре', 'wls_struct')
+    """
+    return _RECONCILED_RU.get(method, method) if lang == "ru" else method
+
+
+def model_label(name: str, lang: str) -> str:
+    """Word a model's name (``"drift"``, ``"auto/mint_shrink"``) for officials in ``lang``; unknown names stay.
+
+    Examples
+    --------
+    >>> model_label("drift", "ru"), model_label("auto/wls_struct", "ru"), model_label("drift", "en")
+    ('продолжение среднего изменения (дрейф)', 'комбинация моделей (авто), согласовано: взвешенный МНК по структуре', 'drift')
+    """
+    if lang != "ru" or not isinstance(name, str):
+        return name
+    base, _, method = name.partition("/")
+    words = _COLUMN_VALUES["model"].get(base, (base, base))[0]
+    return f"{words}, согласовано: {method_label(method, lang)}" if method else words
+
+
 _ADJUSTMENTS_RU = {"value": "задано значение", "delta": "сдвиг на", "factor": "умножено на"}
 
 
@@ -588,6 +599,9 @@ PLOT_TEXT: dict[str, tuple[str, str]] = {
     "tornado": ("Чувствительность КЦП: {what}, приём {year}", "Quota sensitivity: {what}, intake {year}"),
     "at_low": ("нижнее значение показателя", "input at its low value"),
     "at_high": ("верхнее значение показателя", "input at its high value"),
+    "tornado_centre": ("КЦП до сглаживания при исходных данных: {value:.0f} (рекомендация — после сглаживания)",
+                       "quota before smoothing at the given inputs: {value:.0f} (the recommendation is smoothed)"),
+    "tornado_axis": ("КЦП до сглаживания, мест", "Quota before smoothing, places"),
     "total": ("все специальности", "all specialties"),
     "waterfall": ("От потребности к КЦП: {what}, приём {year} (выпуск {graduation})",
                   "From openings to the quota: {what}, intake {year} (graduating {graduation})"),
@@ -656,6 +670,19 @@ METRIC_NAMES: dict[str, tuple[str, str]] = {
     "bias": ("Смещение, чел.", "Bias, persons"),
     "direction": ("Угадано направление, %", "Direction right, %"),
 }
+
+
+def input_label(name: str, lang: str) -> str:
+    """Name a quota input (``"grad_share"``, ``"p_emp"``) in words, as the inputs sheet and the tornado show it.
+
+    Examples
+    --------
+    >>> input_label("grad_share", "ru"), input_label("p_emp", "ru")
+    ('Доля выпускников среди принятых на работу', 'Доля трудоустроенных')
+    """
+    if name in INPUT_NAMES:
+        return INPUT_NAMES[name][LANGS.index(lang)]
+    return column_label(name, lang)[0]
 
 
 def plot_text(lang: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..quota.wording import range_note, render
+from ..quota.wording import range_note, render, step_words, unit_words
 from ..reference import LEVEL_NAMES
 from .excel import Sheet, check_lang, name_columns, write_workbook
 from .labels import INPUT_NAMES, POLICY_NAMES, POLICY_VALUES, text_label, value_label
@@ -233,46 +233,6 @@ def _reliability(result: QuotaResult, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-_STEPS_RU = [
-    ("smoothed_quota", "КЦП после сглаживания"),
-    ("raw_quota", "КЦП до сглаживания"),
-    ("quota", "Рекомендуемые КЦП"),
-    ("scenario low", "нижний сценарий"),
-    ("scenario base", "базовый сценарий"),
-    ("scenario high", "верхний сценарий"),
-    ("need", "требуется принять"),
-    ("graduates wanted in", "потребность в выпускниках в"),
-    ("occupation", "профессия ОКЗ"),
-    ("openings", "дополнительная потребность"),
-    ("expansion", "изменение численности"),
-    ("replacement", "замещение выбывающих"),
-    ("backlog", "закрытие вакансий"),
-    ("yield", "доля принятых, дошедших до работы в регионе"),
-    ("institution", "организация"),
-    ("reliability", "надёжность"),
-    ("manual adjustment, occupation", "ручная корректировка прогноза, профессия"),
-    ("exits", "выбытие, возрастная группа"),
-    ("outside the scenario range", "вне диапазона сценариев"),
-]
-_UNITS_RU = {
-    "persons": "чел.",
-    "persons/yr": "чел./год",
-    "graduates": "выпускников",
-    "graduates/yr": "выпускников/год",
-    "share": "доля",
-    "places": "мест",
-}
-
-
-def _step_label(step: str, lang: str) -> str:
-    if lang != "ru":
-        return step
-    for english, russian in _STEPS_RU:
-        if step.startswith(english):
-            return russian + step[len(english) :]
-    return step
-
-
 def _explanations(result: QuotaResult, lang: str) -> pd.DataFrame:
     """Every program's first intake year explained, one step per row, indented by depth."""
     rows: list[dict[str, object]] = []
@@ -288,14 +248,14 @@ def _flatten(
     node: Explanation, depth: int, rows: list[dict[str, object]], keys: dict[str, object], lang: str
 ) -> None:
     value = node.value
-    if node.step == "reliability" and isinstance(value, str):
+    if node.step in ("reliability", step_words("reliability", lang)) and isinstance(value, str):
         value = value_label(pd.Series([value]), lang, "reliability").iloc[0]
     rows.append(
         keys
         | {
-            "step": "    " * depth + _step_label(render(node.step, lang), lang),
+            "step": "    " * depth + step_words(render(node.step, lang), lang),
             "value": round(value, 3) if isinstance(value, float) else value,
-            "unit": _UNITS_RU.get(node.unit, node.unit) if lang == "ru" else node.unit,
+            "unit": unit_words(node.unit, lang),
             "formula": text_label(render(node.formula, lang), lang),
             "source": text_label(render(node.source, lang), lang),
         }
