@@ -63,16 +63,16 @@ def test_few_errors_widen_with_students_t():
     rms = math.sqrt(np.mean(errors**2))
     expected = student_t.ppf(0.975, 5) * math.sqrt(1 + 1 / 6) * rms
     assert widths["a"]["hi_95"][0] == pytest.approx(expected)
-    assert "95 % interval widened (Student's t) at step 1: 6 past errors where 19 calibrate it" in notes["a"]
+    assert "95 % interval widened (Student's t): 6 past errors where 19 calibrate it" in notes["a"]
 
 
-def test_steps_without_errors_grow_like_a_random_walk():
+def test_steps_without_errors_grow_like_a_random_walk_from_one_tested_step():
     y = np.arange(10.0)
     errors = np.full((10, 3), np.nan)
     errors[:, 0] = 1.0  # only step 1 was ever tested
     widths, notes, _ = calibrate(Scores.from_errors({"a": errors}, {"a": y}, own_first=False), 3, [80])
     assert widths["a"]["hi_80"] == pytest.approx([1.0, math.sqrt(2), math.sqrt(3)])
-    assert "80 % interval beyond step 1 grown like a random walk" in notes["a"]
+    assert "interval beyond step 1 grown as the past errors grew (∝ h^0.50)" in notes["a"]
 
 
 def test_constant_series_borrow_a_relative_scale():
@@ -118,9 +118,10 @@ def test_the_regional_total_gets_its_own_model_and_a_95_interval():
     assert fc["mean"].is_monotonic_increasing  # the trend is kept, not a flat naive line
     assert fc["mean"].iloc[0] > total["y"].iloc[-1]
     assert (fc["hi_95"] >= fc["hi_80"]).all() and (fc["hi_80"] > fc["mean"]).all()
-    # The note names the level that lacked errors, 95 %, not 80 %.
-    assert "95 % interval widened" in fc["note"].iloc[0]
-    assert "80 % interval widened" not in fc["note"].iloc[0]
+    # One series alone: its own rolling-origin errors, every step together, calibrate both levels; past the
+    # steps they could test, the fan keeps growing as they grew.
+    assert "widened" not in fc["note"].iloc[0]
+    assert "interval beyond step" in fc["note"].iloc[0]
 
 
 def test_a_short_neighbour_changes_nothing_for_long_series():
@@ -143,8 +144,9 @@ def test_results_do_not_depend_on_how_the_panel_is_cut(monkeypatch):
 
 
 def test_a_subset_gets_the_same_intervals_up_to_the_pooled_quantile():
-    """Every series of a call shares one pool, so forecasting every second series moves every width at a step by
-    the same factor (the sampling error of a quantile from half the errors), never one series more than another."""
+    """Similar series of a call share one pool (here: one length, two volatility classes), so forecasting every
+    second series moves the widths of a pool by one factor (the sampling error of a quantile from half the
+    errors), never one series more than its neighbours."""
     panel = trending_panel(200)
     ids = sorted(panel["unique_id"].unique())
     half = panel[panel["unique_id"].isin(ids[::2])]
@@ -152,8 +154,9 @@ def test_a_subset_gets_the_same_intervals_up_to_the_pooled_quantile():
     part = sf.forecast(half, h=3, models="auto", level=[95]).set_index(["unique_id", "ds"])
     pd.testing.assert_series_equal(part["mean"], whole["mean"].loc[part.index])
     ratio = ((part["hi_95"] - part["lo_95"]) / (whole["hi_95"] - whole["lo_95"]).loc[part.index]).unstack()
-    assert np.allclose(ratio, ratio.iloc[0], rtol=1e-9)  # one factor per step, shared by every series
-    assert (abs(ratio.iloc[0] - 1) < 0.15).all()
+    factors = np.unique(ratio.to_numpy().round(9), axis=0)
+    assert len(factors) <= 3  # one factor per pool (a series near the median volatility may change pool)
+    assert (abs(factors - 1) < 0.25).all()
 
 
 def test_long_horizons_never_fail_the_call():
@@ -163,7 +166,7 @@ def test_long_horizons_never_fail_the_call():
     assert np.isfinite(values).all() and (fc["fallback"] == "").all()
     width = (fc["hi_95"] - fc["lo_95"]).to_numpy().reshape(3, 13)
     assert (np.diff(width, axis=1) >= -1e-9).all()
-    assert fc["note"].str.contains("grown like a random walk").all()
+    assert fc["note"].str.contains("grown as the past errors grew").all()
 
 
 def test_constant_head_counts_get_intervals_of_their_own_size():
@@ -177,3 +180,85 @@ def test_constant_head_counts_get_intervals_of_their_own_size():
     ratio = (huge["hi_95"] - huge["mean"]).to_numpy() / (seven["hi_95"] - seven["mean"]).to_numpy()
     assert np.allclose(ratio, 1e12 / 7)
     assert seven["note"].str.contains("no change in the history").all()
+
+
+# --- one fitted fan shape ----------------------------------------------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.floats(0, 1e3), st.just(float("nan"))), min_size=1, max_size=6),
+        min_size=1,
+        max_size=8,
+    ),
+    st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=30),
+    st.integers(1, 9),
+    st.sampled_from([(80, 95), (50, 80, 99), (95,)]),
+    st.booleans(),
+)
+def test_bands_are_nested_and_never_narrow_for_any_errors(rows, values, h, levels, own_first):
+    width = max(len(r) for r in rows)
+    errors = np.array([r + [float("nan")] * (width - len(r)) for r in rows])
+    y = np.asarray(values)
+    panel = {"a": y, "b": y * 2 + 1, "flat": np.full(5, 3.0)}
+    scores = Scores.from_errors(
+        {"a": errors, "b": errors[::-1], "flat": errors}, panel, own_first=own_first
+    )
+    widths, _, failures = calibrate(scores, h, levels)
+    assert not failures
+    for uid, bands in widths.items():
+        previous = np.zeros(h)
+        for lv in sorted(levels):
+            w = bands[f"hi_{lv}"]
+            assert np.all(np.isfinite(w)) and np.all(w >= previous), (uid, lv)  # nested
+            assert np.all(np.diff(w) >= 0), (uid, lv)  # never narrower further ahead
+            previous = w
+
+
+def test_one_shape_gives_every_step_the_same_ratio_between_levels():
+    rng = np.random.default_rng(1)
+    steps = np.arange(1, 6)
+    errors = {f"s{i}": np.abs(rng.standard_t(4, (2, 5))) * steps**0.5 for i in range(40)}
+    series = {u: np.cumsum(rng.normal(1, 1, 25)) for u in errors}
+    widths, _, _ = calibrate(Scores.from_errors(errors, series, own_first=False), 8, [80, 95])
+    ratio = np.array([w["hi_95"] / w["hi_80"] for w in widths.values()])
+    assert np.allclose(ratio, ratio[0, 0])  # one ratio for every step and series of the pool
+    growth = np.diff(np.log(widths["s0"]["hi_80"])) / np.diff(np.log(np.arange(1, 9)))
+    assert np.allclose(growth, growth[0]) and 0.3 < growth[0] < 0.7  # a power of h, fitted (½ here)
+
+
+def _generated(kind: str, n: int, length: int, seed: int) -> pd.DataFrame:
+    """Series of a known process: a random walk with drift, an AR(1) around a level, or a damped trend."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(n):
+        noise = rng.normal(0, rng.uniform(2, 6), length)
+        if kind == "random_walk":
+            y = 500 + np.cumsum(rng.uniform(0, 3) + noise)
+        elif kind == "ar1":
+            y = np.empty(length)
+            y[0] = noise[0]
+            for t in range(1, length):
+                y[t] = 0.6 * y[t - 1] + noise[t]
+            y = 300 + y
+        else:  # damped trend: the slope shrinks by φ each period
+            slope = rng.uniform(2, 8) * 0.85 ** np.arange(length)
+            y = 400 + np.cumsum(slope) + noise
+        frames.append(series(f"{kind}{i:03d}", y))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["random_walk", "ar1", "damped_trend"])
+def test_generated_series_are_covered_as_promised_by_fans_that_grow(kind):
+    h = 6
+    panel = _generated(kind, 120, 26, seed=3)
+    cutoff = panel["ds"].sort_values().unique()[-h - 1]
+    train, test = panel[panel["ds"] <= cutoff], panel[panel["ds"] > cutoff]
+    fc = sf.forecast(train, h=h, models="auto", level=[80, 95], progress=False)
+    joined = test.merge(fc, on=["unique_id", "ds"])
+    for lv, (low, high) in {80: (70, 92), 95: (88, 99.5)}.items():
+        inside = 100 * np.mean((joined["y"] >= joined[f"lo_{lv}"]) & (joined["y"] <= joined[f"hi_{lv}"]))
+        assert low <= inside <= high, (kind, lv, inside)
+    for lv in (80, 95):
+        width = (fc[f"hi_{lv}"] - fc[f"lo_{lv}"]).to_numpy().reshape(-1, h)
+        assert (np.diff(width, axis=1) >= -1e-9).all()

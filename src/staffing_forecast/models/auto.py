@@ -286,7 +286,7 @@ class Auto(LocalModel):
             for uid in means
             if uid not in series
         }
-        return Scores.from_errors(errors, series, own_first=False), direct
+        return Scores.from_errors(errors, series, own_first=False, season_length=self.season_length), direct
 
     def _refitter(self, state: _State) -> Any:
         """Choose what the calibration windows refit.

@@ -457,7 +457,8 @@ class LocalModel(_PanelFrames):
         """
         series = {uid: self.y_[uid] for uid in means}
         errors = {uid: rolling_errors(self, y, h, self.conformal_windows) for uid, y in series.items()}
-        return Scores.from_errors(errors, series, own_first=True), {}
+        season = int(getattr(self, "season_length", 1))
+        return Scores.from_errors(errors, series, own_first=True, season_length=season), {}
 
 
 class GlobalModel(_PanelFrames):

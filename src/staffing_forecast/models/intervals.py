@@ -1,27 +1,29 @@
 """Conformal prediction intervals from rolling-origin errors, for models without intervals of their own.
 
 A model is refitted at earlier cutoffs of each series; its absolute errors at each horizon step, divided by the
-series's scale (the mean absolute one-step change, as in MASE), are the conformity scores. They are collected as
-:class:`Scores` and turned into bounds by :func:`calibrate`, once, over **every series the model forecasts in the
-call** — so a series' interval never depends on how the engine cut the panel into tasks or on ``n_jobs``.
+series's scale (the mean absolute change over one step, or over a season for seasonal data, as in MASE), are the
+conformity scores. They are collected as :class:`Scores` and turned into bounds by :func:`calibrate`, once, over
+**every series the model forecasts in the call** — so a series' interval never depends on how the engine cut the
+panel into tasks or on ``n_jobs``.
 
-At horizon step ``j`` and level ``L`` the half-width of a series' interval is, in order of preference:
+Each series is calibrated with a pool of similar series of the call (same length class, same volatility class;
+the whole call where a class is small), and each pool has one fitted fan shape (:class:`Fan`): the scaled error at
+step ``j`` is ``spread · j^b`` with the growth ``b`` fitted to the pool's errors, and the errors divided by ``j^b``
+form one standardised pool whose split-conformal quantile ``q_L`` gives every level. The half-width at step ``j``
+is ``q_L · j^b · scale``: nested across levels, never narrower further ahead, the same ratio between levels at
+every step. Then:
 
-1. *own*: for models that calibrate each series on its own errors (``own_first``), the split-conformal quantile
-   ``⌈(n + 1)L⌉/n`` of the series' ``n`` errors, when ``n ≥ 1/(1 − L) − 1`` (19 for 95 %);
-2. *pooled*: the same quantile of the scaled errors of every series, times the series's scale;
-3. *widened*: with fewer pooled errors than that (a single or a few short series) but at least five, the larger
-   of the largest error and a Student-t bound ``t(L, n − 1) · √(1 + 1/n) · rms`` — wider than a calibrated
-   interval would be, honestly so;
-4. *extrapolated*: a step with fewer than five errors (the horizon runs past what the history can test) takes
-   the previous step's width grown like a random walk, ``w_j = w_{j−1} √(j/(j − 1))``;
-5. *random walk*: when no step has five errors at all, the series's own one-step changes give ``σ`` and the
-   width is ``t(L, n) · σ · √j`` (or, for a series that never changed, the borrowed scale below).
+- a series with at least 19 errors of its own (``own_first``: models other than ``auto``) takes ``q_L`` from them;
+- with fewer pooled errors than a level needs but at least five at some step, ``q_L`` is *widened*: the larger of
+  the largest error and a Student-t bound ``t(L, n − 1) · √(1 + 1/n) · rms``;
+- with no step of five errors, the series's own one-step changes give a *random walk* ``t(L, n) · σ · √j``;
+- a non-seasonal series whose recent changes are larger than its scale is widened by their ratio (errors after the
+  origin follow the recent changes, which the calibration windows, ending before it, do not show).
 
-Widths never shrink with the horizon. A series whose history never changes has no scale of its own: it borrows the
-median *relative* scale (scale / mean level) of the series that do change, times its own level, so a constant 7
-and a constant 10¹² get intervals proportional to their size; if nothing changes anywhere the interval has no
-width. Every departure from (1)–(2) is written, per series, into the forecast's ``note`` column.
+A series whose history never changes has no scale of its own: it borrows the median *relative* scale (scale / mean
+level) of the series that do change, times its own level, so a constant 7 and a constant 10¹² get intervals
+proportional to their size; if nothing changes anywhere the interval has no width. Every departure from the pooled
+fan is written, per series, into the forecast's ``note`` column.
 
 Notes
 -----
@@ -42,18 +44,21 @@ from scipy.stats import t as student_t
 from ..errors import SeriesFailure
 from ..schema import hi, lo
 
-__all__ = ["Scores", "calibratable", "calibrate", "needed_errors", "rolling_errors", "series_scale"]
+__all__ = ["Fan", "Scores", "calibratable", "calibrate", "needed_errors", "rolling_errors", "series_scale"]
 
 
-def series_scale(y: np.ndarray) -> float:
-    """Mean absolute one-step change (the MASE scale); 0 when the series never changes.
+def series_scale(y: np.ndarray, season_length: int = 1) -> float:
+    """Mean absolute change over ``season_length`` steps (the MASE scale); 0 when it never changes.
 
     Examples
     --------
     >>> series_scale(np.array([1.0, 3.0, 2.0])), series_scale(np.array([7.0, 7.0]))
     (1.5, 0.0)
+    >>> series_scale(np.array([1.0, 5.0, 2.0, 6.0]), season_length=2)
+    1.0
     """
-    return float(np.mean(np.abs(np.diff(y)))) if y.size > 1 else 0.0
+    m = season_length
+    return float(np.mean(np.abs(y[m:] - y[:-m]))) if y.size > m else 0.0
 
 
 def needed_errors(level: int) -> int:
@@ -110,6 +115,9 @@ class Scores:
         Per series, its one-step changes (the last-resort random-walk width).
     own_first
         Whether a series with enough errors of its own is calibrated on them alone.
+    seasonal
+        Whether the scale is the seasonal one (mean absolute change over a season); such series' fans are not
+        widened by their recent changes, which swing with the season.
     relative_change
         The whole panel's median relative one-step change (set by the engine), borrowed by a series that never
         changes when no series in this pool changes either.
@@ -120,17 +128,26 @@ class Scores:
     level: dict[str, float] = field(default_factory=dict)
     changes: dict[str, np.ndarray] = field(default_factory=dict)
     own_first: bool = False
+    seasonal: bool = False
     relative_change: float = 0.0
 
     @classmethod
     def from_errors(
-        cls, errors: dict[str, np.ndarray], series: dict[str, np.ndarray], own_first: bool
+        cls,
+        errors: dict[str, np.ndarray],
+        series: dict[str, np.ndarray],
+        own_first: bool,
+        season_length: int = 1,
     ) -> Scores:
-        """Scale absolute errors ``{uid: (windows, h)}`` by each series's MASE scale."""
-        out = cls(own_first=own_first)
+        """Scale absolute errors ``{uid: (windows, h)}`` by each series's MASE scale.
+
+        With ``season_length > 1`` the scale is the mean absolute change over a season where the series is
+        longer than one and changes over it, so that a seasonal swing is not taken for noise.
+        """
+        out = cls(own_first=own_first, seasonal=season_length > 1)
         for uid, err in errors.items():
             y = series[uid]
-            scale = series_scale(y)
+            scale = series_scale(y, season_length) or series_scale(y)
             out.errors[uid] = err / scale if scale > 0 else err
             out.scale[uid] = scale
             out.level[uid] = float(np.mean(np.abs(y))) if y.size else 0.0
@@ -142,7 +159,7 @@ class Scores:
         """One pool from the scores of several tasks of the same model."""
         out = cls()
         for part in parts:
-            out.own_first, out.relative_change = part.own_first, part.relative_change
+            out.own_first, out.relative_change, out.seasonal = part.own_first, part.relative_change, part.seasonal
             for name in ("errors", "scale", "level", "changes"):
                 getattr(out, name).update(getattr(part, name))
         return out
@@ -178,17 +195,8 @@ def calibrate(
     varying = [u for u, s in scores.scale.items() if s > 0]
     relative = [scores.scale[u] / scores.level[u] for u in varying if scores.level[u] > 0]
     borrowed = float(np.median(relative)) if relative else scores.relative_change
-    pooled = []
-    for j in range(h):
-        column = [scores.errors[u][:, j] for u in varying if scores.errors[u].shape[1] > j]
-        values = np.concatenate(column) if column else np.empty(0)
-        pooled.append(np.sort(values[np.isfinite(values)]))
-    # What the pool gives every series at each step and level is computed once, not once per series.
-    from_pool = {lv: _pooled_widths(pooled, h, lv) for lv in levels}
-    shared: dict[int, tuple[np.ndarray | None, list[str]]] = {}
-    for lv in levels:
-        said_by_pool: list[str] = []
-        shared[lv] = (_widths(None, pooled, from_pool[lv], h, lv, said_by_pool), said_by_pool)
+    pools = _pools(scores, varying)
+    shapes: dict[tuple[int, ...], Fan | None] = {}
     widths: dict[str, dict[str, np.ndarray]] = {}
     notes: dict[str, str] = {}
     failures: dict[str, str] = {}
@@ -204,20 +212,21 @@ def calibrate(
                 if borrowed > 0
                 else "no change in this or any other series: the interval has no width"
             )
-        own = err if scores.own_first and scores.scale[uid] > 0 else None
+        key = pools.get(uid, ())
+        if key not in shapes:
+            members = [u for u in varying if pools[u] == key] if key else varying
+            shapes[key] = Fan.fit([scores.errors[u] for u in members])
+        fan = shapes[key]
+        if fan is not None and scores.own_first and scores.scale[uid] > 0:
+            fan = fan.own(err) or fan
         out: dict[str, np.ndarray] = {}
         try:
             for lv in levels:
-                if own is None:
-                    scaled, by_pool = shared[lv]
-                    said.extend(by_pool)
+                if fan is None:
+                    width = _random_walk(scores.changes[uid], scale, borrowed > 0, h, lv, said)
                 else:
-                    scaled = _widths(own, pooled, from_pool[lv], h, lv, said)
-                width = (
-                    scaled * scale
-                    if scaled is not None
-                    else _random_walk(scores.changes[uid], scale, borrowed > 0, h, lv, said)
-                )
+                    recent = 1.0 if scores.seasonal else _recent_factor(scores.changes[uid], scale, h)
+                    width = fan.width(h, lv, said) * scale * recent
                 out[lo(lv)] = out[hi(lv)] = np.maximum.accumulate(width)
         except SeriesFailure as exc:
             failures[uid] = str(exc)
@@ -228,6 +237,123 @@ def calibrate(
     return widths, notes, failures
 
 
+#: Fewest series in a pool of similar series; with fewer, a series is calibrated with the whole call's pool.
+MIN_POOL_SERIES = 30
+
+
+def _pools(scores: Scores, varying: list[str]) -> dict[str, tuple[int, ...]]:
+    """Each changing series' pool of similar series: ``(length class, volatility class)``, or ``()`` for all.
+
+    Length classes double (8–15, 16–31, ... observations); the volatility class is whether the series' change
+    relative to its level is above the call's median. A class of fewer than :data:`MIN_POOL_SERIES` series
+    falls back to its length class, and that to the whole call.
+    """
+    length = {u: int(math.log2(max(1, scores.changes[u].size + 1))) for u in varying}
+    relative = {u: scores.scale[u] / scores.level[u] if scores.level[u] > 0 else 0.0 for u in varying}
+    median = float(np.median(list(relative.values()))) if relative else 0.0
+    full = {u: (length[u], int(relative[u] > median)) for u in varying}
+    counts: dict[tuple[int, ...], int] = {}
+    for key in full.values():
+        counts[key] = counts.get(key, 0) + 1
+        counts[key[:1]] = counts.get(key[:1], 0) + 1
+    out: dict[str, tuple[int, ...]] = {}
+    for u, key in full.items():
+        out[u] = key if counts[key] >= MIN_POOL_SERIES else key[:1] if counts[key[:1]] >= MIN_POOL_SERIES else ()
+    return out
+
+
+#: Fewest errors at a step for that step to enter the fit of the fan's growth.
+_MIN_ERRORS = 5
+#: The growth exponent of a fan is kept within these bounds (0: flat, ½: a random walk, 1: a drifting trend).
+_GROWTH = (0.0, 1.5)
+
+
+@dataclass(frozen=True)
+class Fan:
+    """One fitted fan shape: the scaled error at step ``j`` is ``spread · j^growth`` times a draw from one pool.
+
+    ``growth`` is fitted (least squares on the logarithm of the mean error at each step with errors, weighted by
+    their number) to the calibration errors; ``standard`` holds every error divided by ``j^growth``, all steps
+    together, so each level's quantile comes from the whole pool and the ratio between levels is the same at
+    every step. Widths are then nested across levels and never shrink with the horizon.
+    """
+
+    growth: float
+    standard: np.ndarray
+    last_tested: int
+
+    @classmethod
+    def fit(cls, errors: list[np.ndarray]) -> Fan | None:
+        """Fit the growth and pool the standardised errors, or ``None`` with fewer than five errors at any step."""
+        if not errors:
+            return None
+        h = max(e.shape[1] for e in errors)
+        columns = [
+            np.concatenate([e[:, j] for e in errors if e.shape[1] > j]) for j in range(h)
+        ]
+        columns = [c[np.isfinite(c)] for c in columns]
+        tested = [j for j, c in enumerate(columns) if c.size >= _MIN_ERRORS]
+        if not tested:
+            return None
+        growth = _growth(tested, [float(np.mean(columns[j])) for j in tested], [columns[j].size for j in tested])
+        standard = np.sort(np.concatenate([columns[j] / (j + 1) ** growth for j in tested]))
+        return cls(growth, standard, tested[-1] + 1)
+
+    def own(self, errors: np.ndarray) -> Fan | None:
+        """Return the fan with a series' own errors (same growth), when they alone calibrate a 95 % interval."""
+        steps = (np.arange(errors.shape[1]) + 1) ** self.growth
+        mine = (errors / steps)[np.isfinite(errors)]
+        if mine.size < needed_errors(95):
+            return None
+        return Fan(self.growth, np.sort(mine), self.last_tested)
+
+    def width(self, h: int, level: int, said: list[str]) -> np.ndarray:
+        """Scaled half-widths of the ``level`` % interval at steps 1 … ``h``."""
+        n = self.standard.size
+        needed = needed_errors(level)
+        if n >= needed:
+            quantile = _quantile(self.standard, level)
+        else:
+            quantile = _t_width(self.standard, level)
+            said.append(
+                f"{level} % interval widened (Student's t): {n} past errors where {needed} calibrate it"
+            )
+        if h > self.last_tested:
+            said.append(
+                f"interval beyond step {self.last_tested} grown as the past errors grew (∝ h^{self.growth:.2f})"
+            )
+        return quantile * np.arange(1, h + 1) ** self.growth
+
+
+def _recent_factor(changes: np.ndarray, scale: float, h: int) -> float:
+    """How much larger the series' last ``max(h, 4)`` changes are than its average change (1 when smaller).
+
+    Measured on development data (M1, M3): the errors after a forecast origin follow a series' recent changes
+    more than its average one, and calibration windows (which end before the origin) do not show it.
+    """
+    recent = changes[-max(h, _RECENT_CHANGES):]
+    if scale <= 0 or recent.size == 0:
+        return 1.0
+    return max(1.0, float(np.mean(np.abs(recent))) / scale)
+
+
+#: Fewest recent changes :func:`_recent_factor` averages.
+_RECENT_CHANGES = 4
+
+
+def _growth(steps: list[int], means: list[float], counts: list[int]) -> float:
+    """Exponent ``b`` of ``mean error ∝ j^b`` over the tested steps; ½ (a random walk) from one step alone."""
+    keep = [k for k, m in enumerate(means) if m > 0]
+    if len(keep) < 2:
+        return 0.5
+    x = np.log(np.array([steps[k] + 1 for k in keep], dtype=float))
+    z = np.log(np.array([means[k] for k in keep]))
+    w = np.array([counts[k] for k in keep], dtype=float)
+    xm, zm = np.average(x, weights=w), np.average(z, weights=w)
+    slope = float(np.sum(w * (x - xm) * (z - zm)) / np.sum(w * (x - xm) ** 2))
+    return float(np.clip(slope, *_GROWTH))
+
+
 def _quantile(scores: np.ndarray, level: int) -> float:
     """Return the ``⌈(n + 1)L⌉``-th smallest of ``n`` scores (the largest when that exceeds ``n``)."""
     n = scores.size
@@ -235,72 +361,10 @@ def _quantile(scores: np.ndarray, level: int) -> float:
     return float(np.partition(scores, k - 1)[k - 1])
 
 
-#: Fewest errors at a step for the widened (Student-t) bound; fewer, and the step is extrapolated.
-_MIN_ERRORS = 5
-
-
 def _t_width(scores: np.ndarray, level: int) -> float:
     n = scores.size
     t_bound = student_t.ppf(0.5 + level / 200, n - 1) * math.sqrt(1 + 1 / n) * np.sqrt(np.mean(scores**2))
     return float(max(t_bound, scores.max()))
-
-
-def _pooled_widths(pooled: list[np.ndarray], h: int, level: int) -> np.ndarray:
-    """Per step, the pooled width at ``level``: calibrated, widened (Student's t) or NaN (too few errors)."""
-    needed = needed_errors(level)
-    width = np.full(h, np.nan)
-    for j in range(h):
-        if pooled[j].size >= needed:
-            width[j] = _quantile(pooled[j], level)
-        elif pooled[j].size >= _MIN_ERRORS:
-            width[j] = _t_width(pooled[j], level)
-    return width
-
-
-def _widths(
-    own: np.ndarray | None,
-    pooled: list[np.ndarray],
-    from_pool: np.ndarray,
-    h: int,
-    level: int,
-    said: list[str],
-) -> np.ndarray | None:
-    """Scaled half-widths per step (own errors are scaled too), or ``None`` when no step can be estimated."""
-    needed = needed_errors(level)
-    width = np.full(h, np.nan)
-    widened: list[int] = []
-    for j in range(h):
-        mine = own[:, j][np.isfinite(own[:, j])] if own is not None and own.shape[1] > j else np.empty(0)
-        if mine.size >= needed:
-            width[j] = _quantile(mine, level)
-        elif np.isfinite(from_pool[j]):
-            width[j] = from_pool[j]
-            if pooled[j].size < needed:
-                widened.append(j)
-    if widened:
-        counts = sorted({pooled[j].size for j in widened})
-        had = str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
-        said.append(
-            f"{level} % interval widened (Student's t) at {_steps(widened)}: {had} past errors where "
-            f"{needed} calibrate it"
-        )
-    known = np.flatnonzero(np.isfinite(width))
-    if known.size == 0:
-        return None
-    first = int(known[0])
-    width[:first] = width[first]
-    for j in range(first + 1, h):
-        if not np.isfinite(width[j]):  # step j + 1 from step j: w_{j+1} = w_j √((j + 1)/j)
-            width[j] = width[j - 1] * math.sqrt((j + 1) / j)
-    last = int(known[-1])
-    if last < h - 1:
-        said.append(f"{level} % interval beyond step {last + 1} grown like a random walk (√h)")
-    return width
-
-
-def _steps(steps: list[int]) -> str:
-    first, last = steps[0] + 1, steps[-1] + 1
-    return f"step {first}" if first == last else f"steps {first}–{last}"
 
 
 def _random_walk(
