@@ -150,6 +150,16 @@ def test_ensemble_configuration_errors():
     models.Ensemble(members={"c": models.Croston()}, intervals="conformal")
 
 
+def test_auto_combines_the_theta_variants_by_name():
+    # "stm", "otm", "dstm" and "dot" are the standard, optimised, dynamic and dynamic optimised Theta methods.
+    y = one([100.0, 104, 103, 109, 112, 111, 118, 121, 120, 127, 131, 130])
+    variants = {"stm": "standard", "otm": "optimized", "dstm": "dynamic"}
+    alone = [models.Theta(variant=v).fit(y).predict(4)["mean"].to_numpy() for v in variants.values()]
+    combined = models.Auto(members=tuple(variants)).fit(y).predict(4)["mean"].to_numpy()
+    assert combined == pytest.approx(np.median(np.vstack(alone), axis=0))
+    assert len({tuple(np.round(a, 6)) for a in alone}) == 3  # three different methods, not one three times
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [

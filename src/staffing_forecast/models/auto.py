@@ -39,7 +39,7 @@ from .statistical import ARIMA, CES, ETS, TSB, Theta
 
 __all__ = ["Auto"]
 
-_MEMBERS = ("ets", "ets_damped", "theta", "dot", "ces", "arima", "ari", "drift")
+_MEMBERS = ("ets", "ets_damped", "theta", "stm", "otm", "dstm", "dot", "ces", "arima", "ari", "drift")
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ class Auto(LocalModel):
     season_length
         Periods per cycle (1 yearly, 4 quarterly, 12 monthly).
     members
-        Which forecasts to combine, among ``"ets"``, ``"ets_damped"``, ``"theta"`` (AutoTheta), ``"dot"``
-        (dynamic optimised Theta), ``"ces"`` (complex exponential smoothing), ``"arima"`` (AutoARIMA, with
+        Which forecasts to combine, among ``"ets"``, ``"ets_damped"``, ``"theta"`` (AutoTheta), ``"stm"``,
+        ``"otm"``, ``"dstm"`` and ``"dot"`` (the standard, optimised, dynamic and dynamic optimised Theta methods), ``"ces"`` (complex exponential smoothing), ``"arima"`` (AutoARIMA, with
         approximate order selection on series longer than 150 observations), ``"ari"`` (an autoregression on the
         differences, ARIMA(p, d, 0) by least squares: :class:`~staffing_forecast.models.ARI`) and ``"drift"``.
     combine
@@ -139,6 +139,9 @@ class Auto(LocalModel):
             "ets": lambda: ETS(season_length=m, nonnegative=False),
             "ets_damped": lambda: ETS(season_length=m, damped=True, nonnegative=False),
             "theta": lambda: Theta(season_length=m, nonnegative=False),
+            "stm": lambda: Theta(season_length=m, variant="standard", nonnegative=False),
+            "otm": lambda: Theta(season_length=m, variant="optimized", nonnegative=False),
+            "dstm": lambda: Theta(season_length=m, variant="dynamic", nonnegative=False),
             "dot": lambda: Theta(season_length=m, variant="dynamic_optimized", nonnegative=False),
             "arima": lambda: ARIMA(season_length=m, approximation=None, nonnegative=False),
             "ces": lambda: CES(season_length=m, nonnegative=False),
