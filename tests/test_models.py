@@ -150,10 +150,37 @@ def test_ensemble_configuration_errors():
     models.Ensemble(members={"c": models.Croston()}, intervals="conformal")
 
 
+def test_auto_combines_the_theta_variants_by_name():
+    # "stm", "otm", "dstm" and "dot" are the standard, optimised, dynamic and dynamic optimised Theta methods.
+    y = one([100.0, 104, 103, 109, 112, 111, 118, 121, 120, 127, 131, 130])
+    variants = {"stm": "standard", "otm": "optimized", "dstm": "dynamic"}
+    alone = [models.Theta(variant=v).fit(y).predict(4)["mean"].to_numpy() for v in variants.values()]
+    combined = models.Auto(members=tuple(variants)).fit(y).predict(4)["mean"].to_numpy()
+    assert combined == pytest.approx(np.median(np.vstack(alone), axis=0))
+    assert len({tuple(np.round(a, 6)) for a in alone}) == 3  # three different methods, not one three times
+
+
+def test_auto_averages_ari_and_the_median_on_a_smooth_series_only():
+    # A trend that turns slowly (second differences small beside the first): ARI follows the turn.
+    t = np.arange(16.0)
+    smooth = one(1000 + 40 * t - 1.5 * t**2)
+    rough = one(100 + np.cumsum(np.random.default_rng(1).normal(0, 5, 16)))
+    for panel, is_smooth in ((smooth, True), (rough, False)):
+        fc = models.Auto().fit(panel).predict(5)
+        median = models.Auto(smooth_roughness=0).fit(panel).predict(5)["mean"].to_numpy()
+        ari = models.Auto(members=("ari",)).fit(panel).predict(5)["mean"].to_numpy()
+        expected = (median + ari) / 2 if is_smooth else median
+        assert fc["mean"].to_numpy() == pytest.approx(expected)
+        assert ("smooth (roughness" in fc["note"].iloc[0]) == is_smooth
+        if is_smooth:
+            assert not np.allclose(median, ari)  # the average is not the median
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda: models.ETS(model="XYZ"), "three letters"),
+        (lambda: models.Auto(smooth_roughness=-1), "smooth_roughness=-1"),
         (lambda: models.Theta(variant="best"), "variant='best'"),
         (lambda: models.Croston(variant="x"), "variant='x'"),
         (lambda: models.TSB(alpha_d=0), r"alpha_d=0; use a value in \(0, 1\]"),

@@ -12,7 +12,10 @@ Per series, and written into the forecast's ``note`` column:
 - otherwise: isolated outliers are dampened (Hampel filter) and the median of the members' forecasts is taken
   (by default ETS, the dynamic optimised Theta method, CES and ARI, an autoregression on the differences that
   carries persisting growth forward). A member needing more observations
-  than the series has, or failing on it, is left out and named.
+  than the series has, or failing on it, is left out and named. A smooth non-seasonal series (its growth changes
+  slowly: mean absolute second difference below ``smooth_roughness`` times the mean absolute first difference)
+  gets the average of ARI's forecast and the median, since ARI follows a slowly turning trend that the median
+  of the other members flattens.
 
 Intervals of the combination are conformal: the members are refitted at ``calibration_windows`` earlier cutoffs
 (each with the specification it chose on the whole history: one fit, not a search), the errors of each series are divided by its scale (mean absolute one-step change) and pooled across the series
@@ -39,7 +42,7 @@ from .statistical import ARIMA, CES, ETS, TSB, Theta
 
 __all__ = ["Auto"]
 
-_MEMBERS = ("ets", "ets_damped", "theta", "dot", "ces", "arima", "ari", "drift")
+_MEMBERS = ("ets", "ets_damped", "theta", "stm", "otm", "dstm", "dot", "ces", "arima", "ari", "drift")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class _State:
     note: str
     leading_zeros: int = 0
     history: np.ndarray | None = None  # the history as fitted (outliers dampened), for calibration
+    smooth: bool = False  # a smooth non-seasonal series: ARI's forecast averaged with the median
 
 
 @dataclass(kw_only=True, eq=False)
@@ -62,8 +66,8 @@ class Auto(LocalModel):
     season_length
         Periods per cycle (1 yearly, 4 quarterly, 12 monthly).
     members
-        Which forecasts to combine, among ``"ets"``, ``"ets_damped"``, ``"theta"`` (AutoTheta), ``"dot"``
-        (dynamic optimised Theta), ``"ces"`` (complex exponential smoothing), ``"arima"`` (AutoARIMA, with
+        Which forecasts to combine, among ``"ets"``, ``"ets_damped"``, ``"theta"`` (AutoTheta), ``"stm"``,
+        ``"otm"``, ``"dstm"`` and ``"dot"`` (the standard, optimised, dynamic and dynamic optimised Theta methods), ``"ces"`` (complex exponential smoothing), ``"arima"`` (AutoARIMA, with
         approximate order selection on series longer than 150 observations), ``"ari"`` (an autoregression on the
         differences, ARIMA(p, d, 0) by least squares: :class:`~staffing_forecast.models.ARI`) and ``"drift"``.
     combine
@@ -82,6 +86,10 @@ class Auto(LocalModel):
         so; ``"keep"`` fits the history as it is.
     outlier_threshold
         See ``outliers``.
+    smooth_roughness
+        A non-seasonal series whose roughness (mean absolute second difference over mean absolute first
+        difference, about 1.4 for a random walk) is below this is forecast by the average of ARI's forecast and the
+        median of all members (when ARI is a member); ``0`` turns this off.
     calibration_windows
         Rolling origins used to calibrate the intervals (more are used when few series are forecast together, so
         that the widest interval has enough errors to calibrate on).
@@ -105,7 +113,7 @@ class Auto(LocalModel):
     ...                       "y": [100.0 + 5 * t for t in range(14)] + [3.0, 4.0]})
     >>> fc = Auto().fit(panel).predict(2, level=[80])
     >>> fc.groupby("unique_id")["note"].first().to_dict()  # how each series was treated
-    {'it': '', 'new': 'short (2 observations; the combination needs 5): naive'}
+    {'it': 'smooth (roughness 0.00): the average of ari and the median', 'new': 'short (2 observations; the combination needs 5): naive'}
     """
 
     name: ClassVar[str] = "auto"
@@ -118,6 +126,7 @@ class Auto(LocalModel):
     stopped_after: int = 2
     outliers: str = "dampen"
     outlier_threshold: float = 5.0
+    smooth_roughness: float = 0.3
     calibration_windows: int = 2
     fixed_calibration: bool = True
     _models: dict[str, LocalModel] = field(init=False, repr=False, default_factory=dict)
@@ -132,6 +141,8 @@ class Auto(LocalModel):
             raise ConfigError(f"Auto: outliers={self.outliers!r}; use 'dampen' or 'keep'.")
         if self.stopped_after < 1:
             raise ConfigError(f"Auto: stopped_after={self.stopped_after}; use 1 or more.")
+        if not self.smooth_roughness >= 0:  # NaN too
+            raise ConfigError(f"Auto: smooth_roughness={self.smooth_roughness}; use 0 (off) or more.")
         if self.calibration_windows < 1:
             raise ConfigError(f"Auto: calibration_windows={self.calibration_windows}; use 1 or more.")
         m = self.season_length
@@ -139,6 +150,9 @@ class Auto(LocalModel):
             "ets": lambda: ETS(season_length=m, nonnegative=False),
             "ets_damped": lambda: ETS(season_length=m, damped=True, nonnegative=False),
             "theta": lambda: Theta(season_length=m, nonnegative=False),
+            "stm": lambda: Theta(season_length=m, variant="standard", nonnegative=False),
+            "otm": lambda: Theta(season_length=m, variant="optimized", nonnegative=False),
+            "dstm": lambda: Theta(season_length=m, variant="dynamic", nonnegative=False),
             "dot": lambda: Theta(season_length=m, variant="dynamic_optimized", nonnegative=False),
             "arima": lambda: ARIMA(season_length=m, approximation=None, nonnegative=False),
             "ces": lambda: CES(season_length=m, nonnegative=False),
@@ -200,7 +214,13 @@ class Auto(LocalModel):
             )
         note = f"left out {', '.join(left_out)}" if left_out else ""
         history = np.r_[y[:lead], cleaned]
-        return _State("combination", states, _join(entered, dampened, note), lead, history)
+        smooth = ""
+        if "ari" in states and len(states) > 1 and self.season_length == 1:
+            rough = _roughness(cleaned)
+            if rough < self.smooth_roughness:
+                smooth = f"smooth (roughness {rough:.2f}): the average of ari and the median"
+        note = _join(entered, dampened, note, smooth)
+        return _State("combination", states, note, lead, history, smooth=bool(smooth))
 
     def _dampen(self, y: np.ndarray) -> tuple[np.ndarray, str]:
         """Replace isolated outliers inside the history by the median of their neighbourhood (Hampel filter)."""
@@ -239,10 +259,14 @@ class Auto(LocalModel):
             ((name, member),) = state.states.items()
             values = self._short[name]._fitted_one(member, active)
         else:
-            values = self._reduce(
-                np.vstack([self._models[n]._fitted_one(s, active) for n, s in state.states.items()])
+            values = self._combine(
+                state, {n: self._models[n]._fitted_one(s, active) for n, s in state.states.items()}
             )
         return np.r_[np.full(lead, np.nan), values]
+
+    def _combine(self, state: _State, values: dict[str, np.ndarray]) -> np.ndarray:
+        combined = self._reduce(np.vstack(list(values.values())))
+        return (combined + values["ari"]) / 2 if state.smooth and "ari" in values else combined
 
     def _reduce(self, values: np.ndarray) -> np.ndarray:
         return np.mean(values, axis=0) if self.combine == "mean" else np.median(values, axis=0)
@@ -255,8 +279,8 @@ class Auto(LocalModel):
         if state.rule == "short":
             ((name, member),) = state.states.items()
             return {"mean": self._short[name]._predict_one(member, h, ())["mean"]}
-        means = [self._models[n]._predict_one(s, h, ())["mean"] for n, s in state.states.items()]
-        return {"mean": self._reduce(np.vstack(means))}
+        means = {n: self._models[n]._predict_one(s, h, ())["mean"] for n, s in state.states.items()}
+        return {"mean": self._combine(state, means)}
 
     # --- intervals ------------------------------------------------------------------------------------------
     def uses_conformal(self) -> bool:
@@ -332,10 +356,18 @@ class _Refit:
                 continue
         if not states:
             raise SeriesFailure("no member could be refitted at this cutoff")
-        return _State("combination", states, "", self.state.leading_zeros)
+        return _State("combination", states, "", self.state.leading_zeros, smooth=self.state.smooth)
 
     def _predict_one(self, state: _State, h: int, level: Sequence[int]) -> dict[str, np.ndarray]:
         return self.auto._predict_one(state, h, level)
+
+
+def _roughness(y: np.ndarray) -> float:
+    """Mean absolute second difference over mean absolute first difference (inf for a flat series)."""
+    first = np.abs(np.diff(y))
+    if y.size < 4 or not first.any():
+        return math.inf
+    return float(np.abs(np.diff(y, 2)).mean() / first.mean())
 
 
 def _history(state: _State, y: np.ndarray) -> np.ndarray:
