@@ -46,7 +46,9 @@ def layer_table() -> list[tuple[str, list[str]]]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) != 3 or not cells[1].startswith("`"):
             continue
-        outer = re.sub(r"\([^)]*\)", "", cells[1])  # submodules are in parentheses
+        outer = cells[1]
+        while re.search(r"\([^()]*\)", outer):  # submodules are in parentheses, which may nest
+            outer = re.sub(r"\([^()]*\)", "", outer)
         layers.append((cells[0], re.findall(r"`([\w.]+)`", outer)))
     return layers
 
