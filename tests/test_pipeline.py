@@ -325,7 +325,9 @@ def test_a_demo_run_draws_its_plots_and_lists_them_in_the_manifest(tmp_path):
     quiet = run(demo(plots=False, workbooks=True))
     assert not (quiet.path / "plots").exists() and "plots" not in quiet.manifest and quiet.plots == []
     assert "plots" in quiet.manifest["timings"]
-    assert (quiet.path / "quota.xlsx").exists()  # an empty quota table (no intake year reached) has its workbook
+    assert (
+        quiet.path / "quota.xlsx"
+    ).exists()  # an empty quota table (no intake year reached) has its workbook
 
     result = run(demo(plots=True))
     plots = result.manifest["plots"]
@@ -336,7 +338,10 @@ def test_a_demo_run_draws_its_plots_and_lists_them_in_the_manifest(tmp_path):
     assert all(is_png(path) for path in result.plots)
     # Two years ahead reach no intake year: the waterfall has no cell to explain, and the run says so.
     assert plots["skipped"] == [
-        {"plot": "quota_waterfall", "reason": "quota_waterfall: the quota table is empty; there is no cell to explain."}
+        {
+            "plot": "quota_waterfall",
+            "reason": "quota_waterfall: the quota table is empty; there is no cell to explain.",
+        }
     ]
     log = (result.path / "run.log").read_text(encoding="utf-8")
     assert "plot quota_waterfall not drawn: quota_waterfall: the quota table is empty" in log
@@ -354,12 +359,18 @@ def test_a_plot_that_fails_is_left_out_and_the_run_completes(bundle_folder, tmp_
     assert result.manifest["plots"] == {
         "files": [], "skipped": [{"plot": "forecast", "reason": "RuntimeError: no ink"}]
     }  # fmt: skip
-    assert (result.path / "forecasts.parquet").exists() and not (result.path / "plots" / "forecast.png").exists()
+    assert (result.path / "forecasts.parquet").exists() and not (
+        result.path / "plots" / "forecast.png"
+    ).exists()
     log = (result.path / "run.log").read_text(encoding="utf-8")
-    assert "plot forecast not drawn: RuntimeError: no ink" in log and "Traceback" in log  # the cause, for a fix
+    assert (
+        "plot forecast not drawn: RuntimeError: no ink" in log and "Traceback" in log
+    )  # the cause, for a fix
 
 
-def test_the_cross_validation_stage_shows_its_progress_unless_the_run_is_quiet(bundle_folder, tmp_path, monkeypatch):
+def test_the_cross_validation_stage_shows_its_progress_unless_the_run_is_quiet(
+    bundle_folder, tmp_path, monkeypatch
+):
     from staffing_forecast.pipeline import stages
 
     asked = []
@@ -432,7 +443,9 @@ def test_a_run_writes_its_folder_manifest_tables_and_workbooks(two_runs):
     assert manifest["data"]["tables"]["employment"]["rows"] > 0 and "pandas" in manifest["packages"]
     # Tables no stage uses are not read, and the manifest says which.
     assert set(manifest["data"]["tables"]) == set(sf.pipeline.stages.USED_TABLES)
-    assert {"employment_quarterly.parquet", "hires.parquet", "plans.parquet"} <= set(manifest["data"]["unread"])
+    assert {"employment_quarterly.parquet", "hires.parquet", "plans.parquet"} <= set(
+        manifest["data"]["unread"]
+    )
     assert manifest["config"]["forecast"]["models"] == ["naive", "drift"]
     assert RunStore(store).latest() == second.run and first.run < second.run
     drawn = {*manifest["plots"]["files"], *(f"plots/{s['plot']}.png" for s in manifest["plots"]["skipped"])}
@@ -535,7 +548,9 @@ def test_runs_commands_list_show_diff_and_prune(two_runs, tmp_path, capsys):
     assert "workbooks: forecast.xlsx, monitoring.xlsx, quota.xlsx, summary.xlsx" in shown
     assert "plots in " in shown and "forecast.png" in shown
     opened = open_run(copy)
-    assert [p.name for p in opened.plots] == [p.name for p in second.plots] and all(p.exists() for p in opened.plots)
+    assert [p.name for p in opened.plots] == [p.name for p in second.plots] and all(
+        p.exists() for p in opened.plots
+    )
     assert main(["runs", "diff", first.run[:4], "--store", str(copy)]) == 2  # both runs start with the year
     assert "matches several runs" in capsys.readouterr().err
     assert main(["runs", "diff", first.run, "--store", str(copy)]) == 0
