@@ -75,13 +75,17 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
         raise ConfigError("create_app: no API keys; the service does not start without keys.")
     settings = settings or Settings()
     pool = ForecastPool(workers=settings.forecast_workers, timeout=settings.forecast_timeout)
+    # What-ifs compute in worker processes too: half the cores at most, so that reads keep the rest.
+    whatif_pool = ForecastPool(workers=max(1, (os.cpu_count() or 2) // 2), timeout=settings.request_timeout)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.warm_workers:  # in the background: the service answers reads meanwhile
-            threading.Thread(target=_warm, args=(pool,), name="forecast-warm-up", daemon=True).start()
+            for workers in (pool, whatif_pool):
+                threading.Thread(target=_warm, args=(workers,), name="worker-warm-up", daemon=True).start()
         yield
         pool.close()  # on shutdown: each worker finishes its call, then stops
+        whatif_pool.close()
 
     app = FastAPI(
         title="staffing_forecast",
@@ -97,8 +101,7 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
     app.state.metrics = Metrics()
     app.state.settings = settings
     app.state.pool = pool
-    # What-ifs hold the GIL (pandas bookkeeping): half the cores at most, so that reads keep the rest.
-    app.state.whatif_slots = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+    app.state.whatif_pool = whatif_pool
     install_handlers(app)
     if settings.docs:
         install_docs(app)

@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import multiprocessing
+import os
 import sys
 import threading
 import time
@@ -76,6 +77,34 @@ def run_forecast(request: dict[str, Any]) -> dict[str, Any]:
     return {"rows": records(result)}
 
 
+#: Quota inputs a what-if worker has read, by their folder (a complete run never changes); the last few only.
+_INPUTS: dict[str, Any] = {}
+
+
+def run_whatif(request: dict[str, Any]) -> dict[str, Any]:
+    """Compute a what-if (``inputs``: a run's inputs folder, ``interval_level``, ``policy``); return the quota rows.
+
+    The inputs are read once per worker and run. ``interval_level`` fills in the level of inputs stored before
+    they recorded it.
+    """
+    from ..pipeline.inputs import load_inputs
+    from ..quota import Policy, compute
+    from .store_reader import records
+
+    folder = str(request["inputs"])
+    if folder not in _INPUTS:
+        if len(_INPUTS) >= 4:
+            _INPUTS.pop(next(iter(_INPUTS)))
+        _INPUTS[folder] = load_inputs(folder)
+    inputs = _INPUTS[folder]
+    if inputs.interval_level is None:
+        inputs = inputs.replace(interval_level=int(request["interval_level"]))
+    values = dict(request["policy"])
+    if values.get("intake_years") is not None:
+        values["intake_years"] = tuple(values["intake_years"])
+    return {"rows": records(compute(inputs, Policy(**values)).table)}
+
+
 class _JsonStderr(io.TextIOBase):
     """A worker's stderr: each line a library or Python writes becomes one JSON log line."""
 
@@ -120,6 +149,9 @@ def _serve(conn: Connection) -> None:
     # The library's warnings are counted in its columns; a worker has no reader. Anything else written to stderr
     # (a library's print, a crash) goes to the service's log as JSON lines.
     warnings.simplefilter("ignore")
+    # Below the server's priority: on a machine of few cores, reads are answered first while a worker computes.
+    with contextlib.suppress(OSError):
+        os.nice(10)
     stderr = sys.__stderr__
     sys.stderr = _JsonStderr(stderr)
     try:
@@ -146,7 +178,8 @@ def _answer(raw: bytes, input_error: type[Exception]) -> bytes:
     try:
         request = json.loads(raw)
         _request_id = request.get("request_id")
-        answer: dict[str, Any] = {"ok": run_forecast(request)}
+        work = run_whatif if request.get("task") == "whatif" else run_forecast
+        answer: dict[str, Any] = {"ok": work(request)}
         return json.dumps(answer, allow_nan=False, default=str).encode()
     except input_error as error:
         return json.dumps({"error": f"{type(error).__name__}: {error}", "kind": "input"}).encode()

@@ -6,7 +6,6 @@ itself, so that each router is a plain module a test can read on its own.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -31,7 +30,7 @@ __all__ = [
     "RunId",
     "SettingsDep",
     "WhatIf",
-    "WhatIfSlots",
+    "WhatIfPool",
     "key_first",
     "problems",
 ]
@@ -80,15 +79,15 @@ def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-def _whatif_slots(request: Request) -> threading.BoundedSemaphore:
-    return request.app.state.whatif_slots
+def _whatif_pool(request: Request) -> ForecastPool:
+    return request.app.state.whatif_pool
 
 
 Reader = Annotated[StoreReader, Depends(_reader)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 Pool = Annotated[ForecastPool, Depends(_pool)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
-WhatIfSlots = Annotated[threading.BoundedSemaphore, Depends(_whatif_slots)]
+WhatIfPool = Annotated[ForecastPool, Depends(_whatif_pool)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key of this service.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import anyio
@@ -9,10 +10,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from ...errors import StaffingForecastError
+from ..logs import request_id as current_request_id
 from ..problems import Problem
 from ..schemas import QuotaRequest, QuotaResponse
-from ..store_reader import StoreReader, records
-from .deps import Reader, WhatIf, WhatIfSlots, key_first, problems
+from ..store_reader import StoreReader
+from ..workers import ForecastTimeout, WorkerUnavailable
+from .adhoc import WorkerFailure
+from .deps import Reader, WhatIf, WhatIfPool, key_first, problems
 
 __all__ = ["router", "stored_level"]
 
@@ -28,8 +32,8 @@ router = APIRouter(tags=["quotas"], route_class=key_first("whatif"))
     response_model=QuotaResponse,
     responses=problems(401, 403, 404, 409, 413, 422, 503),
 )
-async def whatif(body: QuotaRequest, held: WhatIf, reader: Reader, slots: WhatIfSlots) -> Response:
-    from ...quota import Policy, compute
+async def whatif(body: QuotaRequest, held: WhatIf, reader: Reader, pool: WhatIfPool) -> Response:
+    from ...quota import Policy
 
     run = reader.complete(body.run)
     inputs = reader.inputs(run)
@@ -49,15 +53,32 @@ async def whatif(body: QuotaRequest, held: WhatIf, reader: Reader, slots: WhatIf
         policy = Policy(**values)
     except StaffingForecastError as error:
         raise Problem(422, f"policy: {error}") from None
-    if inputs.interval_level is None:  # a run stored before the inputs recorded their level
-        inputs = inputs.replace(interval_level=held_level)
-
-    def whatif_compute() -> Any:
-        with slots:
-            return compute(inputs, policy)
-
-    result = await anyio.to_thread.run_sync(whatif_compute, abandon_on_cancel=True)
-    return JSONResponse({"run": run, "policy": _jsonable(policy.to_dict()), "quotas": records(result.table)})
+    # In a worker process, at a lower CPU priority: a what-if is seconds of pandas under the GIL, which in the
+    # server's process would hold up every read meanwhile.
+    request = {
+        "task": "whatif",
+        "inputs": str(reader.store.runs / run / "inputs"),
+        "interval_level": held_level,
+        "policy": _jsonable(policy.to_dict()),
+        "request_id": current_request_id.get(),
+    }
+    cancel = threading.Event()
+    try:
+        answer = await anyio.to_thread.run_sync(pool.call, request, cancel, abandon_on_cancel=True)
+    except ForecastTimeout:
+        raise Problem(
+            503,
+            f"the what-if took longer than request_timeout={pool.timeout:g} s and was stopped; try again later.",
+        ) from None
+    except WorkerUnavailable:
+        raise Problem(503, "no what-if worker could start; try again later, or tell the operators.") from None
+    finally:
+        cancel.set()  # a what-if given up at the time limit stops its worker
+    if "error" in answer:
+        if answer.get("kind") == "input":
+            raise Problem(422, str(answer["error"]))
+        raise WorkerFailure(answer["error"], answer.get("traceback", ""))
+    return JSONResponse({"run": run, "policy": request["policy"], "quotas": answer["ok"]["rows"]})
 
 
 def stored_level(reader: StoreReader, run: str, recorded: int | None) -> int:
