@@ -1,5 +1,7 @@
-"""Worker processes for ``POST /v1/forecast``: each request computes in a process of its own, killed at the limit.
+"""Worker processes for ``POST /v1/forecast`` and ``POST /v1/quota``, each request under a hard time limit.
 
+Each request computes in a process of its own, at a lower CPU priority than the server, and is killed at its limit
+or when its request is given up.
 Requests and answers cross the pipe as JSON text (nothing else is deserialised). A worker that passes the time
 limit is terminated and replaced, so a runaway model never holds the service.
 """
@@ -19,7 +21,15 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-__all__ = ["ForecastCancelled", "ForecastPool", "ForecastTimeout", "WorkerUnavailable", "run_forecast"]
+__all__ = [
+    "ForecastCancelled",
+    "ForecastPool",
+    "ForecastTimeout",
+    "WorkerFailure",
+    "WorkerUnavailable",
+    "run_forecast",
+    "run_whatif",
+]
 
 #: How often a waiting call looks whether its request was cancelled, seconds.
 _POLL = 0.05
@@ -31,6 +41,14 @@ class ForecastTimeout(Exception):
 
 class ForecastCancelled(Exception):
     """The request was given up (its time limit, the client gone) while it waited or computed; its worker was killed."""
+
+
+class WorkerFailure(RuntimeError):
+    """A worker failed on a request; the service answers 500 and logs the worker's traceback."""
+
+    def __init__(self, error: str, worker_traceback: str) -> None:
+        super().__init__(f"worker: {error}")
+        self.worker_traceback = worker_traceback
 
 
 class WorkerUnavailable(Exception):

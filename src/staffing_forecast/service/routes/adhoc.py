@@ -17,7 +17,7 @@ from ..logs import request_id as current_request_id
 from ..problems import Problem
 from ..schemas import ForecastRequest, ForecastResponse
 from ..settings import Settings
-from ..workers import ForecastTimeout, WorkerUnavailable
+from ..workers import ForecastTimeout, WorkerFailure, WorkerUnavailable
 from .deps import Forecaster, Pool, SettingsDep, key_first, problems
 
 __all__ = ["MODEL_FITS", "forecast_cost", "router"]
@@ -109,11 +109,3 @@ async def adhoc_forecast(
             raise Problem(422, f"data: {answer['error']}")
         raise WorkerFailure(answer["error"], answer.get("traceback", ""))
     return JSONResponse({"model": body.model, "rows": answer["ok"]["rows"]})
-
-
-class WorkerFailure(RuntimeError):
-    """A forecast worker failed on a request; the service answers 500 and logs the worker's traceback."""
-
-    def __init__(self, error: str, worker_traceback: str) -> None:
-        super().__init__(f"forecast worker: {error}")
-        self.worker_traceback = worker_traceback

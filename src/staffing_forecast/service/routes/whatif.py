@@ -14,8 +14,7 @@ from ..logs import request_id as current_request_id
 from ..problems import Problem
 from ..schemas import QuotaRequest, QuotaResponse
 from ..store_reader import StoreReader
-from ..workers import ForecastTimeout, WorkerUnavailable
-from .adhoc import WorkerFailure
+from ..workers import ForecastTimeout, WorkerFailure, WorkerUnavailable
 from .deps import Reader, WhatIf, WhatIfPool, key_first, problems
 
 __all__ = ["router", "stored_level"]
