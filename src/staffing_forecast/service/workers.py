@@ -2,6 +2,7 @@
 
 Each request computes in a process of its own, at a lower CPU priority than the server, and is killed at its limit
 or when its request is given up.
+
 Requests and answers cross the pipe as JSON text (nothing else is deserialised). A worker that passes the time
 limit is terminated and replaced, so a runaway model never holds the service.
 """
