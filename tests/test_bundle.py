@@ -157,7 +157,9 @@ def test_load_bundle_reads_only_the_tables_asked_for_but_checks_every_name(tmp_p
     assert bundle.vacancies is not None and bundle.employment is not None  # employment always
     assert bundle.plans is None and bundle.hires is None
     pd.testing.assert_frame_equal(bundle.vacancies, demo.vacancies)
-    with pytest.raises(sf.ConfigError, match=r"tables=\['vacancy'\] are not bundle tables; did you mean 'vacancies'"):
+    with pytest.raises(
+        sf.ConfigError, match=r"tables=\['vacancy'\] are not bundle tables; did you mean 'vacancies'"
+    ):
         sf.load_bundle(tmp_path, tables=["vacancy"])
     (tmp_path / "hires.parquet").rename(tmp_path / "hire.parquet")
     with pytest.raises(sf.SchemaError, match="hire.parquet: not a bundle table"):

@@ -80,7 +80,10 @@ def test_run_result_shows_its_counts_quota_and_files(tmp_path):
     result = run(config)
     text = result._repr_html_()
     assert f"Run {result.run} (complete)" in text
-    assert "<th>seconds<br><small>s</small></th>" in text and "<th>horizon<br><small>periods</small></th>" in text
+    assert (
+        "<th>seconds<br><small>s</small></th>" in text
+        and "<th>horizon<br><small>periods</small></th>" in text
+    )
     assert f"<td>{result.manifest['counts']['series']}</td>" in text
     first = result.quota.totals().iloc[0]
     assert "Quota per intake year" in text and f"<td>{first['intake_year']}</td>" in text

@@ -295,6 +295,27 @@ def test_from_bundle_needs_the_policy_interval(demo, demo_forecast):
         sf.quota.inputs_from_bundle(demo, demo_forecast, interval_level=90)
 
 
+def test_inputs_record_their_interval_level_and_compute_refuses_another(demo, demo_forecast, tmp_path):
+    from staffing_forecast.pipeline.inputs import load_inputs, save_inputs
+
+    at_80 = sf.quota.inputs_from_bundle(demo, demo_forecast)
+    at_95 = sf.quota.inputs_from_bundle(demo, demo_forecast, interval_level=95)
+    assert (at_80.interval_level, at_95.interval_level) == (80, 95)
+    # The 95 % bounds are wider, so the low scenario's employment is lower than at 80 %.
+    future = at_80.employment["year"] > at_80.base_year
+    assert (at_95.employment.loc[future, "low"] < at_80.employment.loc[future, "low"]).all()
+    with pytest.raises(
+        sf.ConfigError,
+        match=r"the policy asks for the 95 % interval, but the inputs' employment bounds are the 80 % interval; "
+        r"use Policy\(interval_level=80\)",
+    ):
+        compute(at_80, sf.quota.Policy(interval_level=95))
+    assert compute(at_95, sf.quota.Policy(interval_level=95)).table["quota"].sum() > 0
+    assert load_inputs(save_inputs(at_95, tmp_path).parent).interval_level == 95
+    with pytest.raises(sf.ConfigError, match="interval_level=100 must be a whole percent"):
+        at_80.replace(interval_level=100)
+
+
 def test_from_bundle_overrides_are_recorded(demo, demo_forecast):
     inputs = sf.quota.inputs_from_bundle(demo, demo_forecast, transfer=0.05)
     assert inputs.transfer == 0.05 and inputs.sources["transfer"] == "given (override)"

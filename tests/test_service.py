@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shutil
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -171,6 +173,28 @@ def test_scopes(client, method, path, allowed):
             assert response.status_code in (200, 422), (key, response.text)
         else:
             assert_problem(response, 403, "lacks the scope")
+
+
+@pytest.mark.parametrize("path", ["/v1/quota", "/v1/forecast"])
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b'{"policy": ', "application/json"),
+        (b"\x80\x04K\x01.", "text/plain"),
+    ],
+)
+def test_the_key_and_scope_are_checked_before_the_body_is_read(client, path, content, content_type):
+    headers = {"Content-Type": content_type}
+    assert_problem(client.post(path, content=content, headers=headers), 401, "Authorization: Bearer")
+    assert_problem(
+        client.post(path, content=content, headers=auth("not-a-key-of-this-service", **headers)), 401
+    )
+    assert_problem(
+        client.post(path, content=content, headers=auth(READER, **headers)), 403, "lacks the scope"
+    )
+    allowed = auth(ADMIN, **headers)
+    assert client.post(path, content=content, headers=allowed).status_code in (400, 422)
 
 
 def test_keys_file_env_and_refusals(tmp_path):
@@ -386,6 +410,53 @@ def test_whatif_equals_compute_on_the_stored_inputs(client, stored):
     )
 
 
+def test_whatif_chooses_only_among_the_levels_its_inputs_hold(client, stored):
+    opened, _ = stored
+    assert opened.inputs().interval_level == 80
+    default = client.post("/v1/quota", json={"policy": {"cost_short": 2}}, headers=auth(WHATIF))
+    assert default.status_code == 200, default.text
+    assert default.json()["policy"]["interval_level"] == 80
+    at_80 = client.post(
+        "/v1/quota", json={"policy": {"cost_short": 2, "interval_level": 80}}, headers=auth(WHATIF)
+    )
+    assert at_80.json()["quotas"] == default.json()["quotas"]
+    for level in (50, 95):
+        assert_problem(
+            client.post(
+                "/v1/quota", json={"policy": {"cost_short": 2, "interval_level": level}}, headers=auth(WHATIF)
+            ),
+            422,
+            "policy.interval_level",
+            "available levels: [80]",
+        )
+
+
+def test_whatif_on_a_run_stored_before_inputs_recorded_their_level(tmp_path, store, keys):
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy, symlinks=True)
+    run_folder = open_run(copy).path
+    saved = run_folder / "inputs" / "inputs.json"
+    fields = json.loads(saved.read_text(encoding="utf-8"))
+    del fields["fields"]["interval_level"]
+    saved.write_text(json.dumps(fields), encoding="utf-8")
+    with TestClient(create_app(copy, keys)) as old:
+        answer = old.post("/v1/quota", json={"policy": {"interval_level": 80}}, headers=auth(WHATIF))
+        assert answer.status_code == 200, answer.text
+        assert_problem(
+            old.post("/v1/quota", json={"policy": {"interval_level": 95}}, headers=auth(WHATIF)),
+            422,
+            "available levels: [80]",
+        )
+    manifest_path = run_folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["config"]["quota"]["interval_level"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with TestClient(create_app(copy, keys)) as old:
+        assert_problem(
+            old.post("/v1/quota", json={}, headers=auth(WHATIF)), 409, "do not record their interval level"
+        )
+
+
 # --- ad-hoc forecasts ---------------------------------------------------------------------------------------
 def _series(n_series=1, years=8):
     return [
@@ -425,7 +496,7 @@ def test_forecast_equals_the_library(client):
 def test_forecast_limits_name_the_limit(client):
     assert_problem(
         client.post("/v1/forecast", json={"h": 2, "data": _series(51, 2)}, headers=auth(FORECASTER)),
-        422,
+        413,
         "max_series=50",
     )
     assert_problem(
@@ -449,6 +520,93 @@ def test_forecast_limits_name_the_limit(client):
         422,
         "data.0.y",
     )
+
+
+def test_forecast_cost_is_bounded_before_it_runs(client):
+    # 50 series of 120 years with auto: 6,000 observations × 12 fits = 72,000, over max_cost=60,000.
+    body = assert_problem(
+        client.post(
+            "/v1/forecast", json={"h": 2, "model": "auto", "data": _series(50, 120)}, headers=auth(FORECASTER)
+        ),
+        413,
+        "max_cost=60,000",
+        "6000 × 12",
+    )
+    assert "72,000" in body["detail"]
+    # The same series with a model that fits once cost 6,000: answered.
+    fits_once = client.post(
+        "/v1/forecast", json={"h": 2, "model": "naive", "data": _series(50, 120)}, headers=auth(FORECASTER)
+    )
+    assert fits_once.status_code == 200, fits_once.text
+
+
+@pytest.mark.slow
+def test_a_forecast_given_up_at_the_request_time_limit_stops_its_worker(store, keys):
+    settings = Settings(request_timeout=1.0, forecast_timeout=120)
+    with TestClient(create_app(store, keys, settings)) as client:
+        pool = client.app.state.pool
+        pool.warm()
+        (busy,) = pool._all
+        started = time.monotonic()
+        slow = {"model": "auto", "h": 3, "data": _series(50, 30)}
+        assert_problem(client.post("/v1/forecast", json=slow, headers=auth(ADMIN)), 503, "request_timeout=1")
+        busy.process.join(5)  # killed, not left computing for the next request to wait on
+        assert not busy.process.is_alive()
+        assert time.monotonic() - started < 6
+        deadline = time.monotonic() + 120
+        while not pool._free and time.monotonic() < deadline:  # a new worker is started at once
+            time.sleep(0.2)
+        (fresh,) = pool._all
+        assert fresh is not busy and fresh.process.is_alive()
+        quick = client.post(
+            "/v1/forecast", json={"model": "naive", "h": 1, "data": _series(1)}, headers=auth(ADMIN)
+        )
+        assert quick.status_code == 200, quick.text
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"ds": "0001-01-01"}, "data.0.ds"),
+        ({"ds": "9999-01-01"}, "data.0.ds"),
+        ({"ds": "1677-09-21"}, "data.0.ds"),
+        ({"y": 1e308}, "data.0.y"),
+        ({"y": -1e308}, "data.0.y"),
+        ({"y": True}, "data.0.y"),
+    ],
+)
+def test_forecast_input_out_of_range_is_a_422_naming_the_field(client, row, field):
+    data = [{"unique_id": "a", "ds": f"{year}-01-01", "y": 1.0} for year in range(2015, 2020)]
+    data[0] |= row
+    response = client.post(
+        "/v1/forecast", json={"model": "drift", "h": 2, "level": [95], "data": data}, headers=auth(FORECASTER)
+    )
+    body = assert_problem(response, 422, field)
+    assert body["errors"][0]["field"] == field
+
+
+def test_forecast_past_the_last_date_is_a_422_and_answers_are_finite(client):
+    late = [{"unique_id": "a", "ds": f"{year}-01-01", "y": 1.0} for year in range(2190, 2199)]
+    assert_problem(
+        client.post("/v1/forecast", json={"model": "naive", "h": 20, "data": late}, headers=auth(FORECASTER)),
+        422,
+        "h: the forecast would run to 2218-01-01, past 2200",
+    )
+    huge = [{"unique_id": "a", "ds": f"{year}-01-01", "y": (-1) ** year * 1e12} for year in range(2015, 2025)]
+    response = client.post(
+        "/v1/forecast", json={"model": "drift", "h": 3, "level": [99], "data": huge}, headers=auth(FORECASTER)
+    )
+    assert response.status_code in (200, 422), response.text
+    json.loads(response.text, parse_constant=lambda name: pytest.fail(f"{name} in the answer"))
+
+
+def test_the_worker_encodes_inside_its_error_handling(monkeypatch):
+    from staffing_forecast.service import workers
+
+    monkeypatch.setattr(workers, "run_forecast", lambda request: {"rows": [{"mean": float("inf")}]})
+    answer = json.loads(workers._answer(b"{}", sf.StaffingForecastError))
+    assert answer["kind"] == "internal" and answer["error"].startswith("ValueError")
+    assert "Traceback" in answer["traceback"]
 
 
 def test_forecast_past_its_time_limit_is_stopped(store, keys):
@@ -493,6 +651,91 @@ def test_body_too_large_is_refused_before_it_is_read(store, keys):
         assert_problem(
             client.post("/v1/forecast", content=chunks, headers=auth(ADMIN)), 413, "max_body_bytes"
         )
+
+
+def test_a_500_logs_its_traceback_as_json_with_the_request_id(store, keys, monkeypatch):
+    from staffing_forecast.service.logs import JsonLines
+
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    handler = Collect()
+    handler.setFormatter(JsonLines())
+    logger = logging.getLogger("staffing_forecast.service")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel("INFO")
+    try:
+        with TestClient(create_app(store, keys), raise_server_exceptions=False) as client:
+
+            def broken(run):
+                raise RuntimeError("the quota table is broken")
+
+            monkeypatch.setattr(client.app.state.reader, "quotas", broken)
+            response = client.get(
+                "/v1/runs/latest/quotas", headers=auth(READER, **{"X-Request-ID": "boom-0001"})
+            )
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    body = assert_problem(response, 500, "the operators have the details in its log")
+    assert "quota table is broken" not in response.text and body["request_id"] == "boom-0001"
+    records = [json.loads(line) for line in lines]  # every line is JSON
+    assert all(record["request_id"] == "boom-0001" for record in records)
+    (failure,) = [record for record in records if record["level"] == "error"]
+    assert failure["message"].endswith(
+        "RuntimeError on GET /v1/runs/latest/quotas: the quota table is broken"
+    )
+    assert "Traceback" in failure["traceback"] and "the quota table is broken" in failure["traceback"]
+    access = [record for record in records if record["logger"].endswith("access")]
+    assert access[-1]["status"] == 500
+
+
+def test_worker_output_on_stderr_is_json_lines():
+    import io
+
+    from staffing_forecast.service.workers import _JsonStderr
+
+    stream = io.StringIO()
+    print("a library's line", file=_JsonStderr(stream))
+    print("Traceback (most recent call last):\n  File x\nValueError: bad", file=_JsonStderr(stream), end="\n")
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [r["message"] for r in records][:2] == ["a library's line", "Traceback (most recent call last):"]
+    assert all(r["logger"] == "staffing_forecast.service.worker" for r in records)
+
+
+def test_docs_are_served_without_a_cdn(store, keys):
+    with TestClient(create_app(store, keys)) as client:
+        page = client.get("/docs")
+        assert page.status_code == 200 and "/docs/assets/swagger-ui-bundle.js" in page.text
+        assert "http://" not in page.text and "https://" not in page.text
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            assert client.get(f"/docs/assets/{asset}").status_code == 200
+    with TestClient(create_app(store, keys, Settings(docs=False))) as client:
+        assert client.get("/docs").status_code == 404
+        assert client.get("/openapi.json").status_code == 200
+
+
+def test_policy_numbers_are_strictly_typed(client):
+    for field, value in (
+        ("min_employers", False),
+        ("min_group", True),
+        ("cost_short", "2"),
+        ("min_group", 15.5),
+        ("interval_level", True),
+        ("interval_level", 100),
+    ):
+        assert_problem(
+            client.post("/v1/quota", json={"policy": {field: value}}, headers=auth(WHATIF)),
+            422,
+            f"policy.{field}",
+        )
+    # JSON Schema's integer: 15.0 is the whole number 15.
+    whole = client.post("/v1/quota", json={"policy": {"min_group": 15.0}}, headers=auth(WHATIF))
+    assert whole.status_code == 200 and whole.json()["policy"]["min_group"] == 15
 
 
 def test_errors_are_problems(client):
@@ -627,6 +870,8 @@ def test_serve_runs_the_real_server_and_stops_gracefully(store, tmp_path):
         if server.poll() is None:
             server.kill()
             server.communicate(timeout=10)
-    access = [json.loads(line) for line in log.splitlines() if '"request_id"' in line]
+    records = [json.loads(line) for line in log.splitlines()]  # every line is JSON, the worker's too
+    assert [record for record in records if "request_id" not in record] == []
+    access = [record for record in records if record["logger"] == "staffing_forecast.service.access"]
     assert any(line["route"] == "/v1/runs/{run_id}/quotas" and line["status"] == 200 for line in access)
     assert READER not in log and "Application shutdown complete" in log

@@ -336,6 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--graceful-timeout", type=float, default=10.0, help="seconds to finish requests on stop"
     )
+    serve.add_argument(
+        "--no-docs", action="store_true", help="do not serve the interactive page /docs (the schema stays)"
+    )
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
     serve.set_defaults(run=_serve)
     validate = sub.add_parser("validate", help="validate a bundle folder and summarise it")

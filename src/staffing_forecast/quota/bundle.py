@@ -45,7 +45,8 @@ def inputs_from_bundle(
     model
         The model whose forecast to use when the frame holds several (``forecast["model"]``).
     overrides
-        Fields of :class:`Inputs` to set instead of what the bundle gives, and ``interval_level``.
+        Fields of :class:`Inputs` to set instead of what the bundle gives; ``interval_level`` is the forecast
+        level whose bounds to take, recorded as ``Inputs.interval_level``.
 
     Examples
     --------
@@ -71,7 +72,7 @@ def inputs_from_bundle(
     actuals.index = actuals.index.set_names(["occupation", "year"])
     base_year = int(actuals.index.get_level_values("year").max())
     sources: dict[str, str] = {}
-    values: dict[str, Any] = {"base_year": base_year}
+    values: dict[str, Any] = {"base_year": base_year, "interval_level": level}
     annual, conversion = _annual_forecast(forecast, level, model)
     values["employment"] = _employment(annual, actuals, base_year, level)
     sources["employment"] = (

@@ -17,7 +17,7 @@ from .prepare import PROGRAM, Prepared, prepare
 from .result import QuotaResult
 from .steps import roll_replacement
 
-__all__ = ["SCENARIOS", "compute"]
+__all__ = ["SCENARIOS", "check_level", "compute"]
 
 SCENARIOS = ("low", "base", "high")
 
@@ -45,6 +45,7 @@ def compute(inputs: Inputs, policy: Policy | None = None) -> QuotaResult:
     Raises
     ------
     ConfigError
+        A policy ``interval_level`` other than the level of the inputs' bounds (``Inputs.interval_level``).
         Inconsistent inputs (a crosswalk not summing to 1, a share outside 0–1, a specialty without a duration, an
         intake year the forecast cannot reach, …), naming the specialty, level, occupation and input.
     InfeasibleQuotaError
@@ -66,6 +67,7 @@ def compute(inputs: Inputs, policy: Policy | None = None) -> QuotaResult:
     [41, 27]
     """
     policy = policy if policy is not None else Policy()
+    check_level(inputs, policy)
     prepared = prepare(inputs, policy)
     units, unit_crosswalk = _units(prepared, policy)
     openings, age_structure = _openings(prepared, units)
@@ -90,6 +92,30 @@ def compute(inputs: Inputs, policy: Policy | None = None) -> QuotaResult:
         adjustments=prepared.adjustments,
         base_year=prepared.base_year,
     )
+
+
+def check_level(inputs: Inputs, policy: Policy) -> None:
+    """Refuse a policy whose ``interval_level`` is not the level of the inputs' ``low``/``high`` bounds.
+
+    Inputs of unknown level (``interval_level=None``, built by hand) pass: their bounds are taken at the policy's.
+
+    Examples
+    --------
+    >>> employment = pd.DataFrame({"occupation": "2512", "year": [2025], "low": 1.0, "base": 1.0, "high": 1.0})
+    >>> inputs = Inputs(employment=employment, base_year=2025, capacity=pd.DataFrame(), interval_level=80)
+    >>> check_level(inputs, Policy(interval_level=95))
+    Traceback (most recent call last):
+    ...
+    staffing_forecast.errors.ConfigError: compute: the policy asks for the 95 % interval, but the inputs' employment bounds are the 80 % interval; use Policy(interval_level=80), or rebuild the inputs with inputs_from_bundle(..., interval_level=95) from a forecast made with level=[95].
+    """
+    held = inputs.interval_level
+    if held is not None and held != policy.interval_level:
+        wanted = policy.interval_level
+        raise ConfigError(
+            f"compute: the policy asks for the {wanted} % interval, but the inputs' employment bounds are the {held} % "
+            f"interval; use Policy(interval_level={held}), or rebuild the inputs with inputs_from_bundle(..., "
+            f"interval_level={wanted}) from a forecast made with level=[{wanted}]."
+        )
 
 
 def _units(p: Prepared, policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -92,6 +92,11 @@ class Inputs:
         ``adjustment``, ``reason``. Default: none.
     sources
         Input name → where its values came from. Filled by :func:`~staffing_forecast.quota.inputs_from_bundle`.
+    interval_level
+        The level (percent) of the forecast interval whose bounds are ``employment``'s ``low`` and ``high``.
+        :func:`~staffing_forecast.quota.compute` refuses a policy of another level, since these bounds would be
+        read as that level's. Set by :func:`~staffing_forecast.quota.inputs_from_bundle`; default ``None``
+        (unknown, as for inputs built by hand: the bounds are then taken to be at the policy's level).
 
     Examples
     --------
@@ -129,9 +134,17 @@ class Inputs:
     employers: Mapping[str, int] | None = None
     adjustments: pd.DataFrame | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
+    interval_level: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "backlog_shares", tuple(float(s) for s in self.backlog_shares))
+        level = self.interval_level
+        if level is not None and (isinstance(level, bool) or level != int(level) or not 0 < level < 100):
+            raise ConfigError(
+                f"Inputs: interval_level={level!r} must be a whole percent between 0 and 100, or None."
+            )
+        if level is not None:
+            object.__setattr__(self, "interval_level", int(level))
         if self.form not in reference.FORMS:
             raise ConfigError(f"Inputs: form={self.form!r} must be one of {list(reference.FORMS)}.")
 

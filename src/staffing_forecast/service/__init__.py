@@ -12,8 +12,11 @@ imports it. One job per module:
 - :mod:`.schemas`: the request and response models, with the examples the OpenAPI schema shows;
 - :mod:`.problems`: errors as ``application/problem+json``;
 - :mod:`.middleware`: request ids, JSON access logs, the body size limit, the per-request time limit;
+- :mod:`.logs`: every log line as JSON with its request id (and a 500's traceback);
+- :mod:`.docs_page`: ``/docs`` with Swagger UI served from local files;
 - :mod:`.metrics`: Prometheus counters and latency histograms;
-- :mod:`.workers`: the worker processes of ``POST /v1/forecast``, each request under a hard time limit;
+- :mod:`.workers`: the worker processes of ``POST /v1/forecast`` and ``POST /v1/quota``, each request under a hard
+  time limit;
 - :mod:`.serve`: the ``serve`` command (uvicorn).
 """
 

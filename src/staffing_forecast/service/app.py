@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from .._version import __version__
 from .auth import ApiKeys
+from .docs_page import install_docs
 from .metrics import Metrics
 from .middleware import BodyLimit, RequestLog, TimeLimit
 from .problems import PROBLEM, install_handlers
@@ -74,20 +75,24 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
         raise ConfigError("create_app: no API keys; the service does not start without keys.")
     settings = settings or Settings()
     pool = ForecastPool(workers=settings.forecast_workers, timeout=settings.forecast_timeout)
+    # What-ifs compute in worker processes too: half the cores at most, so that reads keep the rest.
+    whatif_pool = ForecastPool(workers=max(1, (os.cpu_count() or 2) // 2), timeout=settings.request_timeout)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.warm_workers:  # in the background: the service answers reads meanwhile
-            threading.Thread(target=_warm, args=(pool,), name="forecast-warm-up", daemon=True).start()
+            for workers in (pool, whatif_pool):
+                threading.Thread(target=_warm, args=(workers,), name="worker-warm-up", daemon=True).start()
         yield
         pool.close()  # on shutdown: each worker finishes its call, then stops
+        whatif_pool.close()
 
     app = FastAPI(
         title="staffing_forecast",
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs, from local files
         redoc_url=None,
     )
     # What the routers reach through their dependencies (routes/deps.py).
@@ -96,9 +101,10 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
     app.state.metrics = Metrics()
     app.state.settings = settings
     app.state.pool = pool
-    # What-ifs hold the GIL (pandas bookkeeping): half the cores at most, so that reads keep the rest.
-    app.state.whatif_slots = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+    app.state.whatif_pool = whatif_pool
     install_handlers(app)
+    if settings.docs:
+        install_docs(app)
     for router in ROUTERS:
         app.include_router(router)
 
@@ -112,6 +118,16 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _limits(schema: dict[str, Any], settings: Settings) -> None:
+    """Write this service's limits into the schema, so that it states exactly what the service accepts."""
+    request = schema["components"]["schemas"]["ForecastRequest"]["properties"]
+    request["h"]["maximum"] = settings.max_horizon
+    request["data"]["maxItems"] = settings.max_observations
+    for parameter in schema["paths"]["/v1/runs/{run_id}/forecasts"]["get"]["parameters"]:
+        if parameter["name"] == "limit":
+            parameter["schema"]["maximum"] = settings.max_page_size
 
 
 def _warm(pool: ForecastPool) -> None:
@@ -132,5 +148,6 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 content = response.get("content", {})
                 if code.isdigit() and int(code) >= 400 and "application/json" in content:
                     content[PROBLEM] = content.pop("application/json")
+    _limits(schema, app.state.settings)
     app.openapi_schema = schema
     return schema

@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .logs import request_id as current_request_id
 from .metrics import Metrics
 from .problems import problem_response
 
@@ -59,6 +60,9 @@ class RequestLog:
         given = _header(scope, b"x-request-id")
         request_id = given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        # Every log line of this request carries its id, the server's own line about a failure too: the value
+        # is not reset, since the server answers each request in a task (and context) of its own.
+        current_request_id.set(request_id)
         start = time.perf_counter()
         status = 500
 

@@ -135,9 +135,12 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        # The traceback (and a forecast worker's own) goes to the log, never into the response.
         log.error(
-            "unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
-        )
+            "unexpected %s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc,
+            exc_info=exc, extra={"worker_traceback": getattr(exc, "worker_traceback", None),
+                                 "request_id": getattr(request.state, "request_id", None)},
+        )  # fmt: skip
         return problem_response(
             500, "the service failed on this request; the operators have the details in its log.", request
         )

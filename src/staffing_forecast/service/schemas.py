@@ -9,10 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
+    "FIRST_DATE",
     "FORECAST_MODELS",
+    "LAST_DATE",
+    "MAX_Y",
     "ExplainResponse",
     "ForecastPage",
     "ForecastRequest",
@@ -34,6 +37,19 @@ FORECAST_MODELS = (
 )  # fmt: skip
 
 RUN_EXAMPLE = "20261130T024537.890Z-58eb70fd"
+
+
+def _json_number(value: Any) -> Any:
+    """Refuse what JSON does not call a number (``true``, ``"2"``), before pydantic would convert it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a JSON number, not {value!r}")
+    return value
+
+
+#: A JSON number (``2``, ``2.5``); booleans and strings refused.
+Number = Annotated[float, BeforeValidator(_json_number)]
+#: A whole JSON number (``15``, ``15.0``, as JSON Schema's ``integer``); booleans, strings and fractions refused.
+Whole = Annotated[int, BeforeValidator(_json_number)]
 
 
 class ProblemModel(BaseModel):
@@ -206,18 +222,22 @@ class PolicyModel(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"cost_short": 2.0, "max_change": 0.2, "min_group": 12}]},
     )
-    interval_level: int = Field(
-        default=80, gt=0, lt=100, description="Percent; one of the run's forecast levels."
+    interval_level: Annotated[int, Field(gt=0, lt=100), BeforeValidator(_json_number)] | None = Field(
+        default=None,
+        description="Percent: the interval level of the run's stored quota inputs (the default); another level is "
+        "refused with 422 naming the available ones.",
     )
-    cost_short: float = Field(default=1.0, gt=0, le=1e6)
-    cost_surplus: float = Field(default=1.0, gt=0, le=1e6)
-    max_change: float = Field(default=0.25, ge=0, le=100)
-    min_group: int = Field(default=15, ge=1, le=10_000)
+    cost_short: Number = Field(default=1.0, gt=0, le=1e6)
+    cost_surplus: Number = Field(default=1.0, gt=0, le=1e6)
+    max_change: Number = Field(default=0.25, ge=0, le=100)
+    min_group: Whole = Field(default=15, ge=1, le=10_000)
     small_total: Literal["drop", "raise"] = "drop"
-    min_cell: float = Field(default=50.0, ge=0, le=1e9)
-    min_employers: int = Field(default=3, ge=0, le=1_000_000)
+    min_cell: Number = Field(default=50.0, ge=0, le=1e9)
+    min_employers: Whole = Field(default=3, ge=0, le=1_000_000)
     apportionment: Literal["largest_remainder", "sainte_lague", "dhondt"] = "largest_remainder"
-    intake_years: list[int] | None = Field(default=None, max_length=50)
+    intake_years: list[Annotated[int, Field(ge=1900, le=2200), BeforeValidator(_json_number)]] | None = Field(
+        default=None, max_length=50
+    )
 
 
 class QuotaRequest(BaseModel):
@@ -237,13 +257,25 @@ class QuotaResponse(QuotasResponse):
     policy: dict[str, Any]
 
 
+#: The dates an observation may have: well inside the range pandas' timestamps hold (1677–2262), so that a
+#: forecast's horizon never runs past it.
+FIRST_DATE, LAST_DATE = date(1800, 1, 1), date(2199, 12, 31)
+#: The largest magnitude of an observation: far above any head count, far below what overflows a model's interval.
+MAX_Y = 1e12
+
+
 class Observation(BaseModel):
     """One observation of a series."""
 
     model_config = ConfigDict(extra="forbid")
     unique_id: str = Field(min_length=1, max_length=200)
-    ds: date
-    y: float = Field(allow_inf_nan=False)
+    ds: date = Field(
+        ge=FIRST_DATE,
+        le=LAST_DATE,
+        description=f"A date from {FIRST_DATE} to {LAST_DATE}.",
+        json_schema_extra={"pattern": r"^(1[89]|2[01])[0-9]{2}-"},
+    )
+    y: Number = Field(allow_inf_nan=False, ge=-MAX_Y, le=MAX_Y, description="At most 1e12 in magnitude.")
 
 
 class ForecastRequest(BaseModel):
@@ -269,11 +301,11 @@ class ForecastRequest(BaseModel):
         },
     )
     model: Literal[FORECAST_MODELS] = "auto"  # type: ignore[valid-type]
-    h: int = Field(ge=1, le=1000, description="Horizon in periods; the service's limit is max_horizon.")
+    h: Whole = Field(ge=1, le=1000, description="Horizon in periods; the service's limit is max_horizon.")
     freq: Literal["YS", "QS", "MS"] | None = Field(
         default=None, description="Inferred from the dates when left out."
     )
-    level: list[Annotated[int, Field(gt=0, lt=100)]] = Field(
+    level: list[Annotated[int, Field(gt=0, lt=100), BeforeValidator(_json_number)]] = Field(
         default_factory=list, max_length=5, description="Interval levels, percent."
     )
     data: list[Observation] = Field(min_length=1, max_length=1_000_000)

@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import sys
 from pathlib import Path
 
 from ..errors import ConfigError
 from .app import create_app
 from .auth import load_keys
+from .logs import configure
 from .settings import Settings
 
 __all__ = ["serve"]
-
-
-class _JsonLines(logging.Formatter):
-    """Access-log records are JSON already; other records become ``{"level", "logger", "message"}``."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        if record.name == "staffing_forecast.service.access":
-            return message
-        return json.dumps(
-            {"level": record.levelname.lower(), "logger": record.name, "message": message}, ensure_ascii=False
-        )
-
-
-def _logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonLines())
-    for name in ("staffing_forecast.service", "uvicorn.error"):
-        logger = logging.getLogger(name)
-        logger.handlers = [handler]
-        logger.setLevel(level.upper())
-        logger.propagate = False
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -59,8 +36,9 @@ def serve(args: argparse.Namespace) -> int:
         forecast_workers=args.forecast_workers,
         cors_origins=tuple(args.cors_origin or ()),
         warm_workers=True,
+        docs=not getattr(args, "no_docs", False),
     )
-    _logging(args.log_level)
+    configure(args.log_level)
     logging.getLogger("staffing_forecast.service").info(
         "serving %s on http://%s:%d with %d API keys", store, args.host, args.port, len(keys)
     )

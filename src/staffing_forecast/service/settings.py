@@ -22,6 +22,10 @@ class Settings:
         Most rows (observations over all series) one ``POST /v1/forecast`` may hold. Default 20,000.
     max_horizon
         Largest ``h`` of ``POST /v1/forecast``. Default 24.
+    max_cost
+        Largest cost of one ``POST /v1/forecast``, checked before it runs (413 beyond): its observations times
+        the model fits each series needs (``auto`` 12: four members, each fitted on the history and at two
+        calibration cutoffs; any other model 1). Default 60,000 (e.g. 50 series of 100 observations with ``auto``).
     max_page_size
         Largest ``limit`` of a page of forecasts. Default 1,000.
     request_timeout
@@ -36,6 +40,9 @@ class Settings:
     min_cell_size
         Forecast rows whose ``mean`` is below this many persons have their values withheld from keys without
         the ``employer`` scope (``suppressed: true``). Default 10.
+    docs
+        Serve the interactive page ``/docs`` (Swagger UI, its files served by the service itself, never from a
+        CDN). Default ``True``; ``False`` turns it off (``/openapi.json`` stays).
     cors_origins
         Origins allowed to call the service from a browser; empty (the default) sends no CORS headers.
 
@@ -49,10 +56,12 @@ class Settings:
     max_series: int = 50
     max_observations: int = 20_000
     max_horizon: int = 24
+    max_cost: int = 60_000
     max_page_size: int = 1000
     request_timeout: float = 30.0
     forecast_timeout: float = 20.0
     forecast_workers: int = 1
     warm_workers: bool = False
     min_cell_size: float = 10.0
+    docs: bool = True
     cors_origins: tuple[str, ...] = ()

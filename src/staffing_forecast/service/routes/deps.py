@@ -6,11 +6,13 @@ itself, so that each router is a plain module a test can read on its own.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import Response
 
 from ..metrics import Metrics
 from ..problems import Problem
@@ -28,7 +30,8 @@ __all__ = [
     "RunId",
     "SettingsDep",
     "WhatIf",
-    "WhatIfSlots",
+    "WhatIfPool",
+    "key_first",
     "problems",
 ]
 
@@ -76,42 +79,77 @@ def _metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-def _whatif_slots(request: Request) -> threading.BoundedSemaphore:
-    return request.app.state.whatif_slots
+def _whatif_pool(request: Request) -> ForecastPool:
+    return request.app.state.whatif_pool
 
 
 Reader = Annotated[StoreReader, Depends(_reader)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 Pool = Annotated[ForecastPool, Depends(_pool)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
-WhatIfSlots = Annotated[threading.BoundedSemaphore, Depends(_whatif_slots)]
+WhatIfPool = Annotated[ForecastPool, Depends(_whatif_pool)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key of this service.")
+
+
+def _held(request: Request, key: str | None) -> frozenset[str]:
+    """Return the scopes of ``key``: 401 without a key or with one the service does not know."""
+    if not key:
+        raise Problem(401, "send an API key: Authorization: Bearer <key>.")
+    found = request.app.state.keys.scopes(key)
+    if found is None:
+        raise Problem(401, "this is not a key of this service; check the key, or ask the operators for one.")
+    return frozenset(found)
+
+
+def _check(held: frozenset[str], wanted: tuple[str, ...]) -> frozenset[str]:
+    """Return ``held``, or raise 403 when it holds none of ``wanted``."""
+    if not held & set(wanted):
+        raise Problem(
+            403, f"this key lacks the scope {' or '.join(map(repr, wanted))}; ask for a key with it."
+        )
+    return held
+
+
+def _bearer_key(request: Request) -> str | None:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else None
 
 
 def _scopes(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> frozenset[str]:
-    """Return the scopes of the request's key: 401 without a key or with one the service does not know."""
-    if credentials is None or not credentials.credentials:
-        raise Problem(401, "send an API key: Authorization: Bearer <key>.")
-    found = request.app.state.keys.scopes(credentials.credentials)
-    if found is None:
-        raise Problem(401, "this is not a key of this service; check the key, or ask the operators for one.")
-    return frozenset(found)
+    return _held(request, credentials.credentials if credentials is not None else None)
 
 
 def _requires(*wanted: str) -> Any:
     """Make a dependency giving the key's scopes, or 403 when it holds none of ``wanted``."""
 
     def check(held: Annotated[frozenset[str], Depends(_scopes)]) -> frozenset[str]:
-        if not held & set(wanted):
-            raise Problem(
-                403, f"this key lacks the scope {' or '.join(map(repr, wanted))}; ask for a key with it."
-            )
-        return held
+        return _check(held, wanted)
 
     return check
+
+
+def key_first(*wanted: str) -> type[APIRoute]:
+    """Make a route class that checks the key and its scope before the body is read.
+
+    FastAPI reads and parses a body before it solves a route's dependencies, so a malformed body would answer
+    400/422 to a caller without a key. Routes with a body use this class: 401/403 come first, and the body of a
+    caller without the scope is never read.
+    """
+
+    class KeyFirst(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def checked(request: Request) -> Response:
+                _check(_held(request, _bearer_key(request)), wanted)
+                return await handler(request)
+
+            return checked
+
+    return KeyFirst
 
 
 #: Keys that may read aggregates (``read``) or every row (``employer``).
