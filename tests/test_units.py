@@ -168,7 +168,7 @@ def test_the_batch_job_labels_a_panel_in_thousands(tmp_path, header, series):
         "[sources]\nbundle = 'data'\n"
         "[series]\nhierarchy = [['occupation']]\n"
         + "".join(f"{k} = '{v}'\n" for k, v in series.items())
-        + "[forecast]\nmodels = ['drift']\nhorizon = 2\nlevels = [80]\ncv_windows = 2\n"
+        + "[forecast]\nmodels = ['drift']\nhorizon = 2\nlevels = [80, 95]\ncv_windows = 2\n"
         "[quota]\nenabled = false\n[output]\nstore = 'store'\nplots = false\n[parallel]\nn_jobs = 1\n",
         encoding="utf-8",
     )
@@ -183,6 +183,11 @@ def test_the_batch_job_labels_a_panel_in_thousands(tmp_path, header, series):
     book = load_workbook(run / "forecast.xlsx")
     assert "(тыс. чел.)" in book.worksheets[0]["A1"].value
     assert "Прогноз, тыс. чел." in [c.value for c in book["Интервалы"][1]]
+    summary = load_workbook(run / "summary.xlsx")["Прогноз по ОКЗ"]
+    header = [c.value for c in summary[1]]
+    assert "Прогноз, тыс. чел." in header
+    mean = [row[header.index("Прогноз, тыс. чел.")] for row in summary.iter_rows(min_row=2, values_only=True)]
+    assert any(v != round(v) for v in mean)  # thousands keep their decimals
 
 
 def test_the_quota_refuses_employment_in_thousands(demo):
