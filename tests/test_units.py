@@ -98,6 +98,7 @@ def test_the_unit_travels_through_aggregate_and_forecast_into_the_plots(tmp_path
         sf.load_csv(path, whole=True)
 
 
+@pytest.mark.slow
 def test_a_bundle_in_thousands_loads_and_persons_with_fractions_are_one_grouped_error(tmp_path, demo):
     sf.write_bundle(demo, tmp_path)
     employment = demo.employment.copy()
@@ -128,7 +129,12 @@ def test_a_bundle_in_thousands_loads_and_persons_with_fractions_are_one_grouped_
     )
     assert re.search(r"E\.g\. rows \d+ \('[\d,]+'\), \d+ \('[\d,]+'\), \d+ \('[\d,]+'\)\.", message)
     assert message.count("not a whole number") == 1 and "pass unit='тыс. чел.'" in message
-    assert sf.load_bundle(tmp_path, unit="тыс. чел.").employment.attrs["unit"] == "thousand persons"
+    thousands = sf.load_bundle(tmp_path, unit="тыс. чел.")
+    assert thousands.employment.attrs["unit"] == "thousand persons"
+    for format in ("csv", "parquet"):  # written and read back in thousands
+        sf.write_bundle(thousands, tmp_path / format, format=format)
+        again = sf.load_bundle(tmp_path / format)
+        assert again == thousands and again.employment.attrs["unit"] == "thousand persons"
 
 
 def employment_in_thousands(folder, header):
@@ -162,7 +168,7 @@ def test_the_batch_job_labels_a_panel_in_thousands(tmp_path, header, series):
         "[sources]\nbundle = 'data'\n"
         "[series]\nhierarchy = [['occupation']]\n"
         + "".join(f"{k} = '{v}'\n" for k, v in series.items())
-        + "[forecast]\nmodels = ['drift']\nhorizon = 2\nlevels = [80]\ncv_windows = 2\n"
+        + "[forecast]\nmodels = ['drift']\nhorizon = 2\nlevels = [80, 95]\ncv_windows = 2\n"
         "[quota]\nenabled = false\n[output]\nstore = 'store'\nplots = false\n[parallel]\nn_jobs = 1\n",
         encoding="utf-8",
     )
@@ -177,3 +183,17 @@ def test_the_batch_job_labels_a_panel_in_thousands(tmp_path, header, series):
     book = load_workbook(run / "forecast.xlsx")
     assert "(тыс. чел.)" in book.worksheets[0]["A1"].value
     assert "Прогноз, тыс. чел." in [c.value for c in book["Интервалы"][1]]
+    summary = load_workbook(run / "summary.xlsx")["Прогноз по ОКЗ"]
+    header = [c.value for c in summary[1]]
+    assert "Прогноз, тыс. чел." in header
+    mean = [row[header.index("Прогноз, тыс. чел.")] for row in summary.iter_rows(min_row=2, values_only=True)]
+    assert any(v != round(v) for v in mean)  # thousands keep their decimals
+
+
+def test_the_quota_refuses_employment_in_thousands(demo):
+    employment = demo.employment.assign(y=demo.employment["y"] / 1000)
+    employment.attrs["unit"] = "thousand persons"
+    fc = sf.forecast(sf.aggregate(employment, by=["occupation"]), h=3, models="naive", level=[80], n_jobs=1)
+    bundle = sf.Bundle(**{**demo.tables(), "employment": employment})
+    with pytest.raises(sf.ConfigError, match=r"is in thousand persons, but the quota counts persons"):
+        sf.quota.inputs_from_bundle(bundle, fc)

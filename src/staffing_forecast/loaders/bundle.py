@@ -20,7 +20,7 @@ import pandas as pd
 from ..display import html_table
 from ..errors import ConfigError, Place, SchemaError, closest
 from ..schema import DS
-from ..units import check_unit
+from ..units import PERSONS, check_unit, unit_label, unit_of
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells
 from .tables import TABLES, validate_table
 
@@ -282,6 +282,8 @@ def write_bundle(bundle: Bundle, folder: PathLike, *, format: str = "csv") -> No
         written = []
         for name, frame in bundle.tables().items():
             out = frame.copy()
+            if TABLES[name].panel_freq and unit_of(frame) != PERSONS:  # read back in the same unit
+                out = out.rename(columns={"y": f"y, {unit_label(unit_of(frame), 'ru')}"})
             for col in out.columns:
                 if pd.api.types.is_datetime64_any_dtype(out[col]):
                     out[col] = out[col].dt.strftime("%Y-%m-%d")

@@ -74,7 +74,7 @@ def rename_known_headers(cells: pd.DataFrame, names: list[str], place: Place) ->
     """Rename Russian headers to the table's column ``names``; a column already named canonically stays."""
     wanted: dict[str, str] = {}
     for name in names:
-        for alias in RUSSIAN_HEADERS.get(name, ()):
+        for alias in (*RUSSIAN_HEADERS.get(name, ()), name):  # the name itself with a unit: `y, тыс. чел.`
             wanted.setdefault(normalise_header(alias), name)
     renames: dict[str, str] = {}
     for header in cells.columns:

@@ -54,13 +54,13 @@ def total_rows(cells: pd.DataFrame, columns: list[str], place: Place, totals: st
     marked = pd.Series(False, index=cells.index)
     if totals == "keep":
         return marked
-    labels = pd.Series("", index=cells.index, dtype=object)
     for column in columns:
         values = cells[column]
         if values.dtype != object:
             continue
-        hit = values.map(is_total_label).astype(bool) & ~marked
-        labels[hit] = values[hit]
+        # Once per distinct value: key columns repeat a few thousand values over millions of rows.
+        totals_seen = [v for v in values.dropna().unique() if is_total_label(v)]
+        hit = values.isin(totals_seen) & ~marked
         marked |= hit
         if totals == "error":
             problems = [

@@ -13,6 +13,7 @@ from ..adjust import ADJUSTMENT_COLUMNS
 from ..errors import ConfigError, Place
 from ..panel import to_annual
 from ..schema import ALL, DS, MEAN, MODEL, UNIQUE_ID, check_forecast, infer_freq, key_columns, lo
+from ..units import PERSONS, unit_of
 from .inputs import Inputs
 from .policy import Policy
 
@@ -66,6 +67,12 @@ def inputs_from_bundle(
     if getattr(bundle, "employment", None) is None:
         raise ConfigError("inputs_from_bundle: the bundle has no employment table.")
     employment = bundle.employment
+    units = {unit_of(employment), unit_of(forecast)} - {PERSONS}
+    if units:  # the method counts people and places: thousands read as persons would be a quota 1,000 times short
+        raise ConfigError(
+            f"inputs_from_bundle: employment or its forecast is in {units.pop()}, but the quota counts persons; "
+            "give employment in persons (unit='чел.'), or turn the quota off ([quota] enabled = false)."
+        )
     if infer_freq(employment) != "YS":  # the method's E is the annual average head count
         employment = to_annual(employment, "stock", partial="drop")
     actuals = employment.groupby(["occupation", employment[DS].dt.year])["y"].sum()

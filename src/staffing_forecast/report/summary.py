@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..loaders import Bundle
+from ..units import PERSONS, unit_of
 from .excel import Sheet, write_workbook
 
 __all__ = ["write_summary"]
@@ -88,7 +89,7 @@ def _forecast_sheet(fc: pd.DataFrame, lang: str) -> pd.DataFrame:
     table["ds"] = table["ds"].dt.year
     table[["mean", "lo_80", "hi_80", "lo_95", "hi_95"]] = table[
         ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]
-    ].round(0)
+    ].round(0 if unit_of(fc) == PERSONS else 2)  # 12.4 thousand persons is not 12
     return table.rename(columns=labels)
 
 
@@ -121,6 +122,6 @@ def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.Dat
         Sheet(labels["sheets"][2], _employment_by(bundle, "sector", lang).reset_index()),
     ]
     if forecast is not None:
-        sheets.append(Sheet(labels["sheets"][3], _forecast_sheet(forecast, lang)))
+        sheets.append(Sheet(labels["sheets"][3], _forecast_sheet(forecast, lang), unit=unit_of(forecast)))
     write_workbook(path, sheets, lang)  # written whole or not at all
     return path
