@@ -262,3 +262,20 @@ def test_generated_series_are_covered_as_promised_by_fans_that_grow(kind):
     for lv in (80, 95):
         width = (fc[f"hi_{lv}"] - fc[f"lo_{lv}"]).to_numpy().reshape(-1, h)
         assert (np.diff(width, axis=1) >= -1e-9).all()
+
+
+def test_series_are_calibrated_with_series_of_their_length_when_there_are_enough():
+    rng = np.random.default_rng(2)
+    series_, errors = {}, {}
+    for i in range(30):  # short series whose past errors are three scales, long ones whose are one
+        series_[f"short{i}"], errors[f"short{i}"] = np.arange(12.0) + rng.normal(0, 0.01, 12), np.full((2, 1), 3.0)
+        series_[f"long{i}"], errors[f"long{i}"] = np.arange(40.0) + rng.normal(0, 0.01, 40), np.full((2, 1), 1.0)
+    scores = Scores.from_errors(errors, series_, own_first=False)
+    widths, _, _ = calibrate(scores, 1, [80])
+    short = widths["short0"]["hi_80"][0] / scores.scale["short0"]
+    long = widths["long0"]["hi_80"][0] / scores.scale["long0"]
+    assert short == pytest.approx(3.0, rel=0.05) and long == pytest.approx(1.0, rel=0.05)
+    # With too few of its length, a series joins the whole call's pool.
+    few = {u: e for u, e in errors.items() if u.startswith("long") or u in ("short0", "short1")}
+    widths, _, _ = calibrate(Scores.from_errors(few, {u: series_[u] for u in few}, own_first=False), 1, [80])
+    assert widths["short0"]["hi_80"][0] / scores.scale["short0"] == pytest.approx(1.0, rel=0.05)
