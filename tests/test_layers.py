@@ -50,6 +50,9 @@ def _imports(path: Path) -> set[str]:
         ("display", "loaders"),
         ("summary", "plot"),
         ("summary", "report"),
+        ("disclosure", "report"),
+        ("disclosure", "service"),
+        ("disclosure", "pipeline"),
     ],
 )
 def test_lower_layers_do_not_import_higher_ones(lower, higher):
