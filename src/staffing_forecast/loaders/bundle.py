@@ -20,6 +20,7 @@ import pandas as pd
 from ..display import html_table
 from ..errors import ConfigError, Place, SchemaError, closest
 from ..schema import DS
+from ..spreadsheet import text_cells
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells
 from .tables import TABLES, validate_table
 
@@ -279,7 +280,9 @@ def write_bundle(bundle: Bundle, folder: PathLike, *, format: str = "csv") -> No
             if format == "csv":
                 out.to_csv(target, index=False, encoding="utf-8")
             elif format == "xlsx":
-                out.to_excel(target, index=False, sheet_name=name[:31])
+                with pd.ExcelWriter(target, engine="openpyxl") as writer:
+                    out.to_excel(writer, index=False, sheet_name=name[:31])
+                    text_cells(writer.sheets[name[:31]])  # text stays text, never a formula
             else:
                 out.to_parquet(target, index=False)
             written.append(target)

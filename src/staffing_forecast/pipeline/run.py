@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..disclosure import employers
 from ..engine import SEASON_LENGTH
 from ..errors import ConfigError
 from ..hierarchy import Hierarchy
@@ -337,6 +338,8 @@ def _run(
             forecasts, adjustments = stages.adjust_forecasts(forecasts, table)
             counts["adjusted_rows"] = len(adjustments)
             write_parquet(forecasts, folder.file("forecasts.parquet"))
+            if "employer" in bundle.employment.columns:  # who is behind each cell, for disclosure control
+                write_parquet(employers(bundle.employment), folder.file("employers.parquet"))
             write_parquet(adjustments, folder.file("adjustments.parquet"))
         counts["chunks_reused"], counts["chunks_written"] = checkpoint.reused, checkpoint.written
         with stage("monitoring"):

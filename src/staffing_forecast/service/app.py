@@ -337,7 +337,7 @@ def create_app(store: str | os.PathLike[str], keys: ApiKeys, settings: Settings 
         if employer_rows or "mean" not in columns.arrays:
             suppressed = np.zeros(len(page), dtype=bool)
         else:
-            suppressed = columns.arrays["mean"][page] < settings.min_cell_size
+            suppressed = reader.suppressed(run, settings.disclosure)[page]
         body = {
             "run": run,
             "rows": columns.rows(page, suppressed),
