@@ -242,3 +242,56 @@ def test_bad_input_is_named():
         Rules(min_employers=0)
     with pytest.raises(SchemaError, match="employer"):
         employers(pd.DataFrame({"ds": [pd.Timestamp("2025-01-01")], "y": [1.0], "sector": ["A"]}))
+
+
+# --- publication -------------------------------------------------------------------------------------------------
+def test_a_workbook_for_publication_has_no_employer_and_blank_withheld_cells(tmp_path):
+    from openpyxl import load_workbook
+
+    employment = generated(11, n_employers=15)
+    panel = table(employment, [[], ["occupation"], ["occupation", "employer"]])
+    panel = panel.drop(columns=["region", "sector"])
+    forecast = sf.forecast(panel, h=2, models="naive", level=[80])
+    published = sf.disclosure.withhold(forecast)
+    hidden = suppress(forecast, sf.disclosure.employers_of(forecast))
+    assert (published["employer"] == "*").all() and published["mean"].isna().any()
+    assert published["mean"].isna().sum() == hidden[(forecast["employer"] == "*").to_numpy()].sum()
+    path = sf.report.forecast_workbook(forecast, tmp_path / "fc.xlsx", lang="en", publish=True)
+    sheet = load_workbook(path)["Forecast"]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert not any(str(v).startswith("E0") for row in values for v in row)  # no employer id anywhere
+    every = sf.report.forecast_workbook(forecast, tmp_path / "all.xlsx", lang="en")
+    assert any(
+        str(c.value).startswith("E0") for row in load_workbook(every)["Forecast"].iter_rows() for c in row
+    )
+
+
+def test_the_job_publishes_with_the_disclosure_option(tmp_path):
+    from staffing_forecast.pipeline import parse_config, run
+
+    config = parse_config(
+        {
+            "sources": {"demo": True},
+            "series": {
+                "hierarchy": [[], ["occupation"], ["sector", "occupation"], ["employer", "occupation"]]
+            },
+            "forecast": {"models": ["naive"], "horizon": 1},
+            "quota": {"enabled": False},
+            "output": {"store": str(tmp_path), "disclosure": True, "plots": False, "lang": "en"},
+            "parallel": {"n_jobs": 1},
+        }
+    )
+    assert config.output.disclosure
+    result = run(config)
+    forecasts = pd.read_parquet(result.path / "forecasts.parquet")
+    published = sf.disclosure.withhold(forecasts, pd.read_parquet(result.path / "employers.parquet"))
+    assert published["mean"].isna().any() and (forecasts["employer"] != "*").any()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(result.path / "forecast.xlsx")["Forecast"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row]
+    assert not any(v.startswith("E0") for v in cells)  # no employer's row
+    shown = published[published["sector"] != "*"].dropna(subset=["mean"])
+    assert sum(v in set(shown["sector"]) for v in cells) == len(
+        shown
+    )  # the visible sector cells, and no other

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -46,12 +47,24 @@ from scipy.sparse.csgraph import connected_components
 from .errors import ConfigError, SchemaError
 from .schema import ALL, DS, MEAN, Y
 
-__all__ = ["KEYS", "Rules", "audit", "employers", "employers_of", "primary", "secondary", "suppress"]
+__all__ = [
+    "KEYS",
+    "Rules",
+    "audit",
+    "employers",
+    "employers_of",
+    "primary",
+    "secondary",
+    "suppress",
+    "withhold",
+]
 
 #: The key columns of the employment table, coarse to fine in id order; the default keys of a table's cells.
 KEYS = ("region", "sector", "employer", "occupation")
 #: The key that names one contributor.
 EMPLOYER = "employer"
+# Interval bounds, withheld with the mean.
+_BOUND = re.compile(r"^(lo|hi)_\d+$")
 # A withheld cell whose null-space row is shorter than this is determined by the visible cells.
 _TOLERANCE = 1e-9
 
@@ -320,6 +333,45 @@ def audit(cells: pd.DataFrame, suppressed: np.ndarray, *, keys: Sequence[str] | 
         relations = _relations(table.to_numpy() != ALL, table)
         found.append(rows[_determined(relations, suppressed[rows])])
     return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def withhold(
+    forecasts: pd.DataFrame,
+    contributors: pd.DataFrame | None = None,
+    rules: Rules | None = None,
+    *,
+    keys: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Return a forecast fit for publication: no row naming an employer, withheld cells' values blank.
+
+    :func:`suppress` decides over the whole forecast (every level it holds); the rows naming an employer are
+    then dropped, and the cells withheld have ``mean``, the interval bounds and ``original_mean`` set to NaN
+    and ``adjustment``/``reason`` emptied. ``contributors`` default to the forecast's own employer rows
+    (:func:`employers_of`); the batch job passes :func:`employers` of its employment.
+
+    Examples
+    --------
+    >>> forecasts = pd.DataFrame({"ds": pd.Timestamp("2026-01-01"), "mean": [95.0, 60.0, 35.0, 60.0, 35.0],
+    ...     "lo_80": 0.0, "employer": ["*", "*", "*", "E1", "E2"], "occupation": ["*", "A", "B", "A", "B"]})
+    >>> withhold(forecasts, rules=Rules(min_employers=1))[["occupation", "mean"]].to_dict("list")
+    {'occupation': ['*', 'A', 'B'], 'mean': [95.0, nan, nan]}
+    """
+    hidden = suppress(
+        forecasts,
+        contributors if contributors is not None else employers_of(forecasts, keys=keys),
+        rules,
+        keys=keys,
+    )
+    keys = _keys(forecasts, keys, "withhold")
+    out = forecasts.copy()
+    values = [c for c in out.columns if str(c) in (MEAN, "original_mean") or _BOUND.match(str(c))]
+    out.loc[hidden, values] = np.nan
+    for column in ("adjustment", "reason"):
+        if column in out.columns:
+            out.loc[hidden, column] = ""
+    if EMPLOYER in keys:
+        out = out[(out[EMPLOYER] == ALL).to_numpy()]
+    return out.reset_index(drop=True)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..disclosure import employers
+from ..disclosure import employers, withhold
 from ..engine import SEASON_LENGTH
 from ..errors import ConfigError
 from ..hierarchy import Hierarchy
@@ -501,9 +501,19 @@ def _workbooks(
     from ..report.summary import write_summary
 
     lang = config.output.lang
+    publish = config.output.disclosure
+    behind = employers(bundle.employment) if publish else None
     forecast_workbook(
-        forecasts, folder.file("forecast.xlsx"), lang=lang, freq=config.series.frequency, track_record=record
+        forecasts,
+        folder.file("forecast.xlsx"),
+        lang=lang,
+        freq=config.series.frequency,
+        track_record=record,
+        publish=publish,
+        employers=behind,
     )
+    if publish:  # the same decision as the workbook's, so the files cannot be differenced against each other
+        forecasts = withhold(forecasts, behind)
     occupations = occupation_forecast(forecasts) if ("occupation",) in config.series.hierarchy else None
     wanted = {"lo_80", "hi_80", "lo_95", "hi_95"}
     shown = occupations if occupations is not None and wanted <= set(forecasts.columns) else None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..disclosure import Rules, withhold
 from ..errors import ConfigError
 from ..schema import (
     DS,
@@ -79,6 +80,9 @@ def forecast_workbook(
     freq: str | None = None,
     track_record: pd.DataFrame | None = None,
     max_rows: int | None = 100_000,
+    publish: bool = False,
+    employers: pd.DataFrame | None = None,
+    rules: Rules | None = None,
 ) -> Path:
     """Write a forecast frame as a workbook for officials; return the path.
 
@@ -108,6 +112,14 @@ def forecast_workbook(
         on the first sheet: a workbook of millions of
         rows takes gigabytes to write and does not open. ``None`` shows every row, up to Excel's limit of
         1,048,576 rows a sheet.
+    publish, employers, rules
+        ``publish=True`` writes a workbook for readers not entitled to employers' figures: rows naming an
+        employer are left out, and so are the values of the cells the disclosure rules withhold (a series withheld
+        in every period has no row)
+        (:func:`staffing_forecast.disclosure.withhold`; ``employers`` are who is behind each cell,
+        :func:`staffing_forecast.disclosure.employers` of the employment, by default the forecast's own employer
+        rows; ``rules`` default to ``Rules()``: 3 employers, 85 % dominance, 10 persons). Default ``False``:
+        every row, as for the ``employer`` scope.
 
     Examples
     --------
@@ -121,6 +133,8 @@ def forecast_workbook(
     """
     check_lang(lang)
     check_forecast(forecast)
+    if publish:
+        forecast = withhold(forecast, employers, rules)
     titles, notes = _TITLES[lang], _NOTES[lang]
     limited = _largest(forecast, max_rows)
     frame = limited.drop(columns=[c for c in _ADJUSTED if c in limited.columns])
