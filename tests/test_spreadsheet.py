@@ -93,3 +93,20 @@ def test_bundle_workbooks_keep_text_as_text_and_read_back(tmp_path):
     assert kinds == {"s"}
     back = sf.load_bundle(tmp_path, tables=["employment"])
     assert np.isin("=E001", back.employment["employer"].unique())
+
+
+def test_bundle_csv_escapes_text_and_reads_back_as_written(tmp_path):
+    demo = sf.datasets.load_demo()
+    employment = demo.employment.copy()
+    employment.loc[employment["employer"] == "E001", "employer"] = "=E001"
+    employment.loc[employment["employer"] == "E002", "employer"] = "-E002"
+    employment["unique_id"] = sf.make_unique_id(employment, ["region", "sector", "employer", "occupation"])
+    bundle = sf.Bundle(**{**demo.tables(), "employment": employment})
+    sf.write_bundle(bundle, tmp_path, format="csv")
+    text = (tmp_path / "employment.csv").read_text(encoding="utf-8")
+    assert ",'=E001," in text and ",'-E002," in text and ",=E001," not in text
+    back = sf.load_bundle(tmp_path, tables=["employment"])
+    assert {"=E001", "-E002"} <= set(back.employment["employer"])
+    pd.testing.assert_series_equal(
+        back.employment["y"].reset_index(drop=True), employment["y"].reset_index(drop=True), check_names=False
+    )
