@@ -295,3 +295,27 @@ def test_the_job_publishes_with_the_disclosure_option(tmp_path):
     assert sum(v in set(shown["sector"]) for v in cells) == len(
         shown
     )  # the visible sector cells, and no other
+
+
+@pytest.mark.slow
+def test_the_published_summary_gives_no_sector_away(demo, tmp_path):
+    from staffing_forecast.report.summary import write_summary
+
+    employment, _, _ = demo
+    path = write_summary(sf.datasets.load_demo(), tmp_path / "summary.xlsx", lang="en", rules=Rules())
+    sheets = pd.read_excel(path, sheet_name=None, dtype={"ОКВЭД2": str, "Код ОКЗ": str})
+    by_sector = sheets["Employment by sector"].set_index("ОКВЭД2")
+    by_occupation = sheets["Employment by occupation"]
+    assert by_sector.isna().any().any() and not by_occupation.isna().any().any()
+    levels = [[], ["occupation"], ["sector"], ["sector", "occupation"]]
+    cells = table(employment, levels)
+    year = cells["ds"].dt.year
+    shown = pd.Series(True, index=cells.index)
+    is_sector = (cells["sector"] != "*") & (cells["occupation"] == "*")
+    blank = [
+        by_sector.loc[s, y] != by_sector.loc[s, y]
+        for s, y in zip(cells.loc[is_sector, "sector"], year[is_sector], strict=True)
+    ]
+    shown[is_sector] = ~np.array(blank)
+    shown[(cells["sector"] != "*") & (cells["occupation"] != "*")] = False  # sector x occupation: not shown
+    assert recovered_by_rank(cells, ~shown.to_numpy(), employment, levels) == []

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..disclosure import employers, withhold
+from ..disclosure import Rules, employers, withhold
 from ..engine import SEASON_LENGTH
 from ..errors import ConfigError
 from ..hierarchy import Hierarchy
@@ -517,7 +517,9 @@ def _workbooks(
     occupations = occupation_forecast(forecasts) if ("occupation",) in config.series.hierarchy else None
     wanted = {"lo_80", "hi_80", "lo_95", "hi_95"}
     shown = occupations if occupations is not None and wanted <= set(forecasts.columns) else None
-    write_summary(bundle, folder.file("summary.xlsx"), lang=lang, forecast=shown)
+    write_summary(
+        bundle, folder.file("summary.xlsx"), lang=lang, forecast=shown, rules=Rules() if publish else None
+    )
     if occupations is not None:
         write_csv(occupations.drop(columns=MODEL), folder.file("forecast_occupation.csv"), lang)
     if bundle.graduates is not None and bundle.institutions is not None:
