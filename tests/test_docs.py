@@ -60,6 +60,7 @@ _WITH_EXAMPLES = (
     sf.display,
     sf.pipeline,
     sf.quota,
+    sf.disclosure,
 )
 
 

@@ -29,7 +29,9 @@ EMPLOYER = "employer-key-0123456789abcd"
 WHATIF = "whatif-key-0123456789abcdef"
 FORECASTER = "forecast-key-0123456789abcd"
 KEYS = f"{ADMIN},{READER}:read,{EMPLOYER}:employer,{WHATIF}:whatif,{FORECASTER}:forecast"
-MIN_CELL = 50.0
+MIN_CELL = 40.0
+# On the demo one occupation (3522) is 78 % one employer's: sensitive under this rule, alone among its siblings.
+DISCLOSURE = {"min_cell_size": MIN_CELL, "dominance": 0.7}
 
 
 def auth(key: str, **headers: str) -> dict[str, str]:
@@ -61,7 +63,7 @@ def keys():
 
 @pytest.fixture(scope="module")
 def client(store, keys):
-    with TestClient(create_app(store, keys, Settings(min_cell_size=MIN_CELL))) as client:
+    with TestClient(create_app(store, keys, Settings(**DISCLOSURE))) as client:
         yield client
 
 
@@ -265,23 +267,44 @@ def test_employer_scope_pages_every_row_once_with_stored_values(client, stored):
     assert not rows["suppressed"].any() and (rows["employer"] != "*").any()
 
 
-def test_read_scope_gets_aggregates_with_small_cells_withheld(client, stored):
-    _, table = stored
+def test_read_scope_gets_aggregates_with_disclosive_cells_withheld(client, store, stored):
+    opened, table = stored
     rows, _ = all_pages(client, READER, limit=500)
     aggregates = table[table["employer"] == "*"].reset_index(drop=True)
     assert (rows["employer"] == "*").all() and len(rows) == len(aggregates)
-    small = aggregates["mean"] < MIN_CELL
-    assert small.any() and (~small).any()  # the store has both kinds of cells
-    assert rows["suppressed"].tolist() == small.tolist()
+    contributors = pd.read_parquet(opened.path / "employers.parquet")
+    rules = Settings(**DISCLOSURE).disclosure
+    expected = sf.disclosure.suppress(table, contributors, rules)[(table["employer"] == "*").to_numpy()]
+    assert rows["suppressed"].tolist() == expected.tolist()
+    small = (aggregates["mean"] < MIN_CELL).to_numpy()
+    assert (~expected).any() and rows["suppressed"].to_numpy()[small].all()
+    dominated = (aggregates["occupation"] == "3522").to_numpy()
+    assert expected[dominated].all() and expected[~small & ~dominated].any()  # and a complementary cell
+    hidden = rows["suppressed"].to_numpy()
     withheld = ["mean", "lo_80", "hi_80", "lo_95", "hi_95", "original_mean", "adjustment", "reason"]
-    assert rows.loc[small.to_numpy(), withheld].isna().all().all()
-    np.testing.assert_allclose(rows.loc[~small.to_numpy(), "mean"], aggregates.loc[~small, "mean"])
+    assert rows.loc[hidden, withheld].isna().all().all()
+    np.testing.assert_allclose(rows.loc[~hidden, "mean"], aggregates.loc[~hidden, "mean"])
     employer = table.loc[table["employer"] != "*", "employer"].iloc[0]
     assert_problem(
         client.get("/v1/runs/latest/forecasts", params={"employer": employer}, headers=auth(READER)),
         403,
         "employer",
     )
+
+
+def test_a_read_key_cannot_recompute_a_withheld_cell(client, stored):
+    """Every date: the visible occupation totals and the total leave each withheld occupation free to move."""
+    from tests.test_disclosure import recovered_by_rank
+
+    _, table = stored
+    rows, _ = all_pages(client, READER, limit=500)
+    cells = table[["unique_id", "ds", "employer", "occupation"]].assign(y=table["mean"])
+    hidden = np.ones(len(cells), dtype=bool)  # employers' rows are not given at all
+    hidden[(cells["employer"] == "*").to_numpy()] = rows["suppressed"].to_numpy()
+    bottom = cells[(cells["employer"] != "*") & (cells["occupation"] != "*")]
+    levels = [[], ["occupation"], ["employer", "occupation"]]
+    assert hidden.sum() < len(cells)
+    assert recovered_by_rank(cells, hidden, bottom, levels) == []
 
 
 def test_forecast_filters(client, stored):

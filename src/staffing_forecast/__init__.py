@@ -8,6 +8,7 @@
 
 from . import (
     datasets,
+    disclosure,
     display,
     features,
     models,
@@ -75,6 +76,7 @@ __all__ = [
     "check_panel",
     "cross_validate",
     "datasets",
+    "disclosure",
     "display",
     "evaluate",
     "features",

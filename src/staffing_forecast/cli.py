@@ -329,6 +329,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--min-cell-size", type=float, default=10.0, help="rows below it are withheld from the read scope"
     )
+    serve.add_argument(
+        "--min-employers",
+        type=int,
+        default=3,
+        help="rows from fewer employers are withheld from the read scope",
+    )
+    serve.add_argument(
+        "--dominance",
+        type=float,
+        default=0.85,
+        help="rows whose largest employer holds more than this share are withheld from the read scope",
+    )
     serve.add_argument("--forecast-workers", type=int, default=1, help="processes for POST /v1/forecast")
     serve.add_argument(
         "--cors-origin", action="append", help="allow this browser origin (repeat; none by default)"

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .loaders.bundle import Bundle
 from .loaders.survey import write_survey_template
+from .spreadsheet import csv_safe_frame
 
 __all__ = ["write_examples"]
 
@@ -54,7 +55,7 @@ def write_examples(folder: str | os.PathLike[str], data: Bundle, *, employers: i
     written = [folder / "staff.csv"]
     with open(written[0], "w", encoding="cp1251", newline="") as handle:
         handle.write("Среднегодовая численность работников по профессиям, чел.;;;\r\n")
-        table.to_csv(handle, sep=";", index=False, lineterminator="\r\n")
+        csv_safe_frame(table).to_csv(handle, sep=";", index=False, lineterminator="\r\n")
     if data.plans is None:
         return written
     year = int(data.plans["vintage"].max())

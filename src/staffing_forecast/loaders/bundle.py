@@ -20,6 +20,7 @@ import pandas as pd
 from ..display import html_table
 from ..errors import ConfigError, Place, SchemaError, closest
 from ..schema import DS
+from ..spreadsheet import csv_safe_frame, text_cells
 from ..units import PERSONS, check_unit, unit_label, unit_of
 from .files import PathLike, read_csv_cells, read_excel_cells, read_parquet_cells
 from .tables import TABLES, validate_table
@@ -259,7 +260,9 @@ def write_bundle(bundle: Bundle, folder: PathLike, *, format: str = "csv") -> No
     """Write every table of a bundle to ``folder`` (``csv``, ``xlsx`` or ``parquet``), all or nothing.
 
     Files are written to a temporary folder beside the target and moved in only when every table is written,
-    so a failure halfway leaves the target as it was.
+    so a failure halfway leaves the target as it was. Text starting like a formula (``=``, ``+``, ``-``, ``@``)
+    is written as text: a string cell in a workbook, a leading apostrophe in a CSV file, which
+    :func:`load_bundle` removes again.
 
     Examples
     --------
@@ -289,9 +292,11 @@ def write_bundle(bundle: Bundle, folder: PathLike, *, format: str = "csv") -> No
                     out[col] = out[col].dt.strftime("%Y-%m-%d")
             target = staging / f"{name}.{format}"
             if format == "csv":
-                out.to_csv(target, index=False, encoding="utf-8")
+                csv_safe_frame(out).to_csv(target, index=False, encoding="utf-8")  # read back as written
             elif format == "xlsx":
-                out.to_excel(target, index=False, sheet_name=name[:31])
+                with pd.ExcelWriter(target, engine="openpyxl") as writer:
+                    out.to_excel(writer, index=False, sheet_name=name[:31])
+                    text_cells(writer.sheets[name[:31]])  # text stays text, never a formula
             else:
                 out.to_parquet(target, index=False)
             written.append(target)

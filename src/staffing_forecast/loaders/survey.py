@@ -36,6 +36,7 @@ from ..reference import (
     sectors,
     specialties,
 )
+from ..spreadsheet import as_text
 from .files import PathLike, sniff
 
 __all__ = ["Survey", "load_survey", "write_survey_template"]
@@ -191,6 +192,8 @@ def write_survey_template(
         staff[f"A{i}"] = label
         staff[f"C{i}"].fill = fill
     staff["C3"], staff["C6"], staff["C7"] = employer or None, region, year
+    for given in ("C3", "C6"):
+        as_text(staff[given])  # the caller's text: shown, never run as a formula
     for letter, label in text["groups"].items():
         staff[f"{letter}9"] = label
         staff[f"{letter}9"].font = bold

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Place, SchemaError, closest, raise_problems
-from ..parsing import parse_dates, parse_numbers, stripped_text
+from ..parsing import on_distinct, parse_dates, parse_numbers, stripped_text
 from ..reference import AGE_BANDS, FORMS, check_codes, check_specialty_levels, level_codes
 from ..schema import DS, UNIQUE_ID, Y, check_panel, make_unique_id
 from ..units import PERSONS
@@ -330,7 +330,8 @@ def _parse_column(
         return out
     if kind == "date":
         return parse_dates(values, place=place, column=col.name, problems=problems)
-    text = stripped_text(values, drop_point_zero=True)
+    # the apostrophe the library's own CSV files put before text that starts like a formula (sf.spreadsheet)
+    text = on_distinct(stripped_text(values, drop_point_zero=True), _unescape)
     for row in text.index[text.isna() | (text == "")][:20]:
         problems.append(f"{place.at(row=row, column=col.name)}: {what} is empty.")
     if kind == "choice":
@@ -345,6 +346,10 @@ def _parse_column(
             text = level_codes(text.astype(object)).astype("string")
         check_codes(text, kind.split(":", 1)[1], place=place, column=col.name, problems=problems)
     return text.astype(object)
+
+
+def _unescape(text: pd.Series) -> pd.Series:
+    return text.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
 
 
 def validate_table(

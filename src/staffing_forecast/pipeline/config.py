@@ -141,6 +141,7 @@ class OutputConfig:
     lang: str = "ru"
     workbooks: bool = True
     plots: bool = True
+    disclosure: bool = False
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,7 @@ def parse_config(data: Mapping[str, Any], *, path: str | os.PathLike[str] | None
         lang=s.get("lang", str, "ru", LANGUAGES),
         workbooks=s.get("workbooks", bool, True),
         plots=s.get("plots", bool, True),
+        disclosure=s.get("disclosure", bool, False),
     )
     s.done()
     s = _Section(where, "parallel", data.get("parallel", {}))
@@ -685,6 +687,9 @@ store = "runs-store"              # the run store: runs/<time>-<hash>/, runs/lat
 lang = "ru"                       # language of the workbooks and plots (ru or en)
 workbooks = true
 plots = true                      # PNG pictures in the run's plots/: forecast, reconciliation, quota, track record
+disclosure = false                # true: the forecast workbook, summary and CSV are for publication: no employer
+                                  # rows, cells from < 3 employers, 85 % one employer's or < 10 persons blank, and
+                                  # the cells that would give them away (sf.disclosure, docs/disclosure.md)
 
 [parallel]
 n_jobs = -1                       # worker processes on this machine (-1: every core)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..disclosure import Rules, employers, withhold
 from ..engine import SEASON_LENGTH
 from ..errors import ConfigError
 from ..hierarchy import Hierarchy
@@ -338,6 +339,8 @@ def _run(
             forecasts, adjustments = stages.adjust_forecasts(forecasts, table)
             counts["adjusted_rows"] = len(adjustments)
             write_parquet(forecasts, folder.file("forecasts.parquet"))
+            if "employer" in bundle.employment.columns:  # who is behind each cell, for disclosure control
+                write_parquet(employers(bundle.employment), folder.file("employers.parquet"))
             write_parquet(adjustments, folder.file("adjustments.parquet"))
         counts["chunks_reused"], counts["chunks_written"] = checkpoint.reused, checkpoint.written
         with stage("monitoring"):
@@ -506,6 +509,8 @@ def _workbooks(
 
     lang = config.output.lang
     forecasts.attrs["unit"] = unit_of(bundle.employment)  # every stage since works in employment's unit
+    publish = config.output.disclosure
+    behind = employers(bundle.employment) if publish else None
     forecast_workbook(
         forecasts,
         folder.file("forecast.xlsx"),
@@ -513,12 +518,22 @@ def _workbooks(
         freq=config.series.frequency,
         track_record=record,
         history=panel,
+        publish=publish,
+        employers=behind,
     )
+    if publish:  # the same decision as the workbook's, so the files cannot be differenced against each other
+        forecasts = withhold(forecasts, behind)
     occupations = occupation_forecast(forecasts) if ("occupation",) in config.series.hierarchy else None
     wanted = {"lo_80", "hi_80", "lo_95", "hi_95"}
     shown = occupations if occupations is not None and wanted <= set(forecasts.columns) else None
     if {"sector", "occupation"} <= set(bundle.employment.columns):  # the summary is by both
-        write_summary(bundle, folder.file("summary.xlsx"), lang=lang, forecast=shown)
+        write_summary(
+            bundle,
+            folder.file("summary.xlsx"),
+            lang=lang,
+            forecast=shown,
+            rules=Rules() if publish else None,
+        )
     if occupations is not None:
         write_csv(occupations.drop(columns=MODEL), folder.file("forecast_occupation.csv"), lang)
     if bundle.graduates is not None and bundle.institutions is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import temp_path
+from ..spreadsheet import csv_safe_frame
 from ..units import unit_of
 from .excel import check_lang
 from .labels import column_label, in_unit, value_label
@@ -26,7 +27,9 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], lang: str | Non
     For people, headers and coded values are translated (:mod:`staffing_forecast.report.labels`) and numbers are
     rounded by the kind of their column; ``"ru"`` uses ``;`` between fields, a decimal comma and a UTF-8
     byte-order mark, so Russian Excel opens it as a table. ``lang=None`` keeps the internal column names and full
-    precision, comma-separated, for other services. The file is written whole or not at all.
+    precision, comma-separated, for other services. Either way a text value starting like a formula (``=``,
+    ``+``, ``-``, ``@``, tab, CR) is written with a leading apostrophe, so a spreadsheet shows it and never runs
+    it (:mod:`staffing_forecast.spreadsheet`). The file is written whole or not at all.
 
     Examples
     --------
@@ -42,11 +45,11 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], lang: str | Non
     tmp = temp_path(path)
     try:
         if lang is None:
-            frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+            csv_safe_frame(frame).to_csv(tmp, index=False, date_format="%Y-%m-%d")
         else:
             check_lang(lang)
             separator, decimal, encoding = _LOCALE[lang]
-            _for_people(frame, lang).to_csv(
+            csv_safe_frame(_for_people(frame, lang)).to_csv(
                 tmp, index=False, sep=separator, decimal=decimal, encoding=encoding, date_format="%Y-%m-%d"
             )
         os.replace(tmp, path)

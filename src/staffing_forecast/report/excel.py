@@ -15,6 +15,7 @@ import pandas as pd
 from .. import reference
 from ..atomic import temp_path
 from ..errors import ConfigError
+from ..spreadsheet import text_cells
 from ..units import PERSONS
 from .labels import LANGS, column_label, in_unit, value_label
 
@@ -119,6 +120,7 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
             [len(str(label)) // 2 + 2, *(len(str(v)) + 2 for v in frame.iloc[:200, j - 1])], default=10
         )
         ws.column_dimensions[get_column_letter(j)].width = min(max(width, 8), 60)
+    text_cells(ws)  # a key value or note that starts like a formula is shown, never run
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
     if len(frame.columns):
         ws.auto_filter.ref = f"A{header}:{get_column_letter(len(frame.columns))}{header + len(frame)}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..disclosure import Rules, withhold
 from ..errors import ConfigError
 from ..schema import (
     DS,
@@ -103,6 +104,9 @@ def forecast_workbook(
     max_rows: int | None = 100_000,
     history: pd.DataFrame | None = None,
     actuals: int = 3,
+    publish: bool = False,
+    employers: pd.DataFrame | None = None,
+    rules: Rules | None = None,
 ) -> Path:
     """Write a forecast frame as a workbook for officials; return the path.
 
@@ -140,6 +144,15 @@ def forecast_workbook(
     actuals
         How many of the last actual periods to show (3 by default).
 
+    publish, employers, rules
+        ``publish=True`` writes a workbook for readers not entitled to employers' figures: rows naming an
+        employer are left out, and so are the values of the cells the disclosure rules withhold (a series withheld
+        in every period has no row)
+        (:func:`staffing_forecast.disclosure.withhold`; ``employers`` are who is behind each cell,
+        :func:`staffing_forecast.disclosure.employers` of the employment, by default the forecast's own employer
+        rows; ``rules`` default to ``Rules()``: 3 employers, 85 % dominance, 10 persons). Default ``False``:
+        every row, as for the ``employer`` scope.
+
     Notes
     -----
     The total row sums the rows that add up without double counting: every row when no key is summed over
@@ -163,6 +176,8 @@ def forecast_workbook(
     """
     check_lang(lang)
     check_forecast(forecast)
+    if publish:
+        forecast = withhold(forecast, employers, rules)
     titles, notes = _TITLES[lang], _NOTES[lang]
     limited = _largest(forecast, max_rows)
     frame = limited.drop(columns=[c for c in _ADJUSTED if c in limited.columns])

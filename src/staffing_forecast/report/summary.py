@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from ..disclosure import Rules, primary, secondary
+from ..hierarchy import Hierarchy
 from ..loaders import Bundle
 from ..units import PERSONS, unit_of
 from .excel import Sheet, write_workbook
@@ -65,12 +68,18 @@ _FORECAST_LABELS = {
 }
 
 
-def _employment_by(bundle: Bundle, key: str, lang: str) -> pd.DataFrame:
+def _employment_by(bundle: Bundle, key: str, lang: str, rules: Rules | None = None) -> pd.DataFrame:
     from .. import reference
 
-    table = bundle.employment.pivot_table(
-        index=key, columns=bundle.employment["ds"].dt.year, values="y", aggfunc="sum", fill_value=0
-    )
+    if rules is None:
+        table = bundle.employment.pivot_table(
+            index=key, columns=bundle.employment["ds"].dt.year, values="y", aggfunc="sum", fill_value=0
+        )
+    else:
+        cells = _published_history(bundle.employment, rules)
+        cells = cells[(cells[key] != "*") & (cells["hierarchy"] == key)]
+        table = cells.assign(_year=cells["ds"].dt.year).pivot(index=key, columns="_year", values="y")
+        table.columns.name = None
     names = (reference.occupations() if key == "occupation" else reference.sectors()).set_index(key)
     labels = _SUMMARY_LABELS[lang]
     table.insert(0, labels["name"], names.reindex(table.index)[f"name_{lang}"].fillna(""))
@@ -109,17 +118,44 @@ def _table_list(bundle: Bundle, lang: str) -> pd.DataFrame:
     return out
 
 
-def write_summary(bundle: Bundle, path: Path, lang: str = "ru", forecast: pd.DataFrame | None = None) -> Path:
+def _published_history(employment: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Employment by occupation and by sector per year, the cells the disclosure rules withhold as NaN.
+
+    The sector × occupation cells are not shown, so they count as withheld when the complementary cells are
+    chosen; ``hierarchy`` names the level of each row (``occupation``, ``sector``, ``total``, ``bottom``).
+    """
+    hierarchy = Hierarchy.from_keys(employment, [[], ["occupation"], ["sector"]])
+    cells = hierarchy.aggregate(employment)
+    named = cells[["sector", "occupation"]] != "*"
+    level = np.select(
+        [named.all(axis=1), named["occupation"], named["sector"]], ["bottom", "occupation", "sector"], "total"
+    )
+    sensitive = primary(cells, employment, rules, value="y") | (level == "bottom")
+    hidden = secondary(cells, sensitive, value="y")
+    return cells.assign(y=cells["y"].where(~hidden), hierarchy=level)
+
+
+def write_summary(
+    bundle: Bundle,
+    path: Path,
+    lang: str = "ru",
+    forecast: pd.DataFrame | None = None,
+    *,
+    rules: Rules | None = None,
+) -> Path:
     """Write a workbook summarising a bundle and, if given, the employment forecast by occupation.
 
-    The summary gives the bundle's tables and the employment by occupation and by sector, year by year.
+    The summary gives the bundle's tables and the employment by occupation and by sector, year by year. With
+    ``rules`` (:class:`staffing_forecast.disclosure.Rules`, for publication) the employment cells those
+    disclosure rules withhold, and the ones that would give them away, are blank; the forecast is given as it
+    should be shown (``sf.disclosure.withhold``).
     """
     labels = _SUMMARY_LABELS[lang]
     summary = _table_list(bundle, lang).rename(columns={k: v for k, v in labels.items() if k != "sheets"})
     sheets = [
         Sheet(labels["sheets"][0], summary),
-        Sheet(labels["sheets"][1], _employment_by(bundle, "occupation", lang).reset_index()),
-        Sheet(labels["sheets"][2], _employment_by(bundle, "sector", lang).reset_index()),
+        Sheet(labels["sheets"][1], _employment_by(bundle, "occupation", lang, rules).reset_index()),
+        Sheet(labels["sheets"][2], _employment_by(bundle, "sector", lang, rules).reset_index()),
     ]
     if forecast is not None:
         sheets.append(Sheet(labels["sheets"][3], _forecast_sheet(forecast, lang), unit=unit_of(forecast)))

@@ -33,11 +33,14 @@ def serve(args: argparse.Namespace) -> int:
     keys = load_keys(args.api_keys_file)
     settings = Settings(
         min_cell_size=args.min_cell_size,
+        min_employers=args.min_employers,
+        dominance=args.dominance,
         forecast_workers=args.forecast_workers,
         cors_origins=tuple(args.cors_origin or ()),
         warm_workers=True,
         docs=not getattr(args, "no_docs", False),
     )
+    settings.disclosure  # noqa: B018  (bad rules are a ConfigError now, not on the first read)
     configure(args.log_level)
     logging.getLogger("staffing_forecast.service").info(
         "serving %s on http://%s:%d with %d API keys", store, args.host, args.port, len(keys)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..disclosure import Rules
+
 __all__ = ["Settings"]
 
 
@@ -37,9 +39,12 @@ class Settings:
     warm_workers
         Start one forecast worker when the app starts rather than on the first request (``serve`` does). Default
         ``False``.
-    min_cell_size
-        Forecast rows whose ``mean`` is below this many persons have their values withheld from keys without
-        the ``employer`` scope (``suppressed: true``). Default 10.
+    min_cell_size, min_employers, dominance
+        The disclosure rules of keys without the ``employer`` scope (:mod:`staffing_forecast.disclosure`): a
+        forecast row whose ``mean`` is below ``min_cell_size`` persons (default 10), that rests on fewer than
+        ``min_employers`` employers (default 3) or whose largest employer holds more than ``dominance`` of it
+        (default 0.85) has its values withheld (``suppressed: true``), and so has every row that would let a
+        reader recompute one of them from the visible rows.
     docs
         Serve the interactive page ``/docs`` (Swagger UI, its files served by the service itself, never from a
         CDN). Default ``True``; ``False`` turns it off (``/openapi.json`` stays).
@@ -64,4 +69,17 @@ class Settings:
     warm_workers: bool = False
     min_cell_size: float = 10.0
     docs: bool = True
+    min_employers: int = 3
+    dominance: float = 0.85
     cors_origins: tuple[str, ...] = ()
+
+    @property
+    def disclosure(self) -> Rules:
+        """The disclosure rules these settings give (checked when read).
+
+        Examples
+        --------
+        >>> Settings(min_employers=2).disclosure
+        Rules(min_employers=2, dominance=0.85, min_size=10.0)
+        """
+        return Rules(self.min_employers, self.dominance, self.min_cell_size)

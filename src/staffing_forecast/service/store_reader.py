@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..disclosure import Rules, employers_of, suppress
 from ..quota import Inputs
 from ..quota.result import Explanation
 from ..store import DamagedRunError, RunFolder, RunReader, StoreError
@@ -142,6 +143,7 @@ class _Tables:
     quota: pd.DataFrame | None = None
     explanations: dict[tuple[str, str, int], dict[str, Any]] | None = None
     inputs: Inputs | None = None
+    suppressed: dict[Rules, np.ndarray] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -336,6 +338,29 @@ class StoreReader:
     def inputs(self, run: str) -> Inputs:
         """Return a complete run's quota inputs, exactly as the run computed its quota from them."""
         return self._load(run, "inputs", self.store.inputs)
+
+    def suppressed(self, run: str, rules: Rules) -> np.ndarray:
+        """Return which of a run's forecast rows to withhold from keys without the ``employer`` scope.
+
+        :func:`staffing_forecast.disclosure.suppress` over the whole table, once per run and rules: the employers
+        behind each cell come from the run's ``employers.parquet`` (the last observed year of employment), or,
+        in runs without it, from the forecast's own employer rows.
+        """
+        tables = self._tables(run)
+        with tables.lock:
+            if rules not in tables.suppressed:
+                frame = self.forecasts(run)
+                folder = self.store.open(run)
+                try:  # checked against the manifest like every table the service reads
+                    contributors = (
+                        self.store.table(folder, "employers")
+                        if "employers.parquet" in (folder.manifest.get("files") or {})
+                        else employers_of(frame)
+                    )
+                except DamagedRunError as error:
+                    raise damaged(error) from None
+                tables.suppressed[rules] = suppress(frame, contributors, rules)
+            return tables.suppressed[rules]
 
     def query(self, run: str, query: ForecastQuery, employer_rows: bool) -> tuple[np.ndarray, int | None]:
         """Return the positions of one page of a run's forecasts, and of its last row when more rows follow.

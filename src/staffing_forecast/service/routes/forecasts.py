@@ -14,7 +14,7 @@ from pydantic import StringConstraints
 from ..problems import Problem
 from ..schemas import ForecastPage
 from ..settings import Settings
-from ..store_reader import KEYS, Columns, ForecastQuery, decode_cursor, encode_cursor
+from ..store_reader import KEYS, Columns, ForecastQuery, StoreReader, decode_cursor, encode_cursor
 from .deps import Reader, Readers, RunId, SettingsDep, problems
 
 __all__ = ["router", "suppressed_rows"]
@@ -26,12 +26,16 @@ _LEVEL = rf"^(total|{_KEY}(,{_KEY}){{0,3}})$"
 
 
 def suppressed_rows(
-    columns: Columns, page: np.ndarray, settings: Settings, employer_rows: bool
+    reader: StoreReader, run: str, columns: Columns, page: np.ndarray, settings: Settings, employer_rows: bool
 ) -> np.ndarray:
-    """Return which rows of ``page`` have their values withheld (``True``) from the key asking."""
+    """Return which rows of ``page`` have their values withheld (``True``) from the key asking.
+
+    The disclosure rules decide once per run (:mod:`staffing_forecast.disclosure`); the ``employer`` scope sees
+    every value.
+    """
     if employer_rows or "mean" not in columns.arrays:
         return np.zeros(len(page), dtype=bool)
-    return np.asarray(columns.arrays["mean"][page] < settings.min_cell_size)
+    return np.asarray(reader.suppressed(run, settings.disclosure)[page])
 
 
 @router.get(
@@ -106,7 +110,7 @@ def forecasts(
     )
     page, last = reader.query(run, query, employer_rows=employer_rows)
     columns = reader.columns(run)
-    suppressed = suppressed_rows(columns, page, settings, employer_rows)
+    suppressed = suppressed_rows(reader, run, columns, page, settings, employer_rows)
     body = {
         "run": run,
         "rows": columns.rows(page, suppressed),
