@@ -22,6 +22,7 @@ from staffing_forecast.quota import Policy, compute
 from staffing_forecast.service import Settings, create_app, load_keys
 from staffing_forecast.service.auth import parse_keys
 from staffing_forecast.store import RunFolder
+from staffing_forecast.store.layout import checksum
 
 ADMIN = "admin-key-0123456789abcdef"
 READER = "reader-key-0123456789abcdef"
@@ -462,6 +463,10 @@ def test_whatif_on_a_run_stored_before_inputs_recorded_their_level(tmp_path, sto
     fields = json.loads(saved.read_text(encoding="utf-8"))
     del fields["fields"]["interval_level"]
     saved.write_text(json.dumps(fields), encoding="utf-8")
+    manifest_path = run_folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["files"]["inputs/inputs.json"] = checksum(saved)  # as such a run recorded it, not damage
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     with TestClient(create_app(copy, keys)) as old:
         answer = old.post("/v1/quota", json={"policy": {"interval_level": 80}}, headers=auth(WHATIF))
         assert answer.status_code == 200, answer.text
@@ -470,7 +475,6 @@ def test_whatif_on_a_run_stored_before_inputs_recorded_their_level(tmp_path, sto
             422,
             "available levels: [80]",
         )
-    manifest_path = run_folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     del manifest["config"]["quota"]["interval_level"]
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")

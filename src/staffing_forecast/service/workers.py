@@ -106,8 +106,8 @@ def run_whatif(request: dict[str, Any]) -> dict[str, Any]:
     The inputs are read once per worker and run. ``interval_level`` fills in the level of inputs stored before
     they recorded it.
     """
-    from ..pipeline.inputs import load_inputs
     from ..quota import Policy, compute
+    from ..store import load_inputs
     from .store_reader import records
 
     folder = str(request["inputs"])
