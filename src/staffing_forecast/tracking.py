@@ -17,8 +17,11 @@ employer and occupation, against the no-change benchmark (the fact each form rep
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
+import secrets
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -76,7 +79,7 @@ def publish(
 ) -> Path:
     """Store a published forecast under its vintage date; return the file.
 
-    The forecast is written in full under a ``.partial`` name, renamed into place, and only then committed by
+    The forecast is written in full under a staging name of its own (``.<pid>-<random>.partial``), renamed into place, and only then committed by
     its JSON note, written last: a publish interrupted at any point (even killed) leaves either the previous
     state or an incomplete vintage that readers skip and report, never a note describing other data.
 
@@ -134,8 +137,9 @@ def publish(
         "note": note,
         "run": run,
     }
-    staged_data = folder / f"{stem}.parquet{_PARTIAL}"
-    staged_note = folder / f"{stem}.json{_PARTIAL}"
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"  # two publishers never share a staging file
+    staged_data = folder / f"{stem}.parquet.{token}{_PARTIAL}"
+    staged_note = folder / f"{stem}.json.{token}{_PARTIAL}"
     try:
         forecast.reset_index(drop=True).to_parquet(staged_data, index=False)
         staged_note.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -148,17 +152,49 @@ def publish(
         staged_data.unlink(missing_ok=True)
         staged_note.unlink(missing_ok=True)
         (folder / f".{stem}.parquet.tmp").unlink(missing_ok=True)  # left by a killed publish of version 0.1
+    for leftover in _leftovers(folder, stem):  # what killed publishes of this vintage left
+        if not _writing(leftover):
+            leftover.unlink(missing_ok=True)
     return path
 
 
 #: Suffix of files being written; a publish killed mid-way leaves one, which readers report and publish removes.
 _PARTIAL = ".partial"
+#: A store file: ``<stem>.parquet`` or ``.json``, or one being written, ``<stem>.parquet.<pid>-<random>.partial``
+#: (``<stem>.parquet.partial`` in stores written before staging names were unique).
+_FILE = re.compile(r"^(?P<stem>[^.].*?)\.(?:parquet|json)(?:(?:\.(?P<pid>\d+)-[0-9a-f]+)?\.partial)?$")
+
+
+def _leftovers(folder: Path, stem: str) -> list[Path]:
+    """Return the staging files of ``stem`` in ``folder``: a publish being written, or one that was killed."""
+    return sorted(
+        path
+        for path in folder.glob(f"{glob.escape(stem)}.*{_PARTIAL}")
+        if (found := _FILE.match(path.name)) is not None and found["stem"] == stem
+    )
+
+
+def _writing(path: Path) -> bool:
+    """Whether the process that staged ``path`` is still running (another publish of the same vintage)."""
+    found = _FILE.match(path.name)
+    if found is None or found["pid"] is None:
+        return False
+    pid = int(found["pid"])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True
 
 
 def _problem(folder: Path, name: str) -> str:
     """Why the vintage ``name`` in ``folder`` is incomplete, or an empty string when it is complete."""
     data, note = folder / f"{name}.parquet", folder / f"{name}.json"
-    leftovers = [p.name for p in (data, note) if p.with_name(p.name + _PARTIAL).exists()]
+    leftovers = [p.name for p in _leftovers(folder, name) if not _writing(p)]
     if not note.exists():
         return "its note (.json) was never written: the publish was interrupted"
     if not data.exists():
@@ -210,12 +246,8 @@ def _last_run(folder: Path, name: str) -> str | None:
 
 def _stem(file_name: str) -> str:
     """Return the forecast name a store file belongs to, or an empty string for other files."""
-    if file_name.startswith("."):
-        return ""
-    for suffix in (".parquet", ".json", f".parquet{_PARTIAL}", f".json{_PARTIAL}"):
-        if file_name.endswith(suffix):
-            return file_name.removesuffix(suffix)
-    return ""
+    found = _FILE.match(file_name)
+    return found["stem"] if found else ""
 
 
 def _report_incomplete(store: str | os.PathLike[str], broken: list[str]) -> None:
