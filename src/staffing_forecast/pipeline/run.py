@@ -68,6 +68,8 @@ _WORDS = {
     "plots": "drawing the plots",
     "publish": "writing the workbooks and publishing the forecast",
 }
+#: The progress line of a stage the configuration turns off.
+_SKIPPED = {"reconcile": "no reconciliation", "quota": "no quota", "plots": "no plots"}
 log = logging.getLogger("staffing_forecast.pipeline")
 
 
@@ -273,8 +275,12 @@ def _run(
     number = iter(range(1, len(STAGES) + 1))
 
     @contextlib.contextmanager
-    def stage(name: str) -> Iterator[None]:
-        say(f"{next(number)}/{len(STAGES)} {_WORDS[name]} ...")
+    def stage(name: str, skipped: str = "") -> Iterator[None]:
+        # A stage the configuration turns off still has its number, and the line says why it does nothing.
+        say(
+            f"{next(number)}/{len(STAGES)} "
+            + (f"{_SKIPPED[name]}: {skipped}" if skipped else f"{_WORDS[name]} ...")
+        )
         log.info("stage %s", name)
         began = time.perf_counter()
         yield
@@ -327,7 +333,7 @@ def _run(
                 panel, selection, fc_config, work, fitted=hierarchy is not None
             )
             counts["fallbacks"] = int(forecasts.loc[forecasts["fallback"] != "", UNIQUE_ID].nunique())
-        with stage("reconcile"):
+        with stage("reconcile", '[forecast] reconcile = "none"' if fc_config.reconcile == "none" else ""):
             base = forecasts
             forecasts = stages.reconcile(forecasts, fc_config.reconcile, hierarchy, fitted)
             reconciled = forecasts
@@ -345,7 +351,7 @@ def _run(
             for name, frame in monitoring.items():
                 write_parquet(frame, folder.file(f"monitoring_{name}.parquet"))
         result = None
-        with stage("quota"):
+        with stage("quota", "" if config.quota is not None else "the run forecasts only"):
             if config.quota is not None:
                 try:
                     result = _quota(bundle, forecasts, config, folder)
@@ -354,7 +360,7 @@ def _run(
                     raise
                 totals = result.totals()
                 counts["quota_places"] = {str(r.intake_year): int(r.quota) for r in totals.itertuples()}
-        with stage("plots"):
+        with stage("plots", "" if config.output.plots else "[output] plots = false"):
             if config.output.plots:
                 drawn = draw_plots(
                     folder.path,
