@@ -112,3 +112,24 @@ def test_a_total_row_that_does_not_add_up_is_named_with_its_year(tmp_path, capsy
     manifest = json.loads((the_run(tmp_path / "store") / "manifest.json").read_text(encoding="utf-8"))
     warning = next(w for w in manifest["warnings"] if "'Итого'" in w)
     assert "it equals the sum" not in warning and "2020" in warning
+
+
+def test_a_year_missing_inside_a_series_is_filled_by_a_line_of_run_toml(tmp_path, capsys):
+    ministry_workbook(tmp_path / "data" / "employment.xlsx")
+    book = load_workbook(tmp_path / "data" / "employment.xlsx")
+    book.active.cell(row=6, column=3 + YEARS.index(2016)).value = None  # «Обрабатывающие производства», 2016
+    book.save(tmp_path / "data" / "employment.xlsx")
+    config = run_toml(tmp_path)
+    assert main(["run", str(config), "--n-jobs", "1", "--out", str(tmp_path / "store")]) == 2
+    error = capsys.readouterr().err
+    assert "'Обрабатывающие производства/10' between 2015-01-01 and 2017-01-01" in error
+    assert '[series] gaps = "zero", "interpolate" or "ffill" in run.toml fills them' in error
+    assert "--gaps" not in error and "gaps='zero'" not in error
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("[forecast]", 'gaps = "interpolate"\n[forecast]')
+    )
+    assert main(["run", str(config), "--n-jobs", "1", "--out", str(tmp_path / "store")]) == 0
+    capsys.readouterr()
+    config.write_text(config.read_text(encoding="utf-8").replace('"interpolate"', '"keep"'))
+    assert main(["run", str(config), "--out", str(tmp_path / "store")]) == 2
+    assert "[series] gaps = 'keep': not allowed" in capsys.readouterr().err

@@ -363,11 +363,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter(
             "always", DataWarning
         )  # a doubtful value is told, whatever the interpreter's filters
+        # The batch job's messages already say run.toml's keys; the other commands' say their options.
+        words = (lambda text: text) if getattr(args, "job_words", False) else cli_words
         warnings.showwarning = _show_warning
         try:
             return int(args.run(args))
         except StaffingForecastError as exc:
-            print(f"error: {type(exc).__name__}: {cli_words(str(exc))}", file=sys.stderr)
+            print(f"error: {type(exc).__name__}: {words(str(exc))}", file=sys.stderr)
             return 2
         except Exception as exc:  # a bug or the machine: one line, and the traceback when asked for
             if getattr(args, "verbose", False):

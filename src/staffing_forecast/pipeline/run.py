@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import SEASON_LENGTH
-from ..errors import ConfigError
+from ..errors import ConfigError, StaffingForecastError
 from ..hierarchy import Hierarchy
 from ..schema import DS, HIERARCHY_LEVEL, MEAN, MODEL, UNIQUE_ID
 from ..store import (
@@ -33,7 +33,7 @@ from ..store import (
 )
 from ..store.layout import now
 from . import stages
-from .config import Config, load_config
+from .config import Config, job_words, load_config
 from .plots import draw_plots
 
 if TYPE_CHECKING:
@@ -249,7 +249,19 @@ def run(
 
 def _warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     """Return the warnings of the run so far, each once, as ``Category: message``."""
-    return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    return list(dict.fromkeys(f"{w.category.__name__}: {job_words(str(w.message))}" for w in caught))
+
+
+@contextlib.contextmanager
+def _in_job_words() -> Iterator[None]:
+    """Re-raise a library error with the loader options it advises said as lines of run.toml."""
+    try:
+        yield
+    except StaffingForecastError as error:
+        worded = job_words(str(error))
+        if worded == str(error):
+            raise
+        raise type(error)(worded) from None
 
 
 def _log_to(path: Path) -> logging.Handler:
@@ -294,8 +306,11 @@ def _run(
     checkpoint = Checkpoint(folder.file("chunks"))
     with _executor(config) as executor:
         n_jobs = config.parallel.n_jobs
-        with stage("load"):
-            sources = stages.load_sources(config.sources, config.series.keys, unit=config.series.unit)
+        with stage("load"), _in_job_words():
+            series = config.series
+            sources = stages.load_sources(
+                config.sources, series.keys, unit=series.unit, gaps=series.gaps, totals=series.totals
+            )
             bundle = sources.bundle
             for skipped in sources.skipped:
                 log.warning("skipped %s: %s", skipped["source"], skipped["reason"])
@@ -308,7 +323,7 @@ def _run(
             folder.save(notes=notes)
             if not quota_runs:
                 config = replace(config, quota=None)
-        with stage("validate"):
+        with stage("validate"), _in_job_words():
             panel, hierarchy = stages.build_panel(bundle, config.series, fc_config.reconcile)
             counts |= {
                 "series": int(panel[UNIQUE_ID].nunique()),
