@@ -133,3 +133,15 @@ def test_a_year_missing_inside_a_series_is_filled_by_a_line_of_run_toml(tmp_path
     config.write_text(config.read_text(encoding="utf-8").replace('"interpolate"', '"keep"'))
     assert main(["run", str(config), "--out", str(tmp_path / "store")]) == 2
     assert "[series] gaps = 'keep': not allowed" in capsys.readouterr().err
+
+
+def test_the_quota_command_without_institutions_says_how_to_forecast_without_the_quota(tmp_path, capsys):
+    import staffing_forecast as sf
+
+    demo = sf.datasets.load_demo()
+    sf.write_bundle(sf.Bundle(employment=demo.employment, graduates=demo.graduates), tmp_path / "data")
+    assert main(["quota", str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "the data have no institutions table, so the programs have no capacity" in error
+    assert "run staffing-forecast forecast on the employment file" in error
+    assert "run.toml to forecast only" not in error  # the quota command reads no run.toml

@@ -33,7 +33,7 @@ from ._version import __version__
 from .cli_pipeline import add_commands, add_verbosity
 from .cli_pipeline import column_pairs as _pairs
 from .datasets import load_demo, write_examples
-from .errors import DataWarning, StaffingForecastError
+from .errors import ConfigError, DataWarning, StaffingForecastError
 from .loaders import load_bundle, write_bundle, write_survey_template
 from .report import forecast_workbook, write_csv
 from .units import unit_label, unit_of
@@ -172,8 +172,16 @@ def _forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The ``quota`` command computes the quota; forecasting without it is another command's job.
+_QUOTA_COMMAND_OFF = (
+    "or, to forecast without the quota, run staffing-forecast forecast on the employment file, or "
+    "staffing-forecast run with [quota] enabled = false in a run.toml (staffing-forecast init-config writes one)"
+)
+
+
 def _quota(args: argparse.Namespace) -> int:
     from .cli_pipeline import job, print_totals, quota_config
+    from .pipeline.stages import QUOTA_OFF
     from .quota import Policy
 
     policy = Policy(
@@ -182,7 +190,10 @@ def _quota(args: argparse.Namespace) -> int:
         max_change=args.max_change,
         min_group=args.min_group,
     )
-    result = job(quota_config(Path(args.folder), Path(args.out), policy, args), args)
+    try:
+        result = job(quota_config(Path(args.folder), Path(args.out), policy, args), args)
+    except ConfigError as error:  # this command has no run.toml: say how to forecast without the quota here
+        raise ConfigError(str(error).replace(QUOTA_OFF, _QUOTA_COMMAND_OFF)) from None
     if result.quota is not None and not args.quiet:
         print_totals(result.quota)
     return 0

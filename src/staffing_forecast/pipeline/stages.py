@@ -562,6 +562,10 @@ def check_frequency(employment: pd.DataFrame, frequency: str) -> None:
     )
 
 
+#: How a missing input of the quota says the stage can be turned off (the ``quota`` command says its own way).
+QUOTA_OFF = "or set [quota] enabled = false in run.toml to forecast only"
+
+
 def check_inputs(config: Config, bundle: Bundle) -> tuple[list[str], bool]:
     """Check, before any forecasting, that every stage has what it reads.
 
@@ -618,7 +622,7 @@ def check_inputs(config: Config, bundle: Bundle) -> tuple[list[str], bool]:
                 "so in run.toml."
             )
         else:
-            off = "or set [quota] enabled = false in run.toml to forecast only"
+            off = QUOTA_OFF
             if bundle.institutions is None:
                 problems.append(
                     "quota: the data have no institutions table, so the programs have no capacity; add "
