@@ -76,7 +76,8 @@ def _demo(args: argparse.Namespace) -> int:
     future = occupations.groupby("ds")["mean"].sum()
     unit = unit_of(bundle.employment)
     print(
-        f"done: {bundle.employment['unique_id'].nunique()} series, employment ({unit_label(unit, 'ru')}, "
+        f"done: {bundle.employment['unique_id'].nunique()} employer × occupation series summed to "
+        f"{occupations['unique_id'].nunique()} occupations and forecast; employment ({unit_label(unit, 'ru')}, "
         f"{unit_label(unit, 'en')}) {total.iloc[0]:.0f} ({total.index[0].year}) → {total.iloc[-1]:.0f} "
         f"({total.index[-1].year}) → forecast {future.iloc[-1]:.0f} ({future.index[-1].year}); workbooks in "
         f"{result.path}"

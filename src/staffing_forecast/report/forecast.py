@@ -140,6 +140,8 @@ def forecast_workbook(
     actuals
         How many of the last actual periods to show (3 by default).
 
+    Notes
+    -----
     The total row sums the rows that add up without double counting: every row when no key is summed over
     (``*``), otherwise the bottom level only (the rows with no ``*`` in their keys), over every series of the
     forecast even when ``max_rows`` shows fewer. When every series is forecast by the same models (a comparison),
