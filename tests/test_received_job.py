@@ -22,7 +22,9 @@ INDUSTRIES = {
 }
 
 
-def ministry_workbook(path: Path, *, total_off_in: int | None = None) -> dict[str, list[float]]:
+def ministry_workbook(
+    path: Path, *, total_off_in: int | None = None, years: list[int] = YEARS
+) -> dict[str, list[float]]:
     """Write the sheet: two title lines, a merged two-row header with the years, decimal commas in text cells.
 
     The last row is «Итого», as Excel's SUM row saves it (off by 1.0 in ``total_off_in``). Returns the values.
@@ -30,20 +32,20 @@ def ministry_workbook(path: Path, *, total_off_in: int | None = None) -> dict[st
     book = Workbook()
     sheet = book.active
     sheet.title = "Занятость"
-    width = 2 + len(YEARS)
+    width = 2 + len(years)
     sheet.append(["Среднегодовая численность работников организаций по видам экономической деятельности"])
     sheet.append(["по Смоленской области, тыс. чел."])
-    sheet.append(["Вид деятельности", "Код ОКВЭД2", "Численность, тыс. чел.", *[None] * (len(YEARS) - 1)])
-    sheet.append([None, None, *YEARS])
+    sheet.append(["Вид деятельности", "Код ОКВЭД2", "Численность, тыс. чел.", *[None] * (len(years) - 1)])
+    sheet.append([None, None, *years])
     values: dict[str, list[float]] = {}
     for (name, code), (start, step) in INDUSTRIES.items():
-        row = [round(start + step * i, 1) for i in range(len(YEARS))]
+        row = [round(start + step * i, 1) for i in range(len(years))]
         values[code] = row
         # The office typed the last two years by hand: text cells with a decimal comma.
         sheet.append([name, code, *row[:-2], *(f"{v:.1f}".replace(".", ",") for v in row[-2:])])
     total = [round(sum(column), 1) for column in zip(*values.values(), strict=True)]
     if total_off_in is not None:
-        total[YEARS.index(total_off_in)] += 1.0
+        total[years.index(total_off_in)] += 1.0
     sheet.append(["Итого", None, *total])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
@@ -145,3 +147,18 @@ def test_the_quota_command_without_institutions_says_how_to_forecast_without_the
     assert "the data have no institutions table, so the programs have no capacity" in error
     assert "run staffing-forecast forecast on the employment file" in error
     assert "run.toml to forecast only" not in error  # the quota command reads no run.toml
+
+
+def test_a_table_of_a_few_years_is_forecast_by_the_first_candidate_and_says_why(tmp_path, capsys):
+    ministry_workbook(tmp_path / "data" / "employment.xlsx", years=[2021, 2022, 2023, 2024])
+    assert main(["run", str(run_toml(tmp_path)), "--n-jobs", "1", "--out", str(tmp_path / "store")]) == 0
+    capsys.readouterr()
+    run = the_run(tmp_path / "store")
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    said = (
+        "[forecast] cv_windows = 3 of cv_horizon = 3 periods need 10 periods of history, and the data have 4 "
+        "(2021–2024): the models are not compared, and every series is forecast by the first candidate, 'drift'."
+    )
+    assert any(said in warning for warning in manifest["warnings"])
+    selection = pd.read_parquet(run / "selection.parquet")
+    assert set(selection["model"]) == {"drift"} and set(selection["reason"]) == {"too short to judge"}

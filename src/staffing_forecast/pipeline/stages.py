@@ -367,6 +367,19 @@ def run_cross_validation(panel: pd.DataFrame, config: ForecastConfig, work: Work
     """
     if len(config.models) == 1:
         return pd.DataFrame(columns=[UNIQUE_ID, MODEL, "cutoff", DS, "mean", "y"])
+    # The windows must start after the first date: h · windows periods and one to fit on.
+    periods = panel[DS].nunique()
+    needed = config.cv_horizon * config.cv_windows + 1
+    if periods < needed:
+        warnings.warn(
+            f"[forecast] cv_windows = {config.cv_windows} of cv_horizon = {config.cv_horizon} periods need "
+            f"{needed} periods of history, and the data have {periods} ({panel[DS].min().year}–"
+            f"{panel[DS].max().year}): the models are not compared, and every series is forecast by the first "
+            f"candidate, {config.models[0]!r}. Lower cv_windows or cv_horizon in run.toml to compare them.",
+            DataWarning,
+            stacklevel=2,
+        )
+        return pd.DataFrame(columns=[UNIQUE_ID, MODEL, "cutoff", DS, "mean", "y"])
     return cross_validate(
         panel,
         h=config.cv_horizon,
@@ -383,7 +396,8 @@ def choose_models(
     ids = sorted(panel[UNIQUE_ID].unique())
     if cv.empty:
         only = config.models[0]
-        selection = pd.DataFrame({UNIQUE_ID: ids, MODEL: only, "reason": "the only candidate"})
+        reason = "the only candidate" if len(config.models) == 1 else "too short to judge"
+        selection = pd.DataFrame({UNIQUE_ID: ids, MODEL: only, "reason": reason})
         return pd.DataFrame(columns=[UNIQUE_ID, MODEL]), selection
     scores = evaluate(cv, [config.metric], train=panel, season_length=season_length, by=[UNIQUE_ID, MODEL])
     selection = select(
