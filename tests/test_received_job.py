@@ -161,4 +161,4 @@ def test_a_table_of_a_few_years_is_forecast_by_the_first_candidate_and_says_why(
     )
     assert any(said in warning for warning in manifest["warnings"])
     selection = pd.read_parquet(run / "selection.parquet")
-    assert set(selection["model"]) == {"drift"} and set(selection["reason"]) == {"too short to judge"}
+    assert set(selection["model"]) == {"drift"} and set(selection["reason"]) == {"too short to judge: no window fits the history"}

@@ -396,7 +396,11 @@ def choose_models(
     ids = sorted(panel[UNIQUE_ID].unique())
     if cv.empty:
         only = config.models[0]
-        reason = "the only candidate" if len(config.models) == 1 else "too short to judge"
+        reason = (
+            "the only candidate"
+            if len(config.models) == 1
+            else "too short to judge: no window fits the history"
+        )
         selection = pd.DataFrame({UNIQUE_ID: ids, MODEL: only, "reason": reason})
         return pd.DataFrame(columns=[UNIQUE_ID, MODEL]), selection
     scores = evaluate(cv, [config.metric], train=panel, season_length=season_length, by=[UNIQUE_ID, MODEL])
