@@ -51,7 +51,7 @@ def test_demo_writes_tables_summary_and_form(tmp_path, capsys):
     assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
     out = capsys.readouterr().out
     assert (
-        "done: 249 series" in out
+        "done: 249 employer × occupation series summed to 16 occupations and forecast" in out
         and "programs counted, 20 more would graduate after the forecast horizon)" in out
     )
     assert f"workbooks in {run}" in out and (run / "manifest.json").exists()

@@ -206,3 +206,17 @@ def test_a_total_of_every_row_when_nothing_is_summed_and_none_for_one_row(tmp_pa
         sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", history=panel, actuals=0)
     with pytest.raises(sf.ConfigError, match=r"the history has no column\(s\) \['y'\]"):
         sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", history=panel.drop(columns="y"))
+
+
+def test_one_total_of_the_series_when_each_has_its_own_chosen_model(tmp_path):
+    panel = _two_occupations_and_their_sum().query("occupation != '*'")
+    a, b = panel[panel["occupation"] == "A"], panel[panel["occupation"] == "B"]
+    # A by drift (15.5 in 2026), B by naive (6), as the batch job chooses a model per series.
+    chosen = pd.concat([sf.forecast(a, h=1, models="drift"), sf.forecast(b, h=1, models="naive")])
+    table = pd.read_excel(sf.report.forecast_workbook(chosen, tmp_path / "fc.xlsx", lang="en"), skiprows=3)
+    total = table[table["ОКЗ code"] == "Total"]
+    assert len(total) == 1 and total[2026].item() == 21.5 and pd.isna(total["Model"].item())
+    # A by two models, B by one: no sum takes each series once.
+    both = pd.concat([chosen, sf.forecast(a, h=1, models="naive")])
+    table = pd.read_excel(sf.report.forecast_workbook(both, tmp_path / "both.xlsx", lang="en"), skiprows=2)
+    assert "Total" not in table["ОКЗ code"].tolist()

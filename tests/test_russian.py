@@ -114,3 +114,16 @@ def test_every_plot_function_draws_russian_on_the_demo(monkeypatch):
     assert {"tornado", "model_choice", "cv_errors", "allocation", "reconciliation"} <= set(drawn)
     found = {name: words for name, texts in drawn.items() if (words := set().union(*map(latin_words, texts)))}
     assert found == {}
+
+
+def test_every_quota_explanation_of_the_demo_is_russian():
+    import staffing_forecast as sf
+
+    demo = sf.datasets.load_demo()
+    by_occupation = sf.aggregate(demo.employment, by=["occupation"])
+    fc = sf.forecast(by_occupation, h=7, level=[80, 95], models="drift")
+    result = sf.quota.compute(sf.quota.inputs_from_bundle(demo, fc), sf.quota.Policy(cost_short=1.5))
+    assert (result.table["reliability"] == "low").any()  # the reliability step and its reason are worded too
+    for row in result.table.itertuples():
+        text = str(result.explain(row.specialty, row.level, row.intake_year, lang="ru"))
+        assert not latin_words(text), (row.specialty, row.level, row.intake_year, latin_words(text))

@@ -33,7 +33,7 @@ from ._version import __version__
 from .cli_pipeline import add_commands, add_verbosity
 from .cli_pipeline import column_pairs as _pairs
 from .datasets import load_demo, write_examples
-from .errors import DataWarning, StaffingForecastError
+from .errors import ConfigError, DataWarning, StaffingForecastError
 from .loaders import load_bundle, write_bundle, write_survey_template
 from .report import forecast_workbook, write_csv
 from .units import unit_label, unit_of
@@ -76,7 +76,8 @@ def _demo(args: argparse.Namespace) -> int:
     future = occupations.groupby("ds")["mean"].sum()
     unit = unit_of(bundle.employment)
     print(
-        f"done: {bundle.employment['unique_id'].nunique()} series, employment ({unit_label(unit, 'ru')}, "
+        f"done: {bundle.employment['unique_id'].nunique()} employer × occupation series summed to "
+        f"{occupations['unique_id'].nunique()} occupations and forecast; employment ({unit_label(unit, 'ru')}, "
         f"{unit_label(unit, 'en')}) {total.iloc[0]:.0f} ({total.index[0].year}) → {total.iloc[-1]:.0f} "
         f"({total.index[-1].year}) → forecast {future.iloc[-1]:.0f} ({future.index[-1].year}); workbooks in "
         f"{result.path}"
@@ -172,8 +173,16 @@ def _forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The ``quota`` command computes the quota; forecasting without it is another command's job.
+_QUOTA_COMMAND_OFF = (
+    "or, to forecast without the quota, run staffing-forecast forecast on the employment file, or "
+    "staffing-forecast run with [quota] enabled = false in a run.toml (staffing-forecast init-config writes one)"
+)
+
+
 def _quota(args: argparse.Namespace) -> int:
     from .cli_pipeline import job, print_totals, quota_config
+    from .pipeline.stages import QUOTA_OFF
     from .quota import Policy
 
     policy = Policy(
@@ -182,7 +191,10 @@ def _quota(args: argparse.Namespace) -> int:
         max_change=args.max_change,
         min_group=args.min_group,
     )
-    result = job(quota_config(Path(args.folder), Path(args.out), policy, args), args)
+    try:
+        result = job(quota_config(Path(args.folder), Path(args.out), policy, args), args)
+    except ConfigError as error:  # this command has no run.toml: say how to forecast without the quota here
+        raise ConfigError(str(error).replace(QUOTA_OFF, _QUOTA_COMMAND_OFF)) from None
     if result.quota is not None and not args.quiet:
         print_totals(result.quota)
     return 0
@@ -378,11 +390,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter(
             "always", DataWarning
         )  # a doubtful value is told, whatever the interpreter's filters
+        # The batch job's messages already say run.toml's keys; the other commands' say their options.
+        words = (lambda text: text) if getattr(args, "job_words", False) else cli_words
         warnings.showwarning = _show_warning
         try:
             return int(args.run(args))
         except StaffingForecastError as exc:
-            print(f"error: {type(exc).__name__}: {cli_words(str(exc))}", file=sys.stderr)
+            print(f"error: {type(exc).__name__}: {words(str(exc))}", file=sys.stderr)
             return 2
         except Exception as exc:  # a bug or the machine: one line, and the traceback when asked for
             if getattr(args, "verbose", False):

@@ -250,7 +250,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--scheduler", help="a Dask scheduler address, tcp://host:8786 (default: [parallel])")
     run.add_argument("--n-jobs", type=int, help="worker processes (default: [parallel] n_jobs)")
     add_verbosity(run)
-    run.set_defaults(run=_run)
+    run.set_defaults(run=_run, job_words=True)  # its errors speak run.toml
     init = sub.add_parser("init-config", help="write a commented run.toml that runs on the demo as it is")
     init.add_argument("path")
     init.add_argument("--force", action="store_true", help="replace an existing file")

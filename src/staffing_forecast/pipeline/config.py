@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, closest
+from ..loaders.totals import TOTALS_POLICIES
 from ..metrics import METRICS
 from ..models import REGISTRY
 from ..quota import Policy
@@ -35,6 +37,7 @@ __all__ = [
     "SeriesConfig",
     "SourcesConfig",
     "SqlSource",
+    "job_words",
     "load_config",
     "parse_config",
     "write_example",
@@ -106,6 +109,10 @@ class SeriesConfig:
     bottom: bool = False
     keys: tuple[str, ...] = KEYS
     unit: str | None = None  # of employment's values; None: as the file's header or title says, else persons
+    gaps: str = (
+        "error"  # missing periods inside a series: an error, or filled ("zero", "interpolate", "ffill")
+    )
+    totals: str = "aside"  # rows labelled «Итого»: set aside and checked, "keep" as series, or "error"
 
     @property
     def custom_keys(self) -> bool:
@@ -404,6 +411,41 @@ def _sources(s: _Section, at: Any) -> SourcesConfig:
     )
 
 
+#: What ``[series] gaps`` may say: the loaders' ``gaps=`` policies but ``"keep"`` (a forecast needs every period).
+GAPS = ("error", "zero", "interpolate", "ffill")
+
+# The loaders' messages advise their Python options; in a batch job the same choice is a line of run.toml.
+_JOB_WORDS = [
+    (
+        re.compile(r"Fill them explicitly with gaps=.*?\(or 'keep' to leave them\)\."),
+        '[series] gaps = "zero", "interpolate" or "ffill" in run.toml fills them (with zeros, from the '
+        "neighbours, or the last value carried forward); or add the missing rows to the file.",
+    ),
+    (
+        re.compile(r"To forecast them as series, load with totals='keep'; to refuse them, totals='error'\."),
+        '[series] totals = "keep" in run.toml forecasts them as series; totals = "error" refuses them.',
+    ),
+    (re.compile(r"\bor load with a gaps= policy\b"), "or set [series] gaps in run.toml"),
+    (re.compile(r"\b(gaps|totals|unit)='([^']*)'"), r'[series] \1 = "\2" in run.toml'),
+]
+
+
+def job_words(message: str) -> str:
+    """Say the loader options a message advises as the lines of ``run.toml`` that make the same choice.
+
+    Examples
+    --------
+    >>> print(job_words("'A' between 2014-01-01 and 2016-01-01. Fill them explicitly with gaps='zero', "
+    ...                 "'interpolate' or 'ffill' (or 'keep' to leave them)."))
+    'A' between 2014-01-01 and 2016-01-01. [series] gaps = "zero", "interpolate" or "ffill" in run.toml fills them (with zeros, from the neighbours, or the last value carried forward); or add the missing rows to the file.
+    >>> job_words("the header says thousands; pass unit='чел.' if it does not.")
+    'the header says thousands; pass [series] unit = "чел." in run.toml if it does not.'
+    """
+    for pattern, words in _JOB_WORDS:
+        message = pattern.sub(words, message)
+    return message
+
+
 def _series(s: _Section) -> SeriesConfig:
     frequency = s.get("frequency", str, "YS", FREQUENCIES)
     keys = _keys(s)
@@ -426,6 +468,8 @@ def _series(s: _Section) -> SeriesConfig:
         levels.append(tuple(k for k in keys if k in level))  # one order, whatever order the file uses
     bottom = s.get("bottom", bool, False)
     unit = s.get("unit", str, None, [spelling for labels in UNITS.values() for spelling in labels])
+    gaps = s.get("gaps", str, "error", list(GAPS))
+    totals = s.get("totals", str, "aside", list(TOTALS_POLICIES))
     if not levels and not bottom:
         raise ConfigError(f"{s.key('hierarchy')} = []: forecast at least one level, or set bottom = true.")
     if len(set(levels)) != len(levels):
@@ -437,6 +481,8 @@ def _series(s: _Section) -> SeriesConfig:
         bottom=bottom,
         keys=keys,
         unit=None if unit is None else check_unit(unit),
+        gaps=gaps,
+        totals=totals,
     )
 
 
@@ -658,6 +704,10 @@ hierarchy = [["occupation"]]      # levels to forecast: the keys employment is s
 bottom = false                    # true: also forecast every bottom series (employer x occupation)
 # unit = "тыс. чел."              # the values' unit: "чел.", "тыс. чел." or "млн чел." (default: as the
                                   # header or title of the employment file says, persons otherwise)
+# gaps = "zero"                   # a year missing inside a series: "error" (default), or fill it with
+                                  # "zero", "interpolate" or "ffill" (the last value carried forward)
+# totals = "aside"                # rows labelled «Итого»/«Всего»: set aside and checked against the sum of
+                                  # the others (default), "keep" (a series like the others) or "error"
 
 [forecast]
 horizon = 7                       # periods ahead

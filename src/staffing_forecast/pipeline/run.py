@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..disclosure import Rules, employers, withhold
 from ..engine import SEASON_LENGTH
-from ..errors import ConfigError
+from ..errors import ConfigError, StaffingForecastError
 from ..hierarchy import Hierarchy
 from ..schema import DS, HIERARCHY_LEVEL, MEAN, MODEL, UNIQUE_ID
 from ..store import (
@@ -34,7 +34,7 @@ from ..store import (
 )
 from ..store.layout import now
 from . import stages
-from .config import Config, load_config
+from .config import Config, job_words, load_config
 from .plots import draw_plots
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ _WORDS = {
     "plots": "drawing the plots",
     "publish": "writing the workbooks and publishing the forecast",
 }
+#: The progress line of a stage the configuration turns off.
+_SKIPPED = {"reconcile": "no reconciliation", "quota": "no quota", "plots": "no plots"}
 log = logging.getLogger("staffing_forecast.pipeline")
 
 
@@ -248,7 +250,19 @@ def run(
 
 def _warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     """Return the warnings of the run so far, each once, as ``Category: message``."""
-    return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    return list(dict.fromkeys(f"{w.category.__name__}: {job_words(str(w.message))}" for w in caught))
+
+
+@contextlib.contextmanager
+def _in_job_words() -> Iterator[None]:
+    """Re-raise a library error with the loader options it advises said as lines of run.toml."""
+    try:
+        yield
+    except StaffingForecastError as error:
+        worded = job_words(str(error))
+        if worded == str(error):
+            raise
+        raise type(error)(worded) from None
 
 
 def _log_to(path: Path) -> logging.Handler:
@@ -274,8 +288,12 @@ def _run(
     number = iter(range(1, len(STAGES) + 1))
 
     @contextlib.contextmanager
-    def stage(name: str) -> Iterator[None]:
-        say(f"{next(number)}/{len(STAGES)} {_WORDS[name]} ...")
+    def stage(name: str, skipped: str = "") -> Iterator[None]:
+        # A stage the configuration turns off still has its number, and the line says why it does nothing.
+        say(
+            f"{next(number)}/{len(STAGES)} "
+            + (f"{_SKIPPED[name]}: {skipped}" if skipped else f"{_WORDS[name]} ...")
+        )
         log.info("stage %s", name)
         began = time.perf_counter()
         yield
@@ -289,8 +307,11 @@ def _run(
     checkpoint = Checkpoint(folder.file("chunks"))
     with _executor(config) as executor:
         n_jobs = config.parallel.n_jobs
-        with stage("load"):
-            sources = stages.load_sources(config.sources, config.series.keys, unit=config.series.unit)
+        with stage("load"), _in_job_words():
+            series = config.series
+            sources = stages.load_sources(
+                config.sources, series.keys, unit=series.unit, gaps=series.gaps, totals=series.totals
+            )
             bundle = sources.bundle
             for skipped in sources.skipped:
                 log.warning("skipped %s: %s", skipped["source"], skipped["reason"])
@@ -303,7 +324,7 @@ def _run(
             folder.save(notes=notes)
             if not quota_runs:
                 config = replace(config, quota=None)
-        with stage("validate"):
+        with stage("validate"), _in_job_words():
             panel, hierarchy = stages.build_panel(bundle, config.series, fc_config.reconcile)
             counts |= {
                 "series": int(panel[UNIQUE_ID].nunique()),
@@ -328,7 +349,7 @@ def _run(
                 panel, selection, fc_config, work, fitted=hierarchy is not None
             )
             counts["fallbacks"] = int(forecasts.loc[forecasts["fallback"] != "", UNIQUE_ID].nunique())
-        with stage("reconcile"):
+        with stage("reconcile", '[forecast] reconcile = "none"' if fc_config.reconcile == "none" else ""):
             base = forecasts
             forecasts = stages.reconcile(forecasts, fc_config.reconcile, hierarchy, fitted)
             reconciled = forecasts
@@ -348,7 +369,7 @@ def _run(
             for name, frame in monitoring.items():
                 write_parquet(frame, folder.file(f"monitoring_{name}.parquet"))
         result = None
-        with stage("quota"):
+        with stage("quota", "" if config.quota is not None else "the run forecasts only"):
             if config.quota is not None:
                 try:
                     result = _quota(bundle, forecasts, config, folder)
@@ -357,7 +378,7 @@ def _run(
                     raise
                 totals = result.totals()
                 counts["quota_places"] = {str(r.intake_year): int(r.quota) for r in totals.itertuples()}
-        with stage("plots"):
+        with stage("plots", "" if config.output.plots else "[output] plots = false"):
             if config.output.plots:
                 drawn = draw_plots(
                     folder.path,

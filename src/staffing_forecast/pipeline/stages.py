@@ -71,13 +71,22 @@ class Sources:
     unread: list[str] = field(default_factory=list)
 
 
-def load_sources(config: SourcesConfig, keys: tuple[str, ...] = KEYS, unit: str | None = None) -> Sources:
+def load_sources(
+    config: SourcesConfig,
+    keys: tuple[str, ...] = KEYS,
+    unit: str | None = None,
+    *,
+    gaps: str = "error",
+    totals: str = "aside",
+) -> Sources:
     """Load and validate every source: the demo, a bundle folder, SQL tables, survey forms.
 
     An unreadable or invalid file stops the run before anything is written, with every problem listed; with
     ``allow_partial = true`` a bad table other than ``employment`` is skipped instead and listed in ``skipped``.
     With ``keys`` other than the bundle's four (``[series] keys``), the employment table is any panel keyed by
-    them (long, or years as columns), read as :func:`staffing_forecast.load_csv` reads one.
+    them (long, or years as columns), read as :func:`staffing_forecast.load_csv` reads one; so is the bundle's
+    when ``gaps`` or ``totals`` (``[series] gaps``, ``[series] totals``) asks for other than the bundle's rules
+    (missing periods an error, total rows set aside), with their codes then checked as a warning.
     """
     skipped: list[dict[str, str]] = []
     unread: list[str] = []
@@ -86,11 +95,11 @@ def load_sources(config: SourcesConfig, keys: tuple[str, ...] = KEYS, unit: str 
 
         bundle = load_demo()
     elif config.bundle is not None:
-        if keys == KEYS:
+        if keys == KEYS and gaps == "error" and totals == "aside":
             bundle, skipped = _load_folder(config.bundle, config.allow_partial, config.columns, unit)
         else:
             bundle, skipped = _load_folder_keyed(
-                config.bundle, keys, config.allow_partial, config.columns, unit
+                config.bundle, keys, config.allow_partial, config.columns, unit, gaps=gaps, totals=totals
             )
         unread = [p.name for p in table_files(config.bundle) if p.stem not in USED_TABLES]
     else:
@@ -143,7 +152,14 @@ def _load_folder(
 
 
 def _load_folder_keyed(
-    folder: Path, keys: tuple[str, ...], allow_partial: bool, columns: Any = None, unit: str | None = None
+    folder: Path,
+    keys: tuple[str, ...],
+    allow_partial: bool,
+    columns: Any = None,
+    unit: str | None = None,
+    *,
+    gaps: str = "error",
+    totals: str = "aside",
 ) -> tuple[Bundle, list[dict[str, str]]]:
     """Load a bundle folder whose employment table has keys of its own; the other tables as in a bundle."""
     from ..loaders import load_table
@@ -163,7 +179,9 @@ def _load_folder_keyed(
             continue
         try:
             if path.stem == "employment":
-                tables["employment"] = _keyed_employment(path, keys, _for_table(columns, "employment"), unit)
+                tables["employment"] = _keyed_employment(
+                    path, keys, _for_table(columns, "employment"), unit, gaps=gaps, totals=totals
+                )
             else:
                 tables[path.stem] = load_table(
                     path, path.stem, columns=_for_table(columns, path.stem), unit=unit
@@ -181,7 +199,13 @@ def _load_folder_keyed(
 
 
 def _keyed_employment(
-    path: Path, keys: tuple[str, ...], columns: Any, unit: str | None = None
+    path: Path,
+    keys: tuple[str, ...],
+    columns: Any,
+    unit: str | None = None,
+    *,
+    gaps: str = "error",
+    totals: str = "aside",
 ) -> pd.DataFrame:
     """Read an employment panel keyed by ``keys``; codes outside the shipped lists are a warning, not an error."""
     from ..loaders import load_csv, load_excel, load_parquet
@@ -189,7 +213,14 @@ def _keyed_employment(
     loaders = {".csv": load_csv, ".xlsx": load_excel, ".parquet": load_parquet}
     # Any panel, not only the IT cluster's: its codes are checked below, as a warning.
     panel = loaders[path.suffix.lower()](
-        path, columns=columns, keys=list(keys), check_code_lists=False, min_length=1, unit=unit
+        path,
+        columns=columns,
+        keys=list(keys),
+        check_code_lists=False,
+        min_length=1,
+        unit=unit,
+        gaps=gaps,
+        totals=totals,
     )
     _warn_unknown_codes(panel, keys, path.name)
     return panel
@@ -279,7 +310,7 @@ def build_panel(
     reconciled forecast needs the same forecast dates for every series) and the aggregates left without one.
     """
     check_frequency(bundle.employment, config.frequency)
-    employment = check_panel(bundle.employment, freq=config.frequency)
+    employment = check_panel(bundle.employment, freq=config.frequency, gaps=config.gaps)
     keys = [c for c in config.keys if c in employment.columns]
     if reconcile != "none":
         levels = hierarchy_levels(config, tuple(keys))
@@ -336,6 +367,19 @@ def run_cross_validation(panel: pd.DataFrame, config: ForecastConfig, work: Work
     """
     if len(config.models) == 1:
         return pd.DataFrame(columns=[UNIQUE_ID, MODEL, "cutoff", DS, "mean", "y"])
+    # The windows must start after the first date: h · windows periods and one to fit on.
+    periods = panel[DS].nunique()
+    needed = config.cv_horizon * config.cv_windows + 1
+    if periods < needed:
+        warnings.warn(
+            f"[forecast] cv_windows = {config.cv_windows} of cv_horizon = {config.cv_horizon} periods need "
+            f"{needed} periods of history, and the data have {periods} ({panel[DS].min().year}–"
+            f"{panel[DS].max().year}): the models are not compared, and every series is forecast by the first "
+            f"candidate, {config.models[0]!r}. Lower cv_windows or cv_horizon in run.toml to compare them.",
+            DataWarning,
+            stacklevel=2,
+        )
+        return pd.DataFrame(columns=[UNIQUE_ID, MODEL, "cutoff", DS, "mean", "y"])
     return cross_validate(
         panel,
         h=config.cv_horizon,
@@ -352,7 +396,12 @@ def choose_models(
     ids = sorted(panel[UNIQUE_ID].unique())
     if cv.empty:
         only = config.models[0]
-        selection = pd.DataFrame({UNIQUE_ID: ids, MODEL: only, "reason": "the only candidate"})
+        reason = (
+            "the only candidate"
+            if len(config.models) == 1
+            else "too short to judge: no window fits the history"
+        )
+        selection = pd.DataFrame({UNIQUE_ID: ids, MODEL: only, "reason": reason})
         return pd.DataFrame(columns=[UNIQUE_ID, MODEL]), selection
     scores = evaluate(cv, [config.metric], train=panel, season_length=season_length, by=[UNIQUE_ID, MODEL])
     selection = select(
@@ -531,6 +580,10 @@ def check_frequency(employment: pd.DataFrame, frequency: str) -> None:
     )
 
 
+#: How a missing input of the quota says the stage can be turned off (the ``quota`` command says its own way).
+QUOTA_OFF = "or set [quota] enabled = false in run.toml to forecast only"
+
+
 def check_inputs(config: Config, bundle: Bundle) -> tuple[list[str], bool]:
     """Check, before any forecasting, that every stage has what it reads.
 
@@ -587,7 +640,7 @@ def check_inputs(config: Config, bundle: Bundle) -> tuple[list[str], bool]:
                 "so in run.toml."
             )
         else:
-            off = "or set [quota] enabled = false in run.toml to forecast only"
+            off = QUOTA_OFF
             if bundle.institutions is None:
                 problems.append(
                     "quota: the data have no institutions table, so the programs have no capacity; add "

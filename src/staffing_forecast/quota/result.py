@@ -30,6 +30,10 @@ from .wording import (
 __all__ = ["Explanation", "QuotaResult", "intake_totals"]
 
 
+#: A cell's reliability (the value of its ``reliability`` step) in Russian.
+_RELIABILITY_RU = {"low": "низкая", "high": "высокая"}
+
+
 @dataclass
 class Explanation:
     """One step of the method: its value, unit, formula, where the inputs came from, and the steps below it.
@@ -53,9 +57,11 @@ class Explanation:
             raise ConfigError(f"explain: unknown language {lang!r}; use one of {list(WORDS)}.")
         return Explanation(
             step_words(render(self.step, lang), lang),
-            self.value,
+            _RELIABILITY_RU.get(self.value, self.value)
+            if lang == "ru" and isinstance(self.value, str)
+            else self.value,
             unit_words(self.unit, lang),
-            render(self.formula, lang),
+            source_words(render(self.formula, lang), lang),  # a reliability rule's reason is such a text
             source_words(render(self.source, lang), lang),
             [c.render(lang) for c in self.children],
         )
