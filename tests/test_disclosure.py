@@ -291,10 +291,11 @@ def test_the_job_publishes_with_the_disclosure_option(tmp_path):
     sheet = load_workbook(result.path / "forecast.xlsx")["Forecast"]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row]
     assert not any(v.startswith("E0") for v in cells)  # no employer's row
-    shown = published[published["sector"] != "*"].dropna(subset=["mean"])
-    assert sum(v in set(shown["sector"]) for v in cells) == len(
-        shown
-    )  # the visible sector cells, and no other
+    sectors = published[published["sector"] != "*"]
+    assert sum(v in set(sectors["sector"]) for v in cells) == len(
+        sectors
+    )  # every sector row, withheld or not
+    assert cells.count("withheld") >= sectors["mean"].isna().sum()  # the withheld ones marked
 
 
 @pytest.mark.slow
@@ -319,3 +320,122 @@ def test_the_published_summary_gives_no_sector_away(demo, tmp_path):
     shown[is_sector] = ~np.array(blank)
     shown[(cells["sector"] != "*") & (cells["occupation"] != "*")] = False  # sector x occupation: not shown
     assert recovered_by_rank(cells, ~shown.to_numpy(), employment, levels) == []
+
+
+# --- the published workbook, read back and attacked ----------------------------------------------------------------
+def read_forecast_sheet(path, forecast: pd.DataFrame) -> tuple[set, dict, list]:
+    """The (unique_id, ds) cells whose numbers the workbook's forecast sheet shows, the values, and its rows.
+
+    Each row is matched to its series by the key columns shown; the total row to the top cell (every key ``*``):
+    the total of the bottom rows is the same equation on the finest cells as the top cell.
+    """
+    from openpyxl import load_workbook
+
+    from staffing_forecast.report.labels import column_label
+
+    rows = list(load_workbook(path)["Forecast"].iter_rows(values_only=True))
+    at = next(i for i, row in enumerate(rows) if "Model" in row)
+    header = rows[at]
+    keys = [k for k in KEYS if k in forecast.columns]
+    shown = {header.index(column_label(k, "en")[0]): k for k in keys if column_label(k, "en")[0] in header}
+    ids = forecast.drop_duplicates("unique_id").set_index(keys)["unique_id"]
+    visible, values = set(), {}
+    for row in rows[at + 1 :]:
+        named = {k: "*" for k in keys} | {k: str(row[i]) for i, k in shown.items()}
+        if row[min(shown)] == "Total":
+            named = {k: "*" for k in keys}
+            if tuple(named.values()) not in ids.index:  # no top cell: the total must be withheld throughout
+                assert not any(isinstance(v, int | float) for v in row), row
+                continue
+        uid = ids.loc[tuple(named[k] for k in keys)]
+        for j, column in enumerate(header):
+            if isinstance(column, int):
+                ds = pd.Timestamp(f"{column}-01-01")
+            elif isinstance(column, str) and column.endswith(", actual"):
+                ds = pd.Timestamp(f"{column.split(',')[0]}-01-01")
+            else:
+                continue
+            value = row[j]
+            assert value == "withheld" or isinstance(value, int | float), (uid, column, value)
+            if value != "withheld":
+                visible.add((uid, ds))
+                values[(uid, ds)] = value
+    return visible, values, rows[at + 1 :]
+
+
+def attack_workbook(path, forecast, history, levels) -> list:
+    """Run the differencing attacker on every number of the forecast sheet, forecast periods and actuals alike."""
+    visible, values, _ = read_forecast_sheet(path, forecast)
+    recovered = []
+    dated = {"forecast": forecast.rename(columns={"mean": "y"}), "history": history}
+    for frame in dated.values():
+        keys = [k for k in KEYS if k in frame.columns]
+        finest = frame[(frame[keys] != "*").all(axis=1)]
+        dates = sorted({ds for _, ds in visible} & set(frame["ds"]))
+        cells = frame[frame["ds"].isin(dates)].reset_index(drop=True)
+        shown = [(u, d) in visible for u, d in zip(cells["unique_id"], cells["ds"], strict=True)]
+        hidden = ~np.array(shown)
+        recovered += recovered_by_rank(cells, hidden, finest, levels)
+        for ds in dates:
+            recovered += recovered_by_lp(cells, hidden, finest, levels, ds)
+    # every visible number is the true one (the total is the sum of the bottom rows, equal to the top cell here)
+    truth = pd.concat([dated["forecast"], history]).set_index(["unique_id", "ds"])["y"]
+    assert all(abs(v - truth.loc[k]) < 0.5 for k, v in values.items())
+    return recovered
+
+
+PUBLISHED_LEVELS = [[], ["occupation"], ["sector", "occupation"], list(KEYS)]
+
+
+@pytest.fixture(scope="module")
+def published_case():
+    employment = generated(5, n_employers=20)
+    panel = table(employment, PUBLISHED_LEVELS)
+    forecast = sf.forecast(panel, h=2, models="naive", level=[80])
+    return panel, forecast
+
+
+def test_a_published_workbook_read_back_gives_nothing_away(published_case, tmp_path):
+    from openpyxl import load_workbook
+
+    panel, forecast = published_case
+    path = sf.report.forecast_workbook(
+        forecast, tmp_path / "fc.xlsx", lang="en", publish=True, history=panel, actuals=2
+    )
+    visible, _, rows = read_forecast_sheet(path, forecast)
+    marks = [row.count("withheld") for row in rows]
+    numbers = [len([c for c in row if c == "withheld" or isinstance(c, int | float)]) for row in rows]
+    assert any(
+        m and m == n for m, n in zip(marks, numbers, strict=True)
+    )  # a row withheld throughout is shown
+    assert rows[-1][0] == "Total" and "withheld" not in rows[-1]  # the top cell is published here
+    public = forecast[forecast["employer"] == "*"]
+    assert len(rows) == public["unique_id"].nunique() + 1  # every series has its row, and the total
+    assert attack_workbook(path, forecast, panel, PUBLISHED_LEVELS) == []
+    # the intervals sheet shows no number the forecast sheet withholds
+    sheet = list(load_workbook(path)["Intervals"].iter_rows(values_only=True))
+    header = sheet[0]
+    ids = public.drop_duplicates("unique_id").set_index(["sector", "occupation"])["unique_id"]
+    s, o, year = (header.index(c) for c in ("ОКВЭД2 code", "ОКЗ code", "Year"))
+    numbers = [
+        (ids.loc[(str(row[s]), str(row[o]))], pd.Timestamp(f"{row[year]}-01-01"))
+        for row in sheet[1:]
+        if any(isinstance(v, int | float) for v in row[year + 1 :])
+    ]
+    assert numbers and set(numbers) <= visible
+    every = sf.report.forecast_workbook(forecast, tmp_path / "all.xlsx", lang="en", history=panel, actuals=2)
+    cells = [c for row in load_workbook(every)["Forecast"].iter_rows(values_only=True) for c in row]
+    assert "withheld" not in cells and any(str(c).startswith("E0") for c in cells)  # the employer scope: all
+
+
+def test_the_total_of_a_forecast_without_its_top_cell_is_withheld(published_case, tmp_path):
+    panel, forecast = published_case
+    no_top = forecast[~(forecast[list(KEYS)] == "*").all(axis=1)]
+    history = panel[panel["unique_id"].isin(no_top["unique_id"])]
+    path = sf.report.forecast_workbook(
+        no_top, tmp_path / "fc.xlsx", lang="en", publish=True, history=history, actuals=2
+    )
+    _, _, rows = read_forecast_sheet(path, no_top)
+    total = rows[-1]
+    assert total[0] == "Total" and total.count("withheld") == 5  # two actuals, two years, the change
+    assert not any(isinstance(v, int | float) for v in total)
