@@ -266,6 +266,7 @@ def test_a_workbook_for_publication_has_no_employer_and_blank_withheld_cells(tmp
     )
 
 
+@pytest.mark.slow
 def test_the_job_publishes_with_the_disclosure_option(tmp_path):
     from staffing_forecast.pipeline import parse_config, run
 
@@ -291,6 +292,10 @@ def test_the_job_publishes_with_the_disclosure_option(tmp_path):
     sheet = load_workbook(result.path / "forecast.xlsx")["Forecast"]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row]
     assert not any(v.startswith("E0") for v in cells)  # no employer's row
+    levels = config.series.hierarchy
+    employment = sf.datasets.load_demo().employment
+    history = table(employment, [list(level) for level in levels])
+    assert attack_workbook(result.path / "forecast.xlsx", forecasts, history, levels, employment) == []
     sectors = published[published["sector"] != "*"]
     assert sum(v in set(sectors["sector"]) for v in cells) == len(
         sectors
@@ -363,23 +368,42 @@ def read_forecast_sheet(path, forecast: pd.DataFrame) -> tuple[set, dict, list]:
     return visible, values, rows[at + 1 :]
 
 
-def attack_workbook(path, forecast, history, levels) -> list:
-    """Run the differencing attacker on every number of the forecast sheet, forecast periods and actuals alike."""
+def with_unshown_cells(cells, hidden, finest, levels, ds):
+    """Add the cells of the hierarchy the table has no row for (its finest level, say) as withheld ones."""
+    hierarchy = sf.Hierarchy.from_keys(finest, levels)
+    keys = list(hierarchy.keys)
+    every = hierarchy.key_table[keys].drop_duplicates()
+    known = pd.MultiIndex.from_frame(cells[keys])
+    extra = every[~pd.MultiIndex.from_frame(every).isin(known)]
+    if extra.empty:
+        return cells, hidden
+    extra = extra.assign(ds=ds, y=np.nan, unique_id=[f"unshown {i}" for i in range(len(extra))])
+    out = pd.concat([cells, extra], ignore_index=True)
+    return out, np.concatenate([hidden, np.ones(len(extra), dtype=bool)])
+
+
+def attack_workbook(path, forecast, history, levels, employment) -> list:
+    """Run the differencing attacker on every number of the forecast sheet, forecast periods and actuals alike.
+
+    The unknowns are the finest cells of ``employment`` (its key combinations of the last year stand for those of
+    the forecast years); every number shown is an equation on them.
+    """
     visible, values, _ = read_forecast_sheet(path, forecast)
+    last = employment[employment["ds"] == employment["ds"].max()]
     recovered = []
-    dated = {"forecast": forecast.rename(columns={"mean": "y"}), "history": history}
-    for frame in dated.values():
-        keys = [k for k in KEYS if k in frame.columns]
-        finest = frame[(frame[keys] != "*").all(axis=1)]
+    frames = (forecast.rename(columns={"mean": "y"}), history)
+    for frame in frames:
         dates = sorted({ds for _, ds in visible} & set(frame["ds"]))
-        cells = frame[frame["ds"].isin(dates)].reset_index(drop=True)
-        shown = [(u, d) in visible for u, d in zip(cells["unique_id"], cells["ds"], strict=True)]
-        hidden = ~np.array(shown)
-        recovered += recovered_by_rank(cells, hidden, finest, levels)
         for ds in dates:
+            cells = frame[frame["ds"] == ds]
+            hidden = ~np.array([(u, ds) in visible for u in cells["unique_id"]])
+            finest = employment[employment["ds"] == ds]
+            finest = finest if len(finest) else last.assign(ds=ds)
+            cells, hidden = with_unshown_cells(cells, hidden, finest, levels, ds)
+            recovered += recovered_by_rank(cells, hidden, finest, levels)
             recovered += recovered_by_lp(cells, hidden, finest, levels, ds)
-    # every visible number is the true one (the total is the sum of the bottom rows, equal to the top cell here)
-    truth = pd.concat([dated["forecast"], history]).set_index(["unique_id", "ds"])["y"]
+    # every number shown is the true one (the total, the sum of the bottom rows, equals the top cell here)
+    truth = pd.concat(frames).set_index(["unique_id", "ds"])["y"]
     assert all(abs(v - truth.loc[k]) < 0.5 for k, v in values.items())
     return recovered
 
@@ -411,7 +435,8 @@ def test_a_published_workbook_read_back_gives_nothing_away(published_case, tmp_p
     assert rows[-1][0] == "Total" and "withheld" not in rows[-1]  # the top cell is published here
     public = forecast[forecast["employer"] == "*"]
     assert len(rows) == public["unique_id"].nunique() + 1  # every series has its row, and the total
-    assert attack_workbook(path, forecast, panel, PUBLISHED_LEVELS) == []
+    finest = panel[(panel[list(KEYS)] != "*").all(axis=1)]
+    assert attack_workbook(path, forecast, panel, PUBLISHED_LEVELS, finest) == []
     # the intervals sheet shows no number the forecast sheet withholds
     sheet = list(load_workbook(path)["Intervals"].iter_rows(values_only=True))
     header = sheet[0]
