@@ -104,7 +104,7 @@ _WITHHELD_NOTES = {
     ),
 }
 _ACTUAL_NOTES = {
-    "ru": "Факт — последние {n} периодов истории; изменение — от факта за {first} до прогноза на {last}.",
+    "ru": "Факт — {periods} истории; изменение — от факта за {first} до прогноза на {last}.",
     "en": "Actual: the last {n} periods of the history; change: from the actual of {first} to the forecast for {last}.",
 }
 
@@ -158,7 +158,6 @@ def forecast_workbook(
         shown before the forecast, and the change from the last actual to the last forecast period in %.
     actuals
         How many of the last actual periods to show (3 by default).
-
     publish, employers, rules
         ``publish=True`` writes a workbook for readers not entitled to employers' figures: rows naming an
         employer are left out, and the cells the disclosure rules withhold show «скрыто» ("withheld") instead of
@@ -172,8 +171,10 @@ def forecast_workbook(
     -----
     The total row sums the rows that add up without double counting: every row when no key is summed over
     (``*``), otherwise the bottom level only (the rows with no ``*`` in their keys), over every series of the
-    forecast even when ``max_rows`` shows fewer; one total per model. The first sheet says which rows it sums.
-    There is no total row when fewer than two rows would be summed.
+    forecast even when ``max_rows`` shows fewer. When every series is forecast by the same models (a comparison),
+    there is one total per model; when each series has its own chosen model (the batch job), one total of them
+    all, with no model named. The first sheet says which rows it sums. There is no total row when fewer than two
+    series would be summed, or when some series have several models and others one.
 
     In a workbook for publication the total is a cell of the hierarchy like any other: its value in a period is
     shown only where the forecast's top cell (every key ``*``) is published in that period, and «скрыто»
@@ -370,7 +371,31 @@ def _with_actuals(
         [wide.iloc[:, :at], table.reindex(wide[UNIQUE_ID]).reset_index(drop=True), wide.iloc[:, at:]], axis=1
     )
     out["horizon_change"] = _change(out[_actual_column(labels[-1])], out[horizon[-1]])
-    return out, _ACTUAL_NOTES[lang].format(n=len(shown), first=labels[-1], last=horizon[-1])
+    note = _ACTUAL_NOTES[lang].format(
+        n=len(shown), periods=_last_periods(len(shown), freq), first=labels[-1], last=horizon[-1]
+    )
+    return out, note
+
+
+#: «год, года, лет» and so on: the Russian forms after 1, 2 and 5 (as in «последние 5 лет»).
+_PERIOD_WORDS = {"YS": ("год", "года", "лет"), "QS": ("квартал", "квартала", "кварталов"),
+                 "MS": ("месяц", "месяца", "месяцев")}  # fmt: skip
+
+
+def _last_periods(n: int, freq: str) -> str:
+    """Word «the last n periods» in Russian, in the grammatical number ``n`` takes.
+
+    >>> _last_periods(1, "YS"), _last_periods(3, "YS"), _last_periods(5, "QS"), _last_periods(21, "MS")
+    ('последний год', 'последние 3 года', 'последние 5 кварталов', 'последние 21 месяц')
+    """
+    one, few, many = _PERIOD_WORDS[freq]
+    if n == 1:
+        return f"последний {one}"
+    if n % 10 == 1 and n % 100 != 11:
+        return f"последние {n} {one}"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"последние {n} {few}"
+    return f"последние {n} {many}"
 
 
 def _check_actuals(actuals: object) -> None:
@@ -496,7 +521,13 @@ def _with_total(
     if n < 2:
         return wide, "", None
     by_period = bottom.assign(_period=_periods(bottom[DS], freq, lang))
-    totals = by_period.pivot_table(index=MODEL, columns="_period", values=MEAN, aggfunc="sum", sort=False)
+    models = bottom.groupby(UNIQUE_ID, sort=False)[MODEL].agg(frozenset)
+    if models.nunique() == 1:  # every series by the same models: a total per model, as the rows compare them
+        totals = by_period.pivot_table(index=MODEL, columns="_period", values=MEAN, aggfunc="sum", sort=False)
+    elif (models.map(len) == 1).all():  # one model per series, chosen per series: one total of them all
+        totals = by_period.groupby("_period", sort=False)[MEAN].sum().to_frame("").T
+    else:  # some series by several models, others by one: no sum takes each series once
+        return wide, "", None
     rows = pd.DataFrame({column: [""] * len(totals) for column in keys})
     rows[keys[0]] = _TOTAL[lang]
     rows[MODEL] = totals.index.to_numpy()
