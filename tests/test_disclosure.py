@@ -296,6 +296,18 @@ def test_the_job_publishes_with_the_disclosure_option(tmp_path):
     employment = sf.datasets.load_demo().employment
     history = table(employment, [list(level) for level in levels])
     assert attack_workbook(result.path / "forecast.xlsx", forecasts, history, levels, employment) == []
+    # the forecast workbook's actual years and the summary's employment by occupation and by sector, together
+    every = [[], ["occupation"], ["sector"], ["sector", "occupation"], ["employer", "occupation"]]
+    joint = table(employment, every)
+    visible, _, _ = read_forecast_sheet(result.path / "forecast.xlsx", forecasts)
+    years = sorted({ds for _, ds in visible} & set(employment["ds"]))  # where the two files overlap
+    visible |= summary_visible(result.path / "summary.xlsx", joint)
+    for ds in years:
+        at = joint[joint["ds"] == ds]
+        hidden = ~np.array([(u, ds) in visible for u in at["unique_id"]])
+        finest = employment[employment["ds"] == ds]
+        at, hidden = with_unshown_cells(at, hidden, finest, every, ds)
+        assert recovered_by_rank(at, hidden, finest, every) == []
     sectors = published[published["sector"] != "*"]
     assert sum(v in set(sectors["sector"]) for v in cells) == len(
         sectors
@@ -380,6 +392,26 @@ def with_unshown_cells(cells, hidden, finest, levels, ds):
     extra = extra.assign(ds=ds, y=np.nan, unique_id=[f"unshown {i}" for i in range(len(extra))])
     out = pd.concat([cells, extra], ignore_index=True)
     return out, np.concatenate([hidden, np.ones(len(extra), dtype=bool)])
+
+
+def summary_visible(path, cells: pd.DataFrame) -> set:
+    """The (unique_id, ds) cells whose numbers the summary's employment by occupation and by sector show."""
+    codes = {"ОКЗ code": "occupation", "ОКВЭД2": "sector"}
+    sheets = pd.read_excel(path, sheet_name=None, dtype=dict.fromkeys(codes, str))
+    ids = cells.drop_duplicates("unique_id").set_index(list(KEYS))["unique_id"]
+    out = set()
+    for title in ("Employment by occupation", "Employment by sector"):
+        sheet = sheets[title]
+        column = next(c for c in sheet.columns if c in codes)
+        for _, row in sheet.iterrows():
+            named = {k: "*" for k in KEYS} | {codes[column]: row[column]}
+            uid = ids.loc[tuple(named[k] for k in KEYS)]
+            out |= {
+                (uid, pd.Timestamp(f"{y}-01-01"))
+                for y in sheet.columns
+                if isinstance(y, int) and pd.notna(row[y])
+            }
+    return out
 
 
 def attack_workbook(path, forecast, history, levels, employment) -> list:
