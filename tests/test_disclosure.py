@@ -315,6 +315,37 @@ def test_the_job_publishes_with_the_disclosure_option(tmp_path):
     assert cells.count("withheld") >= sectors["mean"].isna().sum()  # the withheld ones marked
 
 
+def test_a_disclosure_run_that_fails_at_the_quota_keeps_a_workbook_for_publication(tmp_path, monkeypatch):
+    import sys
+
+    from openpyxl import load_workbook
+
+    from staffing_forecast.pipeline import parse_config, run
+
+    job = sys.modules["staffing_forecast.pipeline.run"]  # the module, which the function of that name hides
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the quota failed")
+
+    monkeypatch.setattr(job, "_quota", broken)
+    config = parse_config(
+        {
+            "sources": {"demo": True},
+            "series": {
+                "hierarchy": [[], ["occupation"], ["sector", "occupation"], ["employer", "occupation"]]
+            },
+            "forecast": {"models": ["naive"], "horizon": 1},
+            "output": {"store": str(tmp_path), "disclosure": True, "plots": False, "lang": "en"},
+            "parallel": {"n_jobs": 1},
+        }
+    )
+    with pytest.raises(Exception, match="the quota failed"):
+        run(config)
+    [kept] = list((tmp_path / "runs").glob("*/forecast.xlsx"))
+    cells = [str(c) for row in load_workbook(kept)["Forecast"].iter_rows(values_only=True) for c in row]
+    assert "withheld" in cells and not any(c.startswith("E0") for c in cells)  # no employer's figure
+
+
 @pytest.mark.slow
 def test_the_published_summary_gives_no_sector_away(demo, tmp_path):
     from staffing_forecast.report.summary import write_summary
