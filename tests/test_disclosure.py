@@ -266,6 +266,7 @@ def test_a_workbook_for_publication_has_no_employer_and_blank_withheld_cells(tmp
     )
 
 
+@pytest.mark.slow
 def test_the_job_publishes_with_the_disclosure_option(tmp_path):
     from staffing_forecast.pipeline import parse_config, run
 
@@ -291,10 +292,58 @@ def test_the_job_publishes_with_the_disclosure_option(tmp_path):
     sheet = load_workbook(result.path / "forecast.xlsx")["Forecast"]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row]
     assert not any(v.startswith("E0") for v in cells)  # no employer's row
-    shown = published[published["sector"] != "*"].dropna(subset=["mean"])
-    assert sum(v in set(shown["sector"]) for v in cells) == len(
-        shown
-    )  # the visible sector cells, and no other
+    levels = config.series.hierarchy
+    employment = sf.datasets.load_demo().employment
+    history = table(employment, [list(level) for level in levels])
+    assert attack_workbook(result.path / "forecast.xlsx", forecasts, history, levels, employment) == []
+    # the forecast workbook's actual years and the summary's employment by occupation and by sector, together
+    every = [[], ["occupation"], ["sector"], ["sector", "occupation"], ["employer", "occupation"]]
+    joint = table(employment, every)
+    visible, _, _ = read_forecast_sheet(result.path / "forecast.xlsx", forecasts)
+    years = sorted({ds for _, ds in visible} & set(employment["ds"]))  # where the two files overlap
+    visible |= summary_visible(result.path / "summary.xlsx", joint)
+    for ds in years:
+        at = joint[joint["ds"] == ds]
+        hidden = ~np.array([(u, ds) in visible for u in at["unique_id"]])
+        finest = employment[employment["ds"] == ds]
+        at, hidden = with_unshown_cells(at, hidden, finest, every, ds)
+        assert recovered_by_rank(at, hidden, finest, every) == []
+    sectors = published[published["sector"] != "*"]
+    assert sum(v in set(sectors["sector"]) for v in cells) == len(
+        sectors
+    )  # every sector row, withheld or not
+    assert cells.count("withheld") >= sectors["mean"].isna().sum()  # the withheld ones marked
+
+
+def test_a_disclosure_run_that_fails_at_the_quota_keeps_a_workbook_for_publication(tmp_path, monkeypatch):
+    import sys
+
+    from openpyxl import load_workbook
+
+    from staffing_forecast.pipeline import parse_config, run
+
+    job = sys.modules["staffing_forecast.pipeline.run"]  # the module, which the function of that name hides
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the quota failed")
+
+    monkeypatch.setattr(job, "_quota", broken)
+    config = parse_config(
+        {
+            "sources": {"demo": True},
+            "series": {
+                "hierarchy": [[], ["occupation"], ["sector", "occupation"], ["employer", "occupation"]]
+            },
+            "forecast": {"models": ["naive"], "horizon": 1},
+            "output": {"store": str(tmp_path), "disclosure": True, "plots": False, "lang": "en"},
+            "parallel": {"n_jobs": 1},
+        }
+    )
+    with pytest.raises(Exception, match="the quota failed"):
+        run(config)
+    [kept] = list((tmp_path / "runs").glob("*/forecast.xlsx"))
+    cells = [str(c) for row in load_workbook(kept)["Forecast"].iter_rows(values_only=True) for c in row]
+    assert "withheld" in cells and not any(c.startswith("E0") for c in cells)  # no employer's figure
 
 
 @pytest.mark.slow
@@ -319,3 +368,162 @@ def test_the_published_summary_gives_no_sector_away(demo, tmp_path):
     shown[is_sector] = ~np.array(blank)
     shown[(cells["sector"] != "*") & (cells["occupation"] != "*")] = False  # sector x occupation: not shown
     assert recovered_by_rank(cells, ~shown.to_numpy(), employment, levels) == []
+
+
+# --- the published workbook, read back and attacked ----------------------------------------------------------------
+def read_forecast_sheet(path, forecast: pd.DataFrame) -> tuple[set, dict, list]:
+    """The (unique_id, ds) cells whose numbers the workbook's forecast sheet shows, the values, and its rows.
+
+    Each row is matched to its series by the key columns shown; the total row to the top cell (every key ``*``):
+    the total of the bottom rows is the same equation on the finest cells as the top cell.
+    """
+    from openpyxl import load_workbook
+
+    from staffing_forecast.report.labels import column_label
+
+    rows = list(load_workbook(path)["Forecast"].iter_rows(values_only=True))
+    at = next(i for i, row in enumerate(rows) if "Model" in row)
+    header = rows[at]
+    keys = [k for k in KEYS if k in forecast.columns]
+    shown = {header.index(column_label(k, "en")[0]): k for k in keys if column_label(k, "en")[0] in header}
+    ids = forecast.drop_duplicates("unique_id").set_index(keys)["unique_id"]
+    visible, values = set(), {}
+    for row in rows[at + 1 :]:
+        named = {k: "*" for k in keys} | {k: str(row[i]) for i, k in shown.items()}
+        if row[min(shown)] == "Total":
+            named = {k: "*" for k in keys}
+            if tuple(named.values()) not in ids.index:  # no top cell: the total must be withheld throughout
+                assert not any(isinstance(v, int | float) for v in row), row
+                continue
+        uid = ids.loc[tuple(named[k] for k in keys)]
+        for j, column in enumerate(header):
+            if isinstance(column, int):
+                ds = pd.Timestamp(f"{column}-01-01")
+            elif isinstance(column, str) and column.endswith(", actual"):
+                ds = pd.Timestamp(f"{column.split(',')[0]}-01-01")
+            else:
+                continue
+            value = row[j]
+            assert value == "withheld" or isinstance(value, int | float), (uid, column, value)
+            if value != "withheld":
+                visible.add((uid, ds))
+                values[(uid, ds)] = value
+    return visible, values, rows[at + 1 :]
+
+
+def with_unshown_cells(cells, hidden, finest, levels, ds):
+    """Add the cells of the hierarchy the table has no row for (its finest level, say) as withheld ones."""
+    hierarchy = sf.Hierarchy.from_keys(finest, levels)
+    keys = list(hierarchy.keys)
+    every = hierarchy.key_table[keys].drop_duplicates()
+    known = pd.MultiIndex.from_frame(cells[keys])
+    extra = every[~pd.MultiIndex.from_frame(every).isin(known)]
+    if extra.empty:
+        return cells, hidden
+    extra = extra.assign(ds=ds, y=np.nan, unique_id=[f"unshown {i}" for i in range(len(extra))])
+    out = pd.concat([cells, extra], ignore_index=True)
+    return out, np.concatenate([hidden, np.ones(len(extra), dtype=bool)])
+
+
+def summary_visible(path, cells: pd.DataFrame) -> set:
+    """The (unique_id, ds) cells whose numbers the summary's employment by occupation and by sector show."""
+    codes = {"ОКЗ code": "occupation", "ОКВЭД2": "sector"}
+    sheets = pd.read_excel(path, sheet_name=None, dtype=dict.fromkeys(codes, str))
+    ids = cells.drop_duplicates("unique_id").set_index(list(KEYS))["unique_id"]
+    out = set()
+    for title in ("Employment by occupation", "Employment by sector"):
+        sheet = sheets[title]
+        column = next(c for c in sheet.columns if c in codes)
+        for _, row in sheet.iterrows():
+            named = {k: "*" for k in KEYS} | {codes[column]: row[column]}
+            uid = ids.loc[tuple(named[k] for k in KEYS)]
+            out |= {
+                (uid, pd.Timestamp(f"{y}-01-01"))
+                for y in sheet.columns
+                if isinstance(y, int) and pd.notna(row[y])
+            }
+    return out
+
+
+def attack_workbook(path, forecast, history, levels, employment) -> list:
+    """Run the differencing attacker on every number of the forecast sheet, forecast periods and actuals alike.
+
+    The unknowns are the finest cells of ``employment`` (its key combinations of the last year stand for those of
+    the forecast years); every number shown is an equation on them.
+    """
+    visible, values, _ = read_forecast_sheet(path, forecast)
+    last = employment[employment["ds"] == employment["ds"].max()]
+    recovered = []
+    frames = (forecast.rename(columns={"mean": "y"}), history)
+    for frame in frames:
+        dates = sorted({ds for _, ds in visible} & set(frame["ds"]))
+        for ds in dates:
+            cells = frame[frame["ds"] == ds]
+            hidden = ~np.array([(u, ds) in visible for u in cells["unique_id"]])
+            finest = employment[employment["ds"] == ds]
+            finest = finest if len(finest) else last.assign(ds=ds)
+            cells, hidden = with_unshown_cells(cells, hidden, finest, levels, ds)
+            recovered += recovered_by_rank(cells, hidden, finest, levels)
+            recovered += recovered_by_lp(cells, hidden, finest, levels, ds)
+    # every number shown is the true one (the total, the sum of the bottom rows, equals the top cell here)
+    truth = pd.concat(frames).set_index(["unique_id", "ds"])["y"]
+    assert all(abs(v - truth.loc[k]) < 0.5 for k, v in values.items())
+    return recovered
+
+
+PUBLISHED_LEVELS = [[], ["occupation"], ["sector", "occupation"], list(KEYS)]
+
+
+@pytest.fixture(scope="module")
+def published_case():
+    employment = generated(5, n_employers=20)
+    panel = table(employment, PUBLISHED_LEVELS)
+    forecast = sf.forecast(panel, h=2, models="naive", level=[80])
+    return panel, forecast
+
+
+def test_a_published_workbook_read_back_gives_nothing_away(published_case, tmp_path):
+    from openpyxl import load_workbook
+
+    panel, forecast = published_case
+    path = sf.report.forecast_workbook(
+        forecast, tmp_path / "fc.xlsx", lang="en", publish=True, history=panel, actuals=2
+    )
+    visible, _, rows = read_forecast_sheet(path, forecast)
+    marks = [row.count("withheld") for row in rows]
+    numbers = [len([c for c in row if c == "withheld" or isinstance(c, int | float)]) for row in rows]
+    assert any(
+        m and m == n for m, n in zip(marks, numbers, strict=True)
+    )  # a row withheld throughout is shown
+    assert rows[-1][0] == "Total" and "withheld" not in rows[-1]  # the top cell is published here
+    public = forecast[forecast["employer"] == "*"]
+    assert len(rows) == public["unique_id"].nunique() + 1  # every series has its row, and the total
+    finest = panel[(panel[list(KEYS)] != "*").all(axis=1)]
+    assert attack_workbook(path, forecast, panel, PUBLISHED_LEVELS, finest) == []
+    # the intervals sheet shows no number the forecast sheet withholds
+    sheet = list(load_workbook(path)["Intervals"].iter_rows(values_only=True))
+    header = sheet[0]
+    ids = public.drop_duplicates("unique_id").set_index(["sector", "occupation"])["unique_id"]
+    s, o, year = (header.index(c) for c in ("ОКВЭД2 code", "ОКЗ code", "Year"))
+    numbers = [
+        (ids.loc[(str(row[s]), str(row[o]))], pd.Timestamp(f"{row[year]}-01-01"))
+        for row in sheet[1:]
+        if any(isinstance(v, int | float) for v in row[year + 1 :])
+    ]
+    assert numbers and set(numbers) <= visible
+    every = sf.report.forecast_workbook(forecast, tmp_path / "all.xlsx", lang="en", history=panel, actuals=2)
+    cells = [c for row in load_workbook(every)["Forecast"].iter_rows(values_only=True) for c in row]
+    assert "withheld" not in cells and any(str(c).startswith("E0") for c in cells)  # the employer scope: all
+
+
+def test_the_total_of_a_forecast_without_its_top_cell_is_withheld(published_case, tmp_path):
+    panel, forecast = published_case
+    no_top = forecast[~(forecast[list(KEYS)] == "*").all(axis=1)]
+    history = panel[panel["unique_id"].isin(no_top["unique_id"])]
+    path = sf.report.forecast_workbook(
+        no_top, tmp_path / "fc.xlsx", lang="en", publish=True, history=history, actuals=2
+    )
+    _, _, rows = read_forecast_sheet(path, no_top)
+    total = rows[-1]
+    assert total[0] == "Total" and total.count("withheld") == 5  # two actuals, two years, the change
+    assert not any(isinstance(v, int | float) for v in total)

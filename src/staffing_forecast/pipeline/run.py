@@ -566,14 +566,24 @@ def _workbooks(
 
 
 def _keep_forecast(forecasts: pd.DataFrame, config: Config, folder: RunFolder) -> None:
-    """Write the forecast workbook of a run that fails after forecasting, so the finished work is not lost."""
+    """Write the forecast workbook of a run that fails after forecasting, so the finished work is not lost.
+
+    With ``[output] disclosure`` it is the workbook for publication, as a complete run would write it.
+    """
     if not config.output.workbooks:
         return
     from ..report import forecast_workbook
 
+    publish = config.output.disclosure
+    behind = folder.file("employers.parquet")  # written with the forecast, before the quota
     try:
         forecast_workbook(
-            forecasts, folder.file("forecast.xlsx"), lang=config.output.lang, freq=config.series.frequency
+            forecasts,
+            folder.file("forecast.xlsx"),
+            lang=config.output.lang,
+            freq=config.series.frequency,
+            publish=publish,
+            employers=pd.read_parquet(behind) if publish and behind.exists() else None,
         )
     except Exception as error:  # the run's own error is the one to report
         log.warning("the forecast workbook of the failed run could not be written: %s", error)

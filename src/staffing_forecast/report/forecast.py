@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..disclosure import Rules, withhold
+from ..disclosure import KEYS, Rules, employers_of, primary, secondary, withhold
 from ..errors import ConfigError
 from ..schema import (
+    ALL,
     DS,
     FALLBACK,
     FREQUENCIES,
@@ -88,6 +89,20 @@ _TOTAL_NOTES = {
         "aggregates are not added in.",
     ),
 }
+#: What a withheld cell of a workbook for publication shows, and the note that explains it.
+_WITHHELD = {"ru": "скрыто", "en": "withheld"}
+_WITHHELD_NOTES = {
+    "ru": (
+        "«скрыто» — значение не публикуется: по правилам раскрытия оно выдало бы данные отдельных работодателей "
+        "(мало работодателей, доля одного слишком велика или значение мало) или позволило бы вычислить такое "
+        "значение по другим ячейкам."
+    ),
+    "en": (
+        "'withheld': the value is not published: under the disclosure rules it would show individual employers' "
+        "figures (too few employers, one holds too large a share, or too small a value) or let such a value be "
+        "recomputed from other cells."
+    ),
+}
 _ACTUAL_NOTES = {
     "ru": "Факт — {periods} истории; изменение — от факта за {first} до прогноза на {last}.",
     "en": "Actual: the last {n} periods of the history; change: from the actual of {first} to the forecast for {last}.",
@@ -145,8 +160,8 @@ def forecast_workbook(
         How many of the last actual periods to show (3 by default).
     publish, employers, rules
         ``publish=True`` writes a workbook for readers not entitled to employers' figures: rows naming an
-        employer are left out, and so are the values of the cells the disclosure rules withhold (a series withheld
-        in every period has no row)
+        employer are left out, and the cells the disclosure rules withhold show «скрыто» ("withheld") instead of
+        a value, so a series withheld in every period still has its row
         (:func:`staffing_forecast.disclosure.withhold`; ``employers`` are who is behind each cell,
         :func:`staffing_forecast.disclosure.employers` of the employment, by default the forecast's own employer
         rows; ``rules`` default to ``Rules()``: 3 employers, 85 % dominance, 10 persons). Default ``False``:
@@ -160,6 +175,12 @@ def forecast_workbook(
     there is one total per model; when each series has its own chosen model (the batch job), one total of them
     all, with no model named. The first sheet says which rows it sums. There is no total row when fewer than two
     series would be summed, or when some series have several models and others one.
+
+    In a workbook for publication the total is a cell of the hierarchy like any other: its value in a period is
+    shown only where the forecast's top cell (every key ``*``) is published in that period, and «скрыто»
+    otherwise (always when the forecast has no top cell). The actuals are cells of the hierarchy at earlier dates,
+    decided by the same rules date by date; the actuals of a series withheld in any forecast period are withheld
+    too, and so is the change of a row whose first or last value is withheld.
 
     Examples
     --------
@@ -177,8 +198,13 @@ def forecast_workbook(
     """
     check_lang(lang)
     check_forecast(forecast)
+    original, shown_history, hidden_actuals = forecast, history, None
     if publish:
         forecast = withhold(forecast, employers, rules)
+        if history is not None:
+            shown_history, hidden_actuals = _published_history(
+                history, original, forecast, employers, rules, actuals
+            )
     titles, notes = _TITLES[lang], _NOTES[lang]
     limited = _largest(forecast, max_rows)
     frame = limited.drop(columns=[c for c in _ADJUSTED if c in limited.columns])
@@ -195,13 +221,26 @@ def forecast_workbook(
     keys = [c for c in frame.columns if c not in reserved and not (frame[c].astype(str) == "*").all()]
     keys = [c for c in keys if not pd.api.types.is_numeric_dtype(frame[c])] or [UNIQUE_ID]
     ids = [UNIQUE_ID] if keys != [UNIQUE_ID] else []
-    wide = frame.pivot_table(
-        index=[*ids, *keys, MODEL], columns=period, values=MEAN, sort=False
-    ).reset_index()
-    wide.columns.name = None
     horizon = list(dict.fromkeys(frame.sort_values(DS, kind="stable")[period]))
-    wide, said_actuals = _with_actuals(wide, forecast, history, actuals, freq, lang, horizon)
-    wide, said_total = _with_total(wide.drop(columns=ids), forecast, keys, freq, lang, history, horizon)
+    wide = _wide(frame, [*ids, *keys, MODEL], period, horizon)
+    wide, said_actuals = _with_actuals(wide, forecast, shown_history, actuals, freq, lang, horizon)
+    withheld = _withheld_cells(wide, frame, period, horizon, hidden_actuals, freq, lang) if publish else None
+    wide, said_total, total_withheld = _with_total(
+        wide.drop(columns=ids),
+        original,
+        forecast,
+        keys,
+        freq,
+        lang,
+        history,
+        horizon,
+        hidden_actuals,
+        publish,
+    )
+    if withheld is not None:
+        if total_withheld is not None:
+            withheld = pd.concat([withheld, total_withheld], ignore_index=True)
+        wide = _mark_withheld(wide, withheld, lang)
     long = frame[[*keys, MODEL, period, MEAN, *bounds]]
     unit = unit_of(forecast)  # the panel's: thousand persons are labelled so on every sheet
     first_notes = [(notes[0] if bounds else notes[2]).format(by=_BY[freq], unit=unit_label(unit, lang))]
@@ -230,6 +269,8 @@ def forecast_workbook(
     if track_record is not None and not track_record.empty:
         sheets.append(_track_sheet(track_record, titles[4], lang))
     first_notes.extend(note for note in (said_actuals, said_total) if note)
+    if withheld is not None and withheld.to_numpy().any():
+        first_notes.append(_WITHHELD_NOTES[lang])
     return write_workbook(path, sheets, lang)
 
 
@@ -306,8 +347,7 @@ def _with_actuals(
     """Insert the last ``actuals`` periods of ``history`` before the forecast and the change over the horizon."""
     if history is None:
         return wide, ""
-    if isinstance(actuals, bool) or not isinstance(actuals, int) or actuals < 1:
-        raise ConfigError(f"forecast_workbook: actuals={actuals!r}; use a positive number of periods.")
+    _check_actuals(actuals)
     missing = [c for c in (UNIQUE_ID, DS, Y) if c not in history.columns]
     if missing:
         raise ConfigError(
@@ -358,6 +398,95 @@ def _last_periods(n: int, freq: str) -> str:
     return f"последние {n} {many}"
 
 
+def _check_actuals(actuals: object) -> None:
+    if isinstance(actuals, bool) or not isinstance(actuals, int) or actuals < 1:
+        raise ConfigError(f"forecast_workbook: actuals={actuals!r}; use a positive number of periods.")
+
+
+def _wide(frame: pd.DataFrame, index: list[str], period: str, horizon: list[object]) -> pd.DataFrame:
+    """One row per series and model, one column per period, in the forecast's order.
+
+    A series whose every value is withheld keeps its row (``pivot_table`` would drop it).
+    """
+    rows = frame[index].drop_duplicates().reset_index(drop=True)
+    table = frame.groupby([*index, period], sort=False)[MEAN].mean().unstack(period)
+    table = table.reindex(columns=horizon)
+    table.columns.name = None
+    return rows.merge(table.reset_index(), on=index, how="left")
+
+
+def _published_history(
+    history: pd.DataFrame,
+    original: pd.DataFrame,
+    published: pd.DataFrame,
+    employers: pd.DataFrame | None,
+    rules: Rules | None,
+    actuals: int,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Return the actual periods to show, withheld values NaN, and which (``unique_id``, ``ds``) are withheld.
+
+    The actuals are cells of the same hierarchy at earlier dates: the disclosure rules decide them date by date
+    (:func:`~staffing_forecast.disclosure.primary` and :func:`~staffing_forecast.disclosure.secondary`), and
+    the actuals of a series withheld in any forecast period are withheld as well.
+    """
+    _check_actuals(actuals)
+    if any(c not in history.columns for c in (UNIQUE_ID, DS, Y)):
+        return history, None  # ``_with_actuals`` names what is missing
+    past = history[history[UNIQUE_ID].isin(original[UNIQUE_ID]) & (history[DS] < original[DS].min())]
+    if past.empty:
+        return history, None
+    shown = sorted(past[DS].unique())[-actuals:]
+    keys = [k for k in KEYS if k in original.columns]
+    cells = (
+        past.loc[past[DS].isin(shown), [UNIQUE_ID, DS, Y]]
+        .merge(original[[UNIQUE_ID, *keys]].drop_duplicates(UNIQUE_ID), on=UNIQUE_ID, how="left")
+        .reset_index(drop=True)
+    )
+    hidden_series = set(published.loc[published[MEAN].isna(), UNIQUE_ID])
+    hidden_series |= set(original[UNIQUE_ID]) - set(published[UNIQUE_ID])  # the employers' own rows
+    hidden = cells[UNIQUE_ID].isin(hidden_series).to_numpy()
+    if keys:
+        contributors = employers if employers is not None else employers_of(cells, value=Y)
+        hidden = secondary(cells, primary(cells, contributors, rules, value=Y) | hidden, value=Y)
+    out = cells.assign(**{Y: cells[Y].where(~hidden)})
+    return out, out[[UNIQUE_ID, DS]].assign(withheld=hidden)
+
+
+def _withheld_cells(
+    wide: pd.DataFrame,
+    frame: pd.DataFrame,
+    period: str,
+    horizon: list[object],
+    hidden_actuals: pd.DataFrame | None,
+    freq: str,
+    lang: str,
+) -> pd.DataFrame:
+    """Return which cells of the wide table are withheld (a published forecast's NaN means, hidden actuals)."""
+    at = pd.MultiIndex.from_frame(wide[[UNIQUE_ID, MODEL]])
+    flags = frame.assign(_withheld=frame[MEAN].isna()).groupby([UNIQUE_ID, MODEL, period])["_withheld"].any()
+    table = flags.unstack(period).reindex(index=at, columns=horizon)
+    out = pd.DataFrame(table.fillna(False).to_numpy(dtype=bool), columns=horizon)
+    actual = [c for c in wide.columns if isinstance(c, str) and c.startswith("actual ")]
+    if actual and hidden_actuals is not None:
+        labelled = hidden_actuals.assign(_column=_periods(hidden_actuals[DS], freq, lang).map(_actual_column))
+        by = labelled.groupby([UNIQUE_ID, "_column"])["withheld"].any().unstack("_column")
+        by = by.reindex(index=wide[UNIQUE_ID], columns=actual)
+        for column in actual:
+            out[column] = by[column].fillna(False).to_numpy(dtype=bool)
+    if actual and "horizon_change" in wide.columns:
+        out["horizon_change"] = out[actual[-1]] | out[horizon[-1]]
+    return out
+
+
+def _mark_withheld(wide: pd.DataFrame, withheld: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Write «скрыто» in the withheld cells (their values are NaN already) so an official sees the row exists."""
+    out = wide.copy()
+    for column in withheld.columns:
+        mask = withheld[column].to_numpy(dtype=bool)
+        out[column] = out[column].astype(object).where(~mask, _WITHHELD[lang])
+    return out
+
+
 def _change(start: pd.Series, end: pd.Series) -> pd.Series:
     """Return the change from ``start`` to ``end`` as a share (0.1 is +10 %); blank where ``start`` is 0."""
     start = start.astype(float)
@@ -366,20 +495,31 @@ def _change(start: pd.Series, end: pd.Series) -> pd.Series:
 
 def _with_total(
     wide: pd.DataFrame,
-    forecast: pd.DataFrame,
+    source: pd.DataFrame,
+    shown: pd.DataFrame,
     keys: list[str],
     freq: str,
     lang: str,
     history: pd.DataFrame | None,
     horizon: list[object],
-) -> tuple[pd.DataFrame, str]:
-    """Append the total row of the rows that add up (see ``forecast_workbook``) and say what it sums."""
+    hidden_actuals: pd.DataFrame | None,
+    publish: bool,
+) -> tuple[pd.DataFrame, str, pd.DataFrame | None]:
+    """Append the total row of the rows that add up (see ``forecast_workbook``) and say what it sums.
+
+    ``shown`` is the forecast the workbook shows and ``source`` the one it was made from: they differ when the
+    workbook is for publication (``publish``), and then the total sums the values of ``source`` and is a cell of the hierarchy
+    like any other: visible in a period only where the forecast's top cell (every key ``*``) is published, and
+    its actuals only where the top cell's are. The third value says which cells of the total rows are withheld
+    (``None`` when the workbook is not for publication or has no total).
+    """
     named = [k for k in keys if k != UNIQUE_ID]
-    summed = (forecast[named].astype(str) == "*").any(axis=1) if named else pd.Series(False, forecast.index)
-    bottom = forecast[~summed]
-    n = bottom[UNIQUE_ID].nunique()
+    summed = (shown[named].astype(str) == "*").any(axis=1) if named else pd.Series(False, shown.index)
+    ids = shown.loc[~summed, UNIQUE_ID].unique()
+    bottom = source[source[UNIQUE_ID].isin(ids)]
+    n = len(ids)
     if n < 2:
-        return wide, ""
+        return wide, "", None
     by_period = bottom.assign(_period=_periods(bottom[DS], freq, lang))
     models = bottom.groupby(UNIQUE_ID, sort=False)[MODEL].agg(frozenset)
     if models.nunique() == 1:  # every series by the same models: a total per model, as the rows compare them
@@ -387,7 +527,7 @@ def _with_total(
     elif (models.map(len) == 1).all():  # one model per series, chosen per series: one total of them all
         totals = by_period.groupby("_period", sort=False)[MEAN].sum().to_frame("").T
     else:  # some series by several models, others by one: no sum takes each series once
-        return wide, ""
+        return wide, "", None
     rows = pd.DataFrame({column: [""] * len(totals) for column in keys})
     rows[keys[0]] = _TOTAL[lang]
     rows[MODEL] = totals.index.to_numpy()
@@ -395,16 +535,51 @@ def _with_total(
         rows[column] = totals[column].to_numpy()
     actual_columns = [c for c in wide.columns if isinstance(c, str) and c.startswith("actual ")]
     if actual_columns and history is not None:
-        past = history[history[UNIQUE_ID].isin(bottom[UNIQUE_ID])]
+        past = history[history[UNIQUE_ID].isin(ids)]
         labelled = past.assign(_period=_periods(past[DS], freq, lang).map(_actual_column))
         sums = labelled[labelled["_period"].isin(actual_columns)].groupby("_period")[Y].sum()
         for column in actual_columns:
             rows[column] = sums.get(column, float("nan"))
+    withheld = _total_withheld(rows, source, shown, freq, lang, horizon, actual_columns, hidden_actuals)
+    if publish:
+        for column in withheld.columns:
+            rows[column] = rows[column].where(~withheld[column].to_numpy(dtype=bool))
+    if actual_columns and history is not None:
         rows["horizon_change"] = _change(rows[actual_columns[-1]], rows[horizon[-1]])
+        withheld["horizon_change"] = withheld[actual_columns[-1]] | withheld[horizon[-1]]
     said = _TOTAL_NOTES[lang]
     note = (
         said[0].format(n=n)
         if not summed.any()
         else said[1].format(n=n, level=hierarchy_label("/".join(named), lang))
     )
-    return pd.concat([wide, rows[[c for c in wide.columns if c in rows.columns]]], ignore_index=True), note
+    out = pd.concat([wide, rows[[c for c in wide.columns if c in rows.columns]]], ignore_index=True)
+    return out, note, withheld if publish else None
+
+
+def _total_withheld(
+    rows: pd.DataFrame,
+    source: pd.DataFrame,
+    shown: pd.DataFrame,
+    freq: str,
+    lang: str,
+    horizon: list[object],
+    actual_columns: list[str],
+    hidden_actuals: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Which cells of the total rows a workbook for publication withholds: those of the hierarchy's top cell."""
+    keys = [k for k in KEYS if k in source.columns]
+    top = (shown[keys] == ALL).all(axis=1) if keys else pd.Series(False, shown.index)
+    top_rows = shown[top.to_numpy()]
+    visible = set(_periods(top_rows.loc[top_rows[MEAN].notna(), DS], freq, lang))
+    out = pd.DataFrame({column: [column not in visible] * len(rows) for column in horizon})
+    if actual_columns:
+        shown_actuals: set[object] = set()
+        if hidden_actuals is not None:
+            at_top = hidden_actuals[
+                hidden_actuals[UNIQUE_ID].isin(top_rows[UNIQUE_ID]) & ~hidden_actuals["withheld"]
+            ]
+            shown_actuals = set(_periods(at_top[DS], freq, lang).map(_actual_column))
+        for column in actual_columns:
+            out[column] = column not in shown_actuals
+    return out
