@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import reference
@@ -19,10 +20,32 @@ from ..spreadsheet import text_cells
 from ..units import PERSONS
 from .labels import LANGS, column_label, in_unit, value_label
 
-__all__ = ["Sheet", "name_columns", "write_workbook"]
+__all__ = ["Sheet", "name_columns", "value_decimals", "write_workbook"]
 
-#: Number formats by kind of column (the internal column name decides the kind).
+#: Number formats by kind of column (the internal column name decides the kind); a value's depends on its unit.
 _FORMATS = {"share": "0.0%", "index": "0.00", "count": "#,##0", "number": "#,##0.0", "year": "0"}
+#: Below this typical size, a value in thousands or millions is shown with two decimals (2,31 тыс. чел.).
+_SMALL = 10
+
+
+def value_decimals(unit: str, values: pd.DataFrame | pd.Series) -> int:
+    """Return the decimals a head count in ``unit`` is shown with: persons whole, thousands and millions not.
+
+    In thousands or millions the decimals follow the typical (median nonzero) size of ``values``: two below 10
+    (2,31 тыс. чел.: 2 310 persons), one above (23,4 тыс. чел.). Whole numbers would round 2,31 and 2,42 both to 2.
+
+    Examples
+    --------
+    >>> value_decimals("persons", pd.Series([2.31])), value_decimals("thousand persons", pd.Series([2.31, 2.42]))
+    (0, 2)
+    >>> value_decimals("thousand persons", pd.Series([23.4, 0.0, 158.0]))
+    1
+    """
+    if unit == PERSONS:
+        return 0
+    numbers = pd.to_numeric(pd.Series(np.ravel(values)), errors="coerce").abs()
+    numbers = numbers[numbers > 0]
+    return 2 if numbers.empty or numbers.median() < _SMALL else 1
 
 
 @dataclass
@@ -94,13 +117,18 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
     kinds: dict[object, str] = {}
     labels: list[object] = []
     for column in frame.columns:
-        # A number as a column name is a year of a wide table: the header stays a number, its values counts.
-        label, kind = (column, "count") if not isinstance(column, str) else column_label(str(column), lang)
+        # A number as a column name is a year of a wide table: the header stays a number, its values head counts.
+        label, kind = (column, "value") if not isinstance(column, str) else column_label(str(column), lang)
         label = in_unit(label, sheet.unit, lang)
         kinds[label] = kind
         labels.append(label)
         frame[column] = value_label(frame[column], lang, str(column))
     frame.columns = labels
+    # Every head count of a sheet has the same decimals, chosen from all of them: a column of 2,31 beside one
+    # of 23,40 reads as one table.
+    values = frame[[label for label in labels if kinds[label] == "value"]]
+    decimals = value_decimals(sheet.unit, values.to_numpy())
+    formats = _FORMATS | {"value": "#,##0" + ("." + "0" * decimals if decimals else "")}
     start = len(sheet.notes) + (1 if sheet.notes else 0)
     title = sheet.title[:31]  # Excel's limit on sheet names
     frame.to_excel(writer, sheet_name=title, index=False, startrow=start)
@@ -112,7 +140,7 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
         cell = ws.cell(row=header, column=j)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        number_format = _FORMATS.get(kinds[label])
+        number_format = formats.get(kinds[label])
         if number_format:
             for row in range(header + 1, header + 1 + len(frame)):
                 ws.cell(row=row, column=j).number_format = number_format

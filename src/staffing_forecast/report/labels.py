@@ -38,7 +38,8 @@ __all__ = [
 
 LANGS = ("ru", "en")
 
-# internal name: (Russian, English, kind); kind is share, index, count, number, year or text
+# internal name: (Russian, English, kind); kind is share, index, count, number, value, year or text. A value is
+# a head count in the unit of its sheet (persons, thousand persons): whole in persons, with decimals in thousands.
 _COLUMNS: dict[str, tuple[str, str, str]] = {
     # keys
     "institution": ("Организация", "Institution", "text"),
@@ -177,8 +178,8 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "outside_range_rows": ("Из них вне диапазона сценариев", "Of which outside the scenario range", "count"),
     "first_graduation": ("Первый возможный выпуск", "First graduation", "year"),
     "last_forecast_year": ("Последний год прогноза", "Last forecast year", "year"),
-    "original_mean": ("Прогноз до корректировки, чел.", "Forecast before adjustment", "number"),
-    "adjusted_by": ("Корректировка, чел.", "Adjusted by, persons", "number"),
+    "original_mean": ("Прогноз до корректировки, чел.", "Forecast before adjustment", "value"),
+    "adjusted_by": ("Корректировка, чел.", "Adjusted by, persons", "value"),
     "adjustment": ("Вид корректировки", "Adjustment", "text"),
     "reason": ("Основание", "Reason", "text"),
     "age_band": ("Возрастная группа", "Age band", "text"),
@@ -194,7 +195,7 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "ds": ("Дата", "Date", "text"),
     "model": ("Модель", "Model", "text"),
     "period": ("Период", "Period", "year"),
-    "mean": ("Прогноз, чел.", "Forecast, persons", "number"),
+    "mean": ("Прогноз, чел.", "Forecast, persons", "value"),
     "fallback": ("Причина замены модели", "Why the model fell back", "text"),
     "horizon_change": ("Изменение за горизонт прогноза", "Change over the horizon", "share"),
     # track record of published forecasts
@@ -444,10 +445,10 @@ def column_label(column: str, lang: str) -> tuple[str, str]:
         ru_word, en_word = _BOUND_WORDS[bound[1]]
         return (
             f"{ru_word} {bound[2]} %, чел." if lang == "ru" else f"{en_word} {bound[2]} %, persons"
-        ), "number"
+        ), "value"
     if column.startswith("actual "):  # an actual period beside a forecast: "actual 2025"
         period = column.removeprefix("actual ")
-        return (f"{period}, факт" if lang == "ru" else f"{period}, actual"), "number"
+        return (f"{period}, факт" if lang == "ru" else f"{period}, actual"), "value"
     ru, en, kind = _COLUMNS.get(column, (column, column, "text"))
     return (ru if lang == "ru" else en), kind
 
