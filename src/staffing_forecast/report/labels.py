@@ -53,8 +53,8 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "employer": ("Работодатель", "Employer", "text"),
     "hierarchy_level": ("Уровень иерархии", "Hierarchy level", "text"),
     "year": ("Год", "Year", "year"),
-    "first_year": ("С года", "From year", "year"),
-    "last_year": ("По год", "To year", "year"),
+    "first_year": ("Первый год", "First year", "year"),
+    "last_year": ("Последний год", "Last year", "year"),
     # graduate outcomes
     "graduates": ("Выпуск, чел.", "Graduates", "count"),
     "employed": ("Трудоустроено, чел.", "Employed", "count"),
@@ -76,11 +76,11 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "too_few": ("Мало данных", "Too few to judge", "text"),
     # trends
     "rate": ("Показатель", "Indicator", "text"),
-    "n_years": ("Лет наблюдений", "Years observed", "count"),
-    "first": ("Значение в начале", "First value", "share"),
-    "last": ("Значение в конце", "Last value", "share"),
-    "change": ("Изменение, доли", "Change", "share"),
-    "slope": ("Тренд за год, доли", "Trend per year", "share"),
+    "n_years": ("Лет с данными", "Years with data", "count"),
+    "first": ("Доля в первый год", "Share in the first year", "share"),
+    "last": ("Доля в последний год", "Share in the last year", "share"),
+    "change": ("Изменение доли за период", "Change of the share", "share"),
+    "slope": ("Изменение доли за год (тренд)", "Change of the share a year (trend)", "share"),
     "p_value": ("Уровень значимости (p)", "p-value", "index"),
     "trend": ("Вывод", "Conclusion", "text"),
     # satisfaction
