@@ -99,7 +99,7 @@ def test_a_russian_workbook_words_fallbacks_and_notes_in_russian(tmp_path):
         v for row in book["Замены и примечания"].iter_rows(min_row=2, values_only=True) for v in row[2:]
     ]
     text = " ".join(v for v in remarks if v)
-    assert "выброс сглажен" in text and "начальных нулей" in text and "не подошла" in text
+    assert "выброс сглажен" in text and "нулей в начале" in text and "не подошла" in text
     english = re.findall(
         r"\b(?:failed|interval|observations|needs|left out|fitted|short|used|outlier)\b", text
     )
@@ -116,7 +116,7 @@ def test_a_russian_csv_words_notes_and_fallbacks_too(tmp_path):
     )
     fc = sf.forecast(panel, h=2, models="auto")
     text = sf.report.write_csv(fc, tmp_path / "fc.csv", lang="ru").read_text(encoding="utf-8-sig")
-    assert "после начальных нулей (8)" in text and "fitted" not in text
+    assert "нулей в начале: 8, значений после них: 4" in text and "fitted" not in text
     assert text.splitlines()[1].split(";")[1] == "2026"  # the year, as in the workbook
 
 

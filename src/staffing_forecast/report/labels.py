@@ -8,6 +8,7 @@ column the library's reports write has a label.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -375,8 +376,9 @@ def text_label(text: str, lang: str) -> str:
     return text
 
 
-# What the engine writes into a forecast's `fallback` and `note` columns, worded in Russian (most specific first).
-_REMARKS_RU: list[tuple[str, str]] = [
+# What the engine writes into a forecast's `fallback` and `note` columns, worded in Russian (most specific first);
+# a replacement is a template or, where a number needs a decimal comma, a function of the match.
+_REMARKS_RU: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"(\w+) failed \((.*)\); used (\w+)", r"модель \1 не подошла (\2); прогноз построен моделью \3"),
     (r"(\d+) observations, (\w+) needs (\d+)", r"наблюдений: \1, модели \2 нужно \3"),
     (r"(\w+) could not be estimated on this series", r"модель \1 не удалось оценить на этом ряду"),
@@ -386,12 +388,16 @@ _REMARKS_RU: list[tuple[str, str]] = [
     (r"the latest plan \(vintage (\d+)\) does not cover (\d+)", r"последний план (опрос \1 г.) не охватывает \2 г."),
     (r"too few observations to estimate the spread of (.*) for an interval", r"слишком мало наблюдений для оценки разброса (\1)"),
     (r"(\d+) observations, fewer than one season of (\d+)", r"наблюдений: \1, меньше одного сезона (\2)"),
-    (r"fitted on the (\d+) values after (\d+) leading zeros?", r"оценено по последним значениям (\1) после начальных нулей (\2)"),
+    (r"fitted on the (\d+) values after (\d+) leading zeros?",
+     r"оценено по значениям после нулей в начале ряда (нулей в начале: \2, значений после них: \1)"),
+    (r"smooth \(roughness ([\d.]+)\): the average of ari and the median",
+     lambda m: f"ряд меняется плавно (неровность {_comma(m[1])}): прогноз — среднее прогноза ARI и медианы прогнозов "
+               "моделей комбинации"),
     (r"ARIMA\((\d+),(\d+),0\) with drift", r"ARIMA(\1,\2,0) с дрейфом"),
     (r", seasonally adjusted", ", с поправкой на сезонность"),
     (r"short \((\d+) observations; the combination needs (\d+)\): (\w+)", r"короткий ряд (наблюдений: \1, для комбинации нужно \2): \3"),
     (r"stopped: the last (\d+) values are 0 after (\d+) nonzero ones: forecast 0",
-     r"деятельность прекращена: последние значения (\1) равны 0 после ненулевых (\2): прогноз 0"),
+     r"деятельность прекращена (нулей в конце ряда: \1, ненулевых значений до них: \2): прогноз 0"),
     (r"a history of zeros: the interval has no width", "в истории только нули: интервал нулевой ширины"),
     (r"intermittent \((\d+)% zeros\): TSB", r"прерывистый ряд (нулей: \1 %): метод TSB"),
     (r"no nonzero value in the history: forecast 0", "в истории только нули: прогноз 0"),
@@ -423,15 +429,38 @@ def remark_label(text: str, lang: str) -> str:
     Examples
     --------
     >>> remark_label("ets failed (2 observations, ets needs 7); used naive", "ru")
-    'модель ets не подошла (наблюдений: 2, модели ets нужно 7); прогноз построен моделью naive'
+    'модель ETS не подошла (наблюдений: 2, модели ETS нужно 7); прогноз построен моделью «без изменений»'
     >>> remark_label("left out ets (needs 7 observations), ets_damped (needs 8 observations)", "ru")
-    'без моделей ets (нужно наблюдений: 7), ets_damped (нужно наблюдений: 8)'
+    'без моделей ETS (нужно наблюдений: 7), ETS с затухающим трендом (нужно наблюдений: 8)'
+    >>> remark_label("smooth (roughness 0.29): the average of ari and the median", "ru")
+    'ряд меняется плавно (неровность 0,29): прогноз — среднее прогноза ARI и медианы прогнозов моделей комбинации'
     """
     if lang != "ru" or not isinstance(text, str):
         return text
     for pattern, replacement in _REMARKS_RU:
         text = re.sub(pattern, replacement, text)
-    return text
+    # The models the remarks name («without ets», «used naive»), as officials read them.
+    return _MODEL_NAME.sub(lambda m: _MODELS_IN_REMARKS_RU.get(m[0]) or model_label(m[0], "ru"), text)
+
+
+#: Models named inside a remark: short words, as a list of them («без моделей ETS, DOT») reads.
+_MODELS_IN_REMARKS_RU = {
+    "ets": "ETS", "ets_damped": "ETS с затухающим трендом", "theta": "тета-метод", "stm": "стандартный тета-метод",
+    "otm": "оптимизированный тета-метод", "dstm": "динамический тета-метод", "dot": "DOT", "ces": "CES",
+    "arima": "ARIMA", "ari": "ARI", "drift": "«дрейф»", "naive": "«без изменений»", "tsb": "TSB",
+}  # fmt: skip
+
+
+_MODEL_NAME = re.compile(
+    r"\b(?:"
+    + "|".join(sorted({*_MODELS_IN_REMARKS_RU, *_COLUMN_VALUES["model"]}, key=len, reverse=True))
+    + r")\b"
+)
+
+
+def _comma(number: str) -> str:
+    """Write a number as Russian does: with a decimal comma."""
+    return number.replace(".", ",")
 
 
 # Interval bounds of a forecast, lo_<level> and hi_<level>, for any level.
