@@ -128,7 +128,7 @@ def test_forecast_marks_fallbacks_and_manual_adjustments(occupations, drift):
     before = next(line for line in ax.get_lines() if line.get_label() == "до ручной корректировки")
     row = marked[(marked["unique_id"] == "*/*/*/2512") & (marked["ds"] == "2027-01-01")]
     assert list(before.get_ydata()) == [float(row["original_mean"].iloc[0])]
-    assert any("модель ets не подошла" in t.get_text() for t in ax.texts)
+    assert any("модель ETS не подошла" in t.get_text() for t in ax.texts)
 
 
 def test_forecast_refuses_what_it_cannot_draw(drift):
