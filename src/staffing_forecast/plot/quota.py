@@ -307,14 +307,14 @@ def quota_waterfall(
 
 
 def _number(value: float, lang: str, *, significant: bool = False) -> str:
-    """``1234.5`` → ``1 234,5`` in Russian, ``1,234.5`` in English (one decimal below 100, none above).
+    """``1234.5`` → ``1 234,5`` in Russian, ``1,234.5`` in English (one decimal below 100, none above or when whole).
 
     ``significant=True`` keeps two significant digits instead (a factor: ``0.0906`` → ``0,091``).
     """
     if significant:
         shown = f"{value:.2g}" if abs(value) < 1 else f"{value:,.2f}"
     else:
-        shown = f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+        shown = f"{value:,.1f}" if abs(value) < 100 and value != round(value) else f"{value:,.0f}"
     return shown.replace(",", " ").replace(".", ",") if lang == "ru" else shown
 
 
