@@ -260,6 +260,13 @@ def test_values_in_thousands_keep_their_decimals_on_every_sheet(tmp_path):
     fc = sf.forecast(larger, h=2, models="drift")
     path = sf.report.forecast_workbook(fc, tmp_path / "larger.xlsx", history=larger)
     assert _formats_by_header(load_workbook(path)["Прогноз"], 5)[2026] == "#,##0.0"
+    # Values below 1 thousand get three (0,025 тыс. чел. is 25 persons).
+    tiny = panel.assign(y=panel["y"] / 100)
+    tiny.attrs["unit"] = "thousand persons"
+    path = sf.report.forecast_workbook(
+        sf.forecast(tiny, h=2, models="drift"), tmp_path / "tiny.xlsx", history=tiny
+    )
+    assert _formats_by_header(load_workbook(path)["Прогноз"], 5)[2026] == "#,##0.000"
 
 
 def test_values_in_persons_are_whole_on_every_sheet(tmp_path):

@@ -6,6 +6,7 @@ halfway never leaves a half-written report where the last good one was.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,28 +25,29 @@ __all__ = ["Sheet", "name_columns", "value_decimals", "write_workbook"]
 
 #: Number formats by kind of column (the internal column name decides the kind); a value's depends on its unit.
 _FORMATS = {"share": "0.0%", "index": "0.00", "count": "#,##0", "number": "#,##0.0", "year": "0"}
-#: Below this typical size, a value in thousands or millions is shown with two decimals (2,31 тыс. чел.).
-_SMALL = 10
 
 
-def value_decimals(unit: str, values: pd.DataFrame | pd.Series) -> int:
+def value_decimals(unit: str, values: pd.DataFrame | pd.Series | np.ndarray) -> int:
     """Return the decimals a head count in ``unit`` is shown with: persons whole, thousands and millions not.
 
-    In thousands or millions the decimals follow the typical (median nonzero) size of ``values``: two below 10
-    (2,31 тыс. чел.: 2 310 persons), one above (23,4 тыс. чел.). Whole numbers would round 2,31 and 2,42 both to 2.
+    In thousands or millions the typical (median nonzero) size of ``values`` decides, for about three significant
+    digits: one decimal from 10 up (23,4 тыс. чел.), two from 1 (2,31: whole numbers would show 2,31 and 2,42
+    both as 2), three below 1 (0,025 тыс. чел. is 25 persons); never more than three.
 
     Examples
     --------
     >>> value_decimals("persons", pd.Series([2.31])), value_decimals("thousand persons", pd.Series([2.31, 2.42]))
     (0, 2)
-    >>> value_decimals("thousand persons", pd.Series([23.4, 0.0, 158.0]))
-    1
+    >>> value_decimals("thousand persons", pd.Series([23.4, 0.0, 158.0])), value_decimals("thousand persons", [0.025])
+    (1, 3)
     """
     if unit == PERSONS:
         return 0
     numbers = pd.to_numeric(pd.Series(np.ravel(values)), errors="coerce").abs()
     numbers = numbers[numbers > 0]
-    return 2 if numbers.empty or numbers.median() < _SMALL else 1
+    if numbers.empty:
+        return 2
+    return min(3, max(1, 2 - math.floor(math.log10(float(numbers.median())))))
 
 
 @dataclass
