@@ -328,6 +328,16 @@ def test_monitoring_report_writes_every_sheet_with_labelled_headers(demo, tmp_pa
         assert not set(labels) & known_columns(), f"{ws.title}: untranslated headers"
 
 
+def test_the_trends_sheet_says_its_years_and_changes_in_plain_russian(demo, tmp_path):
+    path = sf.report.monitoring_workbook(demo, tmp_path / "monitoring.xlsx")
+    headers = [cell.value for cell in load_workbook(path)["Динамика"][1]]
+    assert headers == [
+        "Код специальности", "Специальность", "Уровень образования", "Показатель", "Первый год",
+        "Последний год", "Лет с данными", "Доля в первый год", "Доля в последний год",
+        "Изменение доли за период", "Изменение доли за год (тренд)", "Уровень значимости (p)", "Вывод",
+    ]  # fmt: skip
+
+
 def test_monitoring_report_leaves_no_partial_file_when_it_fails(demo, tmp_path):
     path = tmp_path / "monitoring.xlsx"
     path.write_text("the previous report")

@@ -128,7 +128,7 @@ def test_forecast_marks_fallbacks_and_manual_adjustments(occupations, drift):
     before = next(line for line in ax.get_lines() if line.get_label() == "до ручной корректировки")
     row = marked[(marked["unique_id"] == "*/*/*/2512") & (marked["ds"] == "2027-01-01")]
     assert list(before.get_ydata()) == [float(row["original_mean"].iloc[0])]
-    assert any("модель ets не подошла" in t.get_text() for t in ax.texts)
+    assert any("модель ETS не подошла" in t.get_text() for t in ax.texts)
 
 
 def test_forecast_refuses_what_it_cannot_draw(drift):
@@ -198,18 +198,59 @@ def test_quota_waterfall_follows_the_explanation():
     assert len(bars) == 7
     assert bars[0].get_y() == 0 and bars[-1].get_y() == 0  # the ends stand on zero
     assert bars[-1].get_height() == tree.value
-    tops = [b.get_y() + b.get_height() if b.get_height() >= 0 else b.get_y() for b in bars]
-    assert tops[1] == pytest.approx(max(tree.find("scenario base").find("graduates wanted").value, tops[0]))
-    assert bars[2].get_y() + bars[2].get_height() == pytest.approx(
-        tree.find("scenario base").find("need").value
+    # The two conversions (× shares, ÷ yield) stand on zero: their height is the new quantity.
+    assert (bars[1].get_y(), bars[1].get_height()) == (
+        0,
+        tree.find("scenario base").find("graduates wanted").value,
     )
+    assert (bars[2].get_y(), bars[2].get_height()) == (0, tree.find("scenario base").find("need").value)
     assert bars[5].get_y() + bars[5].get_height() == pytest.approx(tree.find("smoothed_quota").value)
-    assert ax.get_xticklabels()[0].get_text().startswith("Дополнительная")
+    assert ax.get_xticklabels()[0].get_text().startswith("1. Дополнительная")
     assert "09.02.07 Информационные системы и программирование" in ax.get_title()
     with pytest.raises(sf.ConfigError, match="no quota for specialty"):
         sf.plot.quota_waterfall(result, "01.01.01", "bachelor")
     with pytest.raises(sf.ConfigError, match="expected the QuotaResult"):
         sf.plot.quota_waterfall(result.table, "09.02.07", "spo11")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_quota_waterfall_labels_do_not_overlap_and_a_conversion_is_no_decrease(lang):
+    from itertools import pairwise
+
+    from matplotlib.colors import same_color
+
+    from .quota_example import EXAMPLE_POLICY, example_inputs
+
+    result = sf.quota.compute(example_inputs(), EXAMPLE_POLICY)
+    ax = sf.plot.quota_waterfall(result, "09.02.07", "spo11", 2026, lang=lang)
+    tree = result.explain("09.02.07", "spo11", 2026)
+    openings = sum(
+        float(n.children[0].value)
+        for n in tree.find("scenario base").find("need").find("graduates wanted").children
+    )
+    assert tree.find("scenario base").find("graduates wanted").value < openings  # a fall, but no loss
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [label.get_window_extent(renderer) for label in ax.get_xticklabels()]
+    assert all(left.x1 < right.x0 for left, right in pairwise(boxes))  # side by side, none overlapping
+    bars = ax.patches
+    legend = dict(
+        zip([t.get_text() for t in ax.get_legend().get_texts()], ax.get_legend().legend_handles, strict=True)
+    )
+    conversion = next(
+        handle for text, handle in legend.items() if text.startswith(("пересчёт", "conversion"))
+    )
+    decrease = legend["уменьшение" if lang == "ru" else "decrease"]
+    assert same_color(bars[1].get_facecolor()[:3], conversion.get_facecolor()[:3])
+    assert not same_color(bars[1].get_facecolor()[:3], decrease.get_facecolor()[:3])
+    assert any(t.get_text().endswith(")") and "×" in t.get_text() for t in ax.texts)  # the factor is shown
+    # The title counts the bars it shows: 1–4 in the base scenario, then up to the last bar.
+    steps = (
+        "шаги 1–4 — по базовому сценарию, 5–{n}" if lang == "ru" else "steps 1–4 in the base scenario, 5–{n}"
+    )
+    assert steps.format(n=len(bars)) in ax.get_title()
+    assert [t.get_text().split(".")[0] for t in ax.get_xticklabels()] == [
+        str(n) for n in range(1, len(bars) + 1)
+    ]
 
 
 def test_coverage_map_colours_each_program_and_year(demo_result):

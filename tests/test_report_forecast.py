@@ -99,7 +99,7 @@ def test_a_russian_workbook_words_fallbacks_and_notes_in_russian(tmp_path):
         v for row in book["Замены и примечания"].iter_rows(min_row=2, values_only=True) for v in row[2:]
     ]
     text = " ".join(v for v in remarks if v)
-    assert "выброс сглажен" in text and "начальных нулей" in text and "не подошла" in text
+    assert "выброс сглажен" in text and "нулей в начале" in text and "не подошла" in text
     english = re.findall(
         r"\b(?:failed|interval|observations|needs|left out|fitted|short|used|outlier)\b", text
     )
@@ -116,7 +116,7 @@ def test_a_russian_csv_words_notes_and_fallbacks_too(tmp_path):
     )
     fc = sf.forecast(panel, h=2, models="auto")
     text = sf.report.write_csv(fc, tmp_path / "fc.csv", lang="ru").read_text(encoding="utf-8-sig")
-    assert "после начальных нулей (8)" in text and "fitted" not in text
+    assert "нулей в начале: 8, значений после них: 4" in text and "fitted" not in text
     assert text.splitlines()[1].split(";")[1] == "2026"  # the year, as in the workbook
 
 
@@ -220,3 +220,61 @@ def test_one_total_of_the_series_when_each_has_its_own_chosen_model(tmp_path):
     both = pd.concat([chosen, sf.forecast(a, h=1, models="naive")])
     table = pd.read_excel(sf.report.forecast_workbook(both, tmp_path / "both.xlsx", lang="en"), skiprows=2)
     assert "Total" not in table["ОКЗ code"].tolist()
+
+
+def _formats_by_header(sheet, header_row: int) -> dict[object, str]:
+    """The number format of the first value under each header of ``sheet``."""
+    return {
+        sheet.cell(row=header_row, column=j).value: sheet.cell(row=header_row + 1, column=j).number_format
+        for j in range(1, sheet.max_column + 1)
+    }
+
+
+def _small_panel(unit: str | None) -> pd.DataFrame:
+    panel = pd.DataFrame(
+        {
+            "unique_id": ["A"] * 4 + ["B"] * 4,
+            "ds": list(pd.date_range("2022", periods=4, freq="YS")) * 2,
+            "y": [2.05, 2.12, 2.2, 2.31, 1.5, 1.61, 1.7, 1.8],
+        }
+    )
+    if unit is not None:
+        panel.attrs["unit"] = unit
+    return panel
+
+
+def test_values_in_thousands_keep_their_decimals_on_every_sheet(tmp_path):
+    panel = _small_panel("thousand persons")
+    fc = sf.forecast(panel, h=2, models="drift", level=[80])  # A: 2.31 → 2.40, 2.49 thousand
+    path = sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", history=panel, actuals=2)
+    book = load_workbook(path)
+    forecast = _formats_by_header(book["Прогноз"], 5)
+    # 2,31 and 2,40 тыс. чел., not 2 and 2
+    assert forecast["2025, факт"] == forecast[2026] == forecast[2027] == "#,##0.00"
+    assert forecast["Изменение за горизонт прогноза"] == "0.0%"
+    intervals = _formats_by_header(book["Интервалы"], 1)
+    assert intervals["Прогноз, тыс. чел."] == intervals["Нижняя граница 80 %, тыс. чел."] == "#,##0.00"
+    # Larger values in thousands get one decimal (23,4 тыс. чел.).
+    larger = panel.assign(y=panel["y"] * 10)
+    larger.attrs["unit"] = "thousand persons"
+    fc = sf.forecast(larger, h=2, models="drift")
+    path = sf.report.forecast_workbook(fc, tmp_path / "larger.xlsx", history=larger)
+    assert _formats_by_header(load_workbook(path)["Прогноз"], 5)[2026] == "#,##0.0"
+    # Values below 1 thousand get three (0,025 тыс. чел. is 25 persons).
+    tiny = panel.assign(y=panel["y"] / 100)
+    tiny.attrs["unit"] = "thousand persons"
+    path = sf.report.forecast_workbook(
+        sf.forecast(tiny, h=2, models="drift"), tmp_path / "tiny.xlsx", history=tiny
+    )
+    assert _formats_by_header(load_workbook(path)["Прогноз"], 5)[2026] == "#,##0.000"
+
+
+def test_values_in_persons_are_whole_on_every_sheet(tmp_path):
+    panel = _small_panel(None).assign(y=lambda f: (f["y"] * 100).round())  # 205, 212 … persons
+    fc = sf.forecast(panel, h=2, models="drift", level=[80])
+    path = sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx", history=panel, actuals=2)
+    book = load_workbook(path)
+    forecast = _formats_by_header(book["Прогноз"], 5)
+    assert forecast["2024, факт"] == forecast["2025, факт"] == forecast[2026] == "#,##0"  # 231, not 231,0
+    intervals = _formats_by_header(book["Интервалы"], 1)
+    assert intervals["Прогноз, чел."] == intervals["Верхняя граница 80 %, чел."] == "#,##0"

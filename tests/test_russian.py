@@ -127,3 +127,50 @@ def test_every_quota_explanation_of_the_demo_is_russian():
     for row in result.table.itertuples():
         text = str(result.explain(row.specialty, row.level, row.intake_year, lang="ru"))
         assert not latin_words(text), (row.specialty, row.level, row.intake_year, latin_words(text))
+
+
+#: Series that lead ``models="auto"`` to each of its notes (models/auto.py), with the note's English stem.
+AUTO_NOTES = {
+    "zero": ([0.0] * 6, "no nonzero value in the history"),
+    "entered": ([0.0] * 3 + [5.0, 6, 8, 9, 11, 12, 14], "leading zeros"),
+    "entered_short": ([0.0, 0, 0, 3, 4], "short (2 observations"),
+    "stopped": ([5.0, 6, 7, 8, 0, 0], "stopped: the last 2 values are 0"),
+    "intermittent": ([0.0, 3, 0, 0, 2, 0, 4, 0, 1, 0, 2, 0], "intermittent"),
+    "short_drift": ([3.0, 4, 5], "): drift"),
+    "left_out": ([3.0, 5, 4, 6, 5], "left out ets"),
+    "outlier": ([10.0, 12, 11, 13, 12, 500, 14, 13, 12, 14, 13, 14], "outlier dampened"),
+    "smooth": ([100.0 + 5 * t + 0.1 * t * t for t in range(12)], "smooth (roughness"),
+}
+
+
+def test_every_note_auto_writes_is_russian_in_a_russian_workbook(tmp_path):
+    import pandas as pd
+
+    import staffing_forecast as sf
+
+    panel = pd.concat(
+        [
+            pd.DataFrame(
+                {"unique_id": uid, "ds": pd.date_range(end="2025", periods=len(y), freq="YS"), "y": y}
+            )
+            for uid, (y, _) in AUTO_NOTES.items()
+        ]
+    )
+    fc = sf.forecast(panel, h=2, models="auto", level=[80])
+    # A combination of members none of which fits: drift, and the note says why.
+    lone = sf.models.Auto(members=("ets",)).fit(panel[panel["unique_id"] == "left_out"]).predict(2)
+    fc = pd.concat([fc, lone.assign(unique_id="no_member")], ignore_index=True)
+    notes = fc.groupby("unique_id")["note"].first()
+    for uid, (_, stem) in AUTO_NOTES.items():  # each rule's note is written, so the scan below sees it
+        assert stem in notes[uid], (uid, notes[uid])
+    assert "no combination member could be fitted" in notes["no_member"]
+    book = load_workbook(sf.report.forecast_workbook(fc, tmp_path / "fc.xlsx"))
+    sheet = book["Замены и примечания"]
+    said = {row[0]: row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(said) == {*AUTO_NOTES, "no_member"}
+    found = {uid: words for uid, text in said.items() if (words := latin_words(str(text)))}
+    assert found == {}
+    # The numbers say what they count.
+    assert "нулей в начале: 3, значений после них: 7" in said["entered"]
+    assert "нулей в конце ряда: 2, ненулевых значений до них: 4" in said["stopped"]
+    assert said["smooth"].startswith("ряд меняется плавно (неровность 0,")

@@ -197,3 +197,26 @@ def test_the_quota_refuses_employment_in_thousands(demo):
     bundle = sf.Bundle(**{**demo.tables(), "employment": employment})
     with pytest.raises(sf.ConfigError, match=r"is in thousand persons, but the quota counts persons"):
         sf.quota.inputs_from_bundle(bundle, fc)
+
+
+def test_the_batch_job_draws_a_panel_in_thousands_in_thousands(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    employment_in_thousands(tmp_path / "data", "Численность, тыс. чел.")
+    config = tmp_path / "run.toml"
+    config.write_text(
+        "[sources]\nbundle = 'data'\n[series]\nhierarchy = [['occupation']]\n"
+        "[forecast]\nmodels = ['drift']\nhorizon = 2\nlevels = [80]\ncv_windows = 2\n"
+        "[quota]\nenabled = false\n[output]\nstore = 'store'\nworkbooks = false\n[parallel]\nn_jobs = 1\n",
+        encoding="utf-8",
+    )
+    texts: list[str] = []
+    save = Figure.savefig
+
+    def keep_texts(self, fname, *args, **kwargs):
+        texts.extend([ax.get_ylabel() for ax in self.axes] + [t.get_text() for t in self.texts])
+        return save(self, fname, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep_texts)
+    assert main(["run", str(config), "--quiet"]) == 0
+    assert "Численность, тыс. чел." in texts and "Численность, чел." not in texts

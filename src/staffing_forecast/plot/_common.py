@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..reference import LEVEL_NAMES, occupations, sectors, specialties
 from ..report.labels import plot_text
+from ..units import PERSONS
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -24,6 +25,23 @@ if TYPE_CHECKING:
 _NAMED = ("occupation", "sector", "specialty")
 # Inside ``off_screen()``: new figures are plain matplotlib Figures, which pyplot neither keeps nor shows.
 _OFF_SCREEN: ContextVar[bool] = ContextVar("off_screen", default=False)
+
+
+def unit_of_frames(*frames: pd.DataFrame | None) -> str:
+    """Return the unit of the first frame that names one (``attrs["unit"]``): persons when none does.
+
+    A forecast read back from a file has lost its ``attrs``; the history it was made from still says thousands.
+
+    Examples
+    --------
+    >>> history = pd.DataFrame({"y": [2.31]})
+    >>> history.attrs["unit"] = "thousand persons"
+    >>> unit_of_frames(pd.DataFrame({"mean": [2.4]}), history), unit_of_frames(None)
+    ('thousand persons', 'persons')
+    """
+    return next(
+        (str(frame.attrs["unit"]) for frame in frames if frame is not None and "unit" in frame.attrs), PERSONS
+    )
 
 
 @contextlib.contextmanager

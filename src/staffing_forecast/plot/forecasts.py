@@ -13,7 +13,7 @@ from ..report.labels import in_unit, remark_label
 from ..schema import ALL, DS, FALLBACK, KEY_ORDER, MEAN, MODEL, UNIQUE_ID, Y
 from ..tracking import load_vintage, vintages
 from ..units import unit_of
-from ._common import chosen_series, coded, draw_series, new_axes, require, texts, wrap
+from ._common import chosen_series, coded, draw_series, new_axes, require, texts, unit_of_frames, wrap
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -180,7 +180,9 @@ def forecast(
     def draw(axes: Axes, uid: str, legend: bool) -> None:
         _fan(axes, by_id[uid], past.get(uid), keys, text, lang, legend=legend)
 
-    drawn = draw_series(chosen, single, ax, ncols, in_unit(text["employment"], unit_of(fc), lang), draw)
+    # A forecast read back from a file has no attrs: its history still names the unit.
+    label = in_unit(text["employment"], unit_of_frames(fc, history), lang)
+    drawn = draw_series(chosen, single, ax, ncols, label, draw)
     if not single and series is None and len(ids) > len(chosen):
         cast("Figure", drawn).suptitle(
             text["more_series"].format(shown=len(chosen), total=len(ids)), fontsize="medium"

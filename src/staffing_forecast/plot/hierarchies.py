@@ -10,8 +10,7 @@ from ..errors import ConfigError, closest
 from ..hierarchy import Hierarchy
 from ..report.labels import hierarchy_label, in_unit, method_label
 from ..schema import ALL, DS, MEAN, MODEL, UNIQUE_ID, Y, make_unique_id
-from ..units import unit_of
-from ._common import chosen_series, draw_series, require, texts
+from ._common import chosen_series, draw_series, require, texts, unit_of_frames
 from .forecasts import _keys, _levels, draw_history, finish_panel
 
 if TYPE_CHECKING:
@@ -150,7 +149,8 @@ def reconciliation(
             axes, base_by[uid], rec_by[uid], past.get(uid), sums[uid], text, keys, lang, method, legend=legend
         )
 
-    drawn = draw_series(chosen, single, ax, ncols, in_unit(text["employment"], unit_of(base), lang), draw)
+    label = in_unit(text["employment"], unit_of_frames(base, reconciled, history), lang)
+    drawn = draw_series(chosen, single, ax, ncols, label, draw)
     if single:
         return drawn
     cast("Figure", drawn).suptitle(

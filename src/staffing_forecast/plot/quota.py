@@ -142,8 +142,21 @@ def tornado(
     return ax
 
 
-# The quota's steps for one cell, in the order of the method: (text key, explanation node, which bar).
-_WATERFALL = ("wf_openings", "wf_wanted", "wf_need", "wf_state", "wf_raw", "wf_smoothed", "wf_quota")
+# The quota's steps for one cell, in the order of the method: (text key, kind of bar). A total stands on zero; a
+# conversion (× the graduate and crosswalk shares, ÷ the yield) turns one quantity into another and stands on zero
+# too, grey, with its factor: it is no loss or gain; a change floats from the step before, green or red.
+_WATERFALL = (
+    ("wf_openings", "total"),
+    ("wf_wanted", "conversion"),
+    ("wf_need", "conversion"),
+    ("wf_state", "change"),
+    ("wf_raw", "change"),
+    ("wf_smoothed", "change"),
+    ("wf_quota", "total"),
+)
+#: How many of the steps are computed in the base scenario (the raw quota is the choice among the scenarios).
+_IN_BASE_SCENARIO = 4
+_COLOURS = {"total": "C0", "conversion": "0.65", "up": "C2", "down": "C3"}
 
 
 def _result(result: object, plot: str) -> QuotaResult:
@@ -169,8 +182,11 @@ def quota_waterfall(
     the specialty in its graduation year, the graduates wanted from them (× graduate share × crosswalk share), the
     admissions needed (÷ the yield of an admitted student), the state-funded part (− fee-paying admissions), the
     raw quota (the choice among the low, base and high scenarios), the smoothed quota and the recommendation.
-    Steps 1–8 are shown in the base scenario. The first and last bars stand on zero; the others float from the
-    previous step's value, green where the step raises the number and red where it lowers it.
+    The bars are numbered; steps 1–4 are those of the base scenario, and the title says so. The first and last
+    bars stand on zero, and so do the two conversions (graduates wanted from openings, admissions from graduates),
+    grey with their factor (×0,091): they turn one quantity into another and are no loss or gain. The other steps
+    float from the previous step's value, green where the step raises the number and red where it lowers it;
+    the legend names each kind of bar.
 
     Parameters
     ----------
@@ -201,8 +217,8 @@ def quota_waterfall(
     >>> result = sf.quota.compute(sf.quota.Inputs(employment=employment, base_year=2025, crosswalk=crosswalk,
     ...                                           capacity=capacity))
     >>> ax = sf.plot.quota_waterfall(result, "09.02.07", "spo11", lang="en")
-    >>> len(ax.patches), ax.get_xticklabels()[-1].get_text()
-    (7, 'Recommended quota')
+    >>> len(ax.patches), " ".join(ax.get_xticklabels()[-1].get_text().split())
+    (7, '7. Recommended quota')
     """
     text = texts(lang)
     result = _result(result, "quota_waterfall")
@@ -228,21 +244,26 @@ def quota_waterfall(
         float(tree.find("smoothed_quota").value or 0.0),
         float(tree.value or 0.0),
     ]
-    ax = new_axes(ax, 5, 10)
-    positions = np.arange(len(values))
-    for i, value in enumerate(values):
-        if i in (0, len(values) - 1):  # totals stand on zero
-            ax.bar(i, value, color="C0" if i == 0 else "C3", width=0.6)
+    from matplotlib.patches import Patch
+
+    ax = new_axes(ax, 5.5, 11)
+    kinds = []
+    for i, ((_, kind), value) in enumerate(zip(_WATERFALL, values, strict=True)):
+        previous = values[i - 1] if i else 0.0
+        if kind == "change":
+            kind = "up" if value >= previous else "down"
+            ax.bar(i, value - previous, bottom=previous, width=0.6, color=_COLOURS[kind], alpha=0.75)
         else:
-            change = value - values[i - 1]
-            ax.bar(
-                i, change, bottom=values[i - 1], width=0.6, color="C2" if change >= 0 else "C3", alpha=0.75
-            )
-        if i:
-            ax.plot([i - 1.3, i - 0.3], [values[i - 1]] * 2, color="grey", lw=0.8, ls=":")
-        falling = i not in (0, len(values) - 1) and value < values[i - 1]
+            ax.bar(i, value, width=0.6, color=_COLOURS[kind])
+        kinds.append(kind)
+        if i and kind != "conversion":  # a conversion starts afresh from zero: nothing carries over
+            ax.plot([i - 1.3, i - 0.3], [previous] * 2, color="grey", lw=0.8, ls=":")
+        label = _number(value, lang)
+        if kind == "conversion" and previous:
+            label += f"\n(×{_number(value / previous, lang, significant=True)})"
+        falling = kind == "down"
         ax.annotate(
-            _number(value, lang),
+            label,
             (i, value),
             xytext=(0, -3 if falling else 3),
             textcoords="offset points",
@@ -250,23 +271,50 @@ def quota_waterfall(
             va="top" if falling else "bottom",
             fontsize="small",
         )
-    ax.set_xticks(positions, [wrap(text[key], 18) for key in _WATERFALL], fontsize="small")
+    # Numbered, narrowly wrapped labels: seven steps side by side, none running into the next.
+    names = [f"{n}. {text[key]}" for n, (key, _) in enumerate(_WATERFALL, start=1)]
+    ax.set_xticks(np.arange(len(values)), [wrap(name, 17) for name in names], fontsize="small")
     ax.set_ylabel(text["persons"])
-    ax.set_ylim(0, max(values) * 1.15 if max(values) > 0 else 1)
+    ax.set_ylim(0, max(values) * 1.2 if max(values) > 0 else 1)
+    shown = dict.fromkeys(kinds)  # the legend names the kinds of bar drawn, in their order
+    words = {
+        "total": text["wf_total"],
+        "conversion": text["wf_conversion"],
+        "up": text["up"],
+        "down": text["down"],
+    }
+    ax.legend(
+        handles=[
+            Patch(color=_COLOURS[kind], alpha=1 if kind in ("total", "conversion") else 0.75)
+            for kind in shown
+        ],
+        labels=[words[kind] for kind in shown],
+        loc="upper right",
+        fontsize="small",
+        frameon=False,
+    )
     what = program(specialty, level, lang, width=None)
     graduation = int(rows.loc[rows["intake_year"] == year, "graduation_year"].iloc[0])
+    steps = text["waterfall_scenario"].format(
+        base=_IN_BASE_SCENARIO, next=_IN_BASE_SCENARIO + 1, last=len(values)
+    )
     ax.set_title(
-        wrap(text["waterfall"].format(what=what, year=year, graduation=graduation), 100)
-        + f"\n({text['waterfall_scenario']})",
+        wrap(text["waterfall"].format(what=what, year=year, graduation=graduation), 100) + f"\n({steps})",
         fontsize="medium",
     )
     ax.grid(axis="y", alpha=0.3)
     return ax
 
 
-def _number(value: float, lang: str) -> str:
-    """``1234.5`` → ``1 234,5`` in Russian, ``1,234.5`` in English (one decimal below 100, none above)."""
-    shown = f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+def _number(value: float, lang: str, *, significant: bool = False) -> str:
+    """``1234.5`` → ``1 234,5`` in Russian, ``1,234.5`` in English (one decimal below 100, none above or when whole).
+
+    ``significant=True`` keeps two significant digits instead (a factor: ``0.0906`` → ``0,091``).
+    """
+    if significant:
+        shown = f"{value:.2g}" if abs(value) < 1 else f"{value:,.2f}"
+    else:
+        shown = f"{value:,.1f}" if abs(value) < 100 and value != round(value) else f"{value:,.0f}"
     return shown.replace(",", " ").replace(".", ",") if lang == "ru" else shown
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..atomic import temp_path
 from ..spreadsheet import csv_safe_frame
-from ..units import unit_of
-from .excel import check_lang
+from ..units import PERSONS, unit_of
+from .excel import check_lang, value_decimals
 from .labels import column_label, in_unit, value_label
 
 __all__ = ["write_csv"]
@@ -71,9 +71,14 @@ def _for_people(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         values = frame[column]
         if column == "ds" and _yearly(values):  # annual data: the year, as the workbooks show it
             values, (label, kind) = values.dt.year, column_label("year", lang)
-        if pd.api.types.is_float_dtype(values) and kind in _DECIMALS:
-            values = values.round(_DECIMALS[kind])
-            if _DECIMALS[kind] == 0:
+        unit = unit_of(frame)
+        if kind == "value":  # a head count: one decimal in persons (as a number), by size in thousands
+            decimals = _DECIMALS["number"] if unit == PERSONS else value_decimals(unit, values)
+        else:
+            decimals = _DECIMALS.get(kind, -1)
+        if pd.api.types.is_float_dtype(values) and decimals >= 0:
+            values = values.round(decimals)
+            if decimals == 0:
                 values = values.astype("Int64")  # whole places print without ",0"
         out[label] = value_label(values, lang, str(column))
     return out

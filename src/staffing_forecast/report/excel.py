@@ -6,10 +6,12 @@ halfway never leaves a half-written report where the last good one was.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import reference
@@ -19,10 +21,33 @@ from ..spreadsheet import text_cells
 from ..units import PERSONS
 from .labels import LANGS, column_label, in_unit, value_label
 
-__all__ = ["Sheet", "name_columns", "write_workbook"]
+__all__ = ["Sheet", "name_columns", "value_decimals", "write_workbook"]
 
-#: Number formats by kind of column (the internal column name decides the kind).
+#: Number formats by kind of column (the internal column name decides the kind); a value's depends on its unit.
 _FORMATS = {"share": "0.0%", "index": "0.00", "count": "#,##0", "number": "#,##0.0", "year": "0"}
+
+
+def value_decimals(unit: str, values: pd.DataFrame | pd.Series | np.ndarray) -> int:
+    """Return the decimals a head count in ``unit`` is shown with: persons whole, thousands and millions not.
+
+    In thousands or millions the typical (median nonzero) size of ``values`` decides, for about three significant
+    digits: one decimal from 10 up (23,4 тыс. чел.), two from 1 (2,31: whole numbers would show 2,31 and 2,42
+    both as 2), three below 1 (0,025 тыс. чел. is 25 persons); never more than three.
+
+    Examples
+    --------
+    >>> value_decimals("persons", pd.Series([2.31])), value_decimals("thousand persons", pd.Series([2.31, 2.42]))
+    (0, 2)
+    >>> value_decimals("thousand persons", pd.Series([23.4, 0.0, 158.0])), value_decimals("thousand persons", [0.025])
+    (1, 3)
+    """
+    if unit == PERSONS:
+        return 0
+    numbers = pd.to_numeric(pd.Series(np.ravel(values)), errors="coerce").abs()
+    numbers = numbers[numbers > 0]
+    if numbers.empty:
+        return 2
+    return min(3, max(1, 2 - math.floor(math.log10(float(numbers.median())))))
 
 
 @dataclass
@@ -94,13 +119,18 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
     kinds: dict[object, str] = {}
     labels: list[object] = []
     for column in frame.columns:
-        # A number as a column name is a year of a wide table: the header stays a number, its values counts.
-        label, kind = (column, "count") if not isinstance(column, str) else column_label(str(column), lang)
+        # A number as a column name is a year of a wide table: the header stays a number, its values head counts.
+        label, kind = (column, "value") if not isinstance(column, str) else column_label(str(column), lang)
         label = in_unit(label, sheet.unit, lang)
         kinds[label] = kind
         labels.append(label)
         frame[column] = value_label(frame[column], lang, str(column))
     frame.columns = labels
+    # Every head count of a sheet has the same decimals, chosen from all of them: a column of 2,31 beside one
+    # of 23,40 reads as one table.
+    values = frame[[label for label in labels if kinds[label] == "value"]]
+    decimals = value_decimals(sheet.unit, values.to_numpy())
+    formats = _FORMATS | {"value": "#,##0" + ("." + "0" * decimals if decimals else "")}
     start = len(sheet.notes) + (1 if sheet.notes else 0)
     title = sheet.title[:31]  # Excel's limit on sheet names
     frame.to_excel(writer, sheet_name=title, index=False, startrow=start)
@@ -112,7 +142,7 @@ def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet, lang: str) -> None:
         cell = ws.cell(row=header, column=j)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        number_format = _FORMATS.get(kinds[label])
+        number_format = formats.get(kinds[label])
         if number_format:
             for row in range(header + 1, header + 1 + len(frame)):
                 ws.cell(row=row, column=j).number_format = number_format

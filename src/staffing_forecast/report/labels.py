@@ -8,6 +8,7 @@ column the library's reports write has a label.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -38,7 +39,8 @@ __all__ = [
 
 LANGS = ("ru", "en")
 
-# internal name: (Russian, English, kind); kind is share, index, count, number, year or text
+# internal name: (Russian, English, kind); kind is share, index, count, number, value, year or text. A value is
+# a head count in the unit of its sheet (persons, thousand persons): whole in persons, with decimals in thousands.
 _COLUMNS: dict[str, tuple[str, str, str]] = {
     # keys
     "institution": ("Организация", "Institution", "text"),
@@ -52,8 +54,8 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "employer": ("Работодатель", "Employer", "text"),
     "hierarchy_level": ("Уровень иерархии", "Hierarchy level", "text"),
     "year": ("Год", "Year", "year"),
-    "first_year": ("С года", "From year", "year"),
-    "last_year": ("По год", "To year", "year"),
+    "first_year": ("Первый год", "First year", "year"),
+    "last_year": ("Последний год", "Last year", "year"),
     # graduate outcomes
     "graduates": ("Выпуск, чел.", "Graduates", "count"),
     "employed": ("Трудоустроено, чел.", "Employed", "count"),
@@ -75,11 +77,11 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "too_few": ("Мало данных", "Too few to judge", "text"),
     # trends
     "rate": ("Показатель", "Indicator", "text"),
-    "n_years": ("Лет наблюдений", "Years observed", "count"),
-    "first": ("Значение в начале", "First value", "share"),
-    "last": ("Значение в конце", "Last value", "share"),
-    "change": ("Изменение, доли", "Change", "share"),
-    "slope": ("Тренд за год, доли", "Trend per year", "share"),
+    "n_years": ("Лет с данными", "Years with data", "count"),
+    "first": ("Доля в первый год", "Share in the first year", "share"),
+    "last": ("Доля в последний год", "Share in the last year", "share"),
+    "change": ("Изменение доли за период", "Change of the share", "share"),
+    "slope": ("Изменение доли за год (тренд)", "Change of the share a year (trend)", "share"),
     "p_value": ("Уровень значимости (p)", "p-value", "index"),
     "trend": ("Вывод", "Conclusion", "text"),
     # satisfaction
@@ -177,8 +179,8 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "outside_range_rows": ("Из них вне диапазона сценариев", "Of which outside the scenario range", "count"),
     "first_graduation": ("Первый возможный выпуск", "First graduation", "year"),
     "last_forecast_year": ("Последний год прогноза", "Last forecast year", "year"),
-    "original_mean": ("Прогноз до корректировки, чел.", "Forecast before adjustment", "number"),
-    "adjusted_by": ("Корректировка, чел.", "Adjusted by, persons", "number"),
+    "original_mean": ("Прогноз до корректировки, чел.", "Forecast before adjustment", "value"),
+    "adjusted_by": ("Корректировка, чел.", "Adjusted by, persons", "value"),
     "adjustment": ("Вид корректировки", "Adjustment", "text"),
     "reason": ("Основание", "Reason", "text"),
     "age_band": ("Возрастная группа", "Age band", "text"),
@@ -194,7 +196,7 @@ _COLUMNS: dict[str, tuple[str, str, str]] = {
     "ds": ("Дата", "Date", "text"),
     "model": ("Модель", "Model", "text"),
     "period": ("Период", "Period", "year"),
-    "mean": ("Прогноз, чел.", "Forecast, persons", "number"),
+    "mean": ("Прогноз, чел.", "Forecast, persons", "value"),
     "fallback": ("Причина замены модели", "Why the model fell back", "text"),
     "horizon_change": ("Изменение за горизонт прогноза", "Change over the horizon", "share"),
     # track record of published forecasts
@@ -374,8 +376,9 @@ def text_label(text: str, lang: str) -> str:
     return text
 
 
-# What the engine writes into a forecast's `fallback` and `note` columns, worded in Russian (most specific first).
-_REMARKS_RU: list[tuple[str, str]] = [
+# What the engine writes into a forecast's `fallback` and `note` columns, worded in Russian (most specific first);
+# a replacement is a template or, where a number needs a decimal comma, a function of the match.
+_REMARKS_RU: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"(\w+) failed \((.*)\); used (\w+)", r"модель \1 не подошла (\2); прогноз построен моделью \3"),
     (r"(\d+) observations, (\w+) needs (\d+)", r"наблюдений: \1, модели \2 нужно \3"),
     (r"(\w+) could not be estimated on this series", r"модель \1 не удалось оценить на этом ряду"),
@@ -385,12 +388,16 @@ _REMARKS_RU: list[tuple[str, str]] = [
     (r"the latest plan \(vintage (\d+)\) does not cover (\d+)", r"последний план (опрос \1 г.) не охватывает \2 г."),
     (r"too few observations to estimate the spread of (.*) for an interval", r"слишком мало наблюдений для оценки разброса (\1)"),
     (r"(\d+) observations, fewer than one season of (\d+)", r"наблюдений: \1, меньше одного сезона (\2)"),
-    (r"fitted on the (\d+) values after (\d+) leading zeros?", r"оценено по последним значениям (\1) после начальных нулей (\2)"),
+    (r"fitted on the (\d+) values after (\d+) leading zeros?",
+     r"оценено по значениям после нулей в начале ряда (нулей в начале: \2, значений после них: \1)"),
+    (r"smooth \(roughness ([\d.]+)\): the average of ari and the median",
+     lambda m: f"ряд меняется плавно (неровность {_comma(m[1])}): прогноз — среднее прогноза ARI и медианы прогнозов "
+               "моделей комбинации"),
     (r"ARIMA\((\d+),(\d+),0\) with drift", r"ARIMA(\1,\2,0) с дрейфом"),
     (r", seasonally adjusted", ", с поправкой на сезонность"),
     (r"short \((\d+) observations; the combination needs (\d+)\): (\w+)", r"короткий ряд (наблюдений: \1, для комбинации нужно \2): \3"),
     (r"stopped: the last (\d+) values are 0 after (\d+) nonzero ones: forecast 0",
-     r"деятельность прекращена: последние значения (\1) равны 0 после ненулевых (\2): прогноз 0"),
+     r"деятельность прекращена (нулей в конце ряда: \1, ненулевых значений до них: \2): прогноз 0"),
     (r"a history of zeros: the interval has no width", "в истории только нули: интервал нулевой ширины"),
     (r"intermittent \((\d+)% zeros\): TSB", r"прерывистый ряд (нулей: \1 %): метод TSB"),
     (r"no nonzero value in the history: forecast 0", "в истории только нули: прогноз 0"),
@@ -422,15 +429,38 @@ def remark_label(text: str, lang: str) -> str:
     Examples
     --------
     >>> remark_label("ets failed (2 observations, ets needs 7); used naive", "ru")
-    'модель ets не подошла (наблюдений: 2, модели ets нужно 7); прогноз построен моделью naive'
+    'модель ETS не подошла (наблюдений: 2, модели ETS нужно 7); прогноз построен моделью «без изменений»'
     >>> remark_label("left out ets (needs 7 observations), ets_damped (needs 8 observations)", "ru")
-    'без моделей ets (нужно наблюдений: 7), ets_damped (нужно наблюдений: 8)'
+    'без моделей ETS (нужно наблюдений: 7), ETS с затухающим трендом (нужно наблюдений: 8)'
+    >>> remark_label("smooth (roughness 0.29): the average of ari and the median", "ru")
+    'ряд меняется плавно (неровность 0,29): прогноз — среднее прогноза ARI и медианы прогнозов моделей комбинации'
     """
     if lang != "ru" or not isinstance(text, str):
         return text
     for pattern, replacement in _REMARKS_RU:
         text = re.sub(pattern, replacement, text)
-    return text
+    # The models the remarks name («without ets», «used naive»), as officials read them.
+    return _MODEL_NAME.sub(lambda m: _MODELS_IN_REMARKS_RU.get(m[0]) or model_label(m[0], "ru"), text)
+
+
+#: Models named inside a remark: short words, as a list of them («без моделей ETS, DOT») reads.
+_MODELS_IN_REMARKS_RU = {
+    "ets": "ETS", "ets_damped": "ETS с затухающим трендом", "theta": "тета-метод", "stm": "стандартный тета-метод",
+    "otm": "оптимизированный тета-метод", "dstm": "динамический тета-метод", "dot": "DOT", "ces": "CES",
+    "arima": "ARIMA", "ari": "ARI", "drift": "«дрейф»", "naive": "«без изменений»", "tsb": "TSB",
+}  # fmt: skip
+
+
+_MODEL_NAME = re.compile(
+    r"\b(?:"
+    + "|".join(sorted({*_MODELS_IN_REMARKS_RU, *_COLUMN_VALUES["model"]}, key=len, reverse=True))
+    + r")\b"
+)
+
+
+def _comma(number: str) -> str:
+    """Write a number as Russian does: with a decimal comma."""
+    return number.replace(".", ",")
 
 
 # Interval bounds of a forecast, lo_<level> and hi_<level>, for any level.
@@ -444,10 +474,10 @@ def column_label(column: str, lang: str) -> tuple[str, str]:
         ru_word, en_word = _BOUND_WORDS[bound[1]]
         return (
             f"{ru_word} {bound[2]} %, чел." if lang == "ru" else f"{en_word} {bound[2]} %, persons"
-        ), "number"
+        ), "value"
     if column.startswith("actual "):  # an actual period beside a forecast: "actual 2025"
         period = column.removeprefix("actual ")
-        return (f"{period}, факт" if lang == "ru" else f"{period}, actual"), "number"
+        return (f"{period}, факт" if lang == "ru" else f"{period}, actual"), "value"
     ru, en, kind = _COLUMNS.get(column, (column, column, "text"))
     return (ru if lang == "ru" else en), kind
 
@@ -603,7 +633,10 @@ PLOT_TEXT: dict[str, tuple[str, str]] = {
     "total": ("все специальности", "all specialties"),
     "waterfall": ("От потребности к КЦП: {what}, приём {year} (выпуск {graduation})",
                   "From openings to the quota: {what}, intake {year} (graduating {graduation})"),
-    "waterfall_scenario": ("шаги 1–8 по базовому сценарию", "steps 1–8 in the base scenario"),
+    "waterfall_scenario": ("шаги 1–{base} — по базовому сценарию, {next}–{last} — выбор между сценариями и сглаживание",
+                           "steps 1–{base} in the base scenario, {next}–{last} the choice among scenarios and smoothing"),
+    "wf_total": ("исходная величина и итог", "start and result"),
+    "wf_conversion": ("пересчёт в другую величину (× доли, ÷ выход)", "conversion to another quantity (× shares, ÷ yield)"),
     "wf_openings": ("Дополнительная потребность по связанным профессиям", "Openings in the linked occupations"),
     "wf_wanted": ("Потребность в выпускниках", "Graduates wanted"),
     "wf_need": ("Требуется принять", "Admissions needed"),

@@ -152,10 +152,13 @@ def write_summary(
     """
     labels = _SUMMARY_LABELS[lang]
     summary = _table_list(bundle, lang).rename(columns={k: v for k, v in labels.items() if k != "sheets"})
+    unit = unit_of(bundle.employment)  # the years' values: decimals in thousands, whole in persons
     sheets = [
         Sheet(labels["sheets"][0], summary),
-        Sheet(labels["sheets"][1], _employment_by(bundle, "occupation", lang, rules).reset_index()),
-        Sheet(labels["sheets"][2], _employment_by(bundle, "sector", lang, rules).reset_index()),
+        Sheet(
+            labels["sheets"][1], _employment_by(bundle, "occupation", lang, rules).reset_index(), unit=unit
+        ),
+        Sheet(labels["sheets"][2], _employment_by(bundle, "sector", lang, rules).reset_index(), unit=unit),
     ]
     if forecast is not None:
         sheets.append(Sheet(labels["sheets"][3], _forecast_sheet(forecast, lang), unit=unit_of(forecast)))
