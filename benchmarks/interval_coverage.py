@@ -57,8 +57,7 @@ def peer_forecasts(part: Subset, n_jobs: int, cache: Path | None) -> dict[str, p
     out = {}
     for model in (AutoETS, AutoARIMA, AutoTheta):
         name = model.__name__
-        n = part.train["unique_id"].nunique()
-        path = cache / f"{part.collection}-{part.name}-{n}-{name}.pkl" if cache else None
+        path = cache / f"{peer_key(part)}-{name}.pkl" if cache else None
         if path is not None and path.exists():
             out[name] = pd.read_pickle(path)
             continue
@@ -77,6 +76,16 @@ def peer_forecasts(part: Subset, n_jobs: int, cache: Path | None) -> dict[str, p
             fc.to_pickle(path)
         out[name] = fc
     return out
+
+
+def peer_key(part: Subset) -> str:
+    """Name of a subset's peer forecasts in the cache: its size and a fingerprint of its training rows.
+
+    The fingerprint keeps apart samples of the same size (another ``--seed``, another momentum cluster).
+    """
+    n = part.train["unique_id"].nunique()
+    digest = pd.util.hash_pandas_object(part.train, index=False).sum() % 16**8
+    return f"{part.collection}-{part.name}-{n}-{digest:08x}"
 
 
 def ours(part: Subset, n_jobs: int, cache: Path | None) -> pd.DataFrame:
