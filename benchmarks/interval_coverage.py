@@ -11,6 +11,9 @@ spread (standard deviation) of the 95/80 half-width ratio over the steps of a se
 ``checkpoint``) between runs, so that a change to the calibration alone is measured in seconds.
 
     nice -n 10 python benchmarks/interval_coverage.py --collections m1 m3 --max-series 100 --cache /tmp/ic
+
+``--momentum-seed 7 11 3 1 2`` scores several momentum clusters (one row each, ``yearly@7`` ...): a cluster's
+series share one history, so its coverage is one draw of its test years.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import pickle
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +61,7 @@ def peer_forecasts(part: Subset, n_jobs: int, cache: Path | None) -> dict[str, p
     out = {}
     for model in (AutoETS, AutoARIMA, AutoTheta):
         name = model.__name__
-        n = part.train["unique_id"].nunique()
-        path = cache / f"{part.collection}-{part.name}-{n}-{name}.pkl" if cache else None
+        path = cache / f"{peer_key(part)}-{name}.pkl" if cache else None
         if path is not None and path.exists():
             out[name] = pd.read_pickle(path)
             continue
@@ -77,6 +80,16 @@ def peer_forecasts(part: Subset, n_jobs: int, cache: Path | None) -> dict[str, p
             fc.to_pickle(path)
         out[name] = fc
     return out
+
+
+def peer_key(part: Subset) -> str:
+    """Name of a subset's peer forecasts in the cache: its size and a fingerprint of its training rows.
+
+    The fingerprint keeps apart samples of the same size (another ``--seed``, another momentum cluster).
+    """
+    n = part.train["unique_id"].nunique()
+    digest = pd.util.hash_pandas_object(part.train, index=False).sum() % 16**8
+    return f"{part.collection}-{part.name}-{n}-{digest:08x}"
 
 
 def ours(part: Subset, n_jobs: int, cache: Path | None) -> pd.DataFrame:
@@ -159,7 +172,13 @@ def main() -> None:
     parser.add_argument("--subsets", nargs="*", help="only these subsets (e.g. yearly labour)")
     parser.add_argument("--max-series", type=int, default=300, help="series sampled per subset (default 300)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--momentum-seed", type=int, default=7)
+    parser.add_argument(
+        "--momentum-seed",
+        type=int,
+        nargs="+",
+        default=[7],
+        help="momentum clusters to score, one row each (their series share one history: one cluster is one draw)",
+    )
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--cache", type=Path, help="folder keeping peers' forecasts and auto's tasks")
     parser.add_argument("--out", default="interval_coverage.csv", help="where to keep the full table")
@@ -170,7 +189,13 @@ def main() -> None:
         for subset in COLLECTIONS[collection]:
             if args.subsets and subset not in args.subsets:
                 continue
-            for part in load(collection, subset, args.max_series, args.seed, args.momentum_seed):
+            seeds = args.momentum_seed if collection == "momentum" else args.momentum_seed[:1]
+            parts = [
+                replace(part, name=f"{part.name}@{seed}") if len(seeds) > 1 else part
+                for seed in seeds
+                for part in load(collection, subset, args.max_series, args.seed, seed)
+            ]
+            for part in parts:
                 print(f"{part.label}: {part.train['unique_id'].nunique()} series, h={part.h}", file=sys.stderr)
                 rows.extend(run_subset(part, args.n_jobs, args.cache))
                 pd.DataFrame(rows).to_csv(args.out, index=False)
