@@ -132,7 +132,15 @@ def _runs(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
         if args.action == "list":
             table = store.list_runs()
-            print(table.to_string(index=False) if len(table) else f"{args.store}: no runs yet")
+            damaged = table[table["damaged"].fillna("") != ""]
+            shown = table.drop(columns="damaged")
+            shown.loc[damaged.index, "status"] = "damaged"
+            print(shown.to_string(index=False) if len(table) else f"{args.store}: no runs yet")
+            for row in damaged.itertuples():
+                print(
+                    f"run {row.run} is damaged: {row.damaged} missing or not of the size its manifest records; "
+                    f"staffing-forecast runs verify {row.run} --store {args.store} names each damaged file"
+                )
             for run in store.unpointed():
                 print(
                     f"run {run} is complete but runs/latest does not name it (the job stopped before moving it); "
@@ -259,7 +267,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     runs.add_argument(
         "action",
         choices=["list", "show", "verify", "diff", "prune", "set-latest"],
-        help="list: every run with its status; show: one run in short, with its workbooks and plots (checked); "
+        help="list: every run with its status (damaged: a complete run's file missing or resized); show: one run in short, with its workbooks and plots (checked); "
         "verify: check every file of a run against its manifest (exit 2 naming each damaged file); "
         "diff: forecast and quota changes between two runs; prune: delete old runs (--keep); "
         "set-latest: point runs/latest at a complete run",
