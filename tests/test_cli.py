@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
@@ -91,6 +92,20 @@ def test_quota_command_reports_bad_policy(tmp_path, capsys, demo):
     code = main(["quota", str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--cost-short", "50"])
     assert code == 2
     assert "ConfigError: Policy: the costs put the recommendation" in capsys.readouterr().err
+
+
+def test_quota_command_on_a_bundle_with_a_gap_says_what_to_do_without_a_run_toml(tmp_path, capsys, demo):
+    employment = demo.employment
+    gone = (employment["unique_id"] == employment["unique_id"].iloc[0]) & (employment["ds"].dt.year == 2014)
+    sf.write_bundle(dataclasses.replace(demo, employment=employment[~gone]), tmp_path / "data")
+    code = main(["quota", str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--n-jobs", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "missing periods inside 1 series" in err
+    assert "in run.toml fills them" not in err  # this command reads no run.toml
+    assert (
+        "Add the missing years' rows to the file; or fill them with staffing-forecast run and a run.toml"
+        in err
+    )
 
 
 def test_validate_reports_problems_and_exits_2(tmp_path, capsys):

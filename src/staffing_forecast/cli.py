@@ -42,7 +42,7 @@ __all__ = ["main"]
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .cli_pipeline import demo_config, job, print_totals
+    from .cli_pipeline import bundle_words, demo_config, job, print_totals
 
     out = Path(args.out)
     say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
@@ -61,7 +61,10 @@ def _demo(args: argparse.Namespace) -> int:
         out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
     )
     write_examples(out, bundle)  # the files the README's tour reads, as they arrive from outside
-    result = job(demo_config(out / "data", out, h=args.h, lang=args.lang, n_jobs=args.n_jobs), args)
+    try:
+        result = job(demo_config(out / "data", out, h=args.h, lang=args.lang, n_jobs=args.n_jobs), args)
+    except StaffingForecastError as error:  # this command has no run.toml: say what to do here
+        raise bundle_words(error) from None
     assert result.quota is not None  # the demo's configuration computes it
     if args.quiet:
         return 0
@@ -181,7 +184,7 @@ _QUOTA_COMMAND_OFF = (
 
 
 def _quota(args: argparse.Namespace) -> int:
-    from .cli_pipeline import job, print_totals, quota_config
+    from .cli_pipeline import bundle_words, job, print_totals, quota_config
     from .pipeline.stages import QUOTA_OFF
     from .quota import Policy
 
@@ -194,7 +197,9 @@ def _quota(args: argparse.Namespace) -> int:
     try:
         result = job(quota_config(Path(args.folder), Path(args.out), policy, args), args)
     except ConfigError as error:  # this command has no run.toml: say how to forecast without the quota here
-        raise ConfigError(str(error).replace(QUOTA_OFF, _QUOTA_COMMAND_OFF)) from None
+        raise bundle_words(ConfigError(str(error).replace(QUOTA_OFF, _QUOTA_COMMAND_OFF))) from None
+    except StaffingForecastError as error:  # nor a [series] gaps to set: say how to fill a gap here
+        raise bundle_words(error) from None
     if result.quota is not None and not args.quiet:
         print_totals(result.quota)
     return 0

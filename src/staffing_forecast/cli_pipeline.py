@@ -14,17 +14,32 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import ConfigError
+from .errors import ConfigError, StaffingForecastError
 from .pipeline import Config, diff_runs, load_config, open_run, write_example
 from .pipeline import run as run_pipeline
-from .pipeline.config import ForecastConfig, OutputConfig, ParallelConfig, SeriesConfig, SourcesConfig
+from .pipeline.config import (
+    GAP_KEY_ADVICE,
+    GAPS_ADVICE,
+    ForecastConfig,
+    OutputConfig,
+    ParallelConfig,
+    SeriesConfig,
+    SourcesConfig,
+)
 from .store import RunStore, StoreError
 
 if TYPE_CHECKING:
     from .pipeline import RunResult
     from .quota import Policy, QuotaResult
 
-__all__ = ["add_commands", "column_pairs", "job"]
+__all__ = ["add_commands", "bundle_words", "column_pairs", "job"]
+
+#: The ``quota`` and ``demo`` commands read a bundle folder and have no run.toml: how they fill missing periods.
+_BUNDLE_WORDS = {
+    GAPS_ADVICE: "Add the missing years' rows to the file; or fill them with staffing-forecast run and a run.toml "
+    'whose [series] gaps = "zero", "interpolate" or "ffill" (staffing-forecast init-config writes one).',
+    GAP_KEY_ADVICE: "or fill it with staffing-forecast run and a run.toml whose [series] gaps fills it",
+}
 
 
 def _say(args: argparse.Namespace) -> object:
@@ -41,6 +56,25 @@ def job(config: Config, args: argparse.Namespace) -> RunResult:
     if not getattr(args, "quiet", False):
         print(result.summary())
     return result
+
+
+def bundle_words(error: StaffingForecastError) -> StaffingForecastError:
+    """Say the run.toml lines an error of a bundle command (``quota``, ``demo``) advises as what to do there.
+
+    Returns the error itself when it advises no line of run.toml about missing periods.
+
+    Examples
+    --------
+    >>> from staffing_forecast.errors import SchemaError
+    >>> from staffing_forecast.pipeline.config import job_words
+    >>> loaded = "'A' between 2013 and 2015. Fill them explicitly with gaps='zero' (or 'keep' to leave them)."
+    >>> print(bundle_words(SchemaError(job_words(loaded))))
+    'A' between 2013 and 2015. Add the missing years' rows to the file; or fill them with staffing-forecast run and a run.toml whose [series] gaps = "zero", "interpolate" or "ffill" (staffing-forecast init-config writes one).
+    """
+    text = str(error)
+    for advice, words in _BUNDLE_WORDS.items():
+        text = text.replace(advice, words)
+    return error if text == str(error) else type(error)(text)
 
 
 def print_totals(result: QuotaResult) -> None:
