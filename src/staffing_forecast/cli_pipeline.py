@@ -125,11 +125,16 @@ def column_pairs(text: str) -> dict[str, str]:
 
 
 def quota_config(folder: Path, out: Path, policy: Policy, args: argparse.Namespace) -> Config:
-    """Configure the quota job: one model (no cross-validation), the policy's interval level only."""
+    """Configure the quota job: the job's candidate models (as the demo), the policy's interval level only.
+
+    ``--models`` left out, the candidates are ``[forecast] models``' default, so ``quota`` on the demo's bundle
+    gives the demo's quotas; one model named skips the cross-validation.
+    """
+    models = tuple(args.models) if args.models else ForecastConfig().models
     return Config(
         sources=SourcesConfig(bundle=folder, columns=column_pairs(args.columns) if args.columns else None),
         series=SeriesConfig(hierarchy=(("occupation",),)),
-        forecast=ForecastConfig(horizon=args.h, models=(args.models,), levels=(policy.interval_level,)),
+        forecast=ForecastConfig(horizon=args.h, models=models, levels=(policy.interval_level,)),
         quota=policy,
         quota_required=True,
         output=OutputConfig(store=out, lang=args.lang),
