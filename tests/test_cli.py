@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
@@ -91,6 +92,47 @@ def test_quota_command_reports_bad_policy(tmp_path, capsys, demo):
     code = main(["quota", str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--cost-short", "50"])
     assert code == 2
     assert "ConfigError: Policy: the costs put the recommendation" in capsys.readouterr().err
+
+
+def test_quota_command_on_a_bundle_with_a_gap_says_what_to_do_without_a_run_toml(tmp_path, capsys, demo):
+    employment = demo.employment
+    gone = (employment["unique_id"] == employment["unique_id"].iloc[0]) & (employment["ds"].dt.year == 2014)
+    sf.write_bundle(dataclasses.replace(demo, employment=employment[~gone]), tmp_path / "data")
+    code = main(["quota", str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--n-jobs", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "missing periods inside 1 series" in err
+    assert "in run.toml fills them" not in err  # this command reads no run.toml
+    assert (
+        "Add the missing years' rows to the file; or fill them with staffing-forecast run and a run.toml"
+        in err
+    )
+
+
+def test_quota_command_forecasts_with_the_demos_candidate_models_by_default(tmp_path):
+    from pathlib import Path
+
+    from staffing_forecast.cli import build_parser
+    from staffing_forecast.cli_pipeline import demo_config, quota_config
+
+    args = build_parser().parse_args(["quota", str(tmp_path)])
+    config = quota_config(Path(args.folder), Path(args.out), sf.quota.Policy(), args)
+    demo = demo_config(tmp_path, tmp_path, h=7, lang="ru", n_jobs=1)
+    assert config.forecast.models == demo.forecast.models == ("auto", "theta", "drift")
+    named = build_parser().parse_args(["quota", str(tmp_path), "--models", "naive"])
+    assert quota_config(Path(args.folder), Path(args.out), sf.quota.Policy(), named).forecast.models == (
+        "naive",
+    )
+
+
+@pytest.mark.slow
+def test_quota_command_on_the_demos_bundle_gives_the_demos_quotas(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--n-jobs", "1", "--quiet"]) == 0
+    demo = sf.pipeline.open_run(tmp_path / "demo").table("quota")
+    data = str(tmp_path / "demo" / "data")
+    assert main(["quota", data, "--out", str(tmp_path / "out"), "--n-jobs", "1", "--quiet"]) == 0
+    quota = sf.pipeline.open_run(tmp_path / "out").table("quota")
+    by_year = [table.groupby("intake_year")["quota"].sum().to_dict() for table in (demo, quota)]
+    assert by_year[0] == by_year[1] and by_year[0][2026] > 0
 
 
 def test_validate_reports_problems_and_exits_2(tmp_path, capsys):

@@ -279,6 +279,30 @@ def test_a_complete_run_that_is_not_latest_is_listed_with_the_command_to_point_a
     assert RunReader(store).latest() == second and RunReader(store).unpointed() == []
 
 
+def test_runs_list_shows_a_complete_run_with_a_truncated_file_as_damaged(done, tmp_path, capsys):
+    store, latest = copy(done, tmp_path)
+    with open(store / "runs" / latest / "forecasts.parquet", "r+b") as file:
+        file.truncate(100)
+    listing = RunReader(store).list_runs()
+    assert listing["status"].tolist() == ["complete"]  # the library's status stays the manifest's
+    assert listing["damaged"].tolist() == ["forecasts.parquet"]
+    assert main(["runs", "list", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert " damaged " in out.splitlines()[1] and " complete " not in out.splitlines()[1]
+    assert f"staffing-forecast runs verify {latest} --store {store}" in out
+
+
+def test_runs_list_checks_sizes_only_and_leaves_intact_runs_complete(done, tmp_path, capsys):
+    store, latest = copy(done, tmp_path)
+    assert RunReader(store).list_runs()["damaged"].tolist() == [""]
+    path = store / "runs" / latest / "explain.jsonl"
+    text = path.read_bytes()
+    path.write_bytes(text[:-2] + b"\n\n")  # same size, other content: only runs verify finds it
+    assert main(["runs", "list", "--store", str(store)]) == 0
+    assert " complete " in capsys.readouterr().out
+    assert [error.file for error in RunReader(store).verify()] == ["explain.jsonl"]
+
+
 def test_latest_never_names_a_damaged_or_unfinished_run(done, tmp_path):
     store, latest = copy(done, tmp_path)
     (store / "runs" / latest / "explain.jsonl").write_text("{}\n")

@@ -13,8 +13,8 @@ Commands available now:
 - ``forecast PANEL --h H``: forecast a panel file (CSV, Excel or Parquet; ``--columns``, ``--keys``, ``--freq``
   as the loaders' options) with ``models="auto"`` (or ``--models``) into a workbook for officials (``--out
   x.xlsx``) or a CSV (``;`` and decimal commas for Russian Excel with ``--lang ru``, the default);
-- ``quota FOLDER``: the batch job with one model: forecast a bundle's employment by occupation and compute the
-  state training quotas (``quota.xlsx`` and CSV tables) into a run store.
+- ``quota FOLDER``: the batch job on a bundle folder: forecast its employment by occupation (the demo's candidate
+  models, or ``--models``) and compute the state training quotas (``quota.xlsx`` and CSV tables) into a run store.
 
 Exit codes: 0 done, 2 bad input or configuration (one line on stderr), 1 an unexpected error.
 """
@@ -35,6 +35,7 @@ from .cli_pipeline import column_pairs as _pairs
 from .datasets import load_demo, write_examples
 from .errors import ConfigError, DataWarning, StaffingForecastError
 from .loaders import load_bundle, write_bundle, write_survey_template
+from .pipeline.config import ForecastConfig
 from .report import forecast_workbook, write_csv
 from .units import unit_label, unit_of
 
@@ -42,7 +43,7 @@ __all__ = ["main"]
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .cli_pipeline import demo_config, job, print_totals
+    from .cli_pipeline import bundle_words, demo_config, job, print_totals
 
     out = Path(args.out)
     say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
@@ -61,7 +62,10 @@ def _demo(args: argparse.Namespace) -> int:
         out / "survey_template.xlsx", year=int(bundle.employment["ds"].dt.year.max()) + 1, lang=args.lang
     )
     write_examples(out, bundle)  # the files the README's tour reads, as they arrive from outside
-    result = job(demo_config(out / "data", out, h=args.h, lang=args.lang, n_jobs=args.n_jobs), args)
+    try:
+        result = job(demo_config(out / "data", out, h=args.h, lang=args.lang, n_jobs=args.n_jobs), args)
+    except StaffingForecastError as error:  # this command has no run.toml: say what to do here
+        raise bundle_words(error) from None
     assert result.quota is not None  # the demo's configuration computes it
     if args.quiet:
         return 0
@@ -181,7 +185,7 @@ _QUOTA_COMMAND_OFF = (
 
 
 def _quota(args: argparse.Namespace) -> int:
-    from .cli_pipeline import job, print_totals, quota_config
+    from .cli_pipeline import bundle_words, job, print_totals, quota_config
     from .pipeline.stages import QUOTA_OFF
     from .quota import Policy
 
@@ -194,7 +198,9 @@ def _quota(args: argparse.Namespace) -> int:
     try:
         result = job(quota_config(Path(args.folder), Path(args.out), policy, args), args)
     except ConfigError as error:  # this command has no run.toml: say how to forecast without the quota here
-        raise ConfigError(str(error).replace(QUOTA_OFF, _QUOTA_COMMAND_OFF)) from None
+        raise bundle_words(ConfigError(str(error).replace(QUOTA_OFF, _QUOTA_COMMAND_OFF))) from None
+    except StaffingForecastError as error:  # nor a [series] gaps to set: say how to fill a gap here
+        raise bundle_words(error) from None
     if result.quota is not None and not args.quiet:
         print_totals(result.quota)
     return 0
@@ -314,7 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     quota.add_argument("folder", help="a bundle folder (employment, institutions, graduates, ...)")
     quota.add_argument("--out", default="quota-output", help="the run store folder (default: %(default)s)")
     quota.add_argument("--h", type=int, default=7, help="forecast horizon in years (default: %(default)s)")
-    quota.add_argument("--models", default="auto", help="forecast model (default: %(default)s)")
+    quota.add_argument(
+        "--models",
+        nargs="+",
+        help="candidate forecast models, the best of each series chosen by cross-validation; one model skips it "
+        f"(default: {' '.join(ForecastConfig().models)}, as the demo and run.toml's [forecast] models)",
+    )
     quota.add_argument("--interval-level", type=int, default=80, help="scenario interval level, percent")
     quota.add_argument(
         "--cost-short", type=float, default=1.0, help="cost of a missing vs a surplus graduate"

@@ -14,17 +14,32 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import ConfigError
+from .errors import ConfigError, StaffingForecastError
 from .pipeline import Config, diff_runs, load_config, open_run, write_example
 from .pipeline import run as run_pipeline
-from .pipeline.config import ForecastConfig, OutputConfig, ParallelConfig, SeriesConfig, SourcesConfig
+from .pipeline.config import (
+    GAP_KEY_ADVICE,
+    GAPS_ADVICE,
+    ForecastConfig,
+    OutputConfig,
+    ParallelConfig,
+    SeriesConfig,
+    SourcesConfig,
+)
 from .store import RunStore, StoreError
 
 if TYPE_CHECKING:
     from .pipeline import RunResult
     from .quota import Policy, QuotaResult
 
-__all__ = ["add_commands", "column_pairs", "job"]
+__all__ = ["add_commands", "bundle_words", "column_pairs", "job"]
+
+#: The ``quota`` and ``demo`` commands read a bundle folder and have no run.toml: how they fill missing periods.
+_BUNDLE_WORDS = {
+    GAPS_ADVICE: "Add the missing years' rows to the file; or fill them with staffing-forecast run and a run.toml "
+    'whose [series] gaps = "zero", "interpolate" or "ffill" (staffing-forecast init-config writes one).',
+    GAP_KEY_ADVICE: "or fill it with staffing-forecast run and a run.toml whose [series] gaps fills it",
+}
 
 
 def _say(args: argparse.Namespace) -> object:
@@ -41,6 +56,25 @@ def job(config: Config, args: argparse.Namespace) -> RunResult:
     if not getattr(args, "quiet", False):
         print(result.summary())
     return result
+
+
+def bundle_words(error: StaffingForecastError) -> StaffingForecastError:
+    """Say the run.toml lines an error of a bundle command (``quota``, ``demo``) advises as what to do there.
+
+    Returns the error itself when it advises no line of run.toml about missing periods.
+
+    Examples
+    --------
+    >>> from staffing_forecast.errors import SchemaError
+    >>> from staffing_forecast.pipeline.config import job_words
+    >>> loaded = "'A' between 2013 and 2015. Fill them explicitly with gaps='zero' (or 'keep' to leave them)."
+    >>> print(bundle_words(SchemaError(job_words(loaded))))
+    'A' between 2013 and 2015. Add the missing years' rows to the file; or fill them with staffing-forecast run and a run.toml whose [series] gaps = "zero", "interpolate" or "ffill" (staffing-forecast init-config writes one).
+    """
+    text = str(error)
+    for advice, words in _BUNDLE_WORDS.items():
+        text = text.replace(advice, words)
+    return error if text == str(error) else type(error)(text)
 
 
 def print_totals(result: QuotaResult) -> None:
@@ -91,11 +125,16 @@ def column_pairs(text: str) -> dict[str, str]:
 
 
 def quota_config(folder: Path, out: Path, policy: Policy, args: argparse.Namespace) -> Config:
-    """Configure the quota job: one model (no cross-validation), the policy's interval level only."""
+    """Configure the quota job: the job's candidate models (as the demo), the policy's interval level only.
+
+    ``--models`` left out, the candidates are ``[forecast] models``' default, so ``quota`` on the demo's bundle
+    gives the demo's quotas; one model named skips the cross-validation.
+    """
+    models = tuple(args.models) if args.models else ForecastConfig().models
     return Config(
         sources=SourcesConfig(bundle=folder, columns=column_pairs(args.columns) if args.columns else None),
         series=SeriesConfig(hierarchy=(("occupation",),)),
-        forecast=ForecastConfig(horizon=args.h, models=(args.models,), levels=(policy.interval_level,)),
+        forecast=ForecastConfig(horizon=args.h, models=models, levels=(policy.interval_level,)),
         quota=policy,
         quota_required=True,
         output=OutputConfig(store=out, lang=args.lang),
@@ -132,7 +171,15 @@ def _runs(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
         if args.action == "list":
             table = store.list_runs()
-            print(table.to_string(index=False) if len(table) else f"{args.store}: no runs yet")
+            damaged = table[table["damaged"].fillna("") != ""]
+            shown = table.drop(columns="damaged")
+            shown.loc[damaged.index, "status"] = "damaged"
+            print(shown.to_string(index=False) if len(table) else f"{args.store}: no runs yet")
+            for row in damaged.itertuples():
+                print(
+                    f"run {row.run} is damaged: {row.damaged} missing or not of the size its manifest records; "
+                    f"staffing-forecast runs verify {row.run} --store {args.store} names each damaged file"
+                )
             for run in store.unpointed():
                 print(
                     f"run {run} is complete but runs/latest does not name it (the job stopped before moving it); "
@@ -259,7 +306,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     runs.add_argument(
         "action",
         choices=["list", "show", "verify", "diff", "prune", "set-latest"],
-        help="list: every run with its status; show: one run in short, with its workbooks and plots (checked); "
+        help="list: every run with its status (damaged: a complete run's file missing or resized); show: one run in short, with its workbooks and plots (checked); "
         "verify: check every file of a run against its manifest (exit 2 naming each damaged file); "
         "diff: forecast and quota changes between two runs; prune: delete old runs (--keep); "
         "set-latest: point runs/latest at a complete run",

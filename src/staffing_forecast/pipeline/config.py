@@ -414,18 +414,22 @@ def _sources(s: _Section, at: Any) -> SourcesConfig:
 #: What ``[series] gaps`` may say: the loaders' ``gaps=`` policies but ``"keep"`` (a forecast needs every period).
 GAPS = ("error", "zero", "interpolate", "ffill")
 
+#: What a batch job's message advises for missing periods inside a series: the line of run.toml that fills them.
+GAPS_ADVICE = (
+    '[series] gaps = "zero", "interpolate" or "ffill" in run.toml fills them (with zeros, from the '
+    "neighbours, or the last value carried forward); or add the missing rows to the file."
+)
+#: What a batch job's message advises for a missing value: the key of run.toml that fills it.
+GAP_KEY_ADVICE = "or set [series] gaps in run.toml"
+
 # The loaders' messages advise their Python options; in a batch job the same choice is a line of run.toml.
 _JOB_WORDS = [
-    (
-        re.compile(r"Fill them explicitly with gaps=.*?\(or 'keep' to leave them\)\."),
-        '[series] gaps = "zero", "interpolate" or "ffill" in run.toml fills them (with zeros, from the '
-        "neighbours, or the last value carried forward); or add the missing rows to the file.",
-    ),
+    (re.compile(r"Fill them explicitly with gaps=.*?\(or 'keep' to leave them\)\."), GAPS_ADVICE),
     (
         re.compile(r"To forecast them as series, load with totals='keep'; to refuse them, totals='error'\."),
         '[series] totals = "keep" in run.toml forecasts them as series; totals = "error" refuses them.',
     ),
-    (re.compile(r"\bor load with a gaps= policy\b"), "or set [series] gaps in run.toml"),
+    (re.compile(r"\bor load with a gaps= policy\b"), GAP_KEY_ADVICE),
     (re.compile(r"\b(gaps|totals|unit)='([^']*)'"), r'[series] \1 = "\2" in run.toml'),
 ]
 

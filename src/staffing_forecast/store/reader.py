@@ -31,7 +31,7 @@ __all__ = ["RUN_ID", "RunReader"]
 RUN_ID = r"^[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-[0-9a-f]{8}$"
 _RUN_ID = re.compile(RUN_ID)
 
-_COLUMNS = ["run", "status", "started", "finished", "seconds", "series", "version", "latest"]
+_COLUMNS = ["run", "status", "started", "finished", "seconds", "series", "version", "latest", "damaged"]
 
 
 class RunReader:
@@ -104,26 +104,46 @@ class RunReader:
     def list_runs(self) -> pd.DataFrame:
         """List every run, oldest first.
 
-        The columns are ``run``, ``status``, ``started``, ``finished``, ``seconds``, ``series``, ``version``
-        and ``latest``.
+        The columns are ``run``, ``status``, ``started``, ``finished``, ``seconds``, ``series``, ``version``,
+        ``latest`` and ``damaged``: for a complete run, the files (comma-separated) that are missing or not of
+        the size its manifest records, ``""`` when none is; ``None`` for a run that is not complete. Only sizes
+        are compared, so listing reads no file; :meth:`verify` also compares each file's SHA-256.
         """
         latest = self._latest_or_none()
         rows = []
         for run in self.ids():
             m = self.manifest(run) or {}
+            status = self.status(run, m or None)
             rows.append(
                 {
                     "run": run,
-                    "status": self.status(run, m or None),
+                    "status": status,
                     "started": m.get("started"),
                     "finished": m.get("finished"),
                     "seconds": m.get("timings", {}).get("total"),
                     "series": m.get("counts", {}).get("series"),
                     "version": m.get("version"),
                     "latest": run == latest,
+                    "damaged": ", ".join(self.resized(run, m)) if status == "complete" else None,
                 }
             )
         return pd.DataFrame(rows, columns=_COLUMNS)
+
+    def resized(self, run: str, manifest: dict[str, Any]) -> list[str]:
+        """Return the files of a run that are missing or not of the size its manifest records (a quick check).
+
+        Truncated or overwritten files almost always change size; a file altered in place to the same size is
+        found only by :meth:`verify`, which compares SHA-256 too.
+        """
+        out = []
+        for name, recorded in sorted((manifest.get("files") or {}).items()):
+            try:
+                size = (self.runs / run / name).stat().st_size
+            except OSError:
+                size = None
+            if size != recorded.get("size"):
+                out.append(name)
+        return out
 
     def _latest_or_none(self) -> str | None:
         try:
