@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -184,6 +186,20 @@ def test_a_publish_killed_between_its_writes_leaves_a_skipped_and_reported_vinta
         "forecast.json",
         "forecast.parquet",
     ]
+
+
+def test_a_publish_leaves_the_staging_file_of_a_publisher_still_writing(tmp_path):
+    # Another process (this test's parent, alive) is writing the same vintage: its staging file is not ours to
+    # remove, and readers do not call it interrupted. A dead writer's leftover is removed by the next publish.
+    folder = tmp_path / "vintages" / "2022-02-01"
+    folder.mkdir(parents=True)
+    writing = folder / f"forecast.parquet.{os.getppid()}-0a1b2c3d.partial"
+    killed = folder / "forecast.parquet.999999999-0a1b2c3d.partial"
+    writing.write_bytes(b"half")
+    killed.write_bytes(b"half")
+    sf.tracking.publish(FORECAST, tmp_path, vintage="2022-02-01")
+    assert writing.exists() and not killed.exists()
+    assert sf.tracking.vintages(tmp_path)["vintage"].tolist() == ["2022-02-01"]
 
 
 @pytest.mark.slow
