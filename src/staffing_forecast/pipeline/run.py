@@ -33,6 +33,7 @@ from ..store import (
     writing,
 )
 from ..store.layout import now
+from ..units import unit_of
 from . import stages
 from .config import Config, job_words, load_config
 from .plots import draw_plots
@@ -358,6 +359,7 @@ def _run(
         with stage("adjust"):
             table = stages.read_adjustments(config.adjustments.file) if config.adjustments.file else None
             forecasts, adjustments = stages.adjust_forecasts(forecasts, table)
+            forecasts.attrs["unit"] = unit_of(bundle.employment)  # every later stage labels employment's unit
             counts["adjusted_rows"] = len(adjustments)
             write_parquet(forecasts, folder.file("forecasts.parquet"))
             if "employer" in bundle.employment.columns:  # who is behind each cell, for disclosure control
@@ -526,10 +528,8 @@ def _workbooks(
 ) -> None:
     from ..report import forecast_workbook, monitoring_workbook, quota_workbook, write_csv
     from ..report.summary import write_summary
-    from ..units import unit_of
 
     lang = config.output.lang
-    forecasts.attrs["unit"] = unit_of(bundle.employment)  # every stage since works in employment's unit
     publish = config.output.disclosure
     behind = employers(bundle.employment) if publish else None
     forecast_workbook(
