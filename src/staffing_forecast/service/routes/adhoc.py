@@ -6,9 +6,6 @@ passed) stops its worker, so no abandoned request holds the endpoint.
 
 from __future__ import annotations
 
-import threading
-
-import anyio
 import pandas as pd
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
@@ -17,8 +14,7 @@ from ..logs import request_id as current_request_id
 from ..problems import Problem
 from ..schemas import ForecastRequest, ForecastResponse
 from ..settings import Settings
-from ..workers import ForecastTimeout, WorkerFailure, WorkerUnavailable
-from .deps import Forecaster, Pool, SettingsDep, key_first, problems
+from .deps import Forecaster, Pool, SettingsDep, ask_worker, key_first, problems
 
 __all__ = ["MODEL_FITS", "forecast_cost", "router"]
 
@@ -87,25 +83,10 @@ async def adhoc_forecast(
 ) -> Response:
     _check_limits(body, settings)
     request = body.model_dump(mode="json") | {"request_id": current_request_id.get()}  # for the worker's log
-    cancel = threading.Event()
-    try:
-        answer = await anyio.to_thread.run_sync(pool.call, request, cancel, abandon_on_cancel=True)
-    except ForecastTimeout:
-        raise Problem(
-            504,
-            f"the forecast took longer than forecast_timeout={settings.forecast_timeout:g} s and was stopped; send "
-            "fewer series or a faster model (naive, drift, theta).",
-        ) from None
-    except WorkerUnavailable:
-        raise Problem(
-            503, "no forecast worker could start; try again later, or tell the operators."
-        ) from None
-    finally:
-        # Also when this request is given up (the time limit cancels it here): its call stops, its worker is
-        # killed, and the endpoint is free for the next request.
-        cancel.set()
-    if "error" in answer:
-        if answer.get("kind") == "input":
-            raise Problem(422, f"data: {answer['error']}")
-        raise WorkerFailure(answer["error"], answer.get("traceback", ""))
-    return JSONResponse({"model": body.model, "rows": answer["ok"]["rows"]})
+    timed_out = Problem(
+        504,
+        f"the forecast took longer than forecast_timeout={settings.forecast_timeout:g} s and was stopped; send "
+        "fewer series or a faster model (naive, drift, theta).",
+    )
+    answer = await ask_worker(pool, request, name="forecast", timed_out=timed_out, input_prefix="data: ")
+    return JSONResponse({"model": body.model, "rows": answer["rows"]})

@@ -6,9 +6,11 @@ itself, so that each router is a plain module a test can read on its own.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Path, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,7 +21,7 @@ from ..problems import Problem
 from ..schemas import ProblemModel
 from ..settings import Settings
 from ..store_reader import RUN_ID, StoreReader
-from ..workers import ForecastPool
+from ..workers import ForecastPool, ForecastTimeout, WorkerFailure, WorkerUnavailable
 
 __all__ = [
     "Forecaster",
@@ -31,6 +33,7 @@ __all__ = [
     "SettingsDep",
     "WhatIf",
     "WhatIfPool",
+    "ask_worker",
     "key_first",
     "problems",
 ]
@@ -158,3 +161,30 @@ Readers = Annotated[frozenset[str], Depends(_requires("read", "employer"))]
 WhatIf = Annotated[frozenset[str], Depends(_requires("whatif"))]
 #: Keys that may ask ad-hoc forecasts.
 Forecaster = Annotated[frozenset[str], Depends(_requires("forecast"))]
+
+
+async def ask_worker(
+    pool: ForecastPool, request: dict[str, Any], *, name: str, timed_out: Problem, input_prefix: str = ""
+) -> Any:
+    """Run ``request`` in a worker of ``pool`` off the event loop; return its answer or raise the request's problem.
+
+    ``timed_out`` is raised when the worker is stopped at its time limit, a 503 naming ``name`` when no worker
+    could start, a 422 (``input_prefix`` and the worker's message) when the input is at fault, and
+    ``WorkerFailure`` (a 500 with the worker's traceback in the log) otherwise.
+    """
+    cancel = threading.Event()
+    try:
+        answer = await anyio.to_thread.run_sync(pool.call, request, cancel, abandon_on_cancel=True)
+    except ForecastTimeout:
+        raise timed_out from None
+    except WorkerUnavailable:
+        raise Problem(503, f"no {name} worker could start; try again later, or tell the operators.") from None
+    finally:
+        # Also when the request is given up (the time limit cancels it here): its call stops, its worker is
+        # killed, and the endpoint is free for the next request.
+        cancel.set()
+    if "error" in answer:
+        if answer.get("kind") == "input":
+            raise Problem(422, f"{input_prefix}{answer['error']}")
+        raise WorkerFailure(answer["error"], answer.get("traceback", ""))
+    return answer["ok"]

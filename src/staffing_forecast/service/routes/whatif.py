@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-import anyio
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
@@ -14,8 +12,7 @@ from ..logs import request_id as current_request_id
 from ..problems import Problem
 from ..schemas import QuotaRequest, QuotaResponse
 from ..store_reader import StoreReader
-from ..workers import ForecastTimeout, WorkerFailure, WorkerUnavailable
-from .deps import Reader, WhatIf, WhatIfPool, key_first, problems
+from .deps import Reader, WhatIf, WhatIfPool, ask_worker, key_first, problems
 
 __all__ = ["router", "stored_level"]
 
@@ -61,23 +58,11 @@ async def whatif(body: QuotaRequest, held: WhatIf, reader: Reader, pool: WhatIfP
         "policy": _jsonable(policy.to_dict()),
         "request_id": current_request_id.get(),
     }
-    cancel = threading.Event()
-    try:
-        answer = await anyio.to_thread.run_sync(pool.call, request, cancel, abandon_on_cancel=True)
-    except ForecastTimeout:
-        raise Problem(
-            503,
-            f"the what-if took longer than request_timeout={pool.timeout:g} s and was stopped; try again later.",
-        ) from None
-    except WorkerUnavailable:
-        raise Problem(503, "no what-if worker could start; try again later, or tell the operators.") from None
-    finally:
-        cancel.set()  # a what-if given up at the time limit stops its worker
-    if "error" in answer:
-        if answer.get("kind") == "input":
-            raise Problem(422, str(answer["error"]))
-        raise WorkerFailure(answer["error"], answer.get("traceback", ""))
-    return JSONResponse({"run": run, "policy": request["policy"], "quotas": answer["ok"]["rows"]})
+    timed_out = Problem(
+        503, f"the what-if took longer than request_timeout={pool.timeout:g} s and was stopped; try again later."
+    )
+    answer = await ask_worker(pool, request, name="what-if", timed_out=timed_out)
+    return JSONResponse({"run": run, "policy": request["policy"], "quotas": answer["rows"]})
 
 
 def stored_level(reader: StoreReader, run: str, recorded: int | None) -> int:
